@@ -1,0 +1,47 @@
+/*
+ * server.h - the aggregator's event loop: receives StoreRequests from
+ * collectors on a ZeroMQ ROUTER socket, writes them in batches (group
+ * commit) and answers each one only after its batch committed durably.
+ *
+ * A batch closes when it holds batch_max requests or batch_wait_us has
+ * passed since its first request, whichever comes first. Replies go out
+ * without blocking; a reply to a collector that went away is counted and
+ * dropped (the member's retry gets the original receipt as DUPLICATE).
+ */
+#ifndef CANVASS_AGGREGATOR_SERVER_H
+#define CANVASS_AGGREGATOR_SERVER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct aggregator_cfg {
+	const char *listen;  /* ZeroMQ endpoint to bind */
+	struct store *store; /* borrowed */
+	size_t batch_max;    /* requests per transaction */
+	long batch_wait_us;  /* longest wait for a batch to fill */
+	int hwm;             /* ZeroMQ high-water mark, messages */
+	size_t max_message;  /* largest StoreRequest frame, bytes */
+};
+
+struct aggregator_stats {
+	uint64_t batches, accepted, duplicate, conflict, malformed, storage_full;
+	uint64_t replies_dropped;
+};
+
+struct aggregator;
+
+int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator_cfg *cfg,
+		    char *err, size_t errlen);
+/*
+ * Serves until *stop becomes non-zero (the batch in hand is finished and
+ * answered first). Returns 0, or the store error that stopped it (an I/O
+ * error on commit is never retried: the process should exit and restart).
+ */
+int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop);
+const struct aggregator_stats *aggregator_stats(const struct aggregator *a);
+void aggregator_close(struct aggregator **a);
+
+#endif

@@ -1,0 +1,199 @@
+#include "client.h"
+#include "error.h"
+#include "util.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#define CLIENT_MAX_REPLY (4 * 1024 * 1024)
+
+struct client {
+	void *zctx;
+	void *sock;
+	size_t current; /* endpoint in use */
+	struct client_cfg cfg;
+};
+
+int client_open(struct client **out, const struct client_cfg *cfg, char *err, size_t errlen)
+{
+	struct client *c;
+
+	*out = NULL;
+	if (cfg->n_endpoints == 0)
+		return cv_fail(err, errlen, CV_EINVAL, "no collector endpoint given");
+	if (cv_crypto_init() != 0)
+		return cv_fail(err, errlen, CV_EINVAL, "libsodium failed to initialise");
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return CV_ENOMEM;
+	c->cfg = *cfg;
+	if (c->cfg.timeout_ms <= 0)
+		c->cfg.timeout_ms = 5000;
+	if (c->cfg.attempts <= 0)
+		c->cfg.attempts = 5;
+	if (c->cfg.backoff_ms <= 0)
+		c->cfg.backoff_ms = 200;
+	c->zctx = zmq_ctx_new();
+	if (c->zctx == NULL) {
+		free(c);
+		return cv_fail(err, errlen, CV_EZMQ, "zmq: %s", zmq_strerror(errno));
+	}
+	*out = c;
+	return 0;
+}
+
+static void drop_socket(struct client *c)
+{
+	if (c->sock != NULL) {
+		zmq_close(c->sock);
+		c->sock = NULL;
+	}
+}
+
+void client_close(struct client **cp)
+{
+	if (cp == NULL || *cp == NULL)
+		return;
+	drop_socket(*cp);
+	zmq_ctx_term((*cp)->zctx);
+	free(*cp);
+	*cp = NULL;
+}
+
+static int ensure_socket(struct client *c)
+{
+	int zero = 0;
+	if (c->sock != NULL)
+		return 0;
+	c->sock = zmq_socket(c->zctx, ZMQ_DEALER);
+	if (c->sock == NULL)
+		return CV_EZMQ;
+	zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
+	if (zmq_connect(c->sock, c->cfg.endpoints[c->current]) != 0) {
+		drop_socket(c);
+		return CV_EZMQ;
+	}
+	return 0;
+}
+
+/* Waits up to timeout for the reply to request_id; others are stale. */
+static int await_reply(struct client *c, uint64_t request_id, Canvass__Reply **out)
+{
+	int64_t deadline = cv_mono_ms() + c->cfg.timeout_ms;
+	zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
+
+	for (;;) {
+		int64_t left = deadline - cv_mono_ms();
+		zmq_msg_t msg;
+		Canvass__Reply *r;
+		int rc;
+
+		if (left <= 0)
+			return CV_ETIMEDOUT;
+		item.revents = 0;
+		rc = zmq_poll(&item, 1, (long)left);
+		if (rc < 0 && errno != EINTR)
+			return CV_EZMQ;
+		if (rc <= 0)
+			continue;
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, c->sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&msg);
+			continue;
+		}
+		rc =
+		    wire_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), CLIENT_MAX_REPLY, &r);
+		zmq_msg_close(&msg);
+		if (rc != 0)
+			continue;
+		if (r->request_id != request_id && r->request_id != 0) {
+			WIRE_FREE(r);
+			continue;
+		}
+		*out = r;
+		return 0;
+	}
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply)
+{
+	Canvass__Request req = CANVASS__REQUEST__INIT;
+	Canvass__Reply *last = NULL;
+	uint8_t *buf = NULL;
+	size_t len;
+	char *key = NULL;
+	long backoff = c->cfg.backoff_ms;
+	int rc;
+
+	*reply = NULL;
+	if (wire_canonicalize(s, NULL) != 0)
+		return CV_EINVAL;
+	if (s->idempotency_key[0] == '\0') {
+		uint8_t *content, hash[CV_HASH_LEN];
+		size_t clen;
+		if ((rc = wire_pack_content(s, &content, &clen, hash)) != 0)
+			return rc;
+		free(content);
+		key = malloc(2 * CV_HASH_LEN + 1);
+		if (key == NULL)
+			return CV_ENOMEM;
+		cv_hex(hash, CV_HASH_LEN, key);
+		if (s->idempotency_key != protobuf_c_empty_string)
+			free(s->idempotency_key);
+		s->idempotency_key = key;
+	}
+	req.protocol_version = WIRE_PROTOCOL_VERSION;
+	randombytes_buf(&req.request_id, sizeof req.request_id);
+	req.body_case = CANVASS__REQUEST__BODY_SUBMIT;
+	req.submit = s;
+	if ((rc = wire_pack(&req.base, &buf, &len)) != 0)
+		return rc;
+
+	for (int attempt = 0; attempt < c->cfg.attempts; attempt++) {
+		Canvass__Reply *r = NULL;
+
+		if (ensure_socket(c) != 0 || zmq_send(c->sock, buf, len, ZMQ_DONTWAIT) < 0) {
+			/* Nothing queued: treat like a lost answer. */
+			rc = CV_ETIMEDOUT;
+		} else {
+			rc = await_reply(c, req.request_id, &r);
+		}
+		if (rc == 0 && !wire_status_retryable(r->status)) {
+			WIRE_FREE(last);
+			free(buf);
+			*reply = r;
+			return 0;
+		}
+		if (rc == 0) {
+			WIRE_FREE(last);
+			last = r;
+		}
+		/* Next endpoint, fresh socket: a stale answer cannot be confused. */
+		drop_socket(c);
+		c->current = (c->current + 1) % c->cfg.n_endpoints;
+		if (attempt + 1 < c->cfg.attempts && rc == 0) {
+			long jitter = (long)randombytes_uniform((uint32_t)(backoff / 2 + 1));
+			pause_ms(backoff / 2 + jitter);
+			if (backoff < 10000)
+				backoff *= 2;
+		}
+	}
+	free(buf);
+	if (last != NULL) {
+		*reply = last;
+		return 0;
+	}
+	return CV_ETIMEDOUT;
+}

@@ -1,0 +1,44 @@
+/*
+ * client.h - the member client library: sends submissions to collectors
+ * and waits for the receipt, retrying when the answer does not come.
+ *
+ * Retries are safe because every submission carries an idempotency key:
+ * when the caller leaves it empty, client_submit() sets it to the hex
+ * SHA-256 of the canonical content, so a resend of the same content is
+ * answered DUPLICATE with the original receipt, never stored twice.
+ *
+ * On a timeout the client drops its socket (a late answer can no longer
+ * arrive and be mistaken) and tries the next endpoint. A retryable answer
+ * (BUSY, UNAVAILABLE, STORAGE_FULL, INTERNAL) is retried after an
+ * exponential backoff with jitter, also on the next endpoint.
+ */
+#ifndef CANVASS_CLIENT_H
+#define CANVASS_CLIENT_H
+
+#include <stddef.h>
+
+#include "canvass.pb-c.h"
+
+struct client_cfg {
+	char *const *endpoints; /* borrowed; at least one */
+	size_t n_endpoints;
+	long timeout_ms; /* wait for one answer (default 5000) */
+	int attempts;    /* sends in all (default 5) */
+	long backoff_ms; /* first retry pause (default 200, doubles) */
+};
+
+struct client;
+
+int client_open(struct client **out, const struct client_cfg *cfg, char *err, size_t errlen);
+void client_close(struct client **c);
+
+/*
+ * Submits s. s is put in canonical form and its idempotency key filled in
+ * when empty. Returns 0 with *reply (the caller's; WIRE_FREE) once a final
+ * answer came, or the last retryable one when attempts ran out; returns
+ * CV_ETIMEDOUT when no answer came at all, CV_EINVAL when s repeats a
+ * question.
+ */
+int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply);
+
+#endif

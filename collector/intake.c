@@ -1,0 +1,130 @@
+#include "intake.h"
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void intake_result_init(struct intake_result *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void intake_result_clear(struct intake_result *r)
+{
+	WIRE_FREE(r->req);
+	free(r->content);
+	intake_result_init(r);
+}
+
+static void answer(struct intake_result *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void answer(struct intake_result *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+	r->status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof r->message, fmt, ap);
+	va_end(ap);
+}
+
+void intake_check(const struct intake *in, const void *buf, size_t len, const char *peer,
+		  int64_t now_ms, struct intake_result *r)
+{
+	const struct questionnaire *q;
+	const struct member *m;
+	Canvass__Submission *s;
+	int rc;
+
+	intake_result_clear(r);
+	verdict_init(&r->verdict);
+	rc = wire_decode_request(buf, len, &in->limits, &r->req);
+	if (rc == CV_ETOOBIG) {
+		answer(r, CANVASS__STATUS__TOO_LARGE,
+		       "over a limit: at most %zu bytes, %zu answers, %zu-byte strings, "
+		       "%zu list items",
+		       in->limits.max_message, in->limits.max_answers, in->limits.max_string,
+		       in->limits.max_list);
+		return;
+	}
+	if (rc == CV_EVERSION) {
+		answer(r, CANVASS__STATUS__UNSUPPORTED_VERSION,
+		       "this collector speaks protocol version %u", WIRE_PROTOCOL_VERSION);
+		return;
+	}
+	if (rc != 0) {
+		answer(r, CANVASS__STATUS__MALFORMED, "not a canvass request");
+		return;
+	}
+	r->request_id = r->req->request_id;
+	if (r->req->body_case != CANVASS__REQUEST__BODY_SUBMIT) {
+		answer(r, CANVASS__STATUS__MALFORMED, "the request has no body");
+		return;
+	}
+	s = r->req->submit;
+
+	/* Identity: the connection's, never only the payload's. */
+	if (peer != NULL) {
+		if (strcmp(peer, s->member) != 0)
+			verdict_add(&r->verdict, 0, "MEMBER_MISMATCH", NULL,
+				    "this connection is member %s; the submission names %.16s",
+				    peer, s->member);
+		m = registry_find(in->reg, peer);
+	} else {
+		m = registry_find(in->reg, s->member);
+	}
+	if (m == NULL) {
+		verdict_add(&r->verdict, 0, "UNKNOWN_MEMBER", NULL,
+			    "member %.16s is not in the registry", peer ? peer : s->member);
+		answer(r, CANVASS__STATUS__REJECTED, "submission refused");
+		return;
+	}
+	snprintf(r->member, sizeof r->member, "%s", m->code);
+
+	q = qset_find(in->qs, s->questionnaire, s->version);
+	if (q == NULL) {
+		if (qset_latest(in->qs, s->questionnaire) == NULL)
+			verdict_add(&r->verdict, 0, "UNKNOWN_QUESTIONNAIRE", NULL,
+				    "no questionnaire \"%.64s\"", s->questionnaire);
+		else
+			verdict_add(&r->verdict, 0, "UNKNOWN_VERSION", NULL,
+				    "questionnaire %.64s has no version %u (latest is %u)",
+				    s->questionnaire, s->version,
+				    qset_latest(in->qs, s->questionnaire)->version);
+		answer(r, CANVASS__STATUS__REJECTED, "submission refused");
+		return;
+	}
+	validate_submission(q, s, &r->verdict);
+	if (r->verdict.errors > 0) {
+		answer(r, CANVASS__STATUS__REJECTED, "%zu problem%s; nothing was stored",
+		       r->verdict.errors, r->verdict.errors == 1 ? "" : "s");
+		return;
+	}
+
+	/* Canonical content: the member is the authenticated one. */
+	free(s->member);
+	s->member = strdup(r->member);
+	if (s->member == NULL || wire_pack_content(s, &r->content, &r->content_len, r->hash) != 0) {
+		answer(r, CANVASS__STATUS__INTERNAL, "out of memory");
+		return;
+	}
+	if (s->idempotency_key[0] != '\0')
+		snprintf(r->key, sizeof r->key, "%s", s->idempotency_key);
+	else
+		cv_hex(r->hash, CV_HASH_LEN, r->key);
+
+	canvass__store_request__init(&r->store);
+	r->store.protocol_version = WIRE_PROTOCOL_VERSION;
+	r->store.member = r->member;
+	r->store.questionnaire = s->questionnaire;
+	r->store.cycle = s->cycle;
+	r->store.idempotency_key = r->key;
+	r->store.content_hash.data = r->hash;
+	r->store.content_hash.len = CV_HASH_LEN;
+	r->store.submission.data = r->content;
+	r->store.submission.len = r->content_len;
+	r->store.received_at_ms = now_ms;
+	r->status = 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * intake.h - what the collector does with one member request before it
+ * relays anything: size and shape, version, identity, questionnaire,
+ * validation, canonical form and content hash.
+ *
+ * Identity comes from the connection: peer is the member code the
+ * authentication layer bound to the connection (ZAP User-Id). Only when
+ * the collector runs with --insecure (local development, no CURVE) is
+ * there no peer, and the payload's claim is taken instead, provided the
+ * registry knows it.
+ */
+#ifndef CANVASS_COLLECTOR_INTAKE_H
+#define CANVASS_COLLECTOR_INTAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qdef.h"
+#include "registry.h"
+#include "util.h"
+#include "validate.h"
+#include "wire.h"
+
+struct intake {
+	const struct registry *reg; /* borrowed */
+	const struct qset *qs;      /* borrowed */
+	struct wire_limits limits;
+};
+
+/* Outcome of one request; reused across requests (intake_result_clear). */
+struct intake_result {
+	/* 0: relay store to the aggregator; otherwise the status to answer. */
+	int status;
+	uint64_t request_id;
+	char message[256];
+	struct verdict verdict;
+	/* When relaying: store points into the fields below and req. */
+	Canvass__StoreRequest store;
+	Canvass__Request *req;
+	uint8_t *content; /* packed canonical submission */
+	size_t content_len;
+	uint8_t hash[CV_HASH_LEN];
+	char key[VALIDATE_MAX_KEY + 1];
+	char member[REGISTRY_MAX_CODE + 1];
+};
+
+void intake_result_init(struct intake_result *r);
+void intake_result_clear(struct intake_result *r);
+
+/*
+ * Checks buf (one frame from a member). peer is the authenticated member
+ * code, or NULL in insecure mode. Always fills r: r->status == 0 means
+ * relay r->store; anything else is the answer to send.
+ */
+void intake_check(const struct intake *in, const void *buf, size_t len, const char *peer,
+		  int64_t now_ms, struct intake_result *r);
+
+#endif

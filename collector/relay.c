@@ -1,0 +1,356 @@
+#include "relay.h"
+#include "error.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define ROUTING_ID_MAX 256
+
+/* A submission waiting for the aggregator's answer. */
+struct pending {
+	uint64_t ticket; /* 0: free */
+	uint64_t request_id;
+	int64_t deadline_ms;
+	uint8_t rid[ROUTING_ID_MAX];
+	size_t rid_len;
+};
+
+struct collector {
+	struct collector_cfg cfg;
+	void *members;  /* ROUTER */
+	void *upstream; /* DEALER to the aggregator */
+	struct pending *pending;
+	size_t *free_slots;
+	size_t n_free;
+	uint64_t generation;
+	struct intake_result *result;
+	struct collector_stats stats;
+};
+
+int collector_open(struct collector **out, void *zctx, const struct collector_cfg *cfg, char *err,
+		   size_t errlen)
+{
+	struct collector *c = calloc(1, sizeof *c);
+	int one = 1, zero = 0, rc;
+	int64_t maxmsg = (int64_t)cfg->intake.limits.max_message;
+
+	*out = NULL;
+	if (c == NULL)
+		return CV_ENOMEM;
+	c->cfg = *cfg;
+	c->pending = calloc(cfg->max_pending, sizeof *c->pending);
+	c->free_slots = calloc(cfg->max_pending, sizeof *c->free_slots);
+	c->result = malloc(sizeof *c->result);
+	if (c->pending == NULL || c->free_slots == NULL || c->result == NULL) {
+		rc = CV_ENOMEM;
+		goto fail;
+	}
+	intake_result_init(c->result);
+	for (size_t i = 0; i < cfg->max_pending; i++)
+		c->free_slots[c->n_free++] = cfg->max_pending - 1 - i;
+
+	c->members = zmq_socket(zctx, ZMQ_ROUTER);
+	c->upstream = zmq_socket(zctx, ZMQ_DEALER);
+	if (c->members == NULL || c->upstream == NULL) {
+		rc = cv_fail(err, errlen, CV_EZMQ, "socket: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	zmq_setsockopt(c->members, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+	zmq_setsockopt(c->members, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(c->members, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+	zmq_setsockopt(c->members, ZMQ_SNDHWM, &cfg->hwm, sizeof cfg->hwm);
+	zmq_setsockopt(c->members, ZMQ_RCVHWM, &cfg->hwm, sizeof cfg->hwm);
+	/* Sends fail at once (BUSY/UNAVAILABLE) while no aggregator is connected. */
+	zmq_setsockopt(c->upstream, ZMQ_IMMEDIATE, &one, sizeof one);
+	zmq_setsockopt(c->upstream, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(c->upstream, ZMQ_SNDHWM, &cfg->hwm, sizeof cfg->hwm);
+	zmq_setsockopt(c->upstream, ZMQ_RCVHWM, &cfg->hwm, sizeof cfg->hwm);
+	if (zmq_bind(c->members, cfg->listen) != 0) {
+		rc = cv_fail(err, errlen, CV_EZMQ, "bind %s: %s", cfg->listen, zmq_strerror(errno));
+		goto fail;
+	}
+	if (zmq_connect(c->upstream, cfg->aggregator) != 0) {
+		rc = cv_fail(err, errlen, CV_EZMQ, "connect %s: %s", cfg->aggregator,
+			     zmq_strerror(errno));
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	collector_close(&c);
+	return rc;
+}
+
+void collector_close(struct collector **cp)
+{
+	struct collector *c;
+	if (cp == NULL || *cp == NULL)
+		return;
+	c = *cp;
+	if (c->members)
+		zmq_close(c->members);
+	if (c->upstream)
+		zmq_close(c->upstream);
+	if (c->result)
+		intake_result_clear(c->result);
+	free(c->result);
+	free(c->pending);
+	free(c->free_slots);
+	free(c);
+	*cp = NULL;
+}
+
+const struct collector_stats *collector_stats(const struct collector *c)
+{
+	return &c->stats;
+}
+
+/* Sends a Reply to a member; problems come from v when not NULL. */
+static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint64_t request_id,
+		  int status, const char *message, const struct verdict *v,
+		  Canvass__Receipt *receipt)
+{
+	Canvass__Reply rep = CANVASS__REPLY__INIT;
+	Canvass__Problem *probs = NULL, **pp = NULL;
+	uint8_t *buf = NULL;
+	size_t len, n = v ? v->n : 0;
+
+	rep.protocol_version = WIRE_PROTOCOL_VERSION;
+	rep.request_id = request_id;
+	rep.status = status;
+	rep.message = (char *)(uintptr_t)(message ? message : "");
+	rep.receipt = receipt;
+	if (n > 0) {
+		probs = calloc(n, sizeof *probs);
+		pp = calloc(n, sizeof *pp);
+		if (probs == NULL || pp == NULL) {
+			n = 0;
+		}
+		for (size_t i = 0; i < n; i++) {
+			canvass__problem__init(&probs[i]);
+			probs[i].code = (char *)(uintptr_t)v->items[i].code;
+			probs[i].question = (char *)(uintptr_t)v->items[i].question;
+			probs[i].message = (char *)(uintptr_t)v->items[i].message;
+			probs[i].severity = v->items[i].warning
+						? CANVASS__SEVERITY__SEVERITY_WARNING
+						: CANVASS__SEVERITY__SEVERITY_ERROR;
+			pp[i] = &probs[i];
+		}
+		rep.n_problems = n;
+		rep.problems = pp;
+	}
+	if (wire_pack(&rep.base, &buf, &len) != 0 ||
+	    zmq_send(c->members, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(c->members, buf, len, ZMQ_DONTWAIT) < 0)
+		c->stats.replies_dropped++;
+	else
+		c->stats.answered++;
+	free(buf);
+	free(probs);
+	free(pp);
+}
+
+static void count_status(struct collector *c, int status)
+{
+	switch (status) {
+	case CANVASS__STATUS__REJECTED: c->stats.rejected++; break;
+	case CANVASS__STATUS__BUSY: c->stats.busy++; break;
+	case CANVASS__STATUS__UNAVAILABLE: c->stats.unavailable++; break;
+	default: c->stats.malformed++; break;
+	}
+}
+
+static void on_member(struct collector *c)
+{
+	uint8_t rid[ROUTING_ID_MAX];
+	struct intake_result *r = c->result;
+	zmq_msg_t body;
+	size_t rid_len, more_len;
+	int more = 0, parts = 1;
+	const char *peer;
+	int n;
+
+	n = zmq_recv(c->members, rid, sizeof rid, ZMQ_DONTWAIT);
+	if (n < 0)
+		return;
+	rid_len = (size_t)n > sizeof rid ? sizeof rid : (size_t)n;
+	c->stats.requests++;
+	zmq_msg_init(&body);
+	more_len = sizeof more;
+	zmq_getsockopt(c->members, ZMQ_RCVMORE, &more, &more_len);
+	if (more) {
+		zmq_msg_recv(&body, c->members, 0);
+		parts++;
+		zmq_getsockopt(c->members, ZMQ_RCVMORE, &more, &more_len);
+		while (more) {
+			zmq_msg_t extra;
+			zmq_msg_init(&extra);
+			zmq_msg_recv(&extra, c->members, 0);
+			zmq_msg_close(&extra);
+			parts++;
+			zmq_getsockopt(c->members, ZMQ_RCVMORE, &more, &more_len);
+		}
+	}
+	if (parts != 2) {
+		zmq_msg_close(&body);
+		c->stats.malformed++;
+		reply(c, rid, rid_len, 0, CANVASS__STATUS__MALFORMED,
+		      "a request is exactly one frame", NULL, NULL);
+		return;
+	}
+	/* The ZAP handler's User-Id is the member code; none in insecure mode. */
+	peer = zmq_msg_gets(&body, "User-Id");
+	if (peer != NULL && peer[0] == '\0')
+		peer = NULL;
+	intake_check(&c->cfg.intake, zmq_msg_data(&body), zmq_msg_size(&body), peer, cv_now_ms(),
+		     r);
+	zmq_msg_close(&body);
+	if (r->status != 0) {
+		count_status(c, r->status);
+		reply(c, rid, rid_len, r->request_id, r->status, r->message, &r->verdict, NULL);
+		return;
+	}
+	if (c->n_free == 0) {
+		c->stats.busy++;
+		reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__BUSY,
+		      "too many submissions in flight; retry later", NULL, NULL);
+		return;
+	}
+	{
+		size_t slot = c->free_slots[c->n_free - 1];
+		struct pending *p = &c->pending[slot];
+		uint8_t *buf;
+		size_t len;
+
+		c->generation++;
+		r->store.ticket = (c->generation << 20) | slot;
+		if (wire_pack(&r->store.base, &buf, &len) != 0) {
+			reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__INTERNAL,
+			      "out of memory", NULL, NULL);
+			return;
+		}
+		if (zmq_send(c->upstream, buf, len, ZMQ_DONTWAIT) < 0) {
+			free(buf);
+			c->stats.unavailable++;
+			reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__UNAVAILABLE,
+			      "storage is not reachable; retry later", NULL, NULL);
+			return;
+		}
+		free(buf);
+		c->n_free--;
+		p->ticket = r->store.ticket;
+		p->request_id = r->request_id;
+		p->deadline_ms = cv_mono_ms() + c->cfg.store_timeout_ms;
+		memcpy(p->rid, rid, rid_len);
+		p->rid_len = rid_len;
+		c->stats.relayed++;
+	}
+}
+
+static void release(struct collector *c, struct pending *p)
+{
+	p->ticket = 0;
+	c->free_slots[c->n_free++] = (size_t)(p - c->pending);
+}
+
+static void on_upstream(struct collector *c)
+{
+	Canvass__StoreReply *sr;
+	struct pending *p;
+	zmq_msg_t msg;
+	int more = 0;
+	size_t more_len = sizeof more;
+
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, c->upstream, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&msg);
+		return;
+	}
+	zmq_getsockopt(c->upstream, ZMQ_RCVMORE, &more, &more_len);
+	if (more || wire_decode_store_reply(zmq_msg_data(&msg), zmq_msg_size(&msg),
+					    c->cfg.intake.limits.max_message, &sr) != 0) {
+		zmq_msg_close(&msg);
+		while (more) {
+			zmq_msg_init(&msg);
+			zmq_msg_recv(&msg, c->upstream, 0);
+			zmq_getsockopt(c->upstream, ZMQ_RCVMORE, &more, &more_len);
+			zmq_msg_close(&msg);
+		}
+		log_event(LOG_WARN, "bad_store_reply", NULL);
+		return;
+	}
+	zmq_msg_close(&msg);
+	p = &c->pending[(sr->ticket & 0xfffff) % c->cfg.max_pending];
+	if (p->ticket != sr->ticket || sr->ticket == 0) {
+		/* Answered already (timed out): the member's retry settles it. */
+		c->stats.late_store_replies++;
+		WIRE_FREE(sr);
+		return;
+	}
+	reply(c, p->rid, p->rid_len, p->request_id, sr->status, sr->message, NULL, sr->receipt);
+	release(c, p);
+	WIRE_FREE(sr);
+}
+
+static void expire(struct collector *c, int all)
+{
+	int64_t now = cv_mono_ms();
+	for (size_t i = 0; i < c->cfg.max_pending; i++) {
+		struct pending *p = &c->pending[i];
+		if (p->ticket == 0 || (!all && p->deadline_ms > now))
+			continue;
+		c->stats.unavailable++;
+		reply(c, p->rid, p->rid_len, p->request_id, CANVASS__STATUS__UNAVAILABLE,
+		      "storage did not answer in time; the submission may or may not be "
+		      "stored: resend it with the same id",
+		      NULL, NULL);
+		release(c, p);
+	}
+}
+
+int collector_run(struct collector *c, volatile sig_atomic_t *stop)
+{
+	zmq_pollitem_t items[2] = {
+	    {c->members, 0, ZMQ_POLLIN, 0},
+	    {c->upstream, 0, ZMQ_POLLIN, 0},
+	};
+	int64_t next_sweep = cv_mono_ms() + 100;
+
+	while (!*stop) {
+		int rc = zmq_poll(items, 2, 100);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			return CV_EZMQ;
+		}
+		/* Answers first: they free slots for new requests. */
+		if (items[1].revents & ZMQ_POLLIN)
+			for (int i = 0; i < 1000; i++) {
+				int ev = 0;
+				size_t el = sizeof ev;
+				on_upstream(c);
+				zmq_getsockopt(c->upstream, ZMQ_EVENTS, &ev, &el);
+				if (!(ev & ZMQ_POLLIN))
+					break;
+			}
+		if (items[0].revents & ZMQ_POLLIN)
+			for (int i = 0; i < 1000; i++) {
+				int ev = 0;
+				size_t el = sizeof ev;
+				on_member(c);
+				zmq_getsockopt(c->members, ZMQ_EVENTS, &ev, &el);
+				if (!(ev & ZMQ_POLLIN))
+					break;
+			}
+		if (cv_mono_ms() >= next_sweep) {
+			expire(c, 0);
+			next_sweep = cv_mono_ms() + 100;
+		}
+	}
+	expire(c, 1);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * relay.h - the collector's event loop. Members talk to a ROUTER socket;
+ * checked submissions go to the aggregator over a DEALER socket, and the
+ * aggregator's answer goes back to the member who asked. The collector
+ * never answers ACCEPTED by itself: only the aggregator's reply does.
+ *
+ * Every limit is explicit: at most max_pending submissions wait for the
+ * aggregator (more get BUSY), and one that waits longer than
+ * store_timeout_ms gets UNAVAILABLE (retry with the same id is harmless).
+ */
+#ifndef CANVASS_COLLECTOR_RELAY_H
+#define CANVASS_COLLECTOR_RELAY_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intake.h"
+
+struct collector_cfg {
+	const char *listen;     /* member-facing endpoint to bind */
+	const char *aggregator; /* aggregator endpoint to connect */
+	struct intake intake;
+	size_t max_pending;
+	long store_timeout_ms;
+	int hwm;
+};
+
+struct collector_stats {
+	uint64_t requests, relayed, rejected, malformed, busy, unavailable;
+	uint64_t answered, late_store_replies, replies_dropped;
+};
+
+struct collector;
+
+int collector_open(struct collector **out, void *zctx, const struct collector_cfg *cfg, char *err,
+		   size_t errlen);
+/* Serves until *stop is set; submissions in flight then get UNAVAILABLE. */
+int collector_run(struct collector *c, volatile sig_atomic_t *stop);
+const struct collector_stats *collector_stats(const struct collector *c);
+void collector_close(struct collector **c);
+
+#endif

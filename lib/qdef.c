@@ -1,0 +1,550 @@
+#include "qdef.h"
+#include "error.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QDEF_MAX_FILE (4 * 1024 * 1024)
+#define QDEF_MAX_ID   64
+
+static const char *const qtype_names[] = {
+    [QT_YES_NO] = "yes_no", [QT_INTEGER] = "integer", [QT_NUMBER] = "number",
+    [QT_SCALE] = "scale",   [QT_CHOICE] = "choice",   [QT_MULTI_CHOICE] = "multi_choice",
+    [QT_TEXT] = "text",
+};
+
+const char *qtype_name(enum qtype t)
+{
+	return (size_t)t < sizeof qtype_names / sizeof qtype_names[0] ? qtype_names[t] : "?";
+}
+
+/* Loader context: the file name and the JSON path being read. */
+struct ctx {
+	const char *name;
+	char path[256];
+	char *err;
+	size_t errlen;
+};
+
+static int bad(struct ctx *c, const char *what)
+{
+	return cv_fail(c->err, c->errlen, CV_ECONFIG, "%s: %s: %s", c->name, c->path, what);
+}
+
+/* Ids are short and safe to print and to use in keys: [A-Za-z0-9_.-]. */
+static bool valid_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > QDEF_MAX_ID)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.'))
+			return false;
+	}
+	return true;
+}
+
+static int get_string(struct ctx *c, json_t *obj, const char *key, bool required, bool is_id,
+		      char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t base = strlen(c->path);
+	int rc = 0;
+
+	*out = NULL;
+	snprintf(c->path + base, sizeof c->path - base, ".%s", key);
+	if (v == NULL) {
+		if (required)
+			rc = bad(c, "required");
+	} else if (!json_is_string(v)) {
+		rc = bad(c, "must be a string");
+	} else if (is_id && !valid_id(json_string_value(v))) {
+		rc = bad(c, "must be 1-64 characters of A-Z a-z 0-9 _ . -");
+	} else if ((*out = strdup(json_string_value(v))) == NULL) {
+		rc = CV_ENOMEM;
+	}
+	c->path[base] = '\0';
+	return rc;
+}
+
+static int get_bool(struct ctx *c, json_t *obj, const char *key, bool dflt, bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t base = strlen(c->path);
+	int rc = 0;
+
+	*out = dflt;
+	if (v == NULL)
+		return 0;
+	snprintf(c->path + base, sizeof c->path - base, ".%s", key);
+	if (!json_is_boolean(v))
+		rc = bad(c, "must be true or false");
+	else
+		*out = json_is_true(v);
+	c->path[base] = '\0';
+	return rc;
+}
+
+static int get_number(struct ctx *c, json_t *obj, const char *key, bool *has, double *out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t base = strlen(c->path);
+	int rc = 0;
+
+	*has = false;
+	if (v == NULL)
+		return 0;
+	snprintf(c->path + base, sizeof c->path - base, ".%s", key);
+	if (!json_is_number(v)) {
+		rc = bad(c, "must be a number");
+	} else {
+		*has = true;
+		*out = json_number_value(v);
+	}
+	c->path[base] = '\0';
+	return rc;
+}
+
+/* Refuses keys the format does not define, so that typos are caught. */
+static int check_keys(struct ctx *c, json_t *obj, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (obj, key, v) {
+		bool ok = false;
+		for (size_t i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				ok = true;
+		if (!ok) {
+			size_t base = strlen(c->path);
+			int rc;
+			snprintf(c->path + base, sizeof c->path - base, ".%s", key);
+			rc = bad(c, "unknown key");
+			c->path[base] = '\0';
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int parse_options(struct ctx *c, json_t *qj, struct question *qn)
+{
+	const char *key = qn->type == QT_SCALE ? "levels" : "options";
+	json_t *arr = json_object_get(qj, key);
+	size_t base = strlen(c->path), i;
+	json_t *item;
+	int rc = 0;
+
+	snprintf(c->path + base, sizeof c->path - base, ".%s", key);
+	if (!json_is_array(arr) || json_array_size(arr) < 2 || json_array_size(arr) > 100) {
+		rc = bad(c, "required: an array of 2 to 100 entries");
+		goto out;
+	}
+	qn->options = calloc(json_array_size(arr), sizeof *qn->options);
+	if (qn->options == NULL) {
+		rc = CV_ENOMEM;
+		goto out;
+	}
+	json_array_foreach (arr, i, item) {
+		struct qoption *o = &qn->options[i];
+		size_t b2 = strlen(c->path);
+		static const char *const opt_keys[] = {"id", "label", NULL};
+		static const char *const lvl_keys[] = {"value", "label", NULL};
+
+		snprintf(c->path + b2, sizeof c->path - b2, "[%zu]", i);
+		qn->n_options = i + 1;
+		if (!json_is_object(item)) {
+			rc = bad(c, "must be an object");
+			goto out;
+		}
+		if ((rc = check_keys(c, item, qn->type == QT_SCALE ? lvl_keys : opt_keys)) != 0)
+			goto out;
+		if (qn->type == QT_SCALE) {
+			json_t *v = json_object_get(item, "value");
+			if (!json_is_integer(v)) {
+				rc = bad(c, "value: required, an integer");
+				goto out;
+			}
+			o->value = json_integer_value(v);
+			for (size_t k = 0; k < i; k++)
+				if (qn->options[k].value == o->value) {
+					rc = bad(c, "value: used twice in this scale");
+					goto out;
+				}
+		} else {
+			if ((rc = get_string(c, item, "id", true, true, &o->id)) != 0)
+				goto out;
+			for (size_t k = 0; k < i; k++)
+				if (strcmp(qn->options[k].id, o->id) == 0) {
+					rc = bad(c, "id: used twice in this question");
+					goto out;
+				}
+		}
+		if ((rc = get_string(c, item, "label", true, false, &o->label)) != 0)
+			goto out;
+		c->path[b2] = '\0';
+	}
+out:
+	if (rc == 0)
+		c->path[base] = '\0';
+	return rc;
+}
+
+static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
+{
+	static const char *const keys[] = {"id",
+					   "type",
+					   "text",
+					   "required",
+					   "allow_not_applicable",
+					   "allow_dont_know",
+					   "min",
+					   "max",
+					   "unit",
+					   "max_length",
+					   "options",
+					   "levels",
+					   NULL};
+	char *type = NULL;
+	json_t *ml;
+	int rc;
+
+	if (!json_is_object(qj))
+		return bad(c, "must be an object");
+	if ((rc = check_keys(c, qj, keys)) != 0)
+		return rc;
+	if ((rc = get_string(c, qj, "id", true, true, &qn->id)) != 0)
+		return rc;
+	if ((rc = get_string(c, qj, "text", true, false, &qn->text)) != 0)
+		return rc;
+	if ((rc = get_string(c, qj, "type", true, false, &type)) != 0)
+		return rc;
+	rc = -1;
+	for (size_t t = 0; t < sizeof qtype_names / sizeof qtype_names[0]; t++)
+		if (strcmp(type, qtype_names[t]) == 0) {
+			qn->type = (enum qtype)t;
+			rc = 0;
+		}
+	free(type);
+	if (rc != 0) {
+		size_t base = strlen(c->path);
+		snprintf(c->path + base, sizeof c->path - base, ".type");
+		return bad(c, "unknown type (yes_no, integer, number, scale, choice, "
+			      "multi_choice, text)");
+	}
+	if ((rc = get_bool(c, qj, "required", false, &qn->required)) != 0 ||
+	    (rc = get_bool(c, qj, "allow_not_applicable", false, &qn->allow_not_applicable)) != 0 ||
+	    (rc = get_bool(c, qj, "allow_dont_know", false, &qn->allow_dont_know)) != 0 ||
+	    (rc = get_number(c, qj, "min", &qn->has_min, &qn->min)) != 0 ||
+	    (rc = get_number(c, qj, "max", &qn->has_max, &qn->max)) != 0 ||
+	    (rc = get_string(c, qj, "unit", false, false, &qn->unit)) != 0)
+		return rc;
+	if ((qn->has_min || qn->has_max) && qn->type != QT_INTEGER && qn->type != QT_NUMBER)
+		return bad(c, "min/max apply to integer and number questions only");
+	if (qn->has_min && qn->has_max && qn->min > qn->max)
+		return bad(c, "min is greater than max");
+	ml = json_object_get(qj, "max_length");
+	if (ml != NULL) {
+		if (qn->type != QT_TEXT || !json_is_integer(ml) || json_integer_value(ml) < 1)
+			return bad(c, "max_length: a positive integer, for text questions only");
+		qn->max_length = (size_t)json_integer_value(ml);
+	}
+	if (qn->type == QT_CHOICE || qn->type == QT_MULTI_CHOICE || qn->type == QT_SCALE)
+		return parse_options(c, qj, qn);
+	if (json_object_get(qj, "options") != NULL || json_object_get(qj, "levels") != NULL)
+		return bad(c, "options/levels apply to choice and scale questions only");
+	return 0;
+}
+
+static int by_id_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct question *const *)a)->id, (*(struct question *const *)b)->id);
+}
+
+static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
+{
+	static const char *const keys[] = {"id", "version", "title", "sections", NULL};
+	static const char *const sec_keys[] = {"id", "title", "questions", NULL};
+	json_t *ver, *secs, *sj;
+	size_t total = 0, i;
+	int rc;
+
+	strcpy(c->path, "$");
+	if (!json_is_object(root))
+		return bad(c, "must be an object");
+	if ((rc = check_keys(c, root, keys)) != 0 ||
+	    (rc = get_string(c, root, "id", true, true, &q->id)) != 0 ||
+	    (rc = get_string(c, root, "title", true, false, &q->title)) != 0)
+		return rc;
+	ver = json_object_get(root, "version");
+	if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
+	    json_integer_value(ver) > 1000000) {
+		strcpy(c->path, "$.version");
+		return bad(c, "required: an integer from 1");
+	}
+	q->version = (uint32_t)json_integer_value(ver);
+	secs = json_object_get(root, "sections");
+	if (!json_is_array(secs) || json_array_size(secs) == 0) {
+		strcpy(c->path, "$.sections");
+		return bad(c, "required: a non-empty array");
+	}
+	json_array_foreach (secs, i, sj) {
+		json_t *qs = json_object_get(sj, "questions");
+		if (!json_is_array(qs) || json_array_size(qs) == 0) {
+			snprintf(c->path, sizeof c->path, "$.sections[%zu].questions", i);
+			return bad(c, "required: a non-empty array");
+		}
+		total += json_array_size(qs);
+	}
+	q->sections = calloc(json_array_size(secs), sizeof *q->sections);
+	q->questions = calloc(total, sizeof *q->questions);
+	q->by_id = calloc(total, sizeof *q->by_id);
+	if (q->sections == NULL || q->questions == NULL || q->by_id == NULL)
+		return CV_ENOMEM;
+	json_array_foreach (secs, i, sj) {
+		json_t *qs = json_object_get(sj, "questions"), *qj;
+		size_t k;
+
+		snprintf(c->path, sizeof c->path, "$.sections[%zu]", i);
+		q->n_sections = i + 1;
+		if ((rc = check_keys(c, sj, sec_keys)) != 0 ||
+		    (rc = get_string(c, sj, "id", true, true, &q->sections[i].id)) != 0 ||
+		    (rc = get_string(c, sj, "title", true, false, &q->sections[i].title)) != 0)
+			return rc;
+		for (size_t s = 0; s < i; s++)
+			if (strcmp(q->sections[s].id, q->sections[i].id) == 0)
+				return bad(c, "section id used twice");
+		json_array_foreach (qs, k, qj) {
+			struct question *qn = &q->questions[q->n_questions];
+			snprintf(c->path, sizeof c->path, "$.sections[%zu].questions[%zu]", i, k);
+			qn->section = i;
+			qn->order = q->n_questions;
+			q->by_id[q->n_questions] = qn;
+			q->n_questions++;
+			if ((rc = parse_question(c, qj, qn)) != 0)
+				return rc;
+		}
+	}
+	qsort(q->by_id, q->n_questions, sizeof *q->by_id, by_id_cmp);
+	for (i = 1; i < q->n_questions; i++)
+		if (strcmp(q->by_id[i - 1]->id, q->by_id[i]->id) == 0) {
+			snprintf(c->path, sizeof c->path, "$ (question %s)", q->by_id[i]->id);
+			return bad(c, "question id used twice");
+		}
+	return 0;
+}
+
+int qdef_load_text(const char *name, const char *text, size_t len, struct questionnaire **out,
+		   char *err, size_t errlen)
+{
+	struct ctx c = {.name = name, .err = err, .errlen = errlen};
+	struct questionnaire *q;
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	*out = NULL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return cv_fail(err, errlen, CV_ECONFIG, "%s: line %d column %d: %s", name,
+			       jerr.line, jerr.column, jerr.text);
+	q = calloc(1, sizeof *q);
+	if (q == NULL) {
+		json_decref(root);
+		return CV_ENOMEM;
+	}
+	rc = parse_root(&c, root, q);
+	json_decref(root);
+	if (rc != 0) {
+		if (rc == CV_ENOMEM)
+			cv_fail(err, errlen, rc, "%s: out of memory", name);
+		qdef_free(&q);
+		return rc;
+	}
+	*out = q;
+	return 0;
+}
+
+int qdef_load_file(const char *path, struct questionnaire **out, char *err, size_t errlen)
+{
+	char *text;
+	size_t len;
+	int rc = cv_read_file(path, QDEF_MAX_FILE, &text, &len, err, errlen);
+	if (rc != 0)
+		return rc == CV_ENOMEM ? rc : CV_ECONFIG;
+	rc = qdef_load_text(path, text, len, out, err, errlen);
+	free(text);
+	return rc;
+}
+
+void qdef_free(struct questionnaire **qp)
+{
+	struct questionnaire *q;
+
+	if (qp == NULL || *qp == NULL)
+		return;
+	q = *qp;
+	for (size_t i = 0; i < q->n_questions; i++) {
+		struct question *qn = &q->questions[i];
+		for (size_t k = 0; k < qn->n_options; k++) {
+			free(qn->options[k].id);
+			free(qn->options[k].label);
+		}
+		free(qn->options);
+		free(qn->id);
+		free(qn->text);
+		free(qn->unit);
+	}
+	for (size_t i = 0; i < q->n_sections; i++) {
+		free(q->sections[i].id);
+		free(q->sections[i].title);
+	}
+	free(q->questions);
+	free(q->sections);
+	free(q->by_id);
+	free(q->id);
+	free(q->title);
+	free(q);
+	*qp = NULL;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int qset_load_dir(const char *dir, struct qset **out, char *err, size_t errlen)
+{
+	struct qset *set = calloc(1, sizeof *set);
+	char **names = NULL;
+	size_t n_names = 0;
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	*out = NULL;
+	if (set == NULL)
+		return CV_ENOMEM;
+	d = opendir(dir);
+	if (d == NULL) {
+		free(set);
+		return cv_fail(err, errlen, CV_ECONFIG, "%s: cannot open directory", dir);
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char **nn;
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0 || de->d_name[0] == '.')
+			continue;
+		nn = realloc(names, (n_names + 1) * sizeof *names);
+		if (nn == NULL || (nn[n_names] = strdup(de->d_name)) == NULL) {
+			names = nn ? nn : names;
+			rc = CV_ENOMEM;
+			break;
+		}
+		names = nn;
+		n_names++;
+	}
+	closedir(d);
+	if (rc == 0 && n_names == 0)
+		rc = cv_fail(err, errlen, CV_ECONFIG, "%s: no questionnaire (*.json) files", dir);
+	if (rc == 0) {
+		qsort(names, n_names, sizeof *names, name_cmp);
+		set->items = calloc(n_names, sizeof *set->items);
+		if (set->items == NULL)
+			rc = CV_ENOMEM;
+	}
+	for (size_t i = 0; rc == 0 && i < n_names; i++) {
+		char path[4096];
+		struct questionnaire *q;
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		rc = qdef_load_file(path, &q, err, errlen);
+		if (rc != 0)
+			break;
+		if (qset_find(set, q->id, q->version) != NULL) {
+			rc = cv_fail(err, errlen, CV_ECONFIG,
+				     "%s: questionnaire %s version %u is defined twice", path,
+				     q->id, q->version);
+			qdef_free(&q);
+			break;
+		}
+		set->items[set->n++] = q;
+	}
+	for (size_t i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	if (rc != 0) {
+		qset_free(&set);
+		return rc;
+	}
+	*out = set;
+	return 0;
+}
+
+void qset_free(struct qset **setp)
+{
+	if (setp == NULL || *setp == NULL)
+		return;
+	for (size_t i = 0; i < (*setp)->n; i++)
+		qdef_free(&(*setp)->items[i]);
+	free((*setp)->items);
+	free(*setp);
+	*setp = NULL;
+}
+
+const struct questionnaire *qset_find(const struct qset *set, const char *id, uint32_t version)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->items[i]->version == version && strcmp(set->items[i]->id, id) == 0)
+			return set->items[i];
+	return NULL;
+}
+
+const struct questionnaire *qset_latest(const struct qset *set, const char *id)
+{
+	const struct questionnaire *best = NULL;
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->items[i]->id, id) == 0 &&
+		    (best == NULL || set->items[i]->version > best->version))
+			best = set->items[i];
+	return best;
+}
+
+const struct question *qdef_question(const struct questionnaire *q, const char *id)
+{
+	size_t lo = 0, hi = q->n_questions;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(id, q->by_id[mid]->id);
+		if (c == 0)
+			return q->by_id[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+int qdef_option_index(const struct question *qn, const char *id)
+{
+	for (size_t i = 0; i < qn->n_options; i++)
+		if (qn->options[i].id != NULL && strcmp(qn->options[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+int qdef_level_index(const struct question *qn, int64_t value)
+{
+	for (size_t i = 0; i < qn->n_options; i++)
+		if (qn->options[i].value == value)
+			return (int)i;
+	return -1;
+}

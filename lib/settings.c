@@ -1,0 +1,187 @@
+#include "settings.h"
+#include "config.h"
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct setting *find(const struct setting *tab, const char *name, size_t len)
+{
+	for (; tab->name != NULL; tab++)
+		if (strlen(tab->name) == len && strncmp(tab->name, name, len) == 0)
+			return tab;
+	return NULL;
+}
+
+static int apply(const struct setting *s, const char *value, char *err, size_t errlen)
+{
+	switch (s->type) {
+	case SET_STRING: {
+		char **t = s->target;
+		char *copy = strdup(value);
+		if (copy == NULL)
+			return CV_ENOMEM;
+		free(*t);
+		*t = copy;
+		return 0;
+	}
+	case SET_LIST: {
+		struct strlist *l = s->target;
+		char **items = realloc(l->items, (l->n + 1) * sizeof *items);
+		if (items == NULL)
+			return CV_ENOMEM;
+		l->items = items;
+		if ((items[l->n] = strdup(value)) == NULL)
+			return CV_ENOMEM;
+		l->n++;
+		return 0;
+	}
+	case SET_SIZE:
+		if (config_parse_size(value, s->target) != 0)
+			return cv_fail(err, errlen, CV_ECONFIG,
+				       "%s: \"%s\" is not a size (e.g. 512K, 64M, 2G)", s->name,
+				       value);
+		return 0;
+	case SET_LONG:
+		if (config_parse_long(value, s->min, s->max, s->target) != 0)
+			return cv_fail(err, errlen, CV_ECONFIG,
+				       "%s: \"%s\" is not an integer from %ld to %ld", s->name,
+				       value, s->min, s->max);
+		return 0;
+	case SET_FLAG:
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "1") == 0)
+			*(bool *)s->target = true;
+		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+			 strcmp(value, "0") == 0)
+			*(bool *)s->target = false;
+		else
+			return cv_fail(err, errlen, CV_ECONFIG, "%s: expected true or false",
+				       s->name);
+		return 0;
+	}
+	return CV_EINVAL;
+}
+
+int settings_set(const struct setting *tab, const char *name, const char *value, char *err,
+		 size_t errlen)
+{
+	const struct setting *s = find(tab, name, strlen(name));
+	if (s == NULL)
+		return cv_fail(err, errlen, CV_ECONFIG, "unknown setting \"%s\"", name);
+	return apply(s, value, err, errlen);
+}
+
+struct file_ctx {
+	const struct setting *tab;
+	const char *path;
+	const char *section;
+	char *err;
+	size_t errlen;
+};
+
+static int from_file(const char *key, const char *value, void *arg)
+{
+	struct file_ctx *c = arg;
+	char inner[256];
+	int rc = settings_set(c->tab, key, value, inner, sizeof inner);
+	if (rc != 0)
+		return cv_fail(c->err, c->errlen, CV_ECONFIG, "%s: [%s] %s", c->path, c->section,
+			       inner);
+	return 0;
+}
+
+int settings_parse(const struct setting *tab, const char *section, int argc, char **argv, int *next,
+		   char *err, size_t errlen)
+{
+	const char *cfgpath = NULL;
+	int i, rc;
+
+	/* First pass: the config file, so that the command line wins. */
+	for (i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
+		    i + 1 < argc)
+			cfgpath = argv[++i];
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return SETTINGS_HELP;
+		else if (argv[i][0] != '-')
+			break;
+	}
+	if (cfgpath != NULL) {
+		struct config *cfg;
+		struct file_ctx c = {tab, cfgpath, section, err, errlen};
+		if ((rc = config_load(cfgpath, &cfg, err, errlen)) != 0)
+			return rc;
+		rc = config_each(cfg, section, from_file, &c);
+		config_free(&cfg);
+		if (rc != 0)
+			return rc;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq, *value;
+		const struct setting *s;
+		size_t nlen;
+
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (++i >= argc)
+				return cv_fail(err, errlen, CV_ECONFIG, "%s needs a file", a);
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-')
+			break;
+		if (a[1] != '-')
+			return cv_fail(err, errlen, CV_ECONFIG, "unknown option %s", a);
+		a += 2;
+		eq = strchr(a, '=');
+		nlen = eq ? (size_t)(eq - a) : strlen(a);
+		s = find(tab, a, nlen);
+		if (s == NULL)
+			return cv_fail(err, errlen, CV_ECONFIG, "unknown option --%.*s", (int)nlen,
+				       a);
+		if (eq != NULL)
+			value = eq + 1;
+		else if (s->type == SET_FLAG)
+			value = "true";
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else
+			return cv_fail(err, errlen, CV_ECONFIG, "--%s needs a value", s->name);
+		if ((rc = apply(s, value, err, errlen)) != 0)
+			return rc;
+	}
+	*next = i;
+	return 0;
+}
+
+void settings_usage(const struct setting *tab, FILE *out)
+{
+	for (; tab->name != NULL; tab++) {
+		char left[64];
+		snprintf(left, sizeof left, "--%s%s%s", tab->name, tab->arg ? " " : "",
+			 tab->arg ? tab->arg : "");
+		fprintf(out, "  %-28s %s\n", left, tab->help);
+	}
+	fprintf(out, "  %-28s %s\n", "-c, --config FILE", "read settings from an INI file first");
+}
+
+void settings_free(const struct setting *tab)
+{
+	for (; tab->name != NULL; tab++) {
+		if (tab->type == SET_STRING) {
+			char **t = tab->target;
+			free(*t);
+			*t = NULL;
+		} else if (tab->type == SET_LIST) {
+			struct strlist *l = tab->target;
+			for (size_t i = 0; i < l->n; i++)
+				free(l->items[i]);
+			free(l->items);
+			l->items = NULL;
+			l->n = 0;
+		}
+	}
+}

@@ -1,0 +1,574 @@
+#include "store.h"
+#include "error.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STORE_MAX_KEY 480 /* LMDB's default limit is 511 */
+
+struct store {
+	MDB_env *env;
+	MDB_dbi history, current, idem, meta;
+	int lock_fd;
+	bool readonly;
+	uint64_t map_size, map_max;
+	/* Head of the history as of the last commit (writer only). */
+	uint64_t head_seq;
+	uint8_t head_chain[CV_HASH_LEN];
+};
+
+struct store_view {
+	struct store *s;
+	MDB_txn *txn;
+	uint64_t head_seq;
+	uint8_t head_chain[CV_HASH_LEN];
+};
+
+static int lmdb_fail(char *err, size_t errlen, const char *what, int mrc)
+{
+	int code = mrc == MDB_MAP_FULL             ? CV_EFULL
+		   : (mrc == EIO || mrc == ENOSPC) ? CV_EIO
+						   : CV_ESTORE;
+	return cv_fail(err, errlen, code, "%s: %s", what, mdb_strerror(mrc));
+}
+
+static int map_err(int mrc)
+{
+	if (mrc == MDB_MAP_FULL)
+		return CV_EFULL;
+	if (mrc == EIO || mrc == ENOSPC)
+		return CV_EIO;
+	return CV_ESTORE;
+}
+
+/* Reads the last history entry (head) inside txn. */
+static int read_head(struct store *s, MDB_txn *txn, uint64_t *seq, uint8_t chain[CV_HASH_LEN])
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	Canvass__HistoryEntry *e;
+	int mrc, rc = 0;
+
+	*seq = 0;
+	memset(chain, 0, CV_HASH_LEN);
+	if ((mrc = mdb_cursor_open(txn, s->history, &cur)) != 0)
+		return map_err(mrc);
+	mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (mrc == MDB_NOTFOUND) {
+		mdb_cursor_close(cur);
+		return 0;
+	}
+	if (mrc != 0) {
+		mdb_cursor_close(cur);
+		return map_err(mrc);
+	}
+	if (k.mv_size != 8 || wire_decode_history(v.mv_data, v.mv_size, &e) != 0) {
+		rc = CV_ECORRUPT;
+	} else {
+		*seq = cv_get_be64(k.mv_data);
+		if (e->chain_hash.len == CV_HASH_LEN)
+			memcpy(chain, e->chain_hash.data, CV_HASH_LEN);
+		else
+			rc = CV_ECORRUPT;
+		WIRE_FREE(e);
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_open(struct store **out, const struct store_cfg *cfg, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof *s);
+	unsigned int flags = 0; /* DIR holds data.mdb and lock.mdb */
+	MDB_txn *txn = NULL;
+	char path[4096];
+	int mrc, rc;
+
+	*out = NULL;
+	if (s == NULL)
+		return CV_ENOMEM;
+	s->lock_fd = -1;
+	s->readonly = cfg->readonly;
+	s->map_size = cfg->map_size ? cfg->map_size : 64ull << 20;
+	s->map_max = cfg->map_max ? cfg->map_max : 64ull << 30;
+	if (s->map_max < s->map_size)
+		s->map_max = s->map_size;
+
+	if (!cfg->readonly) {
+		if (mkdir(cfg->dir, 0700) != 0 && errno != EEXIST) {
+			rc = cv_fail(err, errlen, CV_EIO, "%s: cannot create: %s", cfg->dir,
+				     strerror(errno));
+			goto fail;
+		}
+		snprintf(path, sizeof path, "%s/aggregator.lock", cfg->dir);
+		s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (s->lock_fd < 0) {
+			rc = cv_fail(err, errlen, CV_EIO, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+			rc = cv_fail(err, errlen, CV_ELOCKED,
+				     "%s: another aggregator is using this data directory",
+				     cfg->dir);
+			goto fail;
+		}
+	} else {
+		flags |= MDB_RDONLY;
+	}
+	if ((mrc = mdb_env_create(&s->env)) != 0 || (mrc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+	    (mrc = mdb_env_set_maxreaders(s->env, 126)) != 0 ||
+	    (!cfg->readonly && (mrc = mdb_env_set_mapsize(s->env, s->map_size)) != 0)) {
+		rc = lmdb_fail(err, errlen, "lmdb setup", mrc);
+		goto fail;
+	}
+	/* Durable defaults: no MDB_NOSYNC, MDB_NOMETASYNC, MDB_MAPASYNC, MDB_WRITEMAP. */
+	if ((mrc = mdb_env_open(s->env, cfg->dir, flags, 0600)) != 0) {
+		rc = lmdb_fail(err, errlen, cfg->dir, mrc);
+		goto fail;
+	}
+	if (!cfg->readonly) {
+		int dead = 0;
+		mdb_reader_check(s->env, &dead);
+	} else {
+		MDB_envinfo info;
+		mdb_env_info(s->env, &info);
+		s->map_size = info.me_mapsize;
+	}
+	if ((mrc = mdb_txn_begin(s->env, NULL, cfg->readonly ? MDB_RDONLY : 0, &txn)) != 0) {
+		rc = lmdb_fail(err, errlen, "begin", mrc);
+		goto fail;
+	}
+	{
+		unsigned int dflags = cfg->readonly ? 0 : MDB_CREATE;
+		if ((mrc = mdb_dbi_open(txn, "history", dflags, &s->history)) != 0 ||
+		    (mrc = mdb_dbi_open(txn, "current", dflags, &s->current)) != 0 ||
+		    (mrc = mdb_dbi_open(txn, "idem", dflags, &s->idem)) != 0 ||
+		    (mrc = mdb_dbi_open(txn, "meta", dflags, &s->meta)) != 0) {
+			rc = mrc == MDB_NOTFOUND
+				 ? cv_fail(err, errlen, CV_ENOTFOUND,
+					   "%s: not a canvass store (no tables)", cfg->dir)
+				 : lmdb_fail(err, errlen, "open tables", mrc);
+			goto fail;
+		}
+	}
+	{
+		MDB_val k = {6, (void *)(uintptr_t) "format"}, v;
+		mrc = mdb_get(txn, s->meta, &k, &v);
+		if (mrc == MDB_NOTFOUND && !cfg->readonly) {
+			v.mv_size = strlen(STORE_FORMAT);
+			v.mv_data = (void *)(uintptr_t)STORE_FORMAT;
+			mrc = mdb_put(txn, s->meta, &k, &v, 0);
+		} else if (mrc == 0 && (v.mv_size != strlen(STORE_FORMAT) ||
+					memcmp(v.mv_data, STORE_FORMAT, v.mv_size) != 0)) {
+			rc = cv_fail(err, errlen, CV_EVERSION, "%s: store format %.*s, expected %s",
+				     cfg->dir, (int)v.mv_size, (const char *)v.mv_data,
+				     STORE_FORMAT);
+			goto fail;
+		}
+		if (mrc != 0 && !(mrc == MDB_NOTFOUND && cfg->readonly)) {
+			rc = lmdb_fail(err, errlen, "format", mrc);
+			goto fail;
+		}
+	}
+	if ((rc = read_head(s, txn, &s->head_seq, s->head_chain)) != 0) {
+		cv_fail(err, errlen, rc, "%s: cannot read the history head: %s", cfg->dir,
+			cv_strerror(rc));
+		goto fail;
+	}
+	if ((mrc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		rc = lmdb_fail(err, errlen, "commit", mrc);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	store_close(&s);
+	return rc;
+}
+
+void store_close(struct store **sp)
+{
+	struct store *s;
+	if (sp == NULL || *sp == NULL)
+		return;
+	s = *sp;
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* releases the flock */
+	free(s);
+	*sp = NULL;
+}
+
+/* Builds "a\0b\0c" into buf; returns its length or 0 when too long. */
+static size_t join_key(char *buf, size_t cap, const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = c ? strlen(c) : 0;
+	size_t n = la + 1 + lb + (c ? 1 + lc : 0);
+	if (n > cap || n > STORE_MAX_KEY)
+		return 0;
+	memcpy(buf, a, la + 1);
+	memcpy(buf + la + 1, b, lb + (c ? 1 : 0));
+	if (c)
+		memcpy(buf + la + 1 + lb + 1, c, lc);
+	return n;
+}
+
+int store_put_check(const struct store_put *p)
+{
+	char buf[STORE_MAX_KEY + 1];
+	if (join_key(buf, sizeof buf, p->questionnaire, p->cycle, p->member) == 0 ||
+	    join_key(buf, sizeof buf, p->member, p->key, NULL) == 0 || p->key[0] == '\0')
+		return CV_EINVAL;
+	return 0;
+}
+
+void store_chain_hash(const Canvass__HistoryEntry *e, const uint8_t prev[CV_HASH_LEN],
+		      uint8_t out[CV_HASH_LEN])
+{
+	crypto_hash_sha256_state st;
+	uint8_t fixed[CV_HASH_LEN + 8 + 4 + 8];
+	const char *strs[] = {e->member, e->questionnaire, e->cycle, e->idempotency_key};
+
+	memcpy(fixed, prev, CV_HASH_LEN);
+	cv_put_be64(fixed + CV_HASH_LEN, e->sequence);
+	cv_put_be32(fixed + CV_HASH_LEN + 8, e->revision);
+	cv_put_be64(fixed + CV_HASH_LEN + 12, (uint64_t)e->stored_at_ms);
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, fixed, sizeof fixed);
+	crypto_hash_sha256_update(&st, e->content_hash.data, e->content_hash.len);
+	for (size_t i = 0; i < 4; i++)
+		crypto_hash_sha256_update(&st, (const unsigned char *)strs[i], strlen(strs[i]) + 1);
+	crypto_hash_sha256_final(&st, out);
+}
+
+/* Fills p's receipt from a stored entry (a duplicate's original). */
+static int receipt_from(MDB_txn *txn, struct store *s, uint64_t seq, struct store_put *p)
+{
+	uint8_t kb[8];
+	MDB_val k = {8, kb}, v;
+	Canvass__HistoryEntry *e;
+	int mrc;
+
+	cv_put_be64(kb, seq);
+	if ((mrc = mdb_get(txn, s->history, &k, &v)) != 0)
+		return mrc == MDB_NOTFOUND ? CV_ECORRUPT : map_err(mrc);
+	if (wire_decode_history(v.mv_data, v.mv_size, &e) != 0)
+		return CV_ECORRUPT;
+	if (e->content_hash.len != CV_HASH_LEN || e->chain_hash.len != CV_HASH_LEN) {
+		WIRE_FREE(e);
+		return CV_ECORRUPT;
+	}
+	if (memcmp(e->content_hash.data, p->content_hash, CV_HASH_LEN) == 0) {
+		p->status = CANVASS__STATUS__DUPLICATE;
+		p->sequence = e->sequence;
+		p->revision = e->revision;
+		memcpy(p->chain_hash, e->chain_hash.data, CV_HASH_LEN);
+		p->stored_at_ms = e->stored_at_ms;
+	} else {
+		p->status = CANVASS__STATUS__CONFLICT;
+	}
+	WIRE_FREE(e);
+	return 0;
+}
+
+static int put_one(MDB_txn *txn, struct store *s, struct store_put *p, uint64_t *head_seq,
+		   uint8_t head_chain[CV_HASH_LEN], int64_t now_ms)
+{
+	char ckey[STORE_MAX_KEY + 1], ikey[STORE_MAX_KEY + 1];
+	uint8_t seqb[8], curb[12], *packed = NULL;
+	size_t ck = join_key(ckey, sizeof ckey, p->questionnaire, p->cycle, p->member);
+	size_t ik = join_key(ikey, sizeof ikey, p->member, p->key, NULL);
+	MDB_val k, v;
+	Canvass__HistoryEntry e = CANVASS__HISTORY_ENTRY__INIT;
+	size_t plen;
+	int mrc, rc;
+
+	if (ck == 0 || ik == 0)
+		return CV_EINVAL;
+	k.mv_size = ik;
+	k.mv_data = ikey;
+	mrc = mdb_get(txn, s->idem, &k, &v);
+	if (mrc == 0) {
+		if (v.mv_size != 8)
+			return CV_ECORRUPT;
+		return receipt_from(txn, s, cv_get_be64(v.mv_data), p);
+	}
+	if (mrc != MDB_NOTFOUND)
+		return map_err(mrc);
+
+	p->revision = 1;
+	k.mv_size = ck;
+	k.mv_data = ckey;
+	mrc = mdb_get(txn, s->current, &k, &v);
+	if (mrc == 0) {
+		if (v.mv_size != 12)
+			return CV_ECORRUPT;
+		p->revision = cv_get_be32((const uint8_t *)v.mv_data + 8) + 1;
+	} else if (mrc != MDB_NOTFOUND) {
+		return map_err(mrc);
+	}
+
+	p->sequence = *head_seq + 1;
+	p->stored_at_ms = now_ms;
+	e.sequence = p->sequence;
+	e.revision = p->revision;
+	e.member = (char *)(uintptr_t)p->member;
+	e.questionnaire = (char *)(uintptr_t)p->questionnaire;
+	e.cycle = (char *)(uintptr_t)p->cycle;
+	e.idempotency_key = (char *)(uintptr_t)p->key;
+	e.content_hash.data = (uint8_t *)(uintptr_t)p->content_hash;
+	e.content_hash.len = CV_HASH_LEN;
+	e.prev_chain_hash.data = head_chain;
+	e.prev_chain_hash.len = CV_HASH_LEN;
+	e.received_at_ms = p->received_at_ms;
+	e.stored_at_ms = now_ms;
+	e.submission.data = (uint8_t *)(uintptr_t)p->submission;
+	e.submission.len = p->submission_len;
+	store_chain_hash(&e, head_chain, p->chain_hash);
+	e.chain_hash.data = p->chain_hash;
+	e.chain_hash.len = CV_HASH_LEN;
+	if ((rc = wire_pack(&e.base, &packed, &plen)) != 0)
+		return rc;
+
+	cv_put_be64(seqb, p->sequence);
+	k.mv_size = 8;
+	k.mv_data = seqb;
+	v.mv_size = plen;
+	v.mv_data = packed;
+	mrc = mdb_put(txn, s->history, &k, &v, MDB_APPEND);
+	free(packed);
+	if (mrc != 0)
+		return map_err(mrc);
+
+	cv_put_be64(curb, p->sequence);
+	cv_put_be32(curb + 8, p->revision);
+	k.mv_size = ck;
+	k.mv_data = ckey;
+	v.mv_size = 12;
+	v.mv_data = curb;
+	if ((mrc = mdb_put(txn, s->current, &k, &v, 0)) != 0)
+		return map_err(mrc);
+	k.mv_size = ik;
+	k.mv_data = ikey;
+	v.mv_size = 8;
+	v.mv_data = seqb;
+	if ((mrc = mdb_put(txn, s->idem, &k, &v, MDB_NOOVERWRITE)) != 0)
+		return map_err(mrc);
+
+	p->status = CANVASS__STATUS__ACCEPTED;
+	*head_seq = p->sequence;
+	memcpy(head_chain, p->chain_hash, CV_HASH_LEN);
+	return 0;
+}
+
+/* Grows the map towards its cap; CV_EFULL when already there. */
+static int grow(struct store *s)
+{
+	uint64_t next = s->map_size * 2;
+	if (s->map_size >= s->map_max)
+		return CV_EFULL;
+	if (next > s->map_max)
+		next = s->map_max;
+	if (mdb_env_set_mapsize(s->env, next) != 0)
+		return CV_ESTORE;
+	s->map_size = next;
+	return 0;
+}
+
+int store_put_batch(struct store *s, struct store_put *items, size_t n)
+{
+	for (;;) {
+		uint64_t head_seq = s->head_seq;
+		uint8_t head_chain[CV_HASH_LEN];
+		int64_t now = cv_now_ms();
+		MDB_txn *txn;
+		int mrc, rc = 0;
+
+		if (s->readonly)
+			return CV_EINVAL;
+		memcpy(head_chain, s->head_chain, CV_HASH_LEN);
+		if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+			return map_err(mrc);
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = put_one(txn, s, &items[i], &head_seq, head_chain, now);
+		if (rc != 0) {
+			mdb_txn_abort(txn);
+		} else {
+			mrc = mdb_txn_commit(txn);
+			rc = mrc == 0 ? 0 : map_err(mrc);
+		}
+		if (rc == CV_EFULL) {
+			if ((rc = grow(s)) != 0)
+				return rc;
+			continue; /* redo the whole batch in a larger map */
+		}
+		if (rc != 0)
+			return rc;
+		s->head_seq = head_seq;
+		memcpy(s->head_chain, head_chain, CV_HASH_LEN);
+		return 0;
+	}
+}
+
+void store_usage(struct store *s, uint64_t *map_size, uint64_t *used)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	mdb_env_info(s->env, &info);
+	mdb_env_stat(s->env, &st);
+	*map_size = info.me_mapsize;
+	*used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+}
+
+int store_view_open(struct store *s, struct store_view **out)
+{
+	struct store_view *v = calloc(1, sizeof *v);
+	int mrc, rc;
+
+	*out = NULL;
+	if (v == NULL)
+		return CV_ENOMEM;
+	v->s = s;
+	mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &v->txn);
+	if (mrc == MDB_MAP_RESIZED) {
+		/* The writer grew the map since we opened it: adopt its size. */
+		mdb_env_set_mapsize(s->env, 0);
+		mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &v->txn);
+	}
+	if (mrc != 0) {
+		free(v);
+		return map_err(mrc);
+	}
+	if ((rc = read_head(s, v->txn, &v->head_seq, v->head_chain)) != 0) {
+		store_view_close(&v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
+void store_view_close(struct store_view **vp)
+{
+	if (vp == NULL || *vp == NULL)
+		return;
+	if ((*vp)->txn != NULL)
+		mdb_txn_abort((*vp)->txn);
+	free(*vp);
+	*vp = NULL;
+}
+
+void store_view_head(const struct store_view *v, uint64_t *seq, uint8_t chain[CV_HASH_LEN])
+{
+	*seq = v->head_seq;
+	memcpy(chain, v->head_chain, CV_HASH_LEN);
+}
+
+static int get_entry(struct store_view *v, uint64_t seq, Canvass__HistoryEntry **out)
+{
+	uint8_t kb[8];
+	MDB_val k = {8, kb}, val;
+	int mrc;
+
+	cv_put_be64(kb, seq);
+	mrc = mdb_get(v->txn, v->s->history, &k, &val);
+	if (mrc != 0)
+		return mrc == MDB_NOTFOUND ? CV_ECORRUPT : map_err(mrc);
+	return wire_decode_history(val.mv_data, val.mv_size, out) == 0 ? 0 : CV_ECORRUPT;
+}
+
+int store_view_each_current(struct store_view *v, const char *questionnaire, const char *cycle,
+			    store_entry_fn fn, void *arg)
+{
+	char prefix[STORE_MAX_KEY + 1];
+	size_t plen = join_key(prefix, sizeof prefix - 1, questionnaire, cycle, "");
+	MDB_cursor *cur;
+	MDB_val k, val;
+	int mrc, rc = 0;
+
+	if (plen == 0)
+		return CV_EINVAL;
+	if ((mrc = mdb_cursor_open(v->txn, v->s->current, &cur)) != 0)
+		return map_err(mrc);
+	k.mv_size = plen;
+	k.mv_data = prefix;
+	for (mrc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+		Canvass__HistoryEntry *e;
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if (val.mv_size != 12) {
+			rc = CV_ECORRUPT;
+			break;
+		}
+		if ((rc = get_entry(v, cv_get_be64(val.mv_data), &e)) != 0)
+			break;
+		rc = fn(e, arg);
+		WIRE_FREE(e);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = map_err(mrc);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_view_each_history(struct store_view *v, store_entry_fn fn, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, val;
+	int mrc, rc = 0;
+
+	if ((mrc = mdb_cursor_open(v->txn, v->s->history, &cur)) != 0)
+		return map_err(mrc);
+	for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+		Canvass__HistoryEntry *e;
+		if (wire_decode_history(val.mv_data, val.mv_size, &e) != 0) {
+			rc = CV_ECORRUPT;
+			break;
+		}
+		rc = fn(e, arg);
+		WIRE_FREE(e);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = map_err(mrc);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_view_current(struct store_view *v, const char *questionnaire, const char *cycle,
+		       const char *member, Canvass__HistoryEntry **out)
+{
+	char key[STORE_MAX_KEY + 1];
+	size_t kl = join_key(key, sizeof key, questionnaire, cycle, member);
+	MDB_val k = {kl, key}, val;
+	int mrc;
+
+	*out = NULL;
+	if (kl == 0)
+		return CV_EINVAL;
+	mrc = mdb_get(v->txn, v->s->current, &k, &val);
+	if (mrc == MDB_NOTFOUND)
+		return CV_ENOTFOUND;
+	if (mrc != 0)
+		return map_err(mrc);
+	if (val.mv_size != 12)
+		return CV_ECORRUPT;
+	return get_entry(v, cv_get_be64(val.mv_data), out);
+}

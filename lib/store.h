@@ -1,0 +1,97 @@
+/*
+ * store.h - the canvass LMDB store: layout, the aggregator's batched
+ * writes and the readers' snapshots. docs/storage.md describes the layout.
+ *
+ * Tables (named LMDB databases):
+ *   history : be64 sequence -> HistoryEntry (protobuf); append-only, the
+ *             full record; written with MDB_APPEND, so writes stay in key order
+ *   current : questionnaire \0 cycle \0 member -> be64 sequence, be32 revision
+ *   idem    : member \0 idempotency key -> be64 sequence
+ *   meta    : "format" -> "1"
+ *
+ * Only one process may open a store for writing (an flock on
+ * DIR/aggregator.lock); readers open it read-only at any time and see a
+ * consistent snapshot. The environment keeps LMDB's durable defaults: a
+ * commit returns only once the data is on disk.
+ */
+#ifndef CANVASS_STORE_H
+#define CANVASS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "canvass.pb-c.h"
+#include "util.h"
+
+#define STORE_FORMAT "1"
+
+struct store;
+struct store_view;
+
+struct store_cfg {
+	const char *dir;
+	uint64_t map_size; /* initial map size, bytes */
+	uint64_t map_max;  /* cap the map may grow to, bytes */
+	bool readonly;
+};
+
+/* One submission to write, and (after store_put_batch) its outcome. */
+struct store_put {
+	/* in: borrowed for the call */
+	const char *member;
+	const char *questionnaire;
+	const char *cycle;
+	const char *key;
+	const uint8_t *content_hash; /* CV_HASH_LEN bytes */
+	const uint8_t *submission;
+	size_t submission_len;
+	int64_t received_at_ms;
+	/* out */
+	int status;        /* CANVASS__STATUS__{ACCEPTED,DUPLICATE,CONFLICT} */
+	uint64_t sequence; /* for ACCEPTED/DUPLICATE */
+	uint32_t revision;
+	uint8_t chain_hash[CV_HASH_LEN];
+	int64_t stored_at_ms;
+};
+
+int store_open(struct store **out, const struct store_cfg *cfg, char *err, size_t errlen);
+void store_close(struct store **s);
+
+/*
+ * Writes a batch in one durable transaction and fills every item's
+ * outcome. 0: committed (each item ACCEPTED, DUPLICATE or CONFLICT).
+ * CV_EFULL: the map is at its cap; nothing of the batch was written.
+ * CV_EINVAL: an item's keys are too long (nothing written; the caller
+ * should check with store_put_check first). Other codes: LMDB failed.
+ */
+int store_put_batch(struct store *s, struct store_put *items, size_t n);
+/* 0 when p's key fields fit the store's key limits. */
+int store_put_check(const struct store_put *p);
+
+/* Current map size and the pages in use, bytes. */
+void store_usage(struct store *s, uint64_t *map_size, uint64_t *used);
+
+/* Read snapshot; all entries handed out are valid until the view closes. */
+int store_view_open(struct store *s, struct store_view **out);
+void store_view_close(struct store_view **v);
+/* Last sequence number and its chain hash (zeros in an empty store). */
+void store_view_head(const struct store_view *v, uint64_t *seq, uint8_t chain[CV_HASH_LEN]);
+
+/* Callback for iterations; a non-zero return stops and is passed back. */
+typedef int (*store_entry_fn)(const Canvass__HistoryEntry *e, void *arg);
+
+/* Latest revision of every member for (questionnaire, cycle), by member. */
+int store_view_each_current(struct store_view *v, const char *questionnaire, const char *cycle,
+			    store_entry_fn fn, void *arg);
+/* Every history entry in sequence order. */
+int store_view_each_history(struct store_view *v, store_entry_fn fn, void *arg);
+/* One entry; *out is the caller's (WIRE_FREE). CV_ENOTFOUND when absent. */
+int store_view_current(struct store_view *v, const char *questionnaire, const char *cycle,
+		       const char *member, Canvass__HistoryEntry **out);
+
+/* The chain hash of e given the previous entry's chain hash. */
+void store_chain_hash(const Canvass__HistoryEntry *e, const uint8_t prev[CV_HASH_LEN],
+		      uint8_t out[CV_HASH_LEN]);
+
+#endif

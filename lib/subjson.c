@@ -1,0 +1,268 @@
+#include "subjson.h"
+#include "error.h"
+#include "util.h"
+#include "wire.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int set_string(char **field, json_t *v)
+{
+	*field = strdup(json_string_value(v));
+	return *field == NULL ? CV_ENOMEM : 0;
+}
+
+static int parse_answer(const char *qid, json_t *v, Canvass__Answer **out, char *err, size_t errlen)
+{
+	Canvass__Answer *a = malloc(sizeof *a);
+	int rc = 0;
+
+	*out = NULL;
+	if (a == NULL)
+		return CV_ENOMEM;
+	canvass__answer__init(a);
+	if ((a->question = strdup(qid)) == NULL) {
+		free(a);
+		return CV_ENOMEM;
+	}
+	switch (json_typeof(v)) {
+	case JSON_TRUE:
+	case JSON_FALSE:
+		a->value_case = CANVASS__ANSWER__VALUE_BOOLEAN;
+		a->boolean = json_is_true(v);
+		break;
+	case JSON_INTEGER:
+		a->value_case = CANVASS__ANSWER__VALUE_INTEGER;
+		a->integer = json_integer_value(v);
+		break;
+	case JSON_REAL:
+		a->value_case = CANVASS__ANSWER__VALUE_NUMBER;
+		a->number = json_real_value(v);
+		break;
+	case JSON_STRING:
+		a->value_case = CANVASS__ANSWER__VALUE_TEXT;
+		rc = set_string(&a->text, v);
+		break;
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *item;
+		a->value_case = CANVASS__ANSWER__VALUE_LIST;
+		a->list = malloc(sizeof *a->list);
+		if (a->list == NULL) {
+			a->value_case = CANVASS__ANSWER__VALUE__NOT_SET;
+			rc = CV_ENOMEM;
+			break;
+		}
+		canvass__string_list__init(a->list);
+		a->list->items = calloc(json_array_size(v) + 1, sizeof *a->list->items);
+		if (a->list->items == NULL) {
+			rc = CV_ENOMEM;
+			break;
+		}
+		json_array_foreach (v, i, item) {
+			if (!json_is_string(item)) {
+				rc = cv_fail(err, errlen, CV_EINVAL,
+					     "$.answers.%s[%zu]: must be a string (an option id)",
+					     qid, i);
+				break;
+			}
+			if ((rc = set_string(&a->list->items[i], item)) != 0)
+				break;
+			a->list->n_items = i + 1;
+		}
+		break;
+	}
+	case JSON_OBJECT: {
+		json_t *sp = json_object_get(v, "special");
+		const char *s = json_string_value(sp);
+		if (json_object_size(v) != 1 || s == NULL ||
+		    (strcmp(s, "not_applicable") != 0 && strcmp(s, "dont_know") != 0)) {
+			rc = cv_fail(err, errlen, CV_EINVAL,
+				     "$.answers.%s: an object answer must be {\"special\": "
+				     "\"not_applicable\"} or {\"special\": \"dont_know\"}",
+				     qid);
+			break;
+		}
+		a->value_case = CANVASS__ANSWER__VALUE_SPECIAL;
+		a->special = strcmp(s, "not_applicable") == 0 ? CANVASS__SPECIAL__NOT_APPLICABLE
+							      : CANVASS__SPECIAL__DONT_KNOW;
+		break;
+	}
+	case JSON_NULL: break;
+	}
+	if (rc != 0) {
+		WIRE_FREE(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+static int parse_root(json_t *root, Canvass__Submission *s, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"questionnaire", "version", "cycle", "member", "id",
+					   "answers",       NULL};
+	static const char *const strs[] = {"questionnaire", "cycle", "member"};
+	char **fields[] = {&s->questionnaire, &s->cycle, &s->member};
+	const char *key;
+	json_t *v, *answers;
+	int rc;
+
+	if (!json_is_object(root))
+		return cv_fail(err, errlen, CV_EINVAL, "$: a submission must be a JSON object");
+	json_object_foreach (root, key, v) {
+		bool known = false;
+		for (size_t i = 0; keys[i] != NULL; i++)
+			known = known || strcmp(key, keys[i]) == 0;
+		if (!known)
+			return cv_fail(err, errlen, CV_EINVAL, "$.%s: unknown key", key);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		v = json_object_get(root, strs[i]);
+		if (!json_is_string(v))
+			return cv_fail(err, errlen, CV_EINVAL, "$.%s: required, a string", strs[i]);
+		if ((rc = set_string(fields[i], v)) != 0)
+			return rc;
+	}
+	v = json_object_get(root, "version");
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > UINT32_MAX)
+		return cv_fail(err, errlen, CV_EINVAL, "$.version: required, an integer from 1");
+	s->version = (uint32_t)json_integer_value(v);
+	v = json_object_get(root, "id");
+	if (v != NULL) {
+		if (!json_is_string(v))
+			return cv_fail(err, errlen, CV_EINVAL, "$.id: must be a string");
+		if ((rc = set_string(&s->idempotency_key, v)) != 0)
+			return rc;
+	}
+	answers = json_object_get(root, "answers");
+	if (!json_is_object(answers))
+		return cv_fail(err, errlen, CV_EINVAL, "$.answers: required, an object");
+	s->answers = calloc(json_object_size(answers) + 1, sizeof *s->answers);
+	if (s->answers == NULL)
+		return CV_ENOMEM;
+	json_object_foreach (answers, key, v) {
+		Canvass__Answer *a;
+		if ((rc = parse_answer(key, v, &a, err, errlen)) != 0)
+			return rc;
+		if (a->value_case == CANVASS__ANSWER__VALUE__NOT_SET) {
+			WIRE_FREE(a); /* null: no answer */
+			continue;
+		}
+		s->answers[s->n_answers++] = a;
+	}
+	return 0;
+}
+
+int subjson_parse(const char *text, size_t len, Canvass__Submission **out, char *err, size_t errlen)
+{
+	Canvass__Submission *s;
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	*out = NULL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return cv_fail(err, errlen, CV_EINVAL, "line %d column %d: %s", jerr.line,
+			       jerr.column, jerr.text);
+	s = malloc(sizeof *s);
+	if (s == NULL) {
+		json_decref(root);
+		return CV_ENOMEM;
+	}
+	canvass__submission__init(s);
+	rc = parse_root(root, s, err, errlen);
+	json_decref(root);
+	if (rc != 0) {
+		if (rc == CV_ENOMEM)
+			cv_fail(err, errlen, rc, "out of memory");
+		WIRE_FREE(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int subjson_load_file(const char *path, Canvass__Submission **out, char *err, size_t errlen)
+{
+	char *text, inner[512];
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	rc = cv_read_file(path, SUBJSON_MAX_FILE, &text, &len, err, errlen);
+	if (rc != 0)
+		return rc;
+	rc = subjson_parse(text, len, out, inner, sizeof inner);
+	free(text);
+	if (rc != 0)
+		return cv_fail(err, errlen, rc, "%s: %s", path, inner);
+	return 0;
+}
+
+json_t *subjson_answer_value(const Canvass__Answer *a)
+{
+	json_t *arr;
+
+	switch (a->value_case) {
+	case CANVASS__ANSWER__VALUE_BOOLEAN: return json_boolean(a->boolean);
+	case CANVASS__ANSWER__VALUE_INTEGER: return json_integer(a->integer);
+	case CANVASS__ANSWER__VALUE_NUMBER: return json_real(a->number);
+	case CANVASS__ANSWER__VALUE_TEXT: return json_string(a->text);
+	case CANVASS__ANSWER__VALUE_LIST:
+		arr = json_array();
+		for (size_t i = 0; arr && i < a->list->n_items; i++)
+			json_array_append_new(arr, json_string(a->list->items[i]));
+		return arr;
+	case CANVASS__ANSWER__VALUE_SPECIAL:
+		return json_pack("{ss}", "special",
+				 a->special == CANVASS__SPECIAL__NOT_APPLICABLE ? "not_applicable"
+										: "dont_know");
+	default: return NULL;
+	}
+}
+
+json_t *subjson_reply(const Canvass__Reply *r)
+{
+	json_t *o = json_object(), *probs = json_array();
+	char hex[2 * CV_HASH_LEN + 1];
+
+	if (o == NULL || probs == NULL) {
+		json_decref(o);
+		json_decref(probs);
+		return NULL;
+	}
+	json_object_set_new(o, "status", json_string(wire_status_name(r->status)));
+	json_object_set_new(o, "message", json_string(r->message));
+	if (r->receipt != NULL) {
+		const Canvass__Receipt *rc = r->receipt;
+		json_t *rj = json_object();
+		json_object_set_new(rj, "member", json_string(rc->member));
+		json_object_set_new(rj, "id", json_string(rc->idempotency_key));
+		json_object_set_new(rj, "sequence", json_integer((json_int_t)rc->sequence));
+		json_object_set_new(rj, "revision", json_integer(rc->revision));
+		if (rc->content_hash.len == CV_HASH_LEN) {
+			cv_hex(rc->content_hash.data, CV_HASH_LEN, hex);
+			json_object_set_new(rj, "content_hash", json_string(hex));
+		}
+		if (rc->chain_hash.len == CV_HASH_LEN) {
+			cv_hex(rc->chain_hash.data, CV_HASH_LEN, hex);
+			json_object_set_new(rj, "chain_hash", json_string(hex));
+		}
+		json_object_set_new(rj, "stored_at_ms", json_integer(rc->stored_at_ms));
+		json_object_set_new(o, "receipt", rj);
+	}
+	for (size_t i = 0; i < r->n_problems; i++) {
+		const Canvass__Problem *p = r->problems[i];
+		json_array_append_new(
+		    probs,
+		    json_pack("{ss ss ss ss}", "code", p->code, "question", p->question, "severity",
+			      p->severity == CANVASS__SEVERITY__SEVERITY_WARNING ? "warning"
+										 : "error",
+			      "message", p->message));
+	}
+	json_object_set_new(o, "problems", probs);
+	return o;
+}

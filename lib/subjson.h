@@ -1,0 +1,39 @@
+/*
+ * subjson.h - the member-facing JSON form of a submission, and of replies.
+ *
+ *   {"questionnaire": "integrity-self-assessment", "version": 1,
+ *    "cycle": "2025", "member": "KE", "id": "optional idempotency key",
+ *    "answers": {"q_id": value, ...}}
+ *
+ * Values: true/false (yes/no), integers (integer, scale level), numbers,
+ * strings (choice option id, free text), arrays of strings (multiple
+ * choice), {"special": "not_applicable"} or {"special": "dont_know"}.
+ * null, like leaving the question out, means "no answer".
+ * Documented in docs/submissions.md.
+ */
+#ifndef CANVASS_SUBJSON_H
+#define CANVASS_SUBJSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "canvass.pb-c.h"
+
+/* Largest submission file read from disk. */
+#define SUBJSON_MAX_FILE (1024 * 1024)
+
+/*
+ * Parses JSON text into a Submission (caller frees with WIRE_FREE). On
+ * failure returns CV_EINVAL (or CV_ENOMEM) with "JSON path: reason" in err.
+ */
+int subjson_parse(const char *text, size_t len, Canvass__Submission **out, char *err,
+		  size_t errlen);
+int subjson_load_file(const char *path, Canvass__Submission **out, char *err, size_t errlen);
+
+/* JSON value of one answer (new reference), or NULL when it has none. */
+json_t *subjson_answer_value(const Canvass__Answer *a);
+
+/* Reply as JSON (new reference): status, receipt, problems, message. */
+json_t *subjson_reply(const Canvass__Reply *r);
+
+#endif

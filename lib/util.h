@@ -1,0 +1,49 @@
+/*
+ * util.h - small helpers shared by every canvass program: clocks,
+ * hex, big-endian integers, SHA-256 and whole-file reads with a cap.
+ */
+#ifndef CANVASS_UTIL_H
+#define CANVASS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CV_HASH_LEN 32
+
+/* Wall clock, Unix epoch, milliseconds. */
+int64_t cv_now_ms(void);
+/* Monotonic clock, milliseconds; only differences are meaningful. */
+int64_t cv_mono_ms(void);
+/* Monotonic clock, microseconds. */
+int64_t cv_mono_us(void);
+
+/* Writes 2*len hex digits and a NUL to out (size >= 2*len+1). */
+void cv_hex(const uint8_t *in, size_t len, char *out);
+
+void cv_put_be64(uint8_t *p, uint64_t v);
+uint64_t cv_get_be64(const uint8_t *p);
+void cv_put_be32(uint8_t *p, uint32_t v);
+uint32_t cv_get_be32(const uint8_t *p);
+
+/* SHA-256 of len bytes. Never fails once cv_crypto_init() returned 0. */
+void cv_sha256(const void *in, size_t len, uint8_t out[CV_HASH_LEN]);
+/* Initialises libsodium; call once before any hashing. */
+int cv_crypto_init(void);
+
+/*
+ * Reads a whole file of at most max bytes into *out (NUL-terminated,
+ * caller frees). Returns CV_EIO or CV_ETOOBIG with a message in err.
+ */
+int cv_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen);
+
+/*
+ * Writes "PID\n" to path atomically (temporary file, then rename), mode
+ * 0644. Daemons write it once they are ready to serve, so its appearance
+ * is the readiness signal scripts and tests wait for.
+ */
+int cv_write_pidfile(const char *path, char *err, size_t errlen);
+
+/* strdup that returns NULL for NULL. */
+char *cv_strdup(const char *s);
+
+#endif

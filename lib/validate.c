@@ -1,0 +1,234 @@
+#include "validate.h"
+#include "wire.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void verdict_init(struct verdict *v)
+{
+	v->n = 0;
+	v->errors = 0;
+	v->dropped = 0;
+}
+
+void verdict_add(struct verdict *v, int warning, const char *code, const char *question,
+		 const char *fmt, ...)
+{
+	struct problem *p;
+	va_list ap;
+
+	if (!warning)
+		v->errors++;
+	if (v->n == VALIDATE_MAX_PROBLEMS) {
+		v->dropped++;
+		return;
+	}
+	p = &v->items[v->n++];
+	p->warning = warning;
+	snprintf(p->code, sizeof p->code, "%s", code);
+	snprintf(p->question, sizeof p->question, "%s", question ? question : "");
+	va_start(ap, fmt);
+	vsnprintf(p->message, sizeof p->message, fmt, ap);
+	va_end(ap);
+}
+
+static int printable(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static const char *value_kind(const Canvass__Answer *a)
+{
+	switch (a->value_case) {
+	case CANVASS__ANSWER__VALUE_BOOLEAN: return "true/false";
+	case CANVASS__ANSWER__VALUE_INTEGER: return "an integer";
+	case CANVASS__ANSWER__VALUE_NUMBER: return "a number";
+	case CANVASS__ANSWER__VALUE_TEXT: return "a string";
+	case CANVASS__ANSWER__VALUE_LIST: return "a list";
+	case CANVASS__ANSWER__VALUE_SPECIAL: return "a special answer";
+	default: return "nothing";
+	}
+}
+
+static const char *expected_kind(enum qtype t)
+{
+	switch (t) {
+	case QT_YES_NO: return "true or false";
+	case QT_INTEGER: return "an integer";
+	case QT_NUMBER: return "a number";
+	case QT_SCALE: return "an integer scale level";
+	case QT_CHOICE: return "an option id (string)";
+	case QT_MULTI_CHOICE: return "a list of option ids";
+	case QT_TEXT: return "a string";
+	}
+	return "?";
+}
+
+static void check_range(const struct question *qn, double x, struct verdict *v)
+{
+	if ((qn->has_min && x < qn->min) || (qn->has_max && x > qn->max)) {
+		if (qn->has_min && qn->has_max)
+			verdict_add(v, 0, "OUT_OF_RANGE", qn->id, "%g is outside %g..%g", x,
+				    qn->min, qn->max);
+		else if (qn->has_min)
+			verdict_add(v, 0, "OUT_OF_RANGE", qn->id, "%g is below the minimum %g", x,
+				    qn->min);
+		else
+			verdict_add(v, 0, "OUT_OF_RANGE", qn->id, "%g is above the maximum %g", x,
+				    qn->max);
+	}
+}
+
+static void check_answer(const struct question *qn, Canvass__Answer *a, struct verdict *v)
+{
+	int vc = a->value_case;
+
+	if (vc == CANVASS__ANSWER__VALUE_SPECIAL) {
+		int na = a->special == CANVASS__SPECIAL__NOT_APPLICABLE;
+		if (a->special != CANVASS__SPECIAL__NOT_APPLICABLE &&
+		    a->special != CANVASS__SPECIAL__DONT_KNOW)
+			verdict_add(v, 0, "WRONG_TYPE", qn->id, "unknown special answer %d",
+				    (int)a->special);
+		else if ((na && !qn->allow_not_applicable) || (!na && !qn->allow_dont_know))
+			verdict_add(v, 0, "SPECIAL_NOT_ALLOWED", qn->id,
+				    "\"%s\" is not allowed for this question",
+				    na ? "not applicable" : "don't know");
+		return;
+	}
+	switch (qn->type) {
+	case QT_YES_NO:
+		if (vc == CANVASS__ANSWER__VALUE_BOOLEAN)
+			return;
+		break;
+	case QT_INTEGER:
+		if (vc == CANVASS__ANSWER__VALUE_INTEGER) {
+			check_range(qn, (double)a->integer, v);
+			return;
+		}
+		break;
+	case QT_NUMBER:
+		if (vc == CANVASS__ANSWER__VALUE_INTEGER) {
+			/* 3 and 3.0 are one answer: store numbers as numbers. */
+			double x = (double)a->integer;
+			a->value_case = CANVASS__ANSWER__VALUE_NUMBER;
+			a->number = x;
+			vc = CANVASS__ANSWER__VALUE_NUMBER;
+		}
+		if (vc == CANVASS__ANSWER__VALUE_NUMBER) {
+			if (!isfinite(a->number))
+				verdict_add(v, 0, "WRONG_TYPE", qn->id, "not a finite number");
+			else
+				check_range(qn, a->number, v);
+			return;
+		}
+		break;
+	case QT_SCALE:
+		if (vc == CANVASS__ANSWER__VALUE_INTEGER) {
+			if (qdef_level_index(qn, a->integer) < 0)
+				verdict_add(v, 0, "NOT_AN_OPTION", qn->id,
+					    "%lld is not a level of this scale",
+					    (long long)a->integer);
+			return;
+		}
+		break;
+	case QT_CHOICE:
+		if (vc == CANVASS__ANSWER__VALUE_TEXT) {
+			if (qdef_option_index(qn, a->text) < 0)
+				verdict_add(v, 0, "NOT_AN_OPTION", qn->id,
+					    "\"%.64s\" is not an option of this question", a->text);
+			return;
+		}
+		break;
+	case QT_MULTI_CHOICE:
+		if (vc == CANVASS__ANSWER__VALUE_LIST) {
+			for (size_t i = 0; i < a->list->n_items; i++) {
+				const char *it = a->list->items[i];
+				if (qdef_option_index(qn, it) < 0)
+					verdict_add(v, 0, "NOT_AN_OPTION", qn->id,
+						    "\"%.64s\" is not an option of this question",
+						    it);
+				for (size_t k = 0; k < i; k++)
+					if (strcmp(a->list->items[k], it) == 0)
+						verdict_add(v, 0, "DUPLICATE_OPTION", qn->id,
+							    "\"%.64s\" is selected twice", it);
+			}
+			return;
+		}
+		break;
+	case QT_TEXT:
+		if (vc == CANVASS__ANSWER__VALUE_TEXT) {
+			size_t len = strlen(a->text);
+			if (qn->max_length && len > qn->max_length)
+				verdict_add(v, 0, "TOO_LONG", qn->id,
+					    "%zu bytes, at most %zu allowed", len, qn->max_length);
+			return;
+		}
+		break;
+	}
+	verdict_add(v, 0, "WRONG_TYPE", qn->id, "expected %s, got %s", expected_kind(qn->type),
+		    value_kind(a));
+}
+
+size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s, struct verdict *v)
+{
+	size_t before = v->errors;
+	const char *dup = NULL;
+
+	if (!printable(s->cycle, VALIDATE_MAX_CYCLE))
+		verdict_add(v, 0, "INVALID_CYCLE", NULL,
+			    "cycle must be 1-%d printable characters without spaces",
+			    VALIDATE_MAX_CYCLE);
+	if (s->idempotency_key[0] != '\0' && !printable(s->idempotency_key, VALIDATE_MAX_KEY))
+		verdict_add(v, 0, "INVALID_KEY", NULL,
+			    "id must be 1-%d printable characters without spaces",
+			    VALIDATE_MAX_KEY);
+	if (wire_canonicalize(s, &dup) != 0) {
+		/* Report each duplicated question once. */
+		for (size_t i = 1; i < s->n_answers; i++)
+			if (strcmp(s->answers[i - 1]->question, s->answers[i]->question) == 0 &&
+			    (i < 2 ||
+			     strcmp(s->answers[i - 2]->question, s->answers[i]->question) != 0))
+				verdict_add(v, 0, "DUPLICATE_ANSWER", s->answers[i]->question,
+					    "question answered more than once");
+	}
+	for (size_t i = 0; i < s->n_answers; i++) {
+		Canvass__Answer *a = s->answers[i];
+		const struct question *qn = qdef_question(q, a->question);
+		if (qn == NULL) {
+			verdict_add(v, 0, "UNKNOWN_QUESTION", a->question,
+				    "no such question in %s version %u", q->id, q->version);
+			continue;
+		}
+		check_answer(qn, a, v);
+	}
+	/* Required questions, in questionnaire order; answers are sorted by id. */
+	for (size_t i = 0; i < q->n_questions; i++) {
+		const struct question *qn = &q->questions[i];
+		size_t lo = 0, hi = s->n_answers;
+		int found = 0;
+		if (!qn->required)
+			continue;
+		while (lo < hi && !found) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(qn->id, s->answers[mid]->question);
+			if (c == 0)
+				found = 1;
+			else if (c < 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		if (!found)
+			verdict_add(v, 0, "MISSING_REQUIRED", qn->id,
+				    "a required question has no answer");
+	}
+	return v->errors - before;
+}

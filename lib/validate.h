@@ -1,0 +1,51 @@
+/*
+ * validate.h - checks a submission against its questionnaire definition
+ * and collects every problem, not only the first.
+ *
+ * Problem codes are stable strings (docs/submissions.md lists them all):
+ *   UNKNOWN_QUESTION, DUPLICATE_ANSWER, WRONG_TYPE, OUT_OF_RANGE,
+ *   NOT_AN_OPTION, DUPLICATE_OPTION, TOO_LONG, SPECIAL_NOT_ALLOWED,
+ *   MISSING_REQUIRED, INVALID_CYCLE, INVALID_KEY.
+ * The collector adds UNKNOWN_QUESTIONNAIRE, UNKNOWN_VERSION, UNKNOWN_MEMBER
+ * and MEMBER_MISMATCH, which need more than the definition.
+ */
+#ifndef CANVASS_VALIDATE_H
+#define CANVASS_VALIDATE_H
+
+#include <stddef.h>
+
+#include "canvass.pb-c.h"
+#include "qdef.h"
+
+#define VALIDATE_MAX_PROBLEMS 200
+#define VALIDATE_MAX_KEY      128
+#define VALIDATE_MAX_CYCLE    32
+
+struct problem {
+	char code[32];
+	char question[72];
+	char message[200];
+	int warning; /* 0: error (rejects), 1: warning (reported) */
+};
+
+/* Problems found so far. Past VALIDATE_MAX_PROBLEMS, only counted. */
+struct verdict {
+	struct problem items[VALIDATE_MAX_PROBLEMS];
+	size_t n;       /* problems stored */
+	size_t errors;  /* errors found, stored or not */
+	size_t dropped; /* problems not stored */
+};
+
+void verdict_init(struct verdict *v);
+void verdict_add(struct verdict *v, int warning, const char *code, const char *question,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * Validates s against q and normalises it in place: answers sorted by
+ * question id, integer values of number questions stored as numbers.
+ * Returns the number of errors added to v (0: valid).
+ */
+size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s,
+			   struct verdict *v);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * wire.h - encoding and decoding of canvass messages (proto/canvass.proto).
+ *
+ * Every decoder checks the size before decoding and the protocol version
+ * before trusting the layout: a frame larger than its limit is CV_ETOOBIG,
+ * a version other than WIRE_PROTOCOL_VERSION is CV_EVERSION, bytes that
+ * are not the message are CV_EMALFORMED. Decoded messages belong to the
+ * caller and are freed with wire_free() (NULL-safe).
+ */
+#ifndef CANVASS_WIRE_H
+#define CANVASS_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "canvass.pb-c.h"
+#include "util.h"
+
+#define WIRE_PROTOCOL_VERSION 1u
+
+/* Explicit caps on what a peer may send. */
+struct wire_limits {
+	size_t max_message; /* bytes in one frame */
+	size_t max_answers; /* answers in one submission */
+	size_t max_string;  /* bytes in any id or text */
+	size_t max_list;    /* items in a multiple-choice answer */
+};
+
+/* Defaults: 256 KiB, 1000 answers, 4000-byte strings, 100 list items. */
+extern const struct wire_limits wire_default_limits;
+
+/*
+ * Reads protocol_version from the first field of a top-level message
+ * without decoding the rest. Returns CV_EMALFORMED when absent.
+ */
+int wire_peek_version(const void *buf, size_t len, uint32_t *version);
+
+/* Member -> collector. Also enforces lim's answer, string and list caps. */
+int wire_decode_request(const void *buf, size_t len, const struct wire_limits *lim,
+			Canvass__Request **out);
+int wire_decode_reply(const void *buf, size_t len, size_t max, Canvass__Reply **out);
+int wire_decode_store_request(const void *buf, size_t len, size_t max, Canvass__StoreRequest **out);
+int wire_decode_store_reply(const void *buf, size_t len, size_t max, Canvass__StoreReply **out);
+/* Stored records are not versioned per message; size-checked only. */
+int wire_decode_history(const void *buf, size_t len, Canvass__HistoryEntry **out);
+int wire_decode_submission(const void *buf, size_t len, size_t max, Canvass__Submission **out);
+
+/* Frees any message decoded above or built with malloc'd fields. */
+void wire_free(ProtobufCMessage **msg);
+#define WIRE_FREE(p) wire_free((ProtobufCMessage **)(void *)&(p))
+
+/* Packs m into a malloc'd buffer (*out, caller frees). */
+int wire_pack(const ProtobufCMessage *m, uint8_t **out, size_t *len);
+
+/*
+ * Puts a submission in canonical form: answers sorted by question id.
+ * Returns CV_EINVAL when two answers name the same question (*dup, when
+ * not NULL, then points at that borrowed question id).
+ */
+int wire_canonicalize(Canvass__Submission *s, const char **dup);
+
+/*
+ * Packs the canonical content of s: the submission with its idempotency
+ * key left out (s itself is unchanged). *out is malloc'd; hash, when not
+ * NULL, receives its SHA-256 - the content hash of receipts.
+ */
+int wire_pack_content(const Canvass__Submission *s, uint8_t **out, size_t *len,
+		      uint8_t hash[CV_HASH_LEN]);
+
+/* Status enum <-> stable upper-case name ("ACCEPTED", ...). */
+const char *wire_status_name(int status);
+/* True for statuses a client should retry with the same key. */
+int wire_status_retryable(int status);
+
+#endif
