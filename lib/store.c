@@ -423,6 +423,13 @@ int store_put_batch(struct store *s, struct store_put *items, size_t n)
 	}
 }
 
+unsigned int store_env_flags(struct store *s)
+{
+	unsigned int flags = 0;
+	mdb_env_get_flags(s->env, &flags);
+	return flags;
+}
+
 void store_usage(struct store *s, uint64_t *map_size, uint64_t *used)
 {
 	MDB_envinfo info;

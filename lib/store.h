@@ -69,6 +69,9 @@ int store_put_batch(struct store *s, struct store_put *items, size_t n);
 /* 0 when p's key fields fit the store's key limits. */
 int store_put_check(const struct store_put *p);
 
+/* The LMDB environment flags in force (mdb_env_get_flags), for checks. */
+unsigned int store_env_flags(struct store *s);
+
 /* Current map size and the pages in use, bytes. */
 void store_usage(struct store *s, uint64_t *map_size, uint64_t *used);
 

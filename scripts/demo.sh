@@ -1,0 +1,72 @@
+#!/bin/sh
+# The demo: installs what is missing, builds, starts an aggregator and a
+# collector in ./demo/run, pushes a synthetic submission from each of the
+# 187 WCO members through canvass-submit, prints the cross-member
+# comparison and stops both daemons. Every run starts from an empty store.
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+sh scripts/setup.sh
+
+echo "== building" >&2
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+
+bin=$top/build/bin
+run=$top/demo/run
+rm -rf "$run"
+mkdir -p "$run"
+chmod 700 "$run"
+
+pids=""
+stop_all() {
+	for pid in $pids; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in $pids; do
+		wait "$pid" 2>/dev/null || true
+	done
+	pids=""
+}
+trap stop_all EXIT INT TERM
+
+# Waits for a daemon's pidfile (written once it is ready), with a deadline.
+wait_ready() {
+	i=0
+	while [ ! -f "$1" ]; do
+		i=$((i + 1))
+		if [ "$i" -gt 200 ]; then
+			echo "demo: $2 did not become ready; see $run/$2.log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+echo "== starting canvass-aggregator and canvass-collector in $run" >&2
+"$bin/canvass-aggregator" --data "$run/data" --listen "ipc://$run/aggregator.sock" \
+	--pidfile "$run/aggregator.pid" 2>"$run/aggregator.log" &
+pids="$!"
+wait_ready "$run/aggregator.pid" aggregator
+"$bin/canvass-collector" --insecure --listen "ipc://$run/collector.sock" \
+	--aggregator "ipc://$run/aggregator.sock" --registry data/members.csv \
+	--questionnaires data/questionnaires --pidfile "$run/collector.pid" 2>"$run/collector.log" &
+pids="$pids $!"
+wait_ready "$run/collector.pid" collector
+
+echo "== pushing one synthetic submission per member (187)" >&2
+python3 scripts/synth.py data/questionnaires/integrity-self-assessment.v1.json \
+	data/members.csv 2025 "$run/submissions"
+status=0
+"$bin/canvass-submit" --connect "ipc://$run/collector.sock" "$run"/submissions/*.json \
+	>"$run/receipts.txt" || status=$?
+echo "   $(grep -c ': ACCEPTED ' "$run/receipts.txt") accepted, canvass-submit exit status $status;" \
+	"receipts in $run/receipts.txt" >&2
+[ "$status" -eq 0 ] || exit 1
+
+echo "== canvass-reporter compare" >&2
+"$bin/canvass-reporter" compare --data "$run/data" --registry data/members.csv \
+	--questionnaires data/questionnaires --questionnaire integrity-self-assessment --cycle 2025
+
+stop_all
+echo "== stopped; logs in $run" >&2

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs the Debian 12 packages canvass needs to build, run and test.
+# Idempotent: installs only what is missing. Run as root (or with sudo).
+# Why each package is needed: docs/dependencies.md.
+set -eu
+
+PACKAGES="build-essential cmake pkg-config python3
+libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
+libjansson-dev libsodium-dev libinih-dev libcsv-dev libcmocka-dev"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "canvass setup: installing$missing" >&2
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

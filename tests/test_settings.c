@@ -1,0 +1,89 @@
+/* settings: INI file first, command line overrides, typed values. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "settings.h"
+
+static void test_file_then_argv(void **state)
+{
+	char *dir = tu_tempdir();
+	char *data = NULL, *listen = NULL;
+	struct strlist eps = {0};
+	uint64_t size = 0;
+	long n = 7;
+	bool flag = false;
+	const struct setting tab[] = {
+		{"data", SET_STRING, &data, 0, 0, "DIR", ""},
+		{"listen", SET_STRING, &listen, 0, 0, "EP", ""},
+		{"connect", SET_LIST, &eps, 0, 0, "EP", ""},
+		{"map-size", SET_SIZE, &size, 0, 0, "SIZE", ""},
+		{"batch", SET_LONG, &n, 1, 100, "N", ""},
+		{"insecure", SET_FLAG, &flag, 0, 0, NULL, ""},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
+	};
+	char ini[4096];
+	const char *path = tu_write(dir, "c.ini",
+				   "[aggregator]\ndata = /from/file\nlisten = ipc://file\n"
+				   "map-size = 2M\nbatch = 50\n[other]\ndata = /not/mine\n");
+	char *argv[] = {"prog", "-c", ini, "--listen", "ipc://argv", "--connect=a",
+			"--connect", "b", "--insecure", "file1", "file2", NULL};
+	int next = 0;
+	char err[256];
+	(void)state;
+
+	snprintf(ini, sizeof ini, "%s", path);
+
+	assert_int_equal(settings_parse(tab, "aggregator", 11, argv, &next, err, sizeof err), 0);
+	assert_string_equal(data, "/from/file");
+	assert_string_equal(listen, "ipc://argv");
+	assert_int_equal(size, 2 * 1024 * 1024);
+	assert_int_equal(n, 50);
+	assert_true(flag);
+	assert_int_equal(eps.n, 2);
+	assert_string_equal(eps.items[1], "b");
+	assert_int_equal(next, 9);
+	settings_free(tab);
+	assert_null(data);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+static void test_errors(void **state)
+{
+	long n = 0;
+	const struct setting tab[] = {
+		{"batch", SET_LONG, &n, 1, 100, "N", ""},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
+	};
+	char *bad_value[] = {"prog", "--batch", "500", NULL};
+	char *unknown[] = {"prog", "--nope", NULL};
+	char *missing[] = {"prog", "--batch", NULL};
+	char *help[] = {"prog", "--help", NULL};
+	char *nofile[] = {"prog", "-c", "/nonexistent.ini", NULL};
+	char err[256];
+	int next;
+	(void)state;
+
+	assert_int_equal(settings_parse(tab, "x", 3, bad_value, &next, err, sizeof err),
+			 CV_ECONFIG);
+	assert_non_null(strstr(err, "from 1 to 100"));
+	assert_int_equal(settings_parse(tab, "x", 2, unknown, &next, err, sizeof err), CV_ECONFIG);
+	assert_non_null(strstr(err, "--nope"));
+	assert_int_equal(settings_parse(tab, "x", 2, missing, &next, err, sizeof err), CV_ECONFIG);
+	assert_int_equal(settings_parse(tab, "x", 2, help, &next, err, sizeof err), SETTINGS_HELP);
+	assert_int_equal(settings_parse(tab, "x", 3, nofile, &next, err, sizeof err), CV_ECONFIG);
+	assert_non_null(strstr(err, "/nonexistent.ini"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_file_then_argv),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests_name("settings", tests, NULL, NULL);
+}

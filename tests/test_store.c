@@ -1,0 +1,285 @@
+/* store: the LMDB layout, batches, duplicates, conflicts, revisions,
+ * the hash chain, map growth and its cap, one writer at a time. */
+#include "testutil.h"
+
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "store.h"
+#include "wire.h"
+
+struct fixture {
+	char *dir;
+	struct store *s;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	struct store_cfg cfg = {0};
+	char err[512];
+
+	f->dir = tu_tempdir();
+	cfg.dir = f->dir;
+	if (store_open(&f->s, &cfg, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(&f->s);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A put with content derived from body; content_hash/submission point into
+ * static storage per slot so that several can live in one batch. */
+static struct store_put make_put(int slot, const char *member, const char *cycle,
+				 const char *key, const char *body)
+{
+	static uint8_t hashes[16][CV_HASH_LEN];
+	struct store_put p = {0};
+
+	cv_sha256(body, strlen(body), hashes[slot]);
+	p.member = member;
+	p.questionnaire = "isa";
+	p.cycle = cycle;
+	p.key = key;
+	p.content_hash = hashes[slot];
+	p.submission = (const uint8_t *)body;
+	p.submission_len = strlen(body);
+	p.received_at_ms = 1000;
+	return p;
+}
+
+static void test_durable_flags(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int flags = store_env_flags(f->s);
+	assert_int_equal(flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC | MDB_WRITEMAP), 0);
+}
+
+static void test_accept_duplicate_conflict_revision(void **state)
+{
+	struct fixture *f = *state;
+	struct store_put p[4];
+	uint8_t first_chain[CV_HASH_LEN];
+
+	p[0] = make_put(0, "KE", "2025", "k1", "content one");
+	assert_int_equal(store_put_batch(f->s, p, 1), 0);
+	assert_int_equal(p[0].status, CANVASS__STATUS__ACCEPTED);
+	assert_int_equal(p[0].sequence, 1);
+	assert_int_equal(p[0].revision, 1);
+	memcpy(first_chain, p[0].chain_hash, CV_HASH_LEN);
+
+	/* Same key, same content: the original receipt. */
+	p[0] = make_put(0, "KE", "2025", "k1", "content one");
+	/* Same key, other content: conflict. */
+	p[1] = make_put(1, "KE", "2025", "k1", "content two");
+	/* New key, same member/questionnaire/cycle: revision 2. */
+	p[2] = make_put(2, "KE", "2025", "k2", "content two");
+	/* The same key in the same batch again: a duplicate of p[2]. */
+	p[3] = make_put(3, "KE", "2025", "k2", "content two");
+	assert_int_equal(store_put_batch(f->s, p, 4), 0);
+	assert_int_equal(p[0].status, CANVASS__STATUS__DUPLICATE);
+	assert_int_equal(p[0].sequence, 1);
+	assert_int_equal(p[0].revision, 1);
+	assert_memory_equal(p[0].chain_hash, first_chain, CV_HASH_LEN);
+	assert_int_equal(p[1].status, CANVASS__STATUS__CONFLICT);
+	assert_int_equal(p[2].status, CANVASS__STATUS__ACCEPTED);
+	assert_int_equal(p[2].sequence, 2);
+	assert_int_equal(p[2].revision, 2);
+	assert_int_equal(p[3].status, CANVASS__STATUS__DUPLICATE);
+	assert_int_equal(p[3].sequence, 2);
+
+	/* Keys are per member: another member may use k1. */
+	p[0] = make_put(0, "UG", "2025", "k1", "content one");
+	assert_int_equal(store_put_batch(f->s, p, 1), 0);
+	assert_int_equal(p[0].status, CANVASS__STATUS__ACCEPTED);
+	assert_int_equal(p[0].sequence, 3);
+	assert_int_equal(p[0].revision, 1);
+}
+
+static int count_entry(const Canvass__HistoryEntry *e, void *arg)
+{
+	(void)e;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+struct chain_walk {
+	uint8_t prev[CV_HASH_LEN];
+	uint64_t expect_seq;
+	int broken;
+};
+
+static int walk_chain(const Canvass__HistoryEntry *e, void *arg)
+{
+	struct chain_walk *w = arg;
+	uint8_t h[CV_HASH_LEN];
+	store_chain_hash(e, w->prev, h);
+	if (e->sequence != w->expect_seq || memcmp(h, e->chain_hash.data, CV_HASH_LEN) != 0 ||
+	    memcmp(w->prev, e->prev_chain_hash.data, CV_HASH_LEN) != 0)
+		w->broken = 1;
+	memcpy(w->prev, e->chain_hash.data, CV_HASH_LEN);
+	w->expect_seq++;
+	return 0;
+}
+
+static void test_read_back_and_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct store_put p[3];
+	struct store_view *v;
+	Canvass__HistoryEntry *e;
+	struct store_cfg cfg = {.dir = f->dir};
+	struct chain_walk w = {.expect_seq = 1};
+	uint8_t head[CV_HASH_LEN];
+	uint64_t seq;
+	size_t n = 0;
+	char err[512];
+
+	p[0] = make_put(0, "KE", "2025", "a", "ke one");
+	p[1] = make_put(1, "KE", "2025", "b", "ke two");
+	p[2] = make_put(2, "UG", "2025", "a", "ug one");
+	assert_int_equal(store_put_batch(f->s, p, 3), 0);
+
+	assert_int_equal(store_view_open(f->s, &v), 0);
+	assert_int_equal(store_view_current(v, "isa", "2025", "KE", &e), 0);
+	assert_int_equal(e->revision, 2);
+	assert_int_equal(e->sequence, 2);
+	assert_string_equal(e->idempotency_key, "b");
+	assert_memory_equal(e->submission.data, "ke two", 6);
+	WIRE_FREE(e);
+	assert_int_equal(store_view_current(v, "isa", "2025", "FR", &e), CV_ENOTFOUND);
+	assert_int_equal(store_view_current(v, "isa", "2024", "KE", &e), CV_ENOTFOUND);
+	assert_int_equal(store_view_each_current(v, "isa", "2025", count_entry, &n), 0);
+	assert_int_equal(n, 2);
+	n = 0;
+	assert_int_equal(store_view_each_current(v, "isa", "202", count_entry, &n), 0);
+	assert_int_equal(n, 0); /* a prefix of a cycle is not that cycle */
+	store_view_close(&v);
+
+	/* Reopen: the history continues where it stopped, chain intact. */
+	store_close(&f->s);
+	if (store_open(&f->s, &cfg, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	p[0] = make_put(0, "FR", "2025", "a", "fr one");
+	assert_int_equal(store_put_batch(f->s, p, 1), 0);
+	assert_int_equal(p[0].sequence, 4);
+	assert_int_equal(store_view_open(f->s, &v), 0);
+	store_view_head(v, &seq, head);
+	assert_int_equal(seq, 4);
+	assert_memory_equal(head, p[0].chain_hash, CV_HASH_LEN);
+	assert_int_equal(store_view_each_history(v, walk_chain, &w), 0);
+	assert_int_equal(w.broken, 0);
+	assert_int_equal(w.expect_seq, 5);
+	store_view_close(&v);
+}
+
+static void test_second_writer_refused_reader_allowed(void **state)
+{
+	struct fixture *f = *state;
+	struct store_cfg cfg = {.dir = f->dir};
+	struct store *other = NULL, *reader = NULL;
+	struct store_view *v;
+	struct store_put p = make_put(0, "KE", "2025", "a", "x");
+	char err[512] = "";
+	size_t n = 0;
+
+	assert_int_equal(store_open(&other, &cfg, err, sizeof err), CV_ELOCKED);
+	assert_null(other);
+	assert_non_null(strstr(err, "another aggregator"));
+
+	assert_int_equal(store_put_batch(f->s, &p, 1), 0);
+	/* LMDB forbids opening one environment twice in a process: readers
+	 * next to a live writer are tested across processes (integration). */
+	store_close(&f->s);
+	cfg.readonly = true;
+	assert_int_equal(store_open(&reader, &cfg, err, sizeof err), 0);
+	assert_int_equal(store_view_open(reader, &v), 0);
+	assert_int_equal(store_view_each_history(v, count_entry, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_put_batch(reader, &p, 1), CV_EINVAL);
+	store_view_close(&v);
+	store_close(&reader);
+}
+
+static void test_map_grows_then_full_at_cap(void **state)
+{
+	char *dir = tu_tempdir();
+	struct store_cfg cfg = {.dir = dir, .map_size = 64 * 1024, .map_max = 1024 * 1024};
+	struct store *s;
+	struct store_view *v;
+	uint64_t map_size, used;
+	char err[512], key[32], *body = malloc(4000);
+	size_t stored = 0, n = 0;
+	int rc = 0;
+	(void)state;
+
+	memset(body, 'x', 3999);
+	body[3999] = '\0';
+	if (store_open(&s, &cfg, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	for (int i = 0; i < 1000 && rc == 0; i++) {
+		struct store_put p;
+		snprintf(key, sizeof key, "k%d", i);
+		body[0] = (char)('a' + i % 26);
+		body[1] = (char)('a' + i / 26 % 26);
+		p = make_put(0, "KE", "2025", key, body);
+		rc = store_put_batch(s, &p, 1);
+		if (rc == 0)
+			stored++;
+	}
+	assert_int_equal(rc, CV_EFULL);
+	store_usage(s, &map_size, &used);
+	assert_true(map_size == 1024 * 1024); /* grew from 64K up to the cap */
+	assert_true(stored > 100);            /* far more than 64K holds */
+	/* What was stored before the cap is intact and readable. */
+	assert_int_equal(store_view_open(s, &v), 0);
+	assert_int_equal(store_view_each_history(v, count_entry, &n), 0);
+	assert_int_equal(n, stored);
+	store_view_close(&v);
+	store_close(&s);
+	tu_rmtree(dir);
+	free(dir);
+	free(body);
+}
+
+static void test_key_limits(void **state)
+{
+	char longkey[600];
+	struct store_put p = make_put(0, "KE", "2025", "k", "x");
+	(void)state;
+	assert_int_equal(store_put_check(&p), 0);
+	memset(longkey, 'k', sizeof longkey - 1);
+	longkey[sizeof longkey - 1] = '\0';
+	p.key = longkey;
+	assert_int_equal(store_put_check(&p), CV_EINVAL);
+	p.key = "";
+	assert_int_equal(store_put_check(&p), CV_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_durable_flags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_duplicate_conflict_revision, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_back_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_writer_refused_reader_allowed, setup,
+						teardown),
+		cmocka_unit_test(test_map_grows_then_full_at_cap),
+		cmocka_unit_test(test_key_limits),
+	};
+	cv_crypto_init();
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}

@@ -1,0 +1,227 @@
+/* qdef + validate: definitions load or are refused with a path; every
+ * question type and constraint produces its problem code. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "qdef.h"
+#include "validate.h"
+#include "wire.h"
+
+static const char *DEF =
+	"{\"id\":\"t\",\"version\":3,\"title\":\"T\",\"sections\":[{\"id\":\"s1\",\"title\":\"S1\","
+	"\"questions\":["
+	"{\"id\":\"yn\",\"type\":\"yes_no\",\"text\":\"?\",\"required\":true},"
+	"{\"id\":\"int\",\"type\":\"integer\",\"text\":\"?\",\"min\":0,\"max\":10,"
+	"\"allow_not_applicable\":true},"
+	"{\"id\":\"num\",\"type\":\"number\",\"text\":\"?\",\"min\":0,\"max\":100,\"unit\":\"percent\"},"
+	"{\"id\":\"sc\",\"type\":\"scale\",\"text\":\"?\",\"levels\":[{\"value\":1,\"label\":\"a\"},"
+	"{\"value\":2,\"label\":\"b\"},{\"value\":5,\"label\":\"c\"}],\"allow_dont_know\":true}]},"
+	"{\"id\":\"s2\",\"title\":\"S2\",\"questions\":["
+	"{\"id\":\"ch\",\"type\":\"choice\",\"text\":\"?\",\"options\":[{\"id\":\"x\",\"label\":\"X\"},"
+	"{\"id\":\"y\",\"label\":\"Y\"}]},"
+	"{\"id\":\"mc\",\"type\":\"multi_choice\",\"text\":\"?\",\"options\":[{\"id\":\"x\",\"label\":"
+	"\"X\"},{\"id\":\"y\",\"label\":\"Y\"}]},"
+	"{\"id\":\"tx\",\"type\":\"text\",\"text\":\"?\",\"max_length\":5}]}]}";
+
+static struct questionnaire *load_def(void)
+{
+	struct questionnaire *q;
+	char err[512];
+	if (qdef_load_text("def", DEF, strlen(DEF), &q, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	return q;
+}
+
+static void test_definition(void **state)
+{
+	struct questionnaire *q = load_def();
+	(void)state;
+	assert_string_equal(q->id, "t");
+	assert_int_equal(q->version, 3);
+	assert_int_equal(q->n_sections, 2);
+	assert_int_equal(q->n_questions, 7);
+	assert_int_equal(qdef_question(q, "mc")->section, 1);
+	assert_int_equal(qdef_question(q, "mc")->order, 5);
+	assert_null(qdef_question(q, "nope"));
+	assert_int_equal(qdef_level_index(qdef_question(q, "sc"), 5), 2);
+	assert_int_equal(qdef_option_index(qdef_question(q, "ch"), "y"), 1);
+	qdef_free(&q);
+	assert_null(q);
+}
+
+/* Validates answers (a JSON object body) and returns the codes, space-separated. */
+static const char *codes_for(const struct questionnaire *q, const char *answers)
+{
+	static char codes[1024];
+	static struct verdict v;
+	char json[2048];
+	Canvass__Submission *s;
+
+	snprintf(json, sizeof json,
+		 "{\"questionnaire\":\"t\",\"version\":3,\"cycle\":\"2025\",\"member\":\"KE\","
+		 "\"answers\":%s}",
+		 answers);
+	s = tu_submission(json);
+	verdict_init(&v);
+	validate_submission(q, s, &v);
+	codes[0] = '\0';
+	for (size_t i = 0; i < v.n; i++) {
+		strcat(codes, i ? " " : "");
+		strcat(codes, v.items[i].code);
+		strcat(codes, ":");
+		strcat(codes, v.items[i].question);
+	}
+	WIRE_FREE(s);
+	return codes;
+}
+
+static void test_valid(void **state)
+{
+	struct questionnaire *q = load_def();
+	(void)state;
+	assert_string_equal(codes_for(q, "{\"yn\":true}"), "");
+	assert_string_equal(codes_for(q, "{\"yn\":false,\"int\":10,\"num\":99.5,\"sc\":5,"
+					 "\"ch\":\"x\",\"mc\":[\"y\",\"x\"],\"tx\":\"abcde\"}"),
+			    "");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"int\":{\"special\":\"not_applicable\"},"
+					 "\"sc\":{\"special\":\"dont_know\"},\"num\":0}"),
+			    "");
+	qdef_free(&q);
+}
+
+static void test_problems(void **state)
+{
+	struct questionnaire *q = load_def();
+	(void)state;
+	assert_string_equal(codes_for(q, "{}"), "MISSING_REQUIRED:yn");
+	assert_string_equal(codes_for(q, "{\"yn\":1}"), "WRONG_TYPE:yn");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"int\":11}"), "OUT_OF_RANGE:int");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"int\":-1}"), "OUT_OF_RANGE:int");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"int\":1.5}"), "WRONG_TYPE:int");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"num\":100.01}"), "OUT_OF_RANGE:num");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"num\":\"5\"}"), "WRONG_TYPE:num");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"sc\":3}"), "NOT_AN_OPTION:sc");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"ch\":\"z\"}"), "NOT_AN_OPTION:ch");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"ch\":[\"x\"]}"), "WRONG_TYPE:ch");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"mc\":[\"x\",\"q\",\"x\"]}"),
+			    "NOT_AN_OPTION:mc DUPLICATE_OPTION:mc");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"tx\":\"abcdef\"}"), "TOO_LONG:tx");
+	assert_string_equal(codes_for(q, "{\"yn\":{\"special\":\"dont_know\"}}"),
+			    "SPECIAL_NOT_ALLOWED:yn");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"sc\":{\"special\":\"not_applicable\"}}"),
+			    "SPECIAL_NOT_ALLOWED:sc");
+	assert_string_equal(codes_for(q, "{\"yn\":true,\"zz\":1}"), "UNKNOWN_QUESTION:zz");
+	/* Every problem at once, not just the first. */
+	assert_string_equal(codes_for(q, "{\"int\":99,\"ch\":\"z\",\"zz\":1}"),
+			    "NOT_AN_OPTION:ch OUT_OF_RANGE:int UNKNOWN_QUESTION:zz "
+			    "MISSING_REQUIRED:yn");
+	qdef_free(&q);
+}
+
+static void test_normalises_numbers(void **state)
+{
+	struct questionnaire *q = load_def();
+	Canvass__Submission *s = tu_submission(
+		"{\"questionnaire\":\"t\",\"version\":3,\"cycle\":\"2025\",\"member\":\"KE\","
+		"\"answers\":{\"yn\":true,\"num\":42}}");
+	struct verdict v;
+	(void)state;
+
+	verdict_init(&v);
+	assert_int_equal(validate_submission(q, s, &v), 0);
+	assert_string_equal(s->answers[0]->question, "num");
+	assert_int_equal(s->answers[0]->value_case, CANVASS__ANSWER__VALUE_NUMBER);
+	assert_true(s->answers[0]->number == 42.0);
+	WIRE_FREE(s);
+	qdef_free(&q);
+}
+
+static void test_cycle_and_key(void **state)
+{
+	struct questionnaire *q = load_def();
+	Canvass__Submission *s = tu_submission(
+		"{\"questionnaire\":\"t\",\"version\":3,\"cycle\":\"20 25\",\"member\":\"KE\","
+		"\"id\":\"has space\",\"answers\":{\"yn\":true}}");
+	struct verdict v;
+	(void)state;
+
+	verdict_init(&v);
+	assert_int_equal(validate_submission(q, s, &v), 2);
+	assert_string_equal(v.items[0].code, "INVALID_CYCLE");
+	assert_string_equal(v.items[1].code, "INVALID_KEY");
+	WIRE_FREE(s);
+	qdef_free(&q);
+}
+
+static void expect_bad_def(const char *json, const char *fragment)
+{
+	struct questionnaire *q = (void *)1;
+	char err[512] = "";
+	assert_int_equal(qdef_load_text("bad.json", json, strlen(json), &q, err, sizeof err),
+			 CV_ECONFIG);
+	assert_null(q);
+	if (strstr(err, fragment) == NULL)
+		fail_msg("error \"%s\" does not mention \"%s\"", err, fragment);
+}
+
+static void test_bad_definitions(void **state)
+{
+	(void)state;
+	expect_bad_def("{", "bad.json: line 1");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[]}",
+		       "$.sections: required");
+	expect_bad_def("{\"id\":\"t t\",\"version\":1,\"title\":\"T\",\"sections\":[]}", "$.id");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"colour\","
+		       "\"text\":\"?\"}]}]}",
+		       "$.sections[0].questions[0].type: unknown type");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"choice\","
+		       "\"text\":\"?\",\"options\":[{\"id\":\"x\",\"label\":\"X\"}]}]}]}",
+		       "$.sections[0].questions[0].options: required");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"yes_no\","
+		       "\"text\":\"?\"},{\"id\":\"a\",\"type\":\"yes_no\",\"text\":\"?\"}]}]}",
+		       "question id used twice");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"integer\","
+		       "\"text\":\"?\",\"min\":5,\"max\":1}]}]}",
+		       "min is greater than max");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"yes_no\","
+		       "\"text\":\"?\",\"requird\":true}]}]}",
+		       "$.sections[0].questions[0].requird: unknown key");
+}
+
+static void test_shipped_set(void **state)
+{
+	struct qset *set;
+	char err[512];
+	const struct questionnaire *q;
+	(void)state;
+
+	if (qset_load_dir(tu_src("data/questionnaires"), &set, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	q = qset_latest(set, "integrity-self-assessment");
+	assert_non_null(q);
+	assert_int_equal(q->n_sections, 10);
+	assert_true(q->n_questions >= 30);
+	assert_string_equal(q->sections[0].title, "1. Leadership and Commitment");
+	assert_string_equal(q->sections[9].title, "10. Relationship with the Private Sector");
+	qset_free(&set);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_definition),   cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_problems),     cmocka_unit_test(test_normalises_numbers),
+		cmocka_unit_test(test_cycle_and_key), cmocka_unit_test(test_bad_definitions),
+		cmocka_unit_test(test_shipped_set),
+	};
+	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
+}

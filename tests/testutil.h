@@ -1,0 +1,27 @@
+/*
+ * testutil.h - helpers shared by the cmocka unit tests: temporary
+ * directories, paths into the source tree, building submissions.
+ */
+#ifndef CANVASS_TESTUTIL_H
+#define CANVASS_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "canvass.pb-c.h"
+
+/* A fresh directory under $TMPDIR (or /tmp); caller frees the string. */
+char *tu_tempdir(void);
+/* Removes a directory tree made by the tests. */
+void tu_rmtree(const char *dir);
+/* Path of a file in the source tree (static buffer, overwritten by the next call). */
+const char *tu_src(const char *rel);
+/* Writes text to dir/name and returns the path (static buffer). */
+const char *tu_write(const char *dir, const char *name, const char *text);
+/* Parses a JSON submission; fails the test when it does not parse. */
+Canvass__Submission *tu_submission(const char *json);
+
+#endif
