@@ -1,6 +1,7 @@
 /*
  * canvass-aggregator: the single writer. Options and config, logging,
- * store and socket set-up, the event loop, teardown.
+ * keys and the ZAP handler, store and socket set-up with the start-up
+ * self-test, the event loop, teardown.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -10,44 +11,73 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "daemon.h"
 #include "error.h"
+#include "keys.h"
 #include "log.h"
 #include "server.h"
 #include "settings.h"
 #include "util.h"
 #include "wire.h"
+#include "zap.h"
 
 static volatile sig_atomic_t stop_requested;
 
-static void on_stop(int sig)
+/* Admits the collectors' public keys; the User-Id is the file's base name. */
+static int admit_collectors(struct zap *zap, const struct strlist *files, char *err, size_t errlen)
 {
-	(void)sig;
-	stop_requested = 1;
+	struct zap_entry *e = calloc(files->n ? files->n : 1, sizeof *e);
+	int rc = 0;
+
+	if (e == NULL)
+		return CV_ENOMEM;
+	for (size_t i = 0; i < files->n && rc == 0; i++) {
+		const char *base = strrchr(files->items[i], '/');
+		size_t len;
+		base = base ? base + 1 : files->items[i];
+		len = strcspn(base, ".");
+		snprintf(e[i].user, sizeof e[i].user, "%.*s", (int)len, base);
+		rc = keys_load_public(files->items[i], e[i].key, err, errlen);
+	}
+	if (rc == 0)
+		rc = zap_set_keys(zap, e, files->n);
+	free(e);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	char *data = NULL, *listen = NULL, *level = NULL, *pidfile = NULL;
+	char *data = NULL, *listen = NULL, *level = NULL, *pidfile = NULL, *key_path = NULL;
+	struct strlist collector_keys = {0};
+	bool insecure = false;
 	uint64_t map_size = 64ull << 20, map_max = 16ull << 30, max_message = 512 * 1024;
 	long batch_max = 1000, batch_wait_us = 2000, hwm = 10000;
 	const struct setting tab[] = {
-	    {"data", SET_STRING, &data, 0, 0, "DIR", "data directory (created 0700)"},
-	    {"listen", SET_STRING, &listen, 0, 0, "ENDPOINT", "endpoint for collectors"},
-	    {"map-size", SET_SIZE, &map_size, 0, 0, "SIZE", "initial LMDB map size (64M)"},
-	    {"map-max", SET_SIZE, &map_max, 0, 0, "SIZE", "cap the map grows to (16G)"},
-	    {"batch-max", SET_LONG, &batch_max, 1, 100000, "N", "submissions per commit (1000)"},
-	    {"batch-wait-us", SET_LONG, &batch_wait_us, 0, 1000000, "US",
-	     "longest wait to fill a batch (2000)"},
-	    {"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
-	    {"max-message", SET_SIZE, &max_message, 0, 0, "SIZE", "largest request (512K)"},
-	    {"pidfile", SET_STRING, &pidfile, 0, 0, "FILE", "write the PID here once ready"},
-	    {"log-level", SET_STRING, &level, 0, 0, "LEVEL", "debug, info, warn, error (info)"},
-	    {NULL, 0, NULL, 0, 0, NULL, NULL},
+		{"data", SET_STRING, &data, 0, 0, "DIR", "data directory (created 0700)"},
+		{"listen", SET_STRING, &listen, 0, 0, "ENDPOINT", "endpoint for collectors"},
+		{"key", SET_STRING, &key_path, 0, 0, "FILE", "this aggregator's CURVE key pair"},
+		{"collector-key", SET_LIST, &collector_keys, 0, 0, "FILE",
+		 "public key (.pub) of an admitted collector; repeat"},
+		{"insecure", SET_FLAG, &insecure, 0, 0, NULL,
+		 "no CURVE (ipc:// only, development)"},
+		{"map-size", SET_SIZE, &map_size, 0, 0, "SIZE", "initial LMDB map size (64M)"},
+		{"map-max", SET_SIZE, &map_max, 0, 0, "SIZE", "cap the map grows to (16G)"},
+		{"batch-max", SET_LONG, &batch_max, 1, 100000, "N",
+		 "submissions per commit (1000)"},
+		{"batch-wait-us", SET_LONG, &batch_wait_us, 0, 1000000, "US",
+		 "longest wait to fill a batch (2000)"},
+		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
+		{"max-message", SET_SIZE, &max_message, 0, 0, "SIZE", "largest request (512K)"},
+		{"pidfile", SET_STRING, &pidfile, 0, 0, "FILE", "write the PID here once ready"},
+		{"log-level", SET_STRING, &level, 0, 0, "LEVEL", "debug, info, warn, error (info)"},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
 	struct aggregator *agg = NULL;
 	struct store *store = NULL;
+	struct zap *zap = NULL;
+	struct keypair keys;
 	void *zctx = NULL;
-	char err[512];
+	char err[512], q1[600], q2[600];
 	int next, rc, status = 1, lvl;
 	bool wrote_pidfile = false;
 
@@ -56,7 +86,8 @@ int main(int argc, char **argv)
 		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
 		if (rc == 0)
 			fprintf(stderr, "canvass-aggregator: --data and --listen are required\n");
-		fprintf(out, "usage: canvass-aggregator --data DIR --listen ENDPOINT [options]\n");
+		fprintf(out, "usage: canvass-aggregator --data DIR --listen ENDPOINT "
+			     "(--key FILE --collector-key FILE... | --insecure) [options]\n");
 		settings_usage(tab, out);
 		settings_free(tab);
 		return rc == SETTINGS_HELP ? 0 : 2;
@@ -73,57 +104,77 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("aggregator", (enum log_level)lvl);
+	memset(&keys, 0, sizeof keys);
 	if (cv_crypto_init() != 0) {
 		log_event(LOG_ERROR, "crypto_init_failed", NULL);
 		goto out;
 	}
-
+	if (daemon_endpoint_allowed(listen, insecure, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "endpoint_refused", "error=%s", log_quote(err, q1, sizeof q1));
+		goto out;
+	}
+	if (insecure) {
+		log_event(LOG_WARN, "insecure", "msg=\"no authentication of collectors\"");
+	} else if (key_path == NULL || collector_keys.n == 0) {
+		log_event(
+			LOG_ERROR, "no_keys",
+			"msg=\"--key and at least one --collector-key are required (or --insecure "
+			"on ipc://)\"");
+		goto out;
+	} else if (keys_load_pair(key_path, &keys, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "keys_invalid", "error=%s", log_quote(err, q1, sizeof q1));
+		goto out;
+	}
 	{
 		struct store_cfg scfg = {.dir = data, .map_size = map_size, .map_max = map_max};
 		if ((rc = store_open(&store, &scfg, err, sizeof err)) != 0) {
-			char q[600];
 			log_event(LOG_ERROR, "store_open_failed", "error=%s",
-				  log_quote(err, q, sizeof q));
+				  log_quote(err, q1, sizeof q1));
 			goto out;
 		}
 	}
 	zctx = zmq_ctx_new();
+	if (!insecure &&
+	    (daemon_start_zap(zctx, &zap, err, sizeof err) != 0 ||
+	     (zap != NULL && admit_collectors(zap, &collector_keys, err, sizeof err) != 0))) {
+		log_event(LOG_ERROR, "zap_failed", "error=%s", log_quote(err, q1, sizeof q1));
+		goto out;
+	}
 	{
 		struct aggregator_cfg acfg = {
-		    .listen = listen,
-		    .store = store,
-		    .batch_max = (size_t)batch_max,
-		    .batch_wait_us = batch_wait_us,
-		    .hwm = (int)hwm,
-		    .max_message = (size_t)max_message,
+			.listen = listen,
+			.store = store,
+			.batch_max = (size_t)batch_max,
+			.batch_wait_us = batch_wait_us,
+			.hwm = (int)hwm,
+			.max_message = (size_t)max_message,
+			.keys = insecure ? NULL : &keys,
 		};
 		if ((rc = aggregator_open(&agg, zctx, &acfg, err, sizeof err)) != 0) {
-			char q[600];
 			log_event(LOG_ERROR, "listen_failed", "error=%s",
-				  log_quote(err, q, sizeof q));
+				  log_quote(err, q1, sizeof q1));
 			goto out;
 		}
 	}
-	{
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_stop;
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
+	if (!insecure) {
+		if (zap_selftest(zctx, aggregator_socket(agg), keys.public_z85, 5000, err,
+				 sizeof err) != 0) {
+			log_event(LOG_ERROR, "selftest_failed", "error=%s",
+				  log_quote(err, q1, sizeof q1));
+			goto out;
+		}
+		log_event(LOG_INFO, "selftest_passed", "msg=\"an unknown CURVE key is refused\"");
 	}
+	daemon_install_signals(&stop_requested, NULL);
 	if (pidfile != NULL && cv_write_pidfile(pidfile, err, sizeof err) != 0) {
-		char q[600];
-		log_event(LOG_ERROR, "pidfile_failed", "error=%s", log_quote(err, q, sizeof q));
+		log_event(LOG_ERROR, "pidfile_failed", "error=%s", log_quote(err, q1, sizeof q1));
 		goto out;
 	}
 	wrote_pidfile = pidfile != NULL;
-	{
-		char q1[600], q2[600];
-		log_event(LOG_INFO, "ready", "listen=%s data=%s batch_max=%ld batch_wait_us=%ld",
-			  log_quote(listen, q1, sizeof q1), log_quote(data, q2, sizeof q2),
-			  batch_max, batch_wait_us);
-	}
+	log_event(LOG_INFO, "ready",
+		  "listen=%s data=%s batch_max=%ld batch_wait_us=%ld collectors=%zu curve=%s",
+		  log_quote(listen, q1, sizeof q1), log_quote(data, q2, sizeof q2), batch_max,
+		  batch_wait_us, collector_keys.n, insecure ? "off" : "on");
 	rc = aggregator_run(agg, &stop_requested);
 	{
 		const struct aggregator_stats *st = aggregator_stats(agg);
@@ -141,9 +192,11 @@ out:
 	if (wrote_pidfile)
 		unlink(pidfile);
 	aggregator_close(&agg);
+	zap_stop(&zap);
 	if (zctx != NULL)
 		zmq_ctx_term(zctx);
 	store_close(&store);
+	keys_wipe(&keys);
 	settings_free(tab);
 	return status;
 }

@@ -2,6 +2,7 @@
 #include "error.h"
 #include "log.h"
 #include "wire.h"
+#include "zap.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -56,6 +57,10 @@ int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator
 		zmq_setsockopt(a->sock, ZMQ_RCVHWM, &cfg->hwm, sizeof cfg->hwm);
 		zmq_setsockopt(a->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
 	}
+	if (cfg->keys != NULL && zap_make_server(a->sock, cfg->keys) != 0) {
+		rc = cv_fail(err, errlen, CV_EZMQ, "CURVE set-up: %s", zmq_strerror(errno));
+		goto fail;
+	}
 	if (zmq_bind(a->sock, cfg->listen) != 0) {
 		rc = cv_fail(err, errlen, CV_EZMQ, "bind %s: %s", cfg->listen, zmq_strerror(errno));
 		goto fail;
@@ -87,6 +92,11 @@ void aggregator_close(struct aggregator **ap)
 const struct aggregator_stats *aggregator_stats(const struct aggregator *a)
 {
 	return &a->stats;
+}
+
+void *aggregator_socket(struct aggregator *a)
+{
+	return a->sock;
 }
 
 static void send_reply(struct aggregator *a, const uint8_t *rid, size_t rid_len,
@@ -215,7 +225,7 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 			rep.status = p->status;
 			if (p->status == CANVASS__STATUS__CONFLICT) {
 				rep.message =
-				    (char *)"this id was used before for different content";
+					(char *)"this id was used before for different content";
 				a->stats.conflict++;
 			} else {
 				if (p->status == CANVASS__STATUS__ACCEPTED)

@@ -15,15 +15,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keys.h"
 #include "store.h"
 
 struct aggregator_cfg {
-	const char *listen;  /* ZeroMQ endpoint to bind */
-	struct store *store; /* borrowed */
-	size_t batch_max;    /* requests per transaction */
-	long batch_wait_us;  /* longest wait for a batch to fill */
-	int hwm;             /* ZeroMQ high-water mark, messages */
-	size_t max_message;  /* largest StoreRequest frame, bytes */
+	const char *listen;         /* ZeroMQ endpoint to bind */
+	struct store *store;        /* borrowed */
+	size_t batch_max;           /* requests per transaction */
+	long batch_wait_us;         /* longest wait for a batch to fill */
+	int hwm;                    /* ZeroMQ high-water mark, messages */
+	size_t max_message;         /* largest StoreRequest frame, bytes */
+	const struct keypair *keys; /* CURVE server keys; NULL in insecure mode */
 };
 
 struct aggregator_stats {
@@ -42,6 +44,8 @@ int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator
  */
 int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop);
 const struct aggregator_stats *aggregator_stats(const struct aggregator *a);
+/* The collector-facing socket, for the start-up self-test. */
+void *aggregator_socket(struct aggregator *a);
 void aggregator_close(struct aggregator **a);
 
 #endif

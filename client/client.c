@@ -2,9 +2,11 @@
 #include "error.h"
 #include "util.h"
 #include "wire.h"
+#include "zap.h"
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +17,8 @@
 struct client {
 	void *zctx;
 	void *sock;
+	void *mon;      /* PAIR reading the socket monitor's handshake events */
+	int handshake;  /* for the current socket: 0 none yet, 1 ok, -1 refused, -2 failed */
 	size_t current; /* endpoint in use */
 	struct client_cfg cfg;
 };
@@ -50,8 +54,13 @@ int client_open(struct client **out, const struct client_cfg *cfg, char *err, si
 static void drop_socket(struct client *c)
 {
 	if (c->sock != NULL) {
+		zmq_socket_monitor(c->sock, NULL, 0);
 		zmq_close(c->sock);
 		c->sock = NULL;
+	}
+	if (c->mon != NULL) {
+		zmq_close(c->mon);
+		c->mon = NULL;
 	}
 }
 
@@ -67,13 +76,32 @@ void client_close(struct client **cp)
 
 static int ensure_socket(struct client *c)
 {
+	static unsigned serial;
+	char mon_ep[64];
 	int zero = 0;
+
 	if (c->sock != NULL)
 		return 0;
+	c->handshake = 0;
 	c->sock = zmq_socket(c->zctx, ZMQ_DEALER);
 	if (c->sock == NULL)
 		return CV_EZMQ;
 	zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
+	/* Watch the handshake, so that a refused key is reported as such. */
+	snprintf(mon_ep, sizeof mon_ep, "inproc://canvass-client-%p-%u", (void *)c, serial++);
+	c->mon = zmq_socket(c->zctx, ZMQ_PAIR);
+	if (c->mon == NULL ||
+	    (c->cfg.keys != NULL &&
+	     zap_make_client(c->sock, c->cfg.keys, c->cfg.server_key) != 0) ||
+	    zmq_socket_monitor(c->sock, mon_ep,
+			       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+				       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+				       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+	    zmq_connect(c->mon, mon_ep) != 0) {
+		drop_socket(c);
+		return CV_EZMQ;
+	}
+	zmq_setsockopt(c->mon, ZMQ_LINGER, &zero, sizeof zero);
 	if (zmq_connect(c->sock, c->cfg.endpoints[c->current]) != 0) {
 		drop_socket(c);
 		return CV_EZMQ;
@@ -81,11 +109,29 @@ static int ensure_socket(struct client *c)
 	return 0;
 }
 
+static void read_monitor(struct client *c)
+{
+	uint8_t ev[6];
+	char addr[256];
+	uint16_t event;
+
+	while (zmq_recv(c->mon, ev, sizeof ev, ZMQ_DONTWAIT) >= 6) {
+		zmq_recv(c->mon, addr, sizeof addr, 0);
+		memcpy(&event, ev, sizeof event);
+		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+			c->handshake = 1;
+		else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+			c->handshake = -1;
+		else if (c->handshake != 1)
+			c->handshake = -2;
+	}
+}
+
 /* Waits up to timeout for the reply to request_id; others are stale. */
 static int await_reply(struct client *c, uint64_t request_id, Canvass__Reply **out)
 {
 	int64_t deadline = cv_mono_ms() + c->cfg.timeout_ms;
-	zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
+	zmq_pollitem_t items[2] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->mon, 0, ZMQ_POLLIN, 0}};
 
 	for (;;) {
 		int64_t left = deadline - cv_mono_ms();
@@ -94,20 +140,27 @@ static int await_reply(struct client *c, uint64_t request_id, Canvass__Reply **o
 		int rc;
 
 		if (left <= 0)
-			return CV_ETIMEDOUT;
-		item.revents = 0;
-		rc = zmq_poll(&item, 1, (long)left);
+			return c->handshake < 0 ? CV_EAUTH : CV_ETIMEDOUT;
+		items[0].revents = items[1].revents = 0;
+		rc = zmq_poll(items, 2, (long)left);
 		if (rc < 0 && errno != EINTR)
 			return CV_EZMQ;
 		if (rc <= 0)
+			continue;
+		if (items[1].revents & ZMQ_POLLIN) {
+			read_monitor(c);
+			if (c->handshake == -1)
+				return CV_EAUTH; /* refused: waiting longer changes nothing */
+		}
+		if (!(items[0].revents & ZMQ_POLLIN))
 			continue;
 		zmq_msg_init(&msg);
 		if (zmq_msg_recv(&msg, c->sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&msg);
 			continue;
 		}
-		rc =
-		    wire_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), CLIENT_MAX_REPLY, &r);
+		rc = wire_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), CLIENT_MAX_REPLY,
+				       &r);
 		zmq_msg_close(&msg);
 		if (rc != 0)
 			continue;
@@ -127,10 +180,12 @@ static void pause_ms(long ms)
 		;
 }
 
-int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply)
+int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,
+		  const char **detail)
 {
 	Canvass__Request req = CANVASS__REQUEST__INIT;
 	Canvass__Reply *last = NULL;
+	int auth_failure = 0;
 	uint8_t *buf = NULL;
 	size_t len;
 	char *key = NULL;
@@ -179,6 +234,8 @@ int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **rep
 		if (rc == 0) {
 			WIRE_FREE(last);
 			last = r;
+		} else if (rc == CV_EAUTH) {
+			auth_failure = c->handshake;
 		}
 		/* Next endpoint, fresh socket: a stale answer cannot be confused. */
 		drop_socket(c);
@@ -194,6 +251,20 @@ int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **rep
 	if (last != NULL) {
 		*reply = last;
 		return 0;
+	}
+	if (auth_failure != 0) {
+		if (detail != NULL)
+			*detail =
+				auth_failure == -1 ? "the collector refused this member's key (not "
+						     "registered, or "
+						     "revoked)"
+				: c->cfg.keys != NULL
+					? "the CURVE handshake failed (is the collector's public "
+					  "key "
+					  "right?)"
+					: "the handshake failed (does the collector require CURVE? "
+					  "give --key and --server-key)";
+		return CV_EAUTH;
 	}
 	return CV_ETIMEDOUT;
 }

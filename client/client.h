@@ -18,13 +18,16 @@
 #include <stddef.h>
 
 #include "canvass.pb-c.h"
+#include "keys.h"
 
 struct client_cfg {
 	char *const *endpoints; /* borrowed; at least one */
 	size_t n_endpoints;
-	long timeout_ms; /* wait for one answer (default 5000) */
-	int attempts;    /* sends in all (default 5) */
-	long backoff_ms; /* first retry pause (default 200, doubles) */
+	long timeout_ms;            /* wait for one answer (default 5000) */
+	int attempts;               /* sends in all (default 5) */
+	long backoff_ms;            /* first retry pause (default 200, doubles) */
+	const struct keypair *keys; /* the member's CURVE keys; NULL: plaintext */
+	const char *server_key;     /* the collectors' public key (Z85) */
 };
 
 struct client;
@@ -37,8 +40,11 @@ void client_close(struct client **c);
  * when empty. Returns 0 with *reply (the caller's; WIRE_FREE) once a final
  * answer came, or the last retryable one when attempts ran out; returns
  * CV_ETIMEDOUT when no answer came at all, CV_EINVAL when s repeats a
- * question.
+ * question, CV_EAUTH when a collector refused the member's key or the
+ * CURVE handshake failed (a wrong server key) and no answer came.
+ * *detail, when not NULL, gets a static explanation for CV_EAUTH.
  */
-int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply);
+int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,
+		  const char **detail);
 
 #endif

@@ -19,7 +19,7 @@ void intake_result_clear(struct intake_result *r)
 }
 
 static void answer(struct intake_result *r, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static void answer(struct intake_result *r, int status, const char *fmt, ...)
 {
@@ -31,7 +31,7 @@ static void answer(struct intake_result *r, int status, const char *fmt, ...)
 }
 
 void intake_check(const struct intake *in, const void *buf, size_t len, const char *peer,
-		  int64_t now_ms, struct intake_result *r)
+		  const char *peer_key, int64_t now_ms, struct intake_result *r)
 {
 	const struct questionnaire *q;
 	const struct member *m;
@@ -40,6 +40,17 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 
 	intake_result_clear(r);
 	verdict_init(&r->verdict);
+	if (peer != NULL) {
+		/* The key must still be this member's key in the registry in force. */
+		m = registry_find(in->reg, peer);
+		if (m == NULL || m->public_key == NULL || peer_key == NULL ||
+		    strcmp(m->public_key, peer_key) != 0) {
+			answer(r, CANVASS__STATUS__UNAUTHORIZED,
+			       "the key of this connection is no longer registered for %.16s",
+			       peer);
+			return;
+		}
+	}
 	rc = wire_decode_request(buf, len, &in->limits, &r->req);
 	if (rc == CV_ETOOBIG) {
 		answer(r, CANVASS__STATUS__TOO_LARGE,

@@ -3,8 +3,11 @@
  * relays anything: size and shape, version, identity, questionnaire,
  * validation, canonical form and content hash.
  *
- * Identity comes from the connection: peer is the member code the
- * authentication layer bound to the connection (ZAP User-Id). Only when
+ * Identity comes from the connection: peer is the member code the ZAP
+ * handler bound to the connection (User-Id) and peer_key the CURVE key it
+ * admitted. Each message is checked against the registry in force, so a
+ * key revoked by a reload stops working at once, even on a connection
+ * opened before (UNAUTHORIZED). Only when
  * the collector runs with --insecure (local development, no CURVE) is
  * there no peer, and the payload's claim is taken instead, provided the
  * registry knows it.
@@ -49,11 +52,12 @@ void intake_result_init(struct intake_result *r);
 void intake_result_clear(struct intake_result *r);
 
 /*
- * Checks buf (one frame from a member). peer is the authenticated member
- * code, or NULL in insecure mode. Always fills r: r->status == 0 means
- * relay r->store; anything else is the answer to send.
+ * Checks buf (one frame from a member). peer and peer_key are the
+ * connection's member code and key, or NULL in insecure mode. Always
+ * fills r: r->status == 0 means relay r->store; anything else is the
+ * answer to send.
  */
 void intake_check(const struct intake *in, const void *buf, size_t len, const char *peer,
-		  int64_t now_ms, struct intake_result *r);
+		  const char *peer_key, int64_t now_ms, struct intake_result *r);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * canvass-collector: the member-facing daemon. Options and config,
- * registry and questionnaires, sockets, the event loop, teardown.
+ * registry and questionnaires, keys and the ZAP handler, sockets and the
+ * start-up self-test, the event loop with reloads, teardown.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -10,57 +11,105 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "daemon.h"
 #include "error.h"
+#include "keys.h"
 #include "log.h"
 #include "relay.h"
 #include "settings.h"
 #include "util.h"
+#include "zap.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
-static void on_stop(int sig)
+/* Admitted keys: every registry member that has one. */
+static int admit_registry(struct zap *zap, const struct registry *reg, size_t *with_keys)
 {
-	(void)sig;
-	stop_requested = 1;
+	struct zap_entry *e = calloc(reg->n ? reg->n : 1, sizeof *e);
+	size_t n = 0;
+	int rc;
+
+	if (e == NULL)
+		return CV_ENOMEM;
+	for (size_t i = 0; i < reg->n; i++) {
+		if (reg->members[i].public_key == NULL)
+			continue;
+		snprintf(e[n].key, sizeof e[n].key, "%s", reg->members[i].public_key);
+		snprintf(e[n].user, sizeof e[n].user, "%s", reg->members[i].code);
+		n++;
+	}
+	rc = zap != NULL ? zap_set_keys(zap, e, n) : 0;
+	free(e);
+	*with_keys = n;
+	return rc;
+}
+
+/* Loads the registry and questionnaires; on any error nothing changes. */
+static int load_config(const char *registry_path, const char *qdir, struct registry **reg,
+		       struct qset **qs, char *err, size_t errlen)
+{
+	struct registry *r = NULL;
+	struct qset *q = NULL;
+	int rc = registry_load(registry_path, &r, err, errlen);
+	if (rc == 0)
+		rc = qset_load_dir(qdir, &q, err, errlen);
+	if (rc != 0) {
+		registry_free(&r);
+		return rc;
+	}
+	*reg = r;
+	*qs = q;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	char *listen = NULL, *aggregator = NULL, *registry_path = NULL, *qdir = NULL;
-	char *level = NULL, *pidfile = NULL;
+	char *level = NULL, *pidfile = NULL, *key_path = NULL, *agg_key_path = NULL;
 	bool insecure = false;
 	uint64_t max_message = 256 * 1024;
 	long max_answers = 1000, max_string = 4000, max_pending = 10000, timeout_ms = 5000,
-	     hwm = 10000;
+	     hwm = 10000, handshake_ms = 5000;
 	const struct setting tab[] = {
-	    {"listen", SET_STRING, &listen, 0, 0, "ENDPOINT", "member-facing endpoint to bind"},
-	    {"aggregator", SET_STRING, &aggregator, 0, 0, "ENDPOINT", "aggregator endpoint"},
-	    {"registry", SET_STRING, &registry_path, 0, 0, "FILE", "member registry (CSV)"},
-	    {"questionnaires", SET_STRING, &qdir, 0, 0, "DIR",
-	     "questionnaire definitions (*.json)"},
-	    {"insecure", SET_FLAG, &insecure, 0, 0, NULL,
-	     "no CURVE: identity from the payload (ipc:// only, development)"},
-	    {"max-message", SET_SIZE, &max_message, 0, 0, "SIZE", "largest request (256K)"},
-	    {"max-answers", SET_LONG, &max_answers, 1, 100000, "N",
-	     "answers per submission (1000)"},
-	    {"max-string", SET_LONG, &max_string, 16, 1000000, "N",
-	     "bytes in any id or text (4000)"},
-	    {"max-pending", SET_LONG, &max_pending, 1, 1000000, "N",
-	     "submissions awaiting storage (10000)"},
-	    {"store-timeout-ms", SET_LONG, &timeout_ms, 10, 600000, "MS",
-	     "wait for the aggregator (5000)"},
-	    {"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
-	    {"pidfile", SET_STRING, &pidfile, 0, 0, "FILE", "write the PID here once ready"},
-	    {"log-level", SET_STRING, &level, 0, 0, "LEVEL", "debug, info, warn, error (info)"},
-	    {NULL, 0, NULL, 0, 0, NULL, NULL},
+		{"listen", SET_STRING, &listen, 0, 0, "ENDPOINT", "member-facing endpoint to bind"},
+		{"aggregator", SET_STRING, &aggregator, 0, 0, "ENDPOINT", "aggregator endpoint"},
+		{"registry", SET_STRING, &registry_path, 0, 0, "FILE",
+		 "member registry (CSV code,name,region,public_key)"},
+		{"questionnaires", SET_STRING, &qdir, 0, 0, "DIR",
+		 "questionnaire definitions (*.json)"},
+		{"key", SET_STRING, &key_path, 0, 0, "FILE",
+		 "this collector's CURVE key pair (.key)"},
+		{"aggregator-key", SET_STRING, &agg_key_path, 0, 0, "FILE",
+		 "the aggregator's public key (.pub)"},
+		{"insecure", SET_FLAG, &insecure, 0, 0, NULL,
+		 "no CURVE: identity from the payload (ipc:// only, development)"},
+		{"max-message", SET_SIZE, &max_message, 0, 0, "SIZE", "largest request (256K)"},
+		{"max-answers", SET_LONG, &max_answers, 1, 100000, "N",
+		 "answers per submission (1000)"},
+		{"max-string", SET_LONG, &max_string, 16, 1000000, "N",
+		 "bytes in any id or text (4000)"},
+		{"max-pending", SET_LONG, &max_pending, 1, 1000000, "N",
+		 "submissions awaiting storage (10000)"},
+		{"store-timeout-ms", SET_LONG, &timeout_ms, 10, 600000, "MS",
+		 "wait for the aggregator (5000)"},
+		{"handshake-ms", SET_LONG, &handshake_ms, 100, 600000, "MS",
+		 "longest CURVE handshake (5000)"},
+		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
+		{"pidfile", SET_STRING, &pidfile, 0, 0, "FILE", "write the PID here once ready"},
+		{"log-level", SET_STRING, &level, 0, 0, "LEVEL", "debug, info, warn, error (info)"},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
+	struct keypair keys;
+	char agg_key[KEY_Z85_LEN + 1] = "";
 	struct collector *col = NULL;
 	struct registry *reg = NULL;
 	struct qset *qs = NULL;
+	struct zap *zap = NULL;
 	void *zctx = NULL;
 	char err[512], q1[600], q2[600];
 	int next, rc, status = 1, lvl;
 	bool wrote_pidfile = false;
+	size_t with_keys = 0;
 
 	rc = settings_parse(tab, "collector", argc, argv, &next, err, sizeof err);
 	if (rc == SETTINGS_HELP ||
@@ -70,7 +119,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "canvass-collector: --listen, --aggregator, --registry and "
 					"--questionnaires are required\n");
 		fprintf(out, "usage: canvass-collector --listen EP --aggregator EP --registry FILE "
-			     "--questionnaires DIR [options]\n");
+			     "--questionnaires DIR (--key FILE --aggregator-key FILE | --insecure) "
+			     "[options]\n");
 		settings_usage(tab, out);
 		settings_free(tab);
 		return rc == SETTINGS_HELP ? 0 : 2;
@@ -87,36 +137,51 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("collector", (enum log_level)lvl);
-	if (!insecure) {
-		log_event(LOG_ERROR, "no_authentication",
-			  "msg=\"CURVE is not configured in this build; run with --insecure on an "
-			  "ipc:// endpoint for local use\"");
-		goto out;
-	}
-	if (strncmp(listen, "ipc://", 6) != 0) {
-		log_event(LOG_ERROR, "insecure_refused",
-			  "msg=\"--insecure is allowed on ipc:// endpoints only\" listen=%s",
-			  log_quote(listen, q1, sizeof q1));
-		goto out;
-	}
-	log_event(LOG_WARN, "insecure",
-		  "msg=\"no authentication: member identity is taken from the payload\"");
+	memset(&keys, 0, sizeof keys);
 	if (cv_crypto_init() != 0)
 		goto out;
-	if (registry_load(registry_path, &reg, err, sizeof err) != 0 ||
-	    qset_load_dir(qdir, &qs, err, sizeof err) != 0) {
+	if (daemon_endpoint_allowed(listen, insecure, err, sizeof err) != 0 ||
+	    daemon_endpoint_allowed(aggregator, insecure, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "endpoint_refused", "error=%s", log_quote(err, q1, sizeof q1));
+		goto out;
+	}
+	if (insecure) {
+		log_event(LOG_WARN, "insecure",
+			  "msg=\"no authentication: member identity is taken from the payload\"");
+	} else if (key_path == NULL || agg_key_path == NULL) {
+		log_event(LOG_ERROR, "no_keys",
+			  "msg=\"--key and --aggregator-key are required (or --insecure on "
+			  "ipc://)\"");
+		goto out;
+	} else if (keys_load_pair(key_path, &keys, err, sizeof err) != 0 ||
+		   keys_load_public(agg_key_path, agg_key, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "keys_invalid", "error=%s", log_quote(err, q1, sizeof q1));
+		goto out;
+	}
+	if (load_config(registry_path, qdir, &reg, &qs, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "config_invalid", "error=%s", log_quote(err, q1, sizeof q1));
 		goto out;
 	}
 	zctx = zmq_ctx_new();
+	if (!insecure) {
+		if (daemon_start_zap(zctx, &zap, err, sizeof err) != 0 ||
+		    admit_registry(zap, reg, &with_keys) != 0) {
+			log_event(LOG_ERROR, "zap_failed", "error=%s",
+				  log_quote(err, q1, sizeof q1));
+			goto out;
+		}
+	}
 	{
 		struct collector_cfg ccfg = {
-		    .listen = listen,
-		    .aggregator = aggregator,
-		    .intake = {.reg = reg, .qs = qs, .limits = wire_default_limits},
-		    .max_pending = (size_t)max_pending,
-		    .store_timeout_ms = timeout_ms,
-		    .hwm = (int)hwm,
+			.listen = listen,
+			.aggregator = aggregator,
+			.intake = {.reg = reg, .qs = qs, .limits = wire_default_limits},
+			.max_pending = (size_t)max_pending,
+			.store_timeout_ms = timeout_ms,
+			.hwm = (int)hwm,
+			.handshake_ms = handshake_ms,
+			.keys = insecure ? NULL : &keys,
+			.aggregator_key = insecure ? NULL : agg_key,
 		};
 		ccfg.intake.limits.max_message = (size_t)max_message;
 		ccfg.intake.limits.max_answers = (size_t)max_answers;
@@ -127,41 +192,77 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	{
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_stop;
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
+	if (!insecure) {
+		/* Fail closed: prove that an unknown key is refused, or do not start. */
+		if (zap_selftest(zctx, collector_member_socket(col), keys.public_z85, 5000, err,
+				 sizeof err) != 0) {
+			log_event(LOG_ERROR, "selftest_failed", "error=%s",
+				  log_quote(err, q1, sizeof q1));
+			goto out;
+		}
+		log_event(LOG_INFO, "selftest_passed", "msg=\"an unknown CURVE key is refused\"");
 	}
+	daemon_install_signals(&stop_requested, &reload_requested);
 	if (pidfile != NULL && cv_write_pidfile(pidfile, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "pidfile_failed", "error=%s", log_quote(err, q1, sizeof q1));
 		goto out;
 	}
 	wrote_pidfile = pidfile != NULL;
-	log_event(LOG_INFO, "ready", "listen=%s aggregator=%s members=%zu questionnaires=%zu",
+	log_event(LOG_INFO, "ready",
+		  "listen=%s aggregator=%s members=%zu members_with_keys=%zu questionnaires=%zu "
+		  "curve=%s",
 		  log_quote(listen, q1, sizeof q1), log_quote(aggregator, q2, sizeof q2), reg->n,
-		  qs->n);
-	rc = collector_run(col, &stop_requested);
+		  with_keys, qs->n, insecure ? "off" : "on");
+	while ((rc = collector_run(col, &stop_requested, &reload_requested)) == COLLECTOR_RELOAD) {
+		struct registry *nreg;
+		struct qset *nqs;
+		reload_requested = 0;
+		if (load_config(registry_path, qdir, &nreg, &nqs, err, sizeof err) != 0) {
+			log_event(LOG_ERROR, "reload_refused",
+				  "error=%s msg=\"previous set stays\"",
+				  log_quote(err, q1, sizeof q1));
+			continue;
+		}
+		if (!insecure && admit_registry(zap, nreg, &with_keys) != 0) {
+			log_event(LOG_ERROR, "reload_refused", "error=\"out of memory\"");
+			registry_free(&nreg);
+			qset_free(&nqs);
+			continue;
+		}
+		collector_set_intake(col, nreg, nqs);
+		registry_free(&reg);
+		qset_free(&qs);
+		reg = nreg;
+		qs = nqs;
+		log_event(LOG_INFO, "reloaded",
+			  "members=%zu members_with_keys=%zu questionnaires=%zu", reg->n, with_keys,
+			  qs->n);
+	}
 	{
 		const struct collector_stats *st = collector_stats(col);
+		struct zap_stats zs = {0};
+		if (zap)
+			zap_get_stats(zap, &zs);
 		log_event(rc == 0 ? LOG_INFO : LOG_ERROR, "stopped",
 			  "result=\"%s\" requests=%llu relayed=%llu rejected=%llu malformed=%llu "
-			  "busy=%llu unavailable=%llu replies_dropped=%llu",
+			  "busy=%llu unavailable=%llu unauthorized=%llu replies_dropped=%llu "
+			  "handshakes_admitted=%llu handshakes_refused=%llu",
 			  cv_strerror(rc), (unsigned long long)st->requests,
 			  (unsigned long long)st->relayed, (unsigned long long)st->rejected,
 			  (unsigned long long)st->malformed, (unsigned long long)st->busy,
-			  (unsigned long long)st->unavailable,
-			  (unsigned long long)st->replies_dropped);
+			  (unsigned long long)st->unavailable, (unsigned long long)st->unauthorized,
+			  (unsigned long long)st->replies_dropped, (unsigned long long)zs.admitted,
+			  (unsigned long long)(zs.refused_unknown_key + zs.refused_mechanism));
 	}
 	status = rc == 0 ? 0 : 1;
 out:
 	if (wrote_pidfile)
 		unlink(pidfile);
 	collector_close(&col);
+	zap_stop(&zap);
 	if (zctx != NULL)
 		zmq_ctx_term(zctx);
+	keys_wipe(&keys);
 	registry_free(&reg);
 	qset_free(&qs);
 	settings_free(tab);

@@ -1,6 +1,7 @@
 #include "relay.h"
 #include "error.h"
 #include "log.h"
+#include "zap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,6 +70,16 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
 	zmq_setsockopt(c->upstream, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_setsockopt(c->upstream, ZMQ_SNDHWM, &cfg->hwm, sizeof cfg->hwm);
 	zmq_setsockopt(c->upstream, ZMQ_RCVHWM, &cfg->hwm, sizeof cfg->hwm);
+	{
+		int hs = (int)cfg->handshake_ms;
+		zmq_setsockopt(c->members, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
+	}
+	if (cfg->keys != NULL &&
+	    (zap_make_server(c->members, cfg->keys) != 0 ||
+	     zap_make_client(c->upstream, cfg->keys, cfg->aggregator_key) != 0)) {
+		rc = cv_fail(err, errlen, CV_EZMQ, "CURVE set-up: %s", zmq_strerror(errno));
+		goto fail;
+	}
 	if (zmq_bind(c->members, cfg->listen) != 0) {
 		rc = cv_fail(err, errlen, CV_EZMQ, "bind %s: %s", cfg->listen, zmq_strerror(errno));
 		goto fail;
@@ -109,6 +120,17 @@ const struct collector_stats *collector_stats(const struct collector *c)
 	return &c->stats;
 }
 
+void collector_set_intake(struct collector *c, const struct registry *reg, const struct qset *qs)
+{
+	c->cfg.intake.reg = reg;
+	c->cfg.intake.qs = qs;
+}
+
+void *collector_member_socket(struct collector *c)
+{
+	return c->members;
+}
+
 /* Sends a Reply to a member; problems come from v when not NULL. */
 static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint64_t request_id,
 		  int status, const char *message, const struct verdict *v,
@@ -136,8 +158,8 @@ static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint6
 			probs[i].question = (char *)(uintptr_t)v->items[i].question;
 			probs[i].message = (char *)(uintptr_t)v->items[i].message;
 			probs[i].severity = v->items[i].warning
-						? CANVASS__SEVERITY__SEVERITY_WARNING
-						: CANVASS__SEVERITY__SEVERITY_ERROR;
+						    ? CANVASS__SEVERITY__SEVERITY_WARNING
+						    : CANVASS__SEVERITY__SEVERITY_ERROR;
 			pp[i] = &probs[i];
 		}
 		rep.n_problems = n;
@@ -160,6 +182,7 @@ static void count_status(struct collector *c, int status)
 	case CANVASS__STATUS__REJECTED: c->stats.rejected++; break;
 	case CANVASS__STATUS__BUSY: c->stats.busy++; break;
 	case CANVASS__STATUS__UNAVAILABLE: c->stats.unavailable++; break;
+	case CANVASS__STATUS__UNAUTHORIZED: c->stats.unauthorized++; break;
 	default: c->stats.malformed++; break;
 	}
 }
@@ -171,7 +194,7 @@ static void on_member(struct collector *c)
 	zmq_msg_t body;
 	size_t rid_len, more_len;
 	int more = 0, parts = 1;
-	const char *peer;
+	const char *peer, *peer_key;
 	int n;
 
 	n = zmq_recv(c->members, rid, sizeof rid, ZMQ_DONTWAIT);
@@ -202,12 +225,17 @@ static void on_member(struct collector *c)
 		      "a request is exactly one frame", NULL, NULL);
 		return;
 	}
-	/* The ZAP handler's User-Id is the member code; none in insecure mode. */
+	/* The ZAP handler binds the member code and the key; none in insecure mode. */
 	peer = zmq_msg_gets(&body, "User-Id");
-	if (peer != NULL && peer[0] == '\0')
-		peer = NULL;
-	intake_check(&c->cfg.intake, zmq_msg_data(&body), zmq_msg_size(&body), peer, cv_now_ms(),
-		     r);
+	peer_key = zmq_msg_gets(&body, ZAP_KEY_PROPERTY);
+	if (c->cfg.keys == NULL) {
+		peer = peer_key = NULL;
+	} else if (peer == NULL || peer[0] == '\0') {
+		/* Cannot happen behind the ZAP handler; refuse rather than trust. */
+		peer = "?";
+	}
+	intake_check(&c->cfg.intake, zmq_msg_data(&body), zmq_msg_size(&body), peer, peer_key,
+		     cv_now_ms(), r);
 	zmq_msg_close(&body);
 	if (r->status != 0) {
 		count_status(c, r->status);
@@ -312,16 +340,19 @@ static void expire(struct collector *c, int all)
 	}
 }
 
-int collector_run(struct collector *c, volatile sig_atomic_t *stop)
+int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
 	zmq_pollitem_t items[2] = {
-	    {c->members, 0, ZMQ_POLLIN, 0},
-	    {c->upstream, 0, ZMQ_POLLIN, 0},
+		{c->members, 0, ZMQ_POLLIN, 0},
+		{c->upstream, 0, ZMQ_POLLIN, 0},
 	};
 	int64_t next_sweep = cv_mono_ms() + 100;
 
 	while (!*stop) {
-		int rc = zmq_poll(items, 2, 100);
+		int rc;
+		if (*reload)
+			return COLLECTOR_RELOAD;
+		rc = zmq_poll(items, 2, 100);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "intake.h"
+#include "keys.h"
 
 struct collector_cfg {
 	const char *listen;     /* member-facing endpoint to bind */
@@ -25,10 +26,17 @@ struct collector_cfg {
 	size_t max_pending;
 	long store_timeout_ms;
 	int hwm;
+	long handshake_ms; /* ZMQ_HANDSHAKE_IVL on the member socket */
+	/* CURVE: both NULL only in insecure mode (ipc:// only). */
+	const struct keypair *keys; /* this collector's key pair */
+	const char *aggregator_key; /* aggregator public key, Z85 */
 };
 
+/* Returned by collector_run when a reload was asked for. */
+#define COLLECTOR_RELOAD 1
+
 struct collector_stats {
-	uint64_t requests, relayed, rejected, malformed, busy, unavailable;
+	uint64_t requests, relayed, rejected, malformed, busy, unavailable, unauthorized;
 	uint64_t answered, late_store_replies, replies_dropped;
 };
 
@@ -36,9 +44,17 @@ struct collector;
 
 int collector_open(struct collector **out, void *zctx, const struct collector_cfg *cfg, char *err,
 		   size_t errlen);
-/* Serves until *stop is set; submissions in flight then get UNAVAILABLE. */
-int collector_run(struct collector *c, volatile sig_atomic_t *stop);
+/*
+ * Serves until *stop is set (submissions in flight then get UNAVAILABLE
+ * and it returns 0) or *reload is set (it returns COLLECTOR_RELOAD with
+ * everything in flight kept; call collector_set_intake, then run again).
+ */
+int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
+/* Replaces the registry and questionnaires used from the next request on. */
+void collector_set_intake(struct collector *c, const struct registry *reg, const struct qset *qs);
 const struct collector_stats *collector_stats(const struct collector *c);
+/* The member-facing socket, for the start-up self-test. */
+void *collector_member_socket(struct collector *c);
 void collector_close(struct collector **c);
 
 #endif

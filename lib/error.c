@@ -21,6 +21,7 @@ const char *cv_strerror(int code)
 	case CV_ETIMEDOUT: return "timed out";
 	case CV_ELOCKED: return "locked by another process";
 	case CV_ECORRUPT: return "integrity check failed";
+	case CV_EAUTH: return "authentication failed";
 	}
 	return "unknown error";
 }

@@ -27,6 +27,7 @@ enum cv_error {
 	CV_ETIMEDOUT = -12, /* no answer before the deadline */
 	CV_ELOCKED = -13,   /* resource held by another process */
 	CV_ECORRUPT = -14,  /* stored data fails an integrity check */
+	CV_EAUTH = -15,     /* the peer refused our key, or the handshake failed */
 };
 
 /* Static, never NULL, also for unknown codes. */
@@ -34,6 +35,6 @@ const char *cv_strerror(int code);
 
 /* printf into err (when err is not NULL) and return code. */
 int cv_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 #endif

@@ -24,7 +24,7 @@ int log_level_parse(const char *s);
  * buffer filled by log_quote()).
  */
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /* Quotes s for a logfmt value into out (always NUL-terminated). */
 const char *log_quote(const char *s, char *out, size_t outlen);

@@ -13,9 +13,9 @@
 #define QDEF_MAX_ID   64
 
 static const char *const qtype_names[] = {
-    [QT_YES_NO] = "yes_no", [QT_INTEGER] = "integer", [QT_NUMBER] = "number",
-    [QT_SCALE] = "scale",   [QT_CHOICE] = "choice",   [QT_MULTI_CHOICE] = "multi_choice",
-    [QT_TEXT] = "text",
+	[QT_YES_NO] = "yes_no", [QT_INTEGER] = "integer", [QT_NUMBER] = "number",
+	[QT_SCALE] = "scale",   [QT_CHOICE] = "choice",   [QT_MULTI_CHOICE] = "multi_choice",
+	[QT_TEXT] = "text",
 };
 
 const char *qtype_name(enum qtype t)

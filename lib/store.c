@@ -154,9 +154,9 @@ int store_open(struct store **out, const struct store_cfg *cfg, char *err, size_
 		    (mrc = mdb_dbi_open(txn, "idem", dflags, &s->idem)) != 0 ||
 		    (mrc = mdb_dbi_open(txn, "meta", dflags, &s->meta)) != 0) {
 			rc = mrc == MDB_NOTFOUND
-				 ? cv_fail(err, errlen, CV_ENOTFOUND,
-					   "%s: not a canvass store (no tables)", cfg->dir)
-				 : lmdb_fail(err, errlen, "open tables", mrc);
+				     ? cv_fail(err, errlen, CV_ENOTFOUND,
+					       "%s: not a canvass store (no tables)", cfg->dir)
+				     : lmdb_fail(err, errlen, "open tables", mrc);
 			goto fail;
 		}
 	}

@@ -256,12 +256,13 @@ json_t *subjson_reply(const Canvass__Reply *r)
 	}
 	for (size_t i = 0; i < r->n_problems; i++) {
 		const Canvass__Problem *p = r->problems[i];
-		json_array_append_new(
-		    probs,
-		    json_pack("{ss ss ss ss}", "code", p->code, "question", p->question, "severity",
-			      p->severity == CANVASS__SEVERITY__SEVERITY_WARNING ? "warning"
-										 : "error",
-			      "message", p->message));
+		json_array_append_new(probs,
+				      json_pack("{ss ss ss ss}", "code", p->code, "question",
+						p->question, "severity",
+						p->severity == CANVASS__SEVERITY__SEVERITY_WARNING
+							? "warning"
+							: "error",
+						"message", p->message));
 	}
 	json_object_set_new(o, "problems", probs);
 	return o;

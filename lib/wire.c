@@ -5,10 +5,10 @@
 #include <string.h>
 
 const struct wire_limits wire_default_limits = {
-    .max_message = 256 * 1024,
-    .max_answers = 1000,
-    .max_string = 4000,
-    .max_list = 100,
+	.max_message = 256 * 1024,
+	.max_answers = 1000,
+	.max_string = 4000,
+	.max_list = 100,
 };
 
 int wire_peek_version(const void *buf, size_t len, uint32_t *version)
@@ -188,7 +188,7 @@ int wire_pack_content(const Canvass__Submission *s, uint8_t **out, size_t *len,
 const char *wire_status_name(int status)
 {
 	const ProtobufCEnumValue *v =
-	    protobuf_c_enum_descriptor_get_value(&canvass__status__descriptor, status);
+		protobuf_c_enum_descriptor_get_value(&canvass__status__descriptor, status);
 	return v != NULL ? v->name : "STATUS_UNKNOWN";
 }
 

@@ -29,15 +29,15 @@ int main(int argc, char **argv)
 	char *format = NULL;
 	long version = 0;
 	const struct setting tab[] = {
-	    {"data", SET_STRING, &data, 0, 0, "DIR", "store directory"},
-	    {"registry", SET_STRING, &registry_path, 0, 0, "FILE", "member registry (CSV)"},
-	    {"questionnaires", SET_STRING, &qdir, 0, 0, "DIR", "questionnaire definitions"},
-	    {"questionnaire", SET_STRING, &qid, 0, 0, "ID", "questionnaire id"},
-	    {"version", SET_LONG, &version, 0, 1000000, "N",
-	     "definition version to report with (latest)"},
-	    {"cycle", SET_STRING, &cycle, 0, 0, "CYCLE", "cycle, e.g. 2025"},
-	    {"format", SET_STRING, &format, 0, 0, "FORMAT", "text or json (text)"},
-	    {NULL, 0, NULL, 0, 0, NULL, NULL},
+		{"data", SET_STRING, &data, 0, 0, "DIR", "store directory"},
+		{"registry", SET_STRING, &registry_path, 0, 0, "FILE", "member registry (CSV)"},
+		{"questionnaires", SET_STRING, &qdir, 0, 0, "DIR", "questionnaire definitions"},
+		{"questionnaire", SET_STRING, &qid, 0, 0, "ID", "questionnaire id"},
+		{"version", SET_LONG, &version, 0, 1000000, "N",
+		 "definition version to report with (latest)"},
+		{"cycle", SET_STRING, &cycle, 0, 0, "CYCLE", "cycle, e.g. 2025"},
+		{"format", SET_STRING, &format, 0, 0, "FORMAT", "text or json (text)"},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
 	const struct questionnaire *def;
 	struct compare_report *rep = NULL;
@@ -66,10 +66,10 @@ int main(int argc, char **argv)
 	if (rc != 0 || next < argc - 1 || !data || !registry_path || !qdir || !qid || !cycle ||
 	    (format && strcmp(format, "text") != 0 && strcmp(format, "json") != 0)) {
 		fprintf(stderr, "canvass-reporter: %s\n",
-			rc != 0
-			    ? err
-			    : "--data, --registry, --questionnaires, --questionnaire and --cycle "
-			      "are required; --format is text or json");
+			rc != 0 ? err
+				: "--data, --registry, --questionnaires, --questionnaire and "
+				  "--cycle "
+				  "are required; --format is text or json");
 		usage(stderr, tab);
 		settings_free(tab);
 		return 2;

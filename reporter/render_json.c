@@ -15,8 +15,8 @@ static json_t *cell_json(const struct compare_question *cq, const char *group,
 {
 	const struct question *q = cq->q;
 	json_t *o =
-	    json_pack("{ss sI sI sI}", "group", group, "n", (json_int_t)c->n, "not_applicable",
-		      (json_int_t)c->not_applicable, "dont_know", (json_int_t)c->dont_know);
+		json_pack("{ss sI sI sI}", "group", group, "n", (json_int_t)c->n, "not_applicable",
+			  (json_int_t)c->not_applicable, "dont_know", (json_int_t)c->dont_know);
 	size_t nopt = compare_n_options(q);
 
 	if (o == NULL)
@@ -33,10 +33,11 @@ static json_t *cell_json(const struct compare_question *cq, const char *group,
 		json_t *opts = json_array();
 		for (size_t i = 0; i < nopt; i++)
 			json_array_append_new(
-			    opts, json_pack("{ss sI so}", "id", compare_option_id(q, i), "count",
-					    (json_int_t)c->counts[i], "share",
-					    c->n ? json_real((double)c->counts[i] / (double)c->n)
-						 : json_null()));
+				opts,
+				json_pack("{ss sI so}", "id", compare_option_id(q, i), "count",
+					  (json_int_t)c->counts[i], "share",
+					  c->n ? json_real((double)c->counts[i] / (double)c->n)
+					       : json_null()));
 		json_object_set_new(o, "options", opts);
 	}
 	return o;

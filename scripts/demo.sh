@@ -3,6 +3,10 @@
 # collector in ./demo/run, pushes a synthetic submission from each of the
 # 187 WCO members through canvass-submit, prints the cross-member
 # comparison and stops both daemons. Every run starts from an empty store.
+#
+# It runs as in production: CURVE on both links, each member with its own
+# key pair (made on the first run in ./demo/keys, reused afterwards), and a
+# registry that binds each member code to its public key.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -15,7 +19,7 @@ cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 bin=$top/build/bin
 run=$top/demo/run
 rm -rf "$run"
-mkdir -p "$run"
+mkdir -p "$run/receipts"
 chmod 700 "$run"
 
 pids=""
@@ -43,13 +47,33 @@ wait_ready() {
 	done
 }
 
-echo "== starting canvass-aggregator and canvass-collector in $run" >&2
+keys=$top/demo/keys
+if [ ! -f "$keys/registry.csv" ]; then
+	echo "== first run: key pairs for the daemons and the 187 members in $keys" >&2
+	rm -rf "$keys"
+	mkdir -p "$keys"
+	chmod 700 "$keys"
+	"$bin/canvassctl" keygen --dir "$keys" aggregator >/dev/null
+	"$bin/canvassctl" keygen --dir "$keys" collector >/dev/null
+	{
+		echo "code,name,region,public_key"
+		tail -n +2 data/members.csv | while IFS= read -r row; do
+			code=${row%%,*}
+			printf '%s,%s\n' "$row" "$("$bin/canvassctl" keygen --dir "$keys" "$code")"
+		done
+	} >"$keys/registry.tmp"
+	mv "$keys/registry.tmp" "$keys/registry.csv"
+fi
+
+echo "== starting canvass-aggregator and canvass-collector in $run (CURVE on)" >&2
 "$bin/canvass-aggregator" --data "$run/data" --listen "ipc://$run/aggregator.sock" \
+	--key "$keys/aggregator.key" --collector-key "$keys/collector.pub" \
 	--pidfile "$run/aggregator.pid" 2>"$run/aggregator.log" &
 pids="$!"
 wait_ready "$run/aggregator.pid" aggregator
-"$bin/canvass-collector" --insecure --listen "ipc://$run/collector.sock" \
-	--aggregator "ipc://$run/aggregator.sock" --registry data/members.csv \
+"$bin/canvass-collector" --listen "ipc://$run/collector.sock" \
+	--aggregator "ipc://$run/aggregator.sock" --key "$keys/collector.key" \
+	--aggregator-key "$keys/aggregator.pub" --registry "$keys/registry.csv" \
 	--questionnaires data/questionnaires --pidfile "$run/collector.pid" 2>"$run/collector.log" &
 pids="$pids $!"
 wait_ready "$run/collector.pid" collector
@@ -57,10 +81,15 @@ wait_ready "$run/collector.pid" collector
 echo "== pushing one synthetic submission per member (187)" >&2
 python3 scripts/synth.py data/questionnaires/integrity-self-assessment.v1.json \
 	data/members.csv 2025 "$run/submissions"
+# Each member submits with its own key, four at a time.
 status=0
-"$bin/canvass-submit" --connect "ipc://$run/collector.sock" "$run"/submissions/*.json \
-	>"$run/receipts.txt" || status=$?
-echo "   $(grep -c ': ACCEPTED ' "$run/receipts.txt") accepted, canvass-submit exit status $status;" \
+ls "$run"/submissions/*.json | xargs -P 4 -I{} sh -c '
+	code=$(basename "$1" .json)
+	"$2/canvass-submit" --connect "ipc://$3/collector.sock" --key "$4/$code.key" \
+		--server-key "$4/collector.pub" "$1" >"$3/receipts/$code.txt"' _ {} "$bin" "$run" "$keys" \
+	|| status=$?
+cat "$run"/receipts/*.txt >"$run/receipts.txt"
+echo "   $(grep -c ': ACCEPTED ' "$run/receipts.txt") accepted;" \
 	"receipts in $run/receipts.txt" >&2
 [ "$status" -eq 0 ] || exit 1
 

@@ -20,3 +20,5 @@ run build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== build and test (AddressSanitizer + UndefinedBehaviorSanitizer)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run build-asan -DCMAKE_BUILD_TYPE=Debug -DCANVASS_SANITIZE=ON
+echo "== fuzz (libFuzzer, about a minute)"
+sh scripts/fuzz.sh 20

@@ -140,17 +140,19 @@ static void test_compare(void **state)
 			json_t *j = json_loads(text, 0, &je);
 			json_t *w;
 			assert_non_null(j);
-			w = json_array_get(json_object_get(json_array_get(json_object_get(j, "questions"),
-									  1),
-							   "groups"),
-					   3);
-			assert_string_equal(json_string_value(json_object_get(w, "group")), "World");
+			w = json_array_get(
+				json_object_get(json_array_get(json_object_get(j, "questions"), 1),
+						"groups"),
+				3);
+			assert_string_equal(json_string_value(json_object_get(w, "group")),
+					    "World");
 			CLOSE(json_real_value(json_object_get(w, "mean")), 4.0);
 			assert_true(json_is_null(json_object_get(
-				json_array_get(json_object_get(json_array_get(json_object_get(j, "questions"),
-									      1),
-							       "groups"),
-					       1),
+				json_array_get(
+					json_object_get(
+						json_array_get(json_object_get(j, "questions"), 1),
+						"groups"),
+					1),
 				"mean")));
 			json_decref(j);
 		}

@@ -72,8 +72,8 @@ static void test_keys(void **state)
 				       "UG,Uganda,ESA,\n"),
 			      &reg, err, sizeof err),
 		0);
-	assert_string_equal(registry_find_key(reg, "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7")->code,
-			    "KE");
+	assert_string_equal(
+		registry_find_key(reg, "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7")->code, "KE");
 	assert_null(registry_find(reg, "UG")->public_key);
 	registry_free(&reg);
 	tu_rmtree(dir);

@@ -27,10 +27,10 @@ static void test_file_then_argv(void **state)
 	};
 	char ini[4096];
 	const char *path = tu_write(dir, "c.ini",
-				   "[aggregator]\ndata = /from/file\nlisten = ipc://file\n"
-				   "map-size = 2M\nbatch = 50\n[other]\ndata = /not/mine\n");
-	char *argv[] = {"prog", "-c", ini, "--listen", "ipc://argv", "--connect=a",
-			"--connect", "b", "--insecure", "file1", "file2", NULL};
+				    "[aggregator]\ndata = /from/file\nlisten = ipc://file\n"
+				    "map-size = 2M\nbatch = 50\n[other]\ndata = /not/mine\n");
+	char *argv[] = {"prog",      "-c", ini,          "--listen", "ipc://argv", "--connect=a",
+			"--connect", "b",  "--insecure", "file1",    "file2",      NULL};
 	int next = 0;
 	char err[256];
 	(void)state;

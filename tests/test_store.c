@@ -42,8 +42,8 @@ static int teardown(void **state)
 
 /* A put with content derived from body; content_hash/submission point into
  * static storage per slot so that several can live in one batch. */
-static struct store_put make_put(int slot, const char *member, const char *cycle,
-				 const char *key, const char *body)
+static struct store_put make_put(int slot, const char *member, const char *cycle, const char *key,
+				 const char *body)
 {
 	static uint8_t hashes[16][CV_HASH_LEN];
 	struct store_put p = {0};

@@ -17,13 +17,17 @@ static const char *DEF =
 	"{\"id\":\"yn\",\"type\":\"yes_no\",\"text\":\"?\",\"required\":true},"
 	"{\"id\":\"int\",\"type\":\"integer\",\"text\":\"?\",\"min\":0,\"max\":10,"
 	"\"allow_not_applicable\":true},"
-	"{\"id\":\"num\",\"type\":\"number\",\"text\":\"?\",\"min\":0,\"max\":100,\"unit\":\"percent\"},"
-	"{\"id\":\"sc\",\"type\":\"scale\",\"text\":\"?\",\"levels\":[{\"value\":1,\"label\":\"a\"},"
+	"{\"id\":\"num\",\"type\":\"number\",\"text\":\"?\",\"min\":0,\"max\":100,\"unit\":"
+	"\"percent\"},"
+	"{\"id\":\"sc\",\"type\":\"scale\",\"text\":\"?\",\"levels\":[{\"value\":1,\"label\":\"a\"}"
+	","
 	"{\"value\":2,\"label\":\"b\"},{\"value\":5,\"label\":\"c\"}],\"allow_dont_know\":true}]},"
 	"{\"id\":\"s2\",\"title\":\"S2\",\"questions\":["
-	"{\"id\":\"ch\",\"type\":\"choice\",\"text\":\"?\",\"options\":[{\"id\":\"x\",\"label\":\"X\"},"
+	"{\"id\":\"ch\",\"type\":\"choice\",\"text\":\"?\",\"options\":[{\"id\":\"x\",\"label\":"
+	"\"X\"},"
 	"{\"id\":\"y\",\"label\":\"Y\"}]},"
-	"{\"id\":\"mc\",\"type\":\"multi_choice\",\"text\":\"?\",\"options\":[{\"id\":\"x\",\"label\":"
+	"{\"id\":\"mc\",\"type\":\"multi_choice\",\"text\":\"?\",\"options\":[{\"id\":\"x\","
+	"\"label\":"
 	"\"X\"},{\"id\":\"y\",\"label\":\"Y\"}]},"
 	"{\"id\":\"tx\",\"type\":\"text\",\"text\":\"?\",\"max_length\":5}]}]}";
 
@@ -218,8 +222,8 @@ static void test_shipped_set(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_definition),   cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_problems),     cmocka_unit_test(test_normalises_numbers),
+		cmocka_unit_test(test_definition),    cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_problems),      cmocka_unit_test(test_normalises_numbers),
 		cmocka_unit_test(test_cycle_and_key), cmocka_unit_test(test_bad_definitions),
 		cmocka_unit_test(test_shipped_set),
 	};

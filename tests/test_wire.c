@@ -130,7 +130,8 @@ static void test_canonical_content(void **state)
 		"\"c\":[\"x\",\"y\"],\"a\":3,\"b\":true}}");
 	Canvass__Submission *c = tu_submission(
 		"{\"questionnaire\":\"q\",\"version\":1,\"cycle\":\"2025\",\"member\":\"KE\","
-		"\"answers\":{\"a\":4,\"b\":true,\"c\":[\"x\",\"y\"],\"d\":{\"special\":\"dont_know\"}}}");
+		"\"answers\":{\"a\":4,\"b\":true,\"c\":[\"x\",\"y\"],\"d\":{\"special\":\"dont_"
+		"know\"}}}");
 	uint8_t ha[CV_HASH_LEN], hb[CV_HASH_LEN], hc[CV_HASH_LEN], *buf;
 	size_t len;
 	(void)state;

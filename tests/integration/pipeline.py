@@ -1,20 +1,33 @@
 """Starts the real canvass daemons in a temporary directory for tests.
 
-Readiness is the pidfile each daemon writes once its sockets are bound;
-the helpers poll for it with a deadline and never sleep a fixed time.
+By default the pipeline is secure, as in production: CURVE on every link
+over tcp://127.0.0.1, a ZAP handler admitting registry keys only. Every
+member of the registry has a key pair, made once per test run with
+canvassctl keygen. Pipeline(secure=False) runs the development mode
+(--insecure, ipc:// only).
+
+Readiness is the pidfile each daemon writes once its sockets are bound
+and its self-test passed; the helpers poll for it with a deadline and
+never sleep a fixed time.
 """
+import concurrent.futures
+import csv
 import json
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 
 BIN = os.environ.get("CANVASS_BIN", os.path.join(os.path.dirname(__file__), "../../build/bin"))
 SRC = os.environ.get("CANVASS_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
-REGISTRY = os.path.join(SRC, "data/members.csv")
+MEMBERS = os.path.join(SRC, "data/members.csv")
 QDIR = os.path.join(SRC, "data/questionnaires")
 ISA = os.path.join(QDIR, "integrity-self-assessment.v1.json")
+
+# Exit statuses of canvass-submit, most important first.
+EXIT_PRIORITY = [2, 4, 3, 1, 0]
 
 
 def wait_for(predicate, what, timeout=20.0):
@@ -26,28 +39,90 @@ def wait_for(predicate, what, timeout=20.0):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-class Pipeline:
-    """An aggregator and a collector on ipc:// endpoints in one temp dir."""
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-    def __init__(self, root=None):
+
+def keygen(directory, name):
+    out = subprocess.run([os.path.join(BIN, "canvassctl"), "keygen", "--dir", directory, name],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+class KeyRing:
+    """Key pairs for the daemons and every member, and a registry with their keys."""
+
+    _shared = None
+
+    def __init__(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="canvass-keys-")
+        self.dir = self._tmp.name
+        for name in ("aggregator", "collector"):
+            keygen(self.dir, name)
+        with open(MEMBERS, encoding="utf-8", newline="") as f:
+            self.members = list(csv.DictReader(f))
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            keys = list(pool.map(lambda m: keygen(self.dir, m["code"]), self.members))
+        for m, k in zip(self.members, keys):
+            m["public_key"] = k
+        self.registry = self.write_registry(os.path.join(self.dir, "registry.csv"))
+
+    @classmethod
+    def shared(cls):
+        if cls._shared is None:
+            cls._shared = KeyRing()
+        return cls._shared
+
+    def key(self, name):
+        return os.path.join(self.dir, f"{name}.key")
+
+    def pub(self, name):
+        return os.path.join(self.dir, f"{name}.pub")
+
+    def write_registry(self, path, drop=(), replace=None):
+        """A registry CSV; members in drop lose their key, replace maps code -> key."""
+        replace = replace or {}
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["code", "name", "region", "public_key"])
+            for m in self.members:
+                key = "" if m["code"] in drop else replace.get(m["code"], m["public_key"])
+                w.writerow([m["code"], m["name"], m["region"], key])
+        return path
+
+
+class Pipeline:
+    """An aggregator and a collector in one temp dir."""
+
+    def __init__(self, root=None, secure=True, registry=None):
         self._tmp = None
         if root is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="canvass-it-")
             root = self._tmp.name
         self.root = root
+        self.secure = secure
+        self.keys = KeyRing.shared() if secure else None
+        self.registry = registry or (self.keys.registry if secure else MEMBERS)
         self.data = os.path.join(root, "data")
-        self.agg_ep = f"ipc://{root}/aggregator.sock"
-        self.col_ep = f"ipc://{root}/collector.sock"
+        if secure:
+            self.agg_ep = f"tcp://127.0.0.1:{free_port()}"
+            self.col_ep = f"tcp://127.0.0.1:{free_port()}"
+        else:
+            self.agg_ep = f"ipc://{root}/aggregator.sock"
+            self.col_ep = f"ipc://{root}/collector.sock"
         self.agg = None
         self.col = None
 
-    def _start(self, name, args):
+    def _start(self, name, args, env=None):
         pidfile = os.path.join(self.root, f"{name}.pid")
         if os.path.exists(pidfile):
             os.unlink(pidfile)
         log = open(os.path.join(self.root, f"{name}.log"), "ab")
         proc = subprocess.Popen([os.path.join(BIN, f"canvass-{name}")] + args +
-                                ["--pidfile", pidfile], stderr=log, stdout=log)
+                                ["--pidfile", pidfile], stderr=log, stdout=log,
+                                env=dict(os.environ, **(env or {})))
         log.close()
 
         def ready():
@@ -58,14 +133,30 @@ class Pipeline:
         wait_for(ready, f"{name} to be ready")
         return proc
 
+    def aggregator_args(self, *extra):
+        args = ["--data", self.data, "--listen", self.agg_ep]
+        if self.secure:
+            args += ["--key", self.keys.key("aggregator"),
+                     "--collector-key", self.keys.pub("collector")]
+        else:
+            args += ["--insecure"]
+        return args + list(extra)
+
+    def collector_args(self, *extra):
+        args = ["--listen", self.col_ep, "--aggregator", self.agg_ep,
+                "--registry", self.registry, "--questionnaires", QDIR]
+        if self.secure:
+            args += ["--key", self.keys.key("collector"),
+                     "--aggregator-key", self.keys.pub("aggregator")]
+        else:
+            args += ["--insecure"]
+        return args + list(extra)
+
     def start_aggregator(self, *extra):
-        self.agg = self._start("aggregator", ["--data", self.data, "--listen", self.agg_ep,
-                                              *extra])
+        self.agg = self._start("aggregator", self.aggregator_args(*extra))
 
     def start_collector(self, *extra):
-        self.col = self._start("collector", [
-            "--insecure", "--listen", self.col_ep, "--aggregator", self.agg_ep,
-            "--registry", REGISTRY, "--questionnaires", QDIR, *extra])
+        self.col = self._start("collector", self.collector_args(*extra))
 
     def start(self):
         self.start_aggregator()
@@ -96,17 +187,52 @@ class Pipeline:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def submit(self, *files, endpoint=None, extra=()):
-        """Runs canvass-submit --json; returns (exit status, list of receipts)."""
+    def submit_as(self, member, *files, endpoint=None, extra=(), key=None, server_key=None):
+        """One canvass-submit --json run with member's key; (exit status, receipts)."""
         cmd = [os.path.join(BIN, "canvass-submit"), "--json", "--connect",
-               endpoint or self.col_ep, *extra, *files]
+               endpoint or self.col_ep, *extra]
+        if self.secure and member is not None:
+            cmd += ["--key", key or self.keys.key(member),
+                    "--server-key", server_key or self.keys.pub("collector")]
+        cmd += list(files)
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         receipts = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
         return out.returncode, receipts
 
+    def submit(self, *files, endpoint=None, extra=()):
+        """Submits each file with the key of the member it names (several at once)."""
+        groups = {}
+        for path in files:
+            member = None
+            try:
+                with open(path, encoding="utf-8") as f:
+                    member = json.load(f).get("member")
+            except (OSError, ValueError):
+                pass
+            groups.setdefault(member if member in self.member_codes() else None, []).append(path)
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            runs = list(pool.map(lambda kv: (kv[1], self.submit_as(
+                kv[0] if kv[0] else "aggregator", *kv[1], endpoint=endpoint, extra=extra)),
+                groups.items()))
+        by_file = {}
+        codes = []
+        for paths, (rc, receipts) in runs:
+            codes.append(rc)
+            for r in receipts:
+                by_file[r["file"]] = r
+        rc = next(c for c in EXIT_PRIORITY if c in codes) if codes else 0
+        return rc, [by_file[f] for f in files if f in by_file]
+
+    def member_codes(self):
+        if self.keys is None:
+            return set()
+        if not hasattr(self, "_codes"):
+            self._codes = {m["code"] for m in self.keys.members}
+        return self._codes
+
     def report(self, cycle="2025", fmt="json", questionnaire="integrity-self-assessment"):
         cmd = [os.path.join(BIN, "canvass-reporter"), "compare", "--data", self.data,
-               "--registry", REGISTRY, "--questionnaires", QDIR,
+               "--registry", self.registry, "--questionnaires", QDIR,
                "--questionnaire", questionnaire, "--cycle", cycle, "--format", fmt]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
@@ -115,7 +241,7 @@ class Pipeline:
 
 
 def synth(outdir, cycle="2025", seed=2025, only=()):
-    cmd = ["python3", os.path.join(SRC, "scripts/synth.py"), ISA, REGISTRY, cycle, outdir,
+    cmd = ["python3", os.path.join(SRC, "scripts/synth.py"), ISA, MEMBERS, cycle, outdir,
            "--seed", str(seed)]
     if only:
         cmd += ["--only", ",".join(only)]

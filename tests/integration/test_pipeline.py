@@ -13,13 +13,13 @@ import statistics
 import tempfile
 import unittest
 
-from pipeline import ISA, REGISTRY, Pipeline, synth, write_json
+from pipeline import ISA, MEMBERS, Pipeline, synth, write_json
 
 TOL = 1e-9
 
 
 def load_members():
-    with open(REGISTRY, encoding="utf-8", newline="") as f:
+    with open(MEMBERS, encoding="utf-8", newline="") as f:
         return {row["code"]: row["region"] for row in csv.DictReader(f)}
 
 
@@ -224,8 +224,9 @@ class BadInputTest(unittest.TestCase):
             ("MISSING_REQUIRED", "cc_exists")]))
 
     def test_unknown_member_questionnaire_version(self):
-        rc, r = self.submit_obj("m.json", dict(self.good, member="ZZ"))
-        self.assertEqual((rc, self.codes(r[0])), (1, [("UNKNOWN_MEMBER", "")]))
+        rc, r = self.p.submit_as("KE", write_json(os.path.join(self.p.root, "m.json"),
+                                                  dict(self.good, member="ZZ")))
+        self.assertEqual((rc, self.codes(r[0])), (1, [("MEMBER_MISMATCH", "")]))
         rc, r = self.submit_obj("q.json", dict(self.good, questionnaire="nope"))
         self.assertEqual((rc, self.codes(r[0])), (1, [("UNKNOWN_QUESTIONNAIRE", "")]))
         rc, r = self.submit_obj("v.json", dict(self.good, version=9))
@@ -245,6 +246,26 @@ class BadInputTest(unittest.TestCase):
             self.assertEqual(rc, 1)
         rc, r = self.p.submit(os.path.join(self.dir, "JP.json"))
         self.assertEqual((rc, r[0]["status"]), (0, "ACCEPTED"))
+
+
+class InsecureModeTest(unittest.TestCase):
+    """--insecure (ipc:// only): identity is the payload's claim, checked against the registry."""
+
+    def test_payload_identity(self):
+        p = Pipeline(secure=False).start()
+        try:
+            files = synth(os.path.join(p.root, "subs"), only=("KE",))
+            rc, r = p.submit_as(None, *files)
+            self.assertEqual((rc, r[0]["status"]), (0, "ACCEPTED"))
+            with open(files[0], encoding="utf-8") as f:
+                sub = json.load(f)
+            rc, r = p.submit_as(None, write_json(os.path.join(p.root, "zz.json"),
+                                                 dict(sub, member="ZZ")))
+            self.assertEqual(rc, 1)
+            self.assertEqual([x["code"] for x in r[0]["problems"]], ["UNKNOWN_MEMBER"])
+            self.assertIn("insecure", p.log("collector"))
+        finally:
+            p.close()
 
 
 class DeliveryTest(unittest.TestCase):

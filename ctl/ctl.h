@@ -1,0 +1,11 @@
+/*
+ * ctl.h - canvassctl, the operator tool: one function per subcommand,
+ * each taking its own argv (argv[0] is the subcommand) and returning the
+ * exit status: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef CANVASS_CTL_H
+#define CANVASS_CTL_H
+
+int ctl_keygen(int argc, char **argv);
+
+#endif

@@ -1,0 +1,42 @@
+/* canvassctl keygen: a new CURVE key pair on disk. */
+#include "ctl.h"
+
+#include <stdio.h>
+
+#include "keys.h"
+#include "settings.h"
+
+int ctl_keygen(int argc, char **argv)
+{
+	char *dir = NULL, err[512];
+	const struct setting tab[] = {
+		{"dir", SET_STRING, &dir, 0, 0, "DIR", "where to write NAME.key and NAME.pub (.)"},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
+	};
+	struct keypair kp;
+	int next, rc;
+
+	rc = settings_parse(tab, "canvassctl", argc, argv, &next, err, sizeof err);
+	if (rc == SETTINGS_HELP || rc != 0 || next != argc - 1) {
+		if (rc != 0 && rc != SETTINGS_HELP)
+			fprintf(stderr, "canvassctl keygen: %s\n", err);
+		fprintf(rc == SETTINGS_HELP ? stdout : stderr,
+			"usage: canvassctl keygen [--dir DIR] NAME\n"
+			"Writes DIR/NAME.key (mode 0600: the key pair, keep it secret) and "
+			"DIR/NAME.pub,\nand prints the public key (Z85).\n");
+		settings_usage(tab, rc == SETTINGS_HELP ? stdout : stderr);
+		settings_free(tab);
+		return rc == SETTINGS_HELP ? 0 : 2;
+	}
+	if (keys_generate(&kp) != 0 ||
+	    keys_save(dir ? dir : ".", argv[next], &kp, err, sizeof err) != 0) {
+		fprintf(stderr, "canvassctl keygen: %s\n", err);
+		keys_wipe(&kp);
+		settings_free(tab);
+		return 1;
+	}
+	printf("%s\n", kp.public_z85);
+	keys_wipe(&kp);
+	settings_free(tab);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* canvassctl: operator tool; dispatches to one subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "util.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{"keygen", ctl_keygen, "write a new CURVE key pair (NAME.key, NAME.pub)"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: canvassctl COMMAND [options]\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (cv_crypto_init() != 0) {
+		fprintf(stderr, "canvassctl: libsodium failed to initialise\n");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "canvassctl: unknown command %s\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,30 @@
+/*
+ * daemon.h - what the canvass daemons share around their event loops:
+ * signals, the endpoint policy, and starting the ZAP handler.
+ */
+#ifndef CANVASS_DAEMON_H
+#define CANVASS_DAEMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "zap.h"
+
+/* SIGTERM/SIGINT set *stop, SIGHUP sets *reload (may be NULL); SIGPIPE ignored. */
+void daemon_install_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
+
+/*
+ * Plaintext is allowed only on ipc:// endpoints, and only when insecure
+ * was asked for explicitly; every other endpoint needs CURVE.
+ */
+int daemon_endpoint_allowed(const char *endpoint, bool insecure, char *err, size_t errlen);
+
+/*
+ * Starts the ZAP handler. The environment variable
+ * CANVASS_TEST_DISABLE_ZAP=1 (tests only) skips it, so that tests can show
+ * that the start-up self-test then refuses to start the daemon.
+ */
+int daemon_start_zap(void *zctx, struct zap **out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,314 @@
+#include "zap.h"
+#include "error.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+struct zap {
+	void *zctx;
+	void *handler;  /* REP on inproc://zeromq.zap.01, used by the thread only */
+	void *ctl_main; /* PAIR: main side */
+	void *ctl_thr;  /* PAIR: thread side */
+	pthread_t thread;
+	int running;
+	pthread_mutex_t lock;
+	struct zap_entry *entries; /* sorted by key; guarded by lock */
+	size_t n_entries;
+	struct zap_stats stats; /* guarded by lock */
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct zap_entry *)a)->key, ((const struct zap_entry *)b)->key);
+}
+
+/* Property frame in ZMTP form: name length (1), name, value length (4, BE), value. */
+static size_t metadata(uint8_t *buf, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	buf[0] = (uint8_t)nl;
+	memcpy(buf + 1, name, nl);
+	cv_put_be32(buf + 1 + nl, (uint32_t)vl);
+	memcpy(buf + 5 + nl, value, vl);
+	return 5 + nl + vl;
+}
+
+static void handle_request(struct zap *z)
+{
+	/* version, request id, domain, address, identity, mechanism, credentials... */
+	zmq_msg_t frames[8];
+	int n = 0, more = 1;
+	size_t ml = sizeof more;
+	const char *status = "400", *text = "refused";
+	char user[64] = "", key[KEY_Z85_LEN + 1] = "";
+	uint8_t meta[128];
+	size_t meta_len = 0;
+
+	while (more) {
+		zmq_msg_t m;
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, z->handler, 0) < 0) {
+			zmq_msg_close(&m);
+			break;
+		}
+		if (n < 8)
+			frames[n++] = m;
+		else
+			zmq_msg_close(&m);
+		zmq_getsockopt(z->handler, ZMQ_RCVMORE, &more, &ml);
+	}
+	if (n >= 6 && zmq_msg_size(&frames[0]) == 3 &&
+	    memcmp(zmq_msg_data(&frames[0]), "1.0", 3) == 0) {
+		int curve = zmq_msg_size(&frames[5]) == 5 &&
+			    memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0;
+		pthread_mutex_lock(&z->lock);
+		if (curve && n >= 7 && zmq_msg_size(&frames[6]) == 32) {
+			struct zap_entry probe, *hit;
+			zmq_z85_encode(probe.key, zmq_msg_data(&frames[6]), 32);
+			hit = bsearch(&probe, z->entries, z->n_entries, sizeof *z->entries,
+				      entry_cmp);
+			if (hit != NULL) {
+				status = "200";
+				text = "OK";
+				snprintf(user, sizeof user, "%s", hit->user);
+				snprintf(key, sizeof key, "%s", hit->key);
+				meta_len = metadata(meta, ZAP_KEY_PROPERTY, key);
+				z->stats.admitted++;
+			} else {
+				text = "unknown key";
+				z->stats.refused_unknown_key++;
+			}
+		} else {
+			text = "CURVE required";
+			z->stats.refused_mechanism++;
+		}
+		pthread_mutex_unlock(&z->lock);
+	}
+	/* Reply: version, request id, status code, status text, user id, metadata. */
+	zmq_send(z->handler, "1.0", 3, ZMQ_SNDMORE);
+	if (n >= 2)
+		zmq_send(z->handler, zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]),
+			 ZMQ_SNDMORE);
+	else
+		zmq_send(z->handler, "", 0, ZMQ_SNDMORE);
+	zmq_send(z->handler, status, 3, ZMQ_SNDMORE);
+	zmq_send(z->handler, text, strlen(text), ZMQ_SNDMORE);
+	zmq_send(z->handler, user, strlen(user), ZMQ_SNDMORE);
+	zmq_send(z->handler, meta, meta_len, 0);
+	for (int i = 0; i < n; i++)
+		zmq_msg_close(&frames[i]);
+}
+
+static void *zap_thread(void *arg)
+{
+	struct zap *z = arg;
+	zmq_pollitem_t items[2] = {{z->handler, 0, ZMQ_POLLIN, 0}, {z->ctl_thr, 0, ZMQ_POLLIN, 0}};
+
+	for (;;) {
+		if (zmq_poll(items, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (items[1].revents & ZMQ_POLLIN)
+			break;
+		if (items[0].revents & ZMQ_POLLIN)
+			handle_request(z);
+	}
+	return NULL;
+}
+
+int zap_start(struct zap **out, void *zctx, char *err, size_t errlen)
+{
+	struct zap *z = calloc(1, sizeof *z);
+	char ctl[64];
+	int zero = 0;
+
+	*out = NULL;
+	if (z == NULL)
+		return CV_ENOMEM;
+	z->zctx = zctx;
+	pthread_mutex_init(&z->lock, NULL);
+	snprintf(ctl, sizeof ctl, "inproc://canvass-zap-ctl-%p", (void *)z);
+	z->handler = zmq_socket(zctx, ZMQ_REP);
+	z->ctl_main = zmq_socket(zctx, ZMQ_PAIR);
+	z->ctl_thr = zmq_socket(zctx, ZMQ_PAIR);
+	if (z->handler == NULL || z->ctl_main == NULL || z->ctl_thr == NULL)
+		goto fail;
+	zmq_setsockopt(z->handler, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(z->ctl_main, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(z->ctl_thr, ZMQ_LINGER, &zero, sizeof zero);
+	if (zmq_bind(z->handler, "inproc://zeromq.zap.01") != 0 || zmq_bind(z->ctl_thr, ctl) != 0 ||
+	    zmq_connect(z->ctl_main, ctl) != 0)
+		goto fail;
+	if (pthread_create(&z->thread, NULL, zap_thread, z) != 0)
+		goto fail;
+	z->running = 1;
+	*out = z;
+	return 0;
+fail:
+	cv_fail(err, errlen, CV_EZMQ, "ZAP handler: %s", zmq_strerror(errno));
+	zap_stop(&z);
+	return CV_EZMQ;
+}
+
+int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n)
+{
+	struct zap_entry *copy = malloc((n ? n : 1) * sizeof *copy), *old;
+
+	if (copy == NULL)
+		return CV_ENOMEM;
+	memcpy(copy, entries, n * sizeof *copy);
+	qsort(copy, n, sizeof *copy, entry_cmp);
+	pthread_mutex_lock(&z->lock);
+	old = z->entries;
+	z->entries = copy;
+	z->n_entries = n;
+	pthread_mutex_unlock(&z->lock);
+	free(old);
+	return 0;
+}
+
+void zap_get_stats(struct zap *z, struct zap_stats *out)
+{
+	pthread_mutex_lock(&z->lock);
+	*out = z->stats;
+	pthread_mutex_unlock(&z->lock);
+}
+
+void zap_stop(struct zap **zp)
+{
+	struct zap *z;
+	if (zp == NULL || *zp == NULL)
+		return;
+	z = *zp;
+	if (z->running) {
+		zmq_send(z->ctl_main, "STOP", 4, 0);
+		pthread_join(z->thread, NULL);
+	}
+	if (z->handler)
+		zmq_close(z->handler);
+	if (z->ctl_main)
+		zmq_close(z->ctl_main);
+	if (z->ctl_thr)
+		zmq_close(z->ctl_thr);
+	pthread_mutex_destroy(&z->lock);
+	free(z->entries);
+	free(z);
+	*zp = NULL;
+}
+
+int zap_make_server(void *sock, const struct keypair *kp)
+{
+	int one = 1;
+	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, kp->secret_z85, KEY_Z85_LEN) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)) != 0)
+		return CV_EZMQ;
+	return 0;
+}
+
+int zap_make_client(void *sock, const struct keypair *kp, const char *server_public_z85)
+{
+	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_public_z85, KEY_Z85_LEN) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, kp->public_z85, KEY_Z85_LEN) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, kp->secret_z85, KEY_Z85_LEN) != 0)
+		return CV_EZMQ;
+	return 0;
+}
+
+/* The endpoint a local client can reach: a wildcard address becomes loopback. */
+static void reachable(const char *last, char *out, size_t len)
+{
+	if (strncmp(last, "tcp://0.0.0.0:", 14) == 0)
+		snprintf(out, len, "tcp://127.0.0.1:%s", last + 14);
+	else if (strncmp(last, "tcp://[::]:", 11) == 0)
+		snprintf(out, len, "tcp://[::1]:%s", last + 11);
+	else
+		snprintf(out, len, "%s", last);
+}
+
+int zap_selftest(void *zctx, void *bound_socket, const char *server_public_z85, int timeout_ms,
+		 char *err, size_t errlen)
+{
+	char last[512] = "", endpoint[1024], mon_ep[64];
+	size_t last_len = sizeof last;
+	struct keypair throwaway;
+	void *probe = NULL, *mon = NULL;
+	int zero = 0, rc = CV_EINVAL;
+	int64_t deadline;
+
+	if (zmq_getsockopt(bound_socket, ZMQ_LAST_ENDPOINT, last, &last_len) != 0 || !last[0])
+		return cv_fail(err, errlen, CV_EZMQ, "self-test: no bound endpoint");
+	reachable(last, endpoint, sizeof endpoint);
+	if (keys_generate(&throwaway) != 0)
+		return cv_fail(err, errlen, CV_EZMQ, "self-test: cannot make a key");
+	snprintf(mon_ep, sizeof mon_ep, "inproc://canvass-selftest-%p", (void *)&throwaway);
+	probe = zmq_socket(zctx, ZMQ_DEALER);
+	mon = zmq_socket(zctx, ZMQ_PAIR);
+	if (probe == NULL || mon == NULL)
+		goto out;
+	zmq_setsockopt(probe, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(mon, ZMQ_LINGER, &zero, sizeof zero);
+	if (zap_make_client(probe, &throwaway, server_public_z85) != 0 ||
+	    zmq_socket_monitor(probe, mon_ep,
+			       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+				       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+				       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+	    zmq_connect(mon, mon_ep) != 0 || zmq_connect(probe, endpoint) != 0) {
+		cv_fail(err, errlen, CV_EZMQ, "self-test: %s", zmq_strerror(errno));
+		goto out;
+	}
+	deadline = cv_mono_ms() + timeout_ms;
+	for (;;) {
+		zmq_pollitem_t item = {mon, 0, ZMQ_POLLIN, 0};
+		int64_t left = deadline - cv_mono_ms();
+		uint8_t ev[6];
+		char addr[256];
+		uint16_t event;
+
+		if (left <= 0) {
+			cv_fail(err, errlen, CV_ETIMEDOUT,
+				"self-test: no handshake answer from %s within %d ms", endpoint,
+				timeout_ms);
+			break;
+		}
+		if (zmq_poll(&item, 1, (long)left) <= 0)
+			continue;
+		if (zmq_recv(mon, ev, sizeof ev, 0) < 6)
+			continue;
+		zmq_recv(mon, addr, sizeof addr, 0);
+		memcpy(&event, ev, sizeof event);
+		if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+			rc = 0; /* refused, as it must be */
+			break;
+		}
+		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+			cv_fail(err, errlen, CV_EINVAL,
+				"self-test: an unregistered CURVE key was admitted on %s (no "
+				"working "
+				"ZAP handler); refusing to start",
+				endpoint);
+			break;
+		}
+		cv_fail(err, errlen, CV_EINVAL,
+			"self-test: handshake failed without an "
+			"authentication answer on %s",
+			endpoint);
+		break;
+	}
+out:
+	keys_wipe(&throwaway);
+	if (probe) {
+		zmq_socket_monitor(probe, NULL, 0);
+		zmq_close(probe);
+	}
+	if (mon)
+		zmq_close(mon);
+	return rc;
+}

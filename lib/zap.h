@@ -1,0 +1,59 @@
+/*
+ * zap.h - the ZAP handler (ZeroMQ RFC 27) that decides which CURVE keys a
+ * daemon admits, and the start-up self-test that proves it is in force.
+ *
+ * A CURVE server with no ZAP handler admits every key. So each daemon
+ * starts a handler (zap_start) before it binds, and after binding proves
+ * with a throwaway key that an unknown key is refused (zap_selftest); if
+ * not, it must not start.
+ *
+ * The handler admits the keys of its table only, binds the entry's user
+ * id (the member code) as the connection's User-Id, and adds the key
+ * itself as the connection property "X-Canvass-Key", so that the daemon
+ * can check per message that the key is still registered. It runs on its
+ * own thread; zap_set_keys() swaps the table atomically (SIGHUP reload).
+ */
+#ifndef CANVASS_ZAP_H
+#define CANVASS_ZAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+
+#define ZAP_DOMAIN       "canvass"
+#define ZAP_KEY_PROPERTY "X-Canvass-Key"
+
+struct zap_entry {
+	char key[KEY_Z85_LEN + 1]; /* public key, Z85 */
+	char user[64];             /* User-Id bound to connections with that key */
+};
+
+struct zap_stats {
+	uint64_t admitted;
+	uint64_t refused_unknown_key;
+	uint64_t refused_mechanism;
+};
+
+struct zap;
+
+int zap_start(struct zap **out, void *zctx, char *err, size_t errlen);
+/* Replaces the admitted keys with a copy of entries[0..n). */
+int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n);
+void zap_get_stats(struct zap *z, struct zap_stats *out);
+void zap_stop(struct zap **z);
+
+/*
+ * Connects to bound_socket's last endpoint with a fresh, unregistered
+ * key and returns 0 only if the handshake is refused for authentication
+ * within timeout_ms. Any other outcome (admitted, no answer) is an error.
+ */
+int zap_selftest(void *zctx, void *bound_socket, const char *server_public_z85, int timeout_ms,
+		 char *err, size_t errlen);
+
+/* Makes a CURVE server of sock with the given key pair and the ZAP domain. */
+int zap_make_server(void *sock, const struct keypair *kp);
+/* Makes a CURVE client of sock. */
+int zap_make_client(void *sock, const struct keypair *kp, const char *server_public_z85);
+
+#endif

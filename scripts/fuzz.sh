@@ -1,0 +1,47 @@
+#!/bin/sh
+# Short fuzz run of every decoder of untrusted bytes (libFuzzer, clang,
+# with ASan+UBSan). Seeds come from valid and hostile messages made by
+# canvass-poke --dump and from synthetic submissions. A crash fails the
+# run and leaves its input under tests/fuzz/regressions/TARGET/, where the
+# unit tests replay it from then on: commit it with the fix.
+#
+# usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 20)
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+secs=${1:-20}
+if ! command -v clang >/dev/null 2>&1; then
+	echo "fuzz: clang not found; skipping the fuzz run" >&2
+	exit 0
+fi
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCANVASS_SANITIZE=ON \
+	-DCANVASS_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" \
+	--target fuzz_request fuzz_json fuzz_store_request canvass-poke >/dev/null
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/request" "$work/json" "$work/store_request"
+python3 scripts/synth.py data/questionnaires/integrity-self-assessment.v1.json \
+	data/members.csv 2025 "$work/subs" --only KE,FR,JP,BR,DE,CN
+cp "$work"/subs/*.json "$work/json/"
+cp tests/corpus/bad/*.json "$work/json/" 2>/dev/null || true
+sub="$work/subs/KE.json"
+build-fuzz/bin/canvass-poke --dump "$work/request" "valid:$sub" "truncate:$sub" \
+	"version:2:$sub" "frames:2:$sub" "answers:5:$sub" "string:70:$sub" "random:20:1" >/dev/null
+
+status=0
+for t in request json store_request; do
+	echo "== fuzz_$t for ${secs}s" >&2
+	mkdir -p "tests/fuzz/regressions/$t"
+	if ! ASAN_OPTIONS=detect_leaks=1 build-fuzz/bin/fuzz_$t -max_total_time="$secs" \
+		-max_len=65536 -artifact_prefix="$top/tests/fuzz/regressions/$t/" \
+		-print_final_stats=1 "$work/$t" >"$work/$t.log" 2>&1; then
+		tail -40 "$work/$t.log" >&2
+		echo "fuzz_$t FAILED: the input is in tests/fuzz/regressions/$t/" >&2
+		status=1
+	else
+		grep -E "stat::number_of_executed_units|cov:" "$work/$t.log" | tail -2 >&2
+	fi
+done
+exit $status

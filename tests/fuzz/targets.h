@@ -1,0 +1,22 @@
+/*
+ * targets.h - the fuzz entry points: every decoder of untrusted bytes.
+ * Built into libFuzzer programs (fuzz_*.c) and into the unit test that
+ * replays tests/fuzz/regressions/ (test_fuzz_regressions.c).
+ * Each returns 0; a bug shows up as a sanitizer report or a crash.
+ */
+#ifndef CANVASS_FUZZ_TARGETS_H
+#define CANVASS_FUZZ_TARGETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Loads the shipped registry and questionnaires once; srcdir is the repo. */
+void fuzz_init(const char *srcdir);
+/* One member frame through the collector's intake (decode, limits, validation). */
+int fuzz_request(const uint8_t *data, size_t size);
+/* JSON submission text, then validation and canonical packing. */
+int fuzz_json(const uint8_t *data, size_t size);
+/* One collector frame through the aggregator's decoder and key checks. */
+int fuzz_store_request(const uint8_t *data, size_t size);
+
+#endif
