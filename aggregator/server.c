@@ -181,6 +181,7 @@ static int receive_one(struct aggregator *a, size_t n)
 		p->submission = sl->req->submission.data;
 		p->submission_len = sl->req->submission.len;
 		p->received_at_ms = sl->req->received_at_ms;
+		p->late = sl->req->late;
 		if (sl->req->content_hash.len != CV_HASH_LEN || sl->req->member[0] == '\0' ||
 		    store_put_check(p) != 0) {
 			rc = CV_EMALFORMED;
@@ -241,6 +242,7 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 				rc.stored_at_ms = p->stored_at_ms;
 				rc.idempotency_key = (char *)(uintptr_t)p->key;
 				rc.member = (char *)(uintptr_t)p->member;
+				rc.late = p->late;
 				rep.receipt = &rc;
 			}
 		}

@@ -180,8 +180,8 @@ static void pause_ms(long ms)
 		;
 }
 
-int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,
-		  const char **detail)
+static int send_request(struct client *c, Canvass__Submission *s, int check, Canvass__Reply **reply,
+			const char **detail)
 {
 	Canvass__Request req = CANVASS__REQUEST__INIT;
 	Canvass__Reply *last = NULL;
@@ -211,8 +211,13 @@ int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **rep
 	}
 	req.protocol_version = WIRE_PROTOCOL_VERSION;
 	randombytes_buf(&req.request_id, sizeof req.request_id);
-	req.body_case = CANVASS__REQUEST__BODY_SUBMIT;
-	req.submit = s;
+	if (check) {
+		req.body_case = CANVASS__REQUEST__BODY_CHECK;
+		req.check = s;
+	} else {
+		req.body_case = CANVASS__REQUEST__BODY_SUBMIT;
+		req.submit = s;
+	}
 	if ((rc = wire_pack(&req.base, &buf, &len)) != 0)
 		return rc;
 
@@ -267,4 +272,16 @@ int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **rep
 		return CV_EAUTH;
 	}
 	return CV_ETIMEDOUT;
+}
+
+int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,
+		  const char **detail)
+{
+	return send_request(c, s, 0, reply, detail);
+}
+
+int client_check(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,
+		 const char **detail)
+{
+	return send_request(c, s, 1, reply, detail);
 }

@@ -47,4 +47,11 @@ void client_close(struct client **c);
 int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,
 		  const char **detail);
 
+/*
+ * A dry run: the same checks through the same socket and path, answered
+ * VALID or REJECTED; nothing is stored. Returns as client_submit.
+ */
+int client_check(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,
+		 const char **detail);
+
 #endif

@@ -2,6 +2,9 @@
  * canvass-submit: sends JSON submission files to a collector and prints
  * each receipt or every problem.
  *
+ * With --check, each file is only validated by the collector (a dry run):
+ * VALID counts as 0, REJECTED as 1, and nothing is stored.
+ *
  * Exit status: 0 all stored (ACCEPTED or DUPLICATE), 1 at least one
  * refused (REJECTED, CONFLICT, MALFORMED, TOO_LARGE, UNSUPPORTED_VERSION,
  * or a file that is not a submission), 2 usage error, 3 at least one not
@@ -44,17 +47,18 @@ static void print_text(const char *file, const Canvass__Submission *s, const Can
 	if (rc != NULL) {
 		if (rc->content_hash.len == CV_HASH_LEN)
 			cv_hex(rc->content_hash.data, CV_HASH_LEN, hex);
-		printf(" revision %u, sequence %llu, content %.16s", rc->revision,
-		       (unsigned long long)rc->sequence, hex);
+		printf(" revision %u, sequence %llu, content %.16s%s", rc->revision,
+		       (unsigned long long)rc->sequence, hex, rc->late ? ", LATE" : "");
 	}
 	if (r->message[0] != '\0')
 		printf(" - %s", r->message);
 	printf("\n");
 	for (size_t i = 0; i < r->n_problems; i++) {
 		const Canvass__Problem *p = r->problems[i];
-		printf("  %-7s %-22s %-24s %s\n",
+		printf("  %-7s %-22s %-24s %s%s%s%s\n",
 		       p->severity == CANVASS__SEVERITY__SEVERITY_WARNING ? "warning" : "error",
-		       p->code, p->question[0] ? p->question : "-", p->message);
+		       p->code, p->question[0] ? p->question : "-", p->message,
+		       p->rule[0] ? " [rule " : "", p->rule, p->rule[0] ? "]" : "");
 	}
 }
 
@@ -82,7 +86,7 @@ int main(int argc, char **argv)
 {
 	struct strlist connect = {0};
 	char *key_path = NULL, *server_key_path = NULL;
-	bool as_json = false;
+	bool as_json = false, check = false;
 	long timeout_ms = 5000, attempts = 5;
 	const struct setting tab[] = {
 		{"connect", SET_LIST, &connect, 0, 0, "ENDPOINT",
@@ -91,6 +95,8 @@ int main(int argc, char **argv)
 		{"server-key", SET_STRING, &server_key_path, 0, 0, "FILE",
 		 "the collectors' public key (.pub)"},
 		{"json", SET_FLAG, &as_json, 0, 0, NULL, "one JSON receipt per line on stdout"},
+		{"check", SET_FLAG, &check, 0, 0, NULL,
+		 "dry run: the collector's verdict, nothing stored (VALID or REJECTED)"},
 		{"timeout-ms", SET_LONG, &timeout_ms, 10, 600000, "MS",
 		 "wait for one answer (5000)"},
 		{"attempts", SET_LONG, &attempts, 1, 100, "N", "sends per submission (5)"},
@@ -152,7 +158,7 @@ int main(int argc, char **argv)
 			status = worse(status, EXIT_REFUSED);
 			continue;
 		}
-		rc = client_submit(cl, s, &r, &detail);
+		rc = check ? client_check(cl, s, &r, &detail) : client_submit(cl, s, &r, &detail);
 		if (rc != 0) {
 			const char *st = rc == CV_ETIMEDOUT ? "NOT_DELIVERED"
 					 : rc == CV_EAUTH   ? "NOT_AUTHENTICATED"
@@ -177,7 +183,8 @@ int main(int argc, char **argv)
 			else
 				print_text(file, s, r);
 			if (r->status == CANVASS__STATUS__ACCEPTED ||
-			    r->status == CANVASS__STATUS__DUPLICATE)
+			    r->status == CANVASS__STATUS__DUPLICATE ||
+			    r->status == CANVASS__STATUS__VALID)
 				status = worse(status, EXIT_STORED);
 			else if (wire_status_retryable(r->status))
 				status = worse(status, EXIT_UNDELIVERED);

@@ -30,12 +30,39 @@ static void answer(struct intake_result *r, int status, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The cycle's schedule: refused before it opens and after it closes; late in between. */
+static void check_cycle(const struct intake *in, const Canvass__Submission *s, int64_t now_ms,
+			struct intake_result *r)
+{
+	const struct cycle *cy;
+	char when[32];
+
+	switch (cycles_state(in->cycles, s->questionnaire, s->cycle, now_ms, &cy)) {
+	case CYCLE_ON_TIME: break;
+	case CYCLE_LATE: r->late = true; break;
+	case CYCLE_NOT_OPEN:
+		verdict_add(&r->verdict, 0, "CYCLE_NOT_OPEN", NULL, "cycle %.32s opens at %s",
+			    s->cycle, cycles_format_time(cy->opens_ms, when, sizeof when));
+		break;
+	case CYCLE_CLOSED:
+		verdict_add(&r->verdict, 0, "CYCLE_CLOSED", NULL, "cycle %.32s closed at %s",
+			    s->cycle, cycles_format_time(cy->closes_ms, when, sizeof when));
+		break;
+	case CYCLE_UNKNOWN:
+		verdict_add(&r->verdict, 0, "UNKNOWN_CYCLE", NULL,
+			    "questionnaire %.64s has no cycle \"%.32s\"", s->questionnaire,
+			    s->cycle);
+		break;
+	}
+}
+
 void intake_check(const struct intake *in, const void *buf, size_t len, const char *peer,
 		  const char *peer_key, int64_t now_ms, struct intake_result *r)
 {
 	const struct questionnaire *q;
 	const struct member *m;
 	Canvass__Submission *s;
+	bool dry_run = false;
 	int rc;
 
 	intake_result_clear(r);
@@ -70,11 +97,15 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 		return;
 	}
 	r->request_id = r->req->request_id;
-	if (r->req->body_case != CANVASS__REQUEST__BODY_SUBMIT) {
+	if (r->req->body_case == CANVASS__REQUEST__BODY_SUBMIT) {
+		s = r->req->submit;
+	} else if (r->req->body_case == CANVASS__REQUEST__BODY_CHECK) {
+		s = r->req->check;
+		dry_run = true;
+	} else {
 		answer(r, CANVASS__STATUS__MALFORMED, "the request has no body");
 		return;
 	}
-	s = r->req->submit;
 
 	/* Identity: the connection's, never only the payload's. */
 	if (peer != NULL) {
@@ -107,10 +138,17 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 		answer(r, CANVASS__STATUS__REJECTED, "submission refused");
 		return;
 	}
+	check_cycle(in, s, now_ms, r);
 	validate_submission(q, s, &r->verdict);
 	if (r->verdict.errors > 0) {
 		answer(r, CANVASS__STATUS__REJECTED, "%zu problem%s; nothing was stored",
 		       r->verdict.errors, r->verdict.errors == 1 ? "" : "s");
+		return;
+	}
+	if (dry_run) {
+		size_t w = verdict_warnings(&r->verdict);
+		answer(r, CANVASS__STATUS__VALID, "valid%s%s; nothing was stored (dry run)",
+		       r->late ? " but late" : "", w ? ", with warnings" : "");
 		return;
 	}
 
@@ -137,5 +175,6 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 	r->store.submission.data = r->content;
 	r->store.submission.len = r->content_len;
 	r->store.received_at_ms = now_ms;
+	r->store.late = r->late;
 	r->status = 0;
 }

@@ -1,16 +1,18 @@
 /*
  * intake.h - what the collector does with one member request before it
  * relays anything: size and shape, version, identity, questionnaire,
- * validation, canonical form and content hash.
+ * cycle, validation, canonical form and content hash.
  *
  * Identity comes from the connection: peer is the member code the ZAP
  * handler bound to the connection (User-Id) and peer_key the CURVE key it
  * admitted. Each message is checked against the registry in force, so a
  * key revoked by a reload stops working at once, even on a connection
- * opened before (UNAUTHORIZED). Only when
- * the collector runs with --insecure (local development, no CURVE) is
- * there no peer, and the payload's claim is taken instead, provided the
- * registry knows it.
+ * opened before (UNAUTHORIZED). Only when the collector runs with
+ * --insecure (local development, no CURVE) is there no peer, and the
+ * payload's claim is taken instead, provided the registry knows it.
+ *
+ * A validate-only request (dry run) goes through every check and is
+ * answered VALID or REJECTED here; it is never relayed.
  */
 #ifndef CANVASS_COLLECTOR_INTAKE_H
 #define CANVASS_COLLECTOR_INTAKE_H
@@ -19,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cycles.h"
 #include "qdef.h"
 #include "registry.h"
 #include "util.h"
@@ -26,8 +29,9 @@
 #include "wire.h"
 
 struct intake {
-	const struct registry *reg; /* borrowed */
-	const struct qset *qs;      /* borrowed */
+	const struct registry *reg;  /* borrowed */
+	const struct qset *qs;       /* borrowed */
+	const struct cycles *cycles; /* borrowed */
 	struct wire_limits limits;
 };
 
@@ -36,8 +40,9 @@ struct intake_result {
 	/* 0: relay store to the aggregator; otherwise the status to answer. */
 	int status;
 	uint64_t request_id;
+	bool late; /* after the cycle's due date */
 	char message[256];
-	struct verdict verdict;
+	struct verdict verdict; /* errors, or the warnings that travel in the receipt */
 	/* When relaying: store points into the fields below and req. */
 	Canvass__StoreRequest store;
 	Canvass__Request *req;
@@ -52,10 +57,9 @@ void intake_result_init(struct intake_result *r);
 void intake_result_clear(struct intake_result *r);
 
 /*
- * Checks buf (one frame from a member). peer and peer_key are the
- * connection's member code and key, or NULL in insecure mode. Always
- * fills r: r->status == 0 means relay r->store; anything else is the
- * answer to send.
+ * Checks buf (one frame from a member) at now_ms. peer and peer_key are the
+ * connection's member code and key, or NULL in insecure mode. Always fills
+ * r: r->status == 0 means relay r->store; anything else is the answer.
  */
 void intake_check(const struct intake *in, const void *buf, size_t len, const char *peer,
 		  const char *peer_key, int64_t now_ms, struct intake_result *r);

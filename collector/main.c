@@ -15,6 +15,7 @@
 #include "error.h"
 #include "keys.h"
 #include "log.h"
+#include "cycles.h"
 #include "relay.h"
 #include "settings.h"
 #include "util.h"
@@ -44,21 +45,35 @@ static int admit_registry(struct zap *zap, const struct registry *reg, size_t *w
 	return rc;
 }
 
-/* Loads the registry and questionnaires; on any error nothing changes. */
-static int load_config(const char *registry_path, const char *qdir, struct registry **reg,
-		       struct qset **qs, char *err, size_t errlen)
+/* What a reload replaces, all at once or not at all. */
+struct config_set {
+	struct registry *reg;
+	struct qset *qs;
+	struct cycles *cycles;
+};
+
+static void config_set_free(struct config_set *cs)
 {
-	struct registry *r = NULL;
-	struct qset *q = NULL;
-	int rc = registry_load(registry_path, &r, err, errlen);
+	registry_free(&cs->reg);
+	qset_free(&cs->qs);
+	cycles_free(&cs->cycles);
+}
+
+/* Loads the registry, questionnaires and cycles; on any error nothing is returned. */
+static int load_config(const char *registry_path, const char *qdir, const char *cycles_path,
+		       struct config_set *out, char *err, size_t errlen)
+{
+	struct config_set cs = {0};
+	int rc = registry_load(registry_path, &cs.reg, err, errlen);
 	if (rc == 0)
-		rc = qset_load_dir(qdir, &q, err, errlen);
+		rc = qset_load_dir(qdir, &cs.qs, err, errlen);
+	if (rc == 0)
+		rc = cycles_load(cycles_path, &cs.cycles, err, errlen);
 	if (rc != 0) {
-		registry_free(&r);
+		config_set_free(&cs);
 		return rc;
 	}
-	*reg = r;
-	*qs = q;
+	*out = cs;
 	return 0;
 }
 
@@ -66,6 +81,7 @@ int main(int argc, char **argv)
 {
 	char *listen = NULL, *aggregator = NULL, *registry_path = NULL, *qdir = NULL;
 	char *level = NULL, *pidfile = NULL, *key_path = NULL, *agg_key_path = NULL;
+	char *cycles_path = NULL;
 	bool insecure = false;
 	uint64_t max_message = 256 * 1024;
 	long max_answers = 1000, max_string = 4000, max_pending = 10000, timeout_ms = 5000,
@@ -77,6 +93,8 @@ int main(int argc, char **argv)
 		 "member registry (CSV code,name,region,public_key)"},
 		{"questionnaires", SET_STRING, &qdir, 0, 0, "DIR",
 		 "questionnaire definitions (*.json)"},
+		{"cycles", SET_STRING, &cycles_path, 0, 0, "FILE",
+		 "cycle schedule (JSON: opens, due, closes)"},
 		{"key", SET_STRING, &key_path, 0, 0, "FILE",
 		 "this collector's CURVE key pair (.key)"},
 		{"aggregator-key", SET_STRING, &agg_key_path, 0, 0, "FILE",
@@ -102,8 +120,7 @@ int main(int argc, char **argv)
 	struct keypair keys;
 	char agg_key[KEY_Z85_LEN + 1] = "";
 	struct collector *col = NULL;
-	struct registry *reg = NULL;
-	struct qset *qs = NULL;
+	struct config_set cs = {0};
 	struct zap *zap = NULL;
 	void *zctx = NULL;
 	char err[512], q1[600], q2[600];
@@ -112,12 +129,12 @@ int main(int argc, char **argv)
 	size_t with_keys = 0;
 
 	rc = settings_parse(tab, "collector", argc, argv, &next, err, sizeof err);
-	if (rc == SETTINGS_HELP ||
-	    (rc == 0 && (next < argc || !listen || !aggregator || !registry_path || !qdir))) {
+	if (rc == SETTINGS_HELP || (rc == 0 && (next < argc || !listen || !aggregator ||
+						!registry_path || !qdir || !cycles_path))) {
 		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
 		if (rc == 0)
-			fprintf(stderr, "canvass-collector: --listen, --aggregator, --registry and "
-					"--questionnaires are required\n");
+			fprintf(stderr, "canvass-collector: --listen, --aggregator, --registry, "
+					"--questionnaires and --cycles are required\n");
 		fprintf(out, "usage: canvass-collector --listen EP --aggregator EP --registry FILE "
 			     "--questionnaires DIR (--key FILE --aggregator-key FILE | --insecure) "
 			     "[options]\n");
@@ -158,14 +175,14 @@ int main(int argc, char **argv)
 		log_event(LOG_ERROR, "keys_invalid", "error=%s", log_quote(err, q1, sizeof q1));
 		goto out;
 	}
-	if (load_config(registry_path, qdir, &reg, &qs, err, sizeof err) != 0) {
+	if (load_config(registry_path, qdir, cycles_path, &cs, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "config_invalid", "error=%s", log_quote(err, q1, sizeof q1));
 		goto out;
 	}
 	zctx = zmq_ctx_new();
 	if (!insecure) {
 		if (daemon_start_zap(zctx, &zap, err, sizeof err) != 0 ||
-		    admit_registry(zap, reg, &with_keys) != 0) {
+		    admit_registry(zap, cs.reg, &with_keys) != 0) {
 			log_event(LOG_ERROR, "zap_failed", "error=%s",
 				  log_quote(err, q1, sizeof q1));
 			goto out;
@@ -175,7 +192,10 @@ int main(int argc, char **argv)
 		struct collector_cfg ccfg = {
 			.listen = listen,
 			.aggregator = aggregator,
-			.intake = {.reg = reg, .qs = qs, .limits = wire_default_limits},
+			.intake = {.reg = cs.reg,
+				   .qs = cs.qs,
+				   .cycles = cs.cycles,
+				   .limits = wire_default_limits},
 			.max_pending = (size_t)max_pending,
 			.store_timeout_ms = timeout_ms,
 			.hwm = (int)hwm,
@@ -211,32 +231,28 @@ int main(int argc, char **argv)
 	log_event(LOG_INFO, "ready",
 		  "listen=%s aggregator=%s members=%zu members_with_keys=%zu questionnaires=%zu "
 		  "curve=%s",
-		  log_quote(listen, q1, sizeof q1), log_quote(aggregator, q2, sizeof q2), reg->n,
-		  with_keys, qs->n, insecure ? "off" : "on");
+		  log_quote(listen, q1, sizeof q1), log_quote(aggregator, q2, sizeof q2), cs.reg->n,
+		  with_keys, cs.qs->n, insecure ? "off" : "on");
 	while ((rc = collector_run(col, &stop_requested, &reload_requested)) == COLLECTOR_RELOAD) {
-		struct registry *nreg;
-		struct qset *nqs;
+		struct config_set next_cs;
 		reload_requested = 0;
-		if (load_config(registry_path, qdir, &nreg, &nqs, err, sizeof err) != 0) {
+		if (load_config(registry_path, qdir, cycles_path, &next_cs, err, sizeof err) != 0) {
 			log_event(LOG_ERROR, "reload_refused",
 				  "error=%s msg=\"previous set stays\"",
 				  log_quote(err, q1, sizeof q1));
 			continue;
 		}
-		if (!insecure && admit_registry(zap, nreg, &with_keys) != 0) {
+		if (!insecure && admit_registry(zap, next_cs.reg, &with_keys) != 0) {
 			log_event(LOG_ERROR, "reload_refused", "error=\"out of memory\"");
-			registry_free(&nreg);
-			qset_free(&nqs);
+			config_set_free(&next_cs);
 			continue;
 		}
-		collector_set_intake(col, nreg, nqs);
-		registry_free(&reg);
-		qset_free(&qs);
-		reg = nreg;
-		qs = nqs;
+		collector_set_intake(col, next_cs.reg, next_cs.qs, next_cs.cycles);
+		config_set_free(&cs);
+		cs = next_cs;
 		log_event(LOG_INFO, "reloaded",
-			  "members=%zu members_with_keys=%zu questionnaires=%zu", reg->n, with_keys,
-			  qs->n);
+			  "members=%zu members_with_keys=%zu questionnaires=%zu cycles=%zu",
+			  cs.reg->n, with_keys, cs.qs->n, cs.cycles->n);
 	}
 	{
 		const struct collector_stats *st = collector_stats(col);
@@ -263,8 +279,7 @@ out:
 	if (zctx != NULL)
 		zmq_ctx_term(zctx);
 	keys_wipe(&keys);
-	registry_free(&reg);
-	qset_free(&qs);
+	config_set_free(&cs);
 	settings_free(tab);
 	return status;
 }

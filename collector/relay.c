@@ -18,6 +18,8 @@ struct pending {
 	int64_t deadline_ms;
 	uint8_t rid[ROUTING_ID_MAX];
 	size_t rid_len;
+	struct problem *warnings; /* validation warnings, sent with the receipt */
+	size_t n_warnings;
 };
 
 struct collector {
@@ -108,6 +110,8 @@ void collector_close(struct collector **cp)
 		zmq_close(c->upstream);
 	if (c->result)
 		intake_result_clear(c->result);
+	for (size_t i = 0; c->pending != NULL && i < c->cfg.max_pending; i++)
+		free(c->pending[i].warnings);
 	free(c->result);
 	free(c->pending);
 	free(c->free_slots);
@@ -120,10 +124,12 @@ const struct collector_stats *collector_stats(const struct collector *c)
 	return &c->stats;
 }
 
-void collector_set_intake(struct collector *c, const struct registry *reg, const struct qset *qs)
+void collector_set_intake(struct collector *c, const struct registry *reg, const struct qset *qs,
+			  const struct cycles *cycles)
 {
 	c->cfg.intake.reg = reg;
 	c->cfg.intake.qs = qs;
+	c->cfg.intake.cycles = cycles;
 }
 
 void *collector_member_socket(struct collector *c)
@@ -133,13 +139,13 @@ void *collector_member_socket(struct collector *c)
 
 /* Sends a Reply to a member; problems come from v when not NULL. */
 static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint64_t request_id,
-		  int status, const char *message, const struct verdict *v,
+		  int status, const char *message, const struct problem *items, size_t n_items,
 		  Canvass__Receipt *receipt)
 {
 	Canvass__Reply rep = CANVASS__REPLY__INIT;
 	Canvass__Problem *probs = NULL, **pp = NULL;
 	uint8_t *buf = NULL;
-	size_t len, n = v ? v->n : 0;
+	size_t len, n = items ? n_items : 0;
 
 	rep.protocol_version = WIRE_PROTOCOL_VERSION;
 	rep.request_id = request_id;
@@ -154,12 +160,12 @@ static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint6
 		}
 		for (size_t i = 0; i < n; i++) {
 			canvass__problem__init(&probs[i]);
-			probs[i].code = (char *)(uintptr_t)v->items[i].code;
-			probs[i].question = (char *)(uintptr_t)v->items[i].question;
-			probs[i].message = (char *)(uintptr_t)v->items[i].message;
-			probs[i].severity = v->items[i].warning
-						    ? CANVASS__SEVERITY__SEVERITY_WARNING
-						    : CANVASS__SEVERITY__SEVERITY_ERROR;
+			probs[i].code = (char *)(uintptr_t)items[i].code;
+			probs[i].question = (char *)(uintptr_t)items[i].question;
+			probs[i].message = (char *)(uintptr_t)items[i].message;
+			probs[i].severity = items[i].warning ? CANVASS__SEVERITY__SEVERITY_WARNING
+							     : CANVASS__SEVERITY__SEVERITY_ERROR;
+			probs[i].rule = (char *)(uintptr_t)items[i].rule;
 			pp[i] = &probs[i];
 		}
 		rep.n_problems = n;
@@ -183,6 +189,7 @@ static void count_status(struct collector *c, int status)
 	case CANVASS__STATUS__BUSY: c->stats.busy++; break;
 	case CANVASS__STATUS__UNAVAILABLE: c->stats.unavailable++; break;
 	case CANVASS__STATUS__UNAUTHORIZED: c->stats.unauthorized++; break;
+	case CANVASS__STATUS__VALID: c->stats.checked++; break;
 	default: c->stats.malformed++; break;
 	}
 }
@@ -222,7 +229,7 @@ static void on_member(struct collector *c)
 		zmq_msg_close(&body);
 		c->stats.malformed++;
 		reply(c, rid, rid_len, 0, CANVASS__STATUS__MALFORMED,
-		      "a request is exactly one frame", NULL, NULL);
+		      "a request is exactly one frame", NULL, 0, NULL);
 		return;
 	}
 	/* The ZAP handler binds the member code and the key; none in insecure mode. */
@@ -239,13 +246,14 @@ static void on_member(struct collector *c)
 	zmq_msg_close(&body);
 	if (r->status != 0) {
 		count_status(c, r->status);
-		reply(c, rid, rid_len, r->request_id, r->status, r->message, &r->verdict, NULL);
+		reply(c, rid, rid_len, r->request_id, r->status, r->message, r->verdict.items,
+		      r->verdict.n, NULL);
 		return;
 	}
 	if (c->n_free == 0) {
 		c->stats.busy++;
 		reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__BUSY,
-		      "too many submissions in flight; retry later", NULL, NULL);
+		      "too many submissions in flight; retry later", NULL, 0, NULL);
 		return;
 	}
 	{
@@ -258,14 +266,14 @@ static void on_member(struct collector *c)
 		r->store.ticket = (c->generation << 20) | slot;
 		if (wire_pack(&r->store.base, &buf, &len) != 0) {
 			reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__INTERNAL,
-			      "out of memory", NULL, NULL);
+			      "out of memory", NULL, 0, NULL);
 			return;
 		}
 		if (zmq_send(c->upstream, buf, len, ZMQ_DONTWAIT) < 0) {
 			free(buf);
 			c->stats.unavailable++;
 			reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__UNAVAILABLE,
-			      "storage is not reachable; retry later", NULL, NULL);
+			      "storage is not reachable; retry later", NULL, 0, NULL);
 			return;
 		}
 		free(buf);
@@ -275,6 +283,16 @@ static void on_member(struct collector *c)
 		p->deadline_ms = cv_mono_ms() + c->cfg.store_timeout_ms;
 		memcpy(p->rid, rid, rid_len);
 		p->rid_len = rid_len;
+		p->n_warnings = 0;
+		if (r->verdict.n > 0) {
+			/* Only warnings remain on a valid submission; they go with the receipt. */
+			p->warnings = malloc(r->verdict.n * sizeof *p->warnings);
+			if (p->warnings != NULL) {
+				memcpy(p->warnings, r->verdict.items,
+				       r->verdict.n * sizeof *p->warnings);
+				p->n_warnings = r->verdict.n;
+			}
+		}
 		c->stats.relayed++;
 	}
 }
@@ -282,6 +300,9 @@ static void on_member(struct collector *c)
 static void release(struct collector *c, struct pending *p)
 {
 	p->ticket = 0;
+	free(p->warnings);
+	p->warnings = NULL;
+	p->n_warnings = 0;
 	c->free_slots[c->n_free++] = (size_t)(p - c->pending);
 }
 
@@ -319,7 +340,18 @@ static void on_upstream(struct collector *c)
 		WIRE_FREE(sr);
 		return;
 	}
-	reply(c, p->rid, p->rid_len, p->request_id, sr->status, sr->message, NULL, sr->receipt);
+	{
+		char note[96];
+		const char *text = sr->message;
+		size_t nw = sr->receipt != NULL ? p->n_warnings : 0;
+		if (nw > 0 && text[0] == '\0') {
+			snprintf(note, sizeof note, "stored, with %zu warning%s", nw,
+				 nw == 1 ? "" : "s");
+			text = note;
+		}
+		reply(c, p->rid, p->rid_len, p->request_id, sr->status, text, p->warnings, nw,
+		      sr->receipt);
+	}
 	release(c, p);
 	WIRE_FREE(sr);
 }
@@ -335,7 +367,7 @@ static void expire(struct collector *c, int all)
 		reply(c, p->rid, p->rid_len, p->request_id, CANVASS__STATUS__UNAVAILABLE,
 		      "storage did not answer in time; the submission may or may not be "
 		      "stored: resend it with the same id",
-		      NULL, NULL);
+		      NULL, 0, NULL);
 		release(c, p);
 	}
 }

@@ -37,6 +37,7 @@ struct collector_cfg {
 
 struct collector_stats {
 	uint64_t requests, relayed, rejected, malformed, busy, unavailable, unauthorized;
+	uint64_t checked; /* dry runs answered VALID */
 	uint64_t answered, late_store_replies, replies_dropped;
 };
 
@@ -51,7 +52,8 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
  */
 int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
 /* Replaces the registry and questionnaires used from the next request on. */
-void collector_set_intake(struct collector *c, const struct registry *reg, const struct qset *qs);
+void collector_set_intake(struct collector *c, const struct registry *reg, const struct qset *qs,
+			  const struct cycles *cycles);
 const struct collector_stats *collector_stats(const struct collector *c);
 /* The member-facing socket, for the start-up self-test. */
 void *collector_member_socket(struct collector *c);

@@ -7,5 +7,6 @@
 #define CANVASS_CTL_H
 
 int ctl_keygen(int argc, char **argv);
+int ctl_check(int argc, char **argv);
 
 #endif

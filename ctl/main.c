@@ -11,6 +11,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"keygen", ctl_keygen, "write a new CURVE key pair (NAME.key, NAME.pub)"},
+	{"check", ctl_check, "check a registry, questionnaires, cycles and keys without starting"},
 };
 
 static void usage(FILE *out)

@@ -1,5 +1,6 @@
 #include "qdef.h"
 #include "error.h"
+#include "expr.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -156,7 +157,7 @@ static int parse_options(struct ctx *c, json_t *qj, struct question *qn)
 	json_array_foreach (arr, i, item) {
 		struct qoption *o = &qn->options[i];
 		size_t b2 = strlen(c->path);
-		static const char *const opt_keys[] = {"id", "label", NULL};
+		static const char *const opt_keys[] = {"id", "label", "score", NULL};
 		static const char *const lvl_keys[] = {"value", "label", NULL};
 
 		snprintf(c->path + b2, sizeof c->path - b2, "[%zu]", i);
@@ -190,12 +191,79 @@ static int parse_options(struct ctx *c, json_t *qj, struct question *qn)
 		}
 		if ((rc = get_string(c, item, "label", true, false, &o->label)) != 0)
 			goto out;
+		o->score = -1; /* none given */
+		if (qn->type != QT_SCALE) {
+			bool has;
+			if ((rc = get_number(c, item, "score", &has, &o->score)) != 0)
+				goto out;
+			if (has && (o->score < 0 || o->score > 1)) {
+				rc = bad(c, "score: from 0 to 1");
+				goto out;
+			}
+			if (!has)
+				o->score = -1;
+		}
 		c->path[b2] = '\0';
 	}
 out:
 	if (rc == 0)
 		c->path[base] = '\0';
 	return rc;
+}
+
+/* The question's "score" object (struct qscore); absent: not scored. */
+static int parse_score(struct ctx *c, json_t *sj, struct question *qn)
+{
+	static const char *const keys[] = {"weight", "yes", "no", "zero", "full", NULL};
+	size_t base = strlen(c->path);
+	bool has;
+	int rc;
+
+	if (sj == NULL)
+		return 0;
+	strncat(c->path, ".score", sizeof c->path - base - 1);
+	if (!json_is_object(sj))
+		return bad(c, "must be an object");
+	if ((rc = check_keys(c, sj, keys)) != 0)
+		return rc;
+	qn->score.scored = true;
+	qn->score.weight = 1;
+	qn->score.yes = 1;
+	qn->score.no = 0;
+	if ((rc = get_number(c, sj, "weight", &has, &qn->score.weight)) != 0)
+		return rc;
+	if (qn->score.weight <= 0)
+		return bad(c, "weight must be positive");
+	switch (qn->type) {
+	case QT_YES_NO:
+		if ((rc = get_number(c, sj, "yes", &has, &qn->score.yes)) != 0 ||
+		    (rc = get_number(c, sj, "no", &has, &qn->score.no)) != 0)
+			return rc;
+		if (qn->score.yes < 0 || qn->score.yes > 1 || qn->score.no < 0 || qn->score.no > 1)
+			return bad(c, "yes and no score from 0 to 1");
+		break;
+	case QT_INTEGER:
+	case QT_NUMBER: {
+		bool hz, hf;
+		if ((rc = get_number(c, sj, "zero", &hz, &qn->score.zero)) != 0 ||
+		    (rc = get_number(c, sj, "full", &hf, &qn->score.full)) != 0)
+			return rc;
+		if (!hz || !hf || qn->score.zero == qn->score.full)
+			return bad(c, "a scored number needs distinct zero and full values");
+		break;
+	}
+	case QT_SCALE: break;
+	case QT_CHOICE:
+		for (size_t i = 0; i < qn->n_options; i++)
+			if (qn->options[i].score < 0)
+				return bad(
+					c,
+					"every option of a scored choice needs a score (0 to 1)");
+		break;
+	default: return bad(c, "multiple choice and text questions cannot be scored");
+	}
+	c->path[base] = '\0';
+	return 0;
 }
 
 static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
@@ -212,6 +280,8 @@ static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
 					   "max_length",
 					   "options",
 					   "levels",
+					   "when",
+					   "score",
 					   NULL};
 	char *type = NULL;
 	json_t *ml;
@@ -257,11 +327,16 @@ static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
 			return bad(c, "max_length: a positive integer, for text questions only");
 		qn->max_length = (size_t)json_integer_value(ml);
 	}
-	if (qn->type == QT_CHOICE || qn->type == QT_MULTI_CHOICE || qn->type == QT_SCALE)
-		return parse_options(c, qj, qn);
-	if (json_object_get(qj, "options") != NULL || json_object_get(qj, "levels") != NULL)
+	if ((rc = get_string(c, qj, "when", false, false, &qn->when_src)) != 0)
+		return rc;
+	if (qn->type == QT_CHOICE || qn->type == QT_MULTI_CHOICE || qn->type == QT_SCALE) {
+		if ((rc = parse_options(c, qj, qn)) != 0)
+			return rc;
+	} else if (json_object_get(qj, "options") != NULL ||
+		   json_object_get(qj, "levels") != NULL) {
 		return bad(c, "options/levels apply to choice and scale questions only");
-	return 0;
+	}
+	return parse_score(c, json_object_get(qj, "score"), qn);
 }
 
 static int by_id_cmp(const void *a, const void *b)
@@ -269,9 +344,80 @@ static int by_id_cmp(const void *a, const void *b)
 	return strcmp((*(struct question *const *)a)->id, (*(struct question *const *)b)->id);
 }
 
+/* Compiles every question's "when" once all questions are known. */
+static int compile_conditions(struct ctx *c, struct questionnaire *q)
+{
+	char inner[200];
+	for (size_t i = 0; i < q->n_questions; i++) {
+		struct question *qn = &q->questions[i];
+		if (qn->when_src == NULL)
+			continue;
+		snprintf(c->path, sizeof c->path, "$.sections[%zu].questions[%zu].when",
+			 qn->section, qn->index_in_section);
+		if (expr_compile(qn->when_src, q, &qn->when, inner, sizeof inner) != 0)
+			return bad(c, inner);
+		{
+			const struct question *refs[64];
+			size_t n = expr_questions(qn->when, refs, 64);
+			for (size_t k = 0; k < n; k++)
+				if (refs[k] == qn)
+					return bad(c,
+						   "a condition cannot depend on its own question");
+		}
+	}
+	return 0;
+}
+
+static int parse_rules(struct ctx *c, json_t *rj, struct questionnaire *q)
+{
+	static const char *const keys[] = {"id", "expr", "severity", "message", NULL};
+	char inner[200];
+	json_t *item;
+	size_t i;
+	int rc;
+
+	if (rj == NULL)
+		return 0;
+	strcpy(c->path, "$.rules");
+	if (!json_is_array(rj))
+		return bad(c, "must be an array");
+	q->rules = calloc(json_array_size(rj) + 1, sizeof *q->rules);
+	if (q->rules == NULL)
+		return CV_ENOMEM;
+	json_array_foreach (rj, i, item) {
+		struct qrule *r = &q->rules[i];
+		char *sev = NULL;
+
+		snprintf(c->path, sizeof c->path, "$.rules[%zu]", i);
+		q->n_rules = i + 1;
+		if (!json_is_object(item))
+			return bad(c, "must be an object");
+		if ((rc = check_keys(c, item, keys)) != 0 ||
+		    (rc = get_string(c, item, "id", true, true, &r->id)) != 0 ||
+		    (rc = get_string(c, item, "expr", true, false, &r->expr_src)) != 0 ||
+		    (rc = get_string(c, item, "message", true, false, &r->message)) != 0 ||
+		    (rc = get_string(c, item, "severity", true, false, &sev)) != 0)
+			return rc;
+		r->warning = strcmp(sev, "warning") == 0;
+		if (!r->warning && strcmp(sev, "error") != 0) {
+			free(sev);
+			strncat(c->path, ".severity", sizeof c->path - strlen(c->path) - 1);
+			return bad(c, "must be \"error\" or \"warning\"");
+		}
+		free(sev);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(q->rules[k].id, r->id) == 0)
+				return bad(c, "rule id used twice");
+		strncat(c->path, ".expr", sizeof c->path - strlen(c->path) - 1);
+		if (expr_compile(r->expr_src, q, &r->expr, inner, sizeof inner) != 0)
+			return bad(c, inner);
+	}
+	return 0;
+}
+
 static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
 {
-	static const char *const keys[] = {"id", "version", "title", "sections", NULL};
+	static const char *const keys[] = {"id", "version", "title", "sections", "rules", NULL};
 	static const char *const sec_keys[] = {"id", "title", "questions", NULL};
 	json_t *ver, *secs, *sj;
 	size_t total = 0, i;
@@ -326,6 +472,7 @@ static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
 			struct question *qn = &q->questions[q->n_questions];
 			snprintf(c->path, sizeof c->path, "$.sections[%zu].questions[%zu]", i, k);
 			qn->section = i;
+			qn->index_in_section = k;
 			qn->order = q->n_questions;
 			q->by_id[q->n_questions] = qn;
 			q->n_questions++;
@@ -339,7 +486,9 @@ static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
 			snprintf(c->path, sizeof c->path, "$ (question %s)", q->by_id[i]->id);
 			return bad(c, "question id used twice");
 		}
-	return 0;
+	if ((rc = compile_conditions(c, q)) != 0)
+		return rc;
+	return parse_rules(c, json_object_get(root, "rules"), q);
 }
 
 int qdef_load_text(const char *name, const char *text, size_t len, struct questionnaire **out,
@@ -399,6 +548,8 @@ void qdef_free(struct questionnaire **qp)
 			free(qn->options[k].label);
 		}
 		free(qn->options);
+		free(qn->when_src);
+		expr_free(&qn->when);
 		free(qn->id);
 		free(qn->text);
 		free(qn->unit);
@@ -407,6 +558,13 @@ void qdef_free(struct questionnaire **qp)
 		free(q->sections[i].id);
 		free(q->sections[i].title);
 	}
+	for (size_t i = 0; i < q->n_rules; i++) {
+		free(q->rules[i].id);
+		free(q->rules[i].expr_src);
+		free(q->rules[i].message);
+		expr_free(&q->rules[i].expr);
+	}
+	free(q->rules);
 	free(q->questions);
 	free(q->sections);
 	free(q->by_id);
@@ -547,4 +705,54 @@ int qdef_level_index(const struct question *qn, int64_t value)
 		if (qn->options[i].value == value)
 			return (int)i;
 	return -1;
+}
+
+int qdef_score(const struct question *qn, const Canvass__Answer *a, double *out)
+{
+	const struct qscore *sc = &qn->score;
+	double x;
+	int idx;
+
+	if (!sc->scored || a == NULL)
+		return CV_ENOTFOUND;
+	switch (qn->type) {
+	case QT_YES_NO:
+		if (a->value_case != CANVASS__ANSWER__VALUE_BOOLEAN)
+			return CV_ENOTFOUND;
+		*out = a->boolean ? sc->yes : sc->no;
+		return 0;
+	case QT_SCALE: {
+		int64_t lo, hi;
+		if (a->value_case != CANVASS__ANSWER__VALUE_INTEGER ||
+		    qdef_level_index(qn, a->integer) < 0)
+			return CV_ENOTFOUND;
+		lo = hi = qn->options[0].value;
+		for (size_t i = 1; i < qn->n_options; i++) {
+			if (qn->options[i].value < lo)
+				lo = qn->options[i].value;
+			if (qn->options[i].value > hi)
+				hi = qn->options[i].value;
+		}
+		*out = (double)(a->integer - lo) / (double)(hi - lo);
+		return 0;
+	}
+	case QT_CHOICE:
+		if (a->value_case != CANVASS__ANSWER__VALUE_TEXT ||
+		    (idx = qdef_option_index(qn, a->text)) < 0)
+			return CV_ENOTFOUND;
+		*out = qn->options[idx].score;
+		return 0;
+	case QT_INTEGER:
+	case QT_NUMBER:
+		if (a->value_case == CANVASS__ANSWER__VALUE_INTEGER)
+			x = (double)a->integer;
+		else if (a->value_case == CANVASS__ANSWER__VALUE_NUMBER)
+			x = a->number;
+		else
+			return CV_ENOTFOUND;
+		x = (x - sc->zero) / (sc->full - sc->zero);
+		*out = x < 0 ? 0 : x > 1 ? 1 : x;
+		return 0;
+	default: return CV_ENOTFOUND;
+	}
 }

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "canvass.pb-c.h"
+
 enum qtype {
 	QT_YES_NO,
 	QT_INTEGER,
@@ -25,11 +27,37 @@ enum qtype {
 	QT_TEXT,
 };
 
+struct expr;
+
 /* An option of a choice question, or a level of a scale (value used). */
 struct qoption {
 	char *id;      /* option id; NULL for scale levels */
 	int64_t value; /* scale level value */
 	char *label;
+	double score; /* choice options of a scored question: 0..1 */
+};
+
+/*
+ * How a question counts towards its section's score (0-100): the answer
+ * maps to 0..1 and the section score is the weighted mean of its scored,
+ * answered questions, times 100. yes/no: yes 1, no 0 (or as given); scale:
+ * (level - lowest) / (highest - lowest); choice: each option's score;
+ * integer/number: linear from `zero` (0) to `full` (1), clamped.
+ */
+struct qscore {
+	bool scored;
+	double weight;
+	double yes, no;    /* yes/no */
+	double zero, full; /* integer, number */
+};
+
+/* A cross-question rule: an error rejects, a warning is reported. */
+struct qrule {
+	char *id;
+	char *expr_src;
+	struct expr *expr;
+	bool warning;
+	char *message;
 };
 
 struct question {
@@ -47,6 +75,10 @@ struct question {
 	size_t max_length;       /* text; 0 = the wire limit only */
 	struct qoption *options; /* choice, multiple choice, scale */
 	size_t n_options;
+	size_t index_in_section;
+	char *when_src; /* condition, or NULL: always applies */
+	struct expr *when;
+	struct qscore score;
 };
 
 struct section {
@@ -63,6 +95,8 @@ struct questionnaire {
 	struct question *questions; /* in questionnaire order */
 	size_t n_questions;
 	struct question **by_id; /* sorted by id, for lookups */
+	struct qrule *rules;
+	size_t n_rules;
 };
 
 struct qset {
@@ -91,5 +125,11 @@ const struct question *qdef_question(const struct questionnaire *q, const char *
 int qdef_option_index(const struct question *qn, const char *id);
 /* Index of the scale level with that value, or -1. */
 int qdef_level_index(const struct question *qn, int64_t value);
+
+/*
+ * The answer's score in 0..1 (see struct qscore). CV_ENOTFOUND when the
+ * question is not scored or the answer gives no score (special, mismatch).
+ */
+int qdef_score(const struct question *qn, const Canvass__Answer *a, double *out);
 
 #endif

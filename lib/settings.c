@@ -8,9 +8,18 @@
 static const struct setting *find(const struct setting *tab, const char *name, size_t len)
 {
 	for (; tab->name != NULL; tab++)
-		if (strlen(tab->name) == len && strncmp(tab->name, name, len) == 0)
+		if (tab->type != SET_OTHERS && strlen(tab->name) == len &&
+		    strncmp(tab->name, name, len) == 0)
 			return tab;
 	return NULL;
+}
+
+static bool ignores_others(const struct setting *tab)
+{
+	for (; tab->name != NULL; tab++)
+		if (tab->type == SET_OTHERS)
+			return true;
+	return false;
 }
 
 static int apply(const struct setting *s, const char *value, char *err, size_t errlen)
@@ -48,6 +57,7 @@ static int apply(const struct setting *s, const char *value, char *err, size_t e
 				       "%s: \"%s\" is not an integer from %ld to %ld", s->name,
 				       value, s->min, s->max);
 		return 0;
+	case SET_OTHERS: return 0;
 	case SET_FLAG:
 		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
 		    strcmp(value, "1") == 0)
@@ -84,7 +94,11 @@ static int from_file(const char *key, const char *value, void *arg)
 {
 	struct file_ctx *c = arg;
 	char inner[256];
-	int rc = settings_set(c->tab, key, value, inner, sizeof inner);
+	int rc;
+
+	if (find(c->tab, key, strlen(key)) == NULL && ignores_others(c->tab))
+		return 0;
+	rc = settings_set(c->tab, key, value, inner, sizeof inner);
 	if (rc != 0)
 		return cv_fail(c->err, c->errlen, CV_ECONFIG, "%s: [%s] %s", c->path, c->section,
 			       inner);
@@ -161,6 +175,8 @@ void settings_usage(const struct setting *tab, FILE *out)
 {
 	for (; tab->name != NULL; tab++) {
 		char left[64];
+		if (tab->type == SET_OTHERS)
+			continue;
 		snprintf(left, sizeof left, "--%s%s%s", tab->name, tab->arg ? " " : "",
 			 tab->arg ? tab->arg : "");
 		fprintf(out, "  %-28s %s\n", left, tab->help);

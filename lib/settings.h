@@ -22,6 +22,7 @@ enum setting_type {
 	SET_SIZE,   /* uint64_t, bytes, K/M/G suffixes */
 	SET_LONG,   /* long in [min, max] */
 	SET_FLAG,   /* bool; "--name" alone sets it, INI takes true/false */
+	SET_OTHERS, /* name "*": other keys of the file's section are ignored */
 };
 
 struct strlist {

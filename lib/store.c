@@ -239,13 +239,14 @@ void store_chain_hash(const Canvass__HistoryEntry *e, const uint8_t prev[CV_HASH
 		      uint8_t out[CV_HASH_LEN])
 {
 	crypto_hash_sha256_state st;
-	uint8_t fixed[CV_HASH_LEN + 8 + 4 + 8];
+	uint8_t fixed[CV_HASH_LEN + 8 + 4 + 8 + 1];
 	const char *strs[] = {e->member, e->questionnaire, e->cycle, e->idempotency_key};
 
 	memcpy(fixed, prev, CV_HASH_LEN);
 	cv_put_be64(fixed + CV_HASH_LEN, e->sequence);
 	cv_put_be32(fixed + CV_HASH_LEN + 8, e->revision);
 	cv_put_be64(fixed + CV_HASH_LEN + 12, (uint64_t)e->stored_at_ms);
+	fixed[CV_HASH_LEN + 20] = e->late ? 1 : 0;
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, fixed, sizeof fixed);
 	crypto_hash_sha256_update(&st, e->content_hash.data, e->content_hash.len);
@@ -277,6 +278,7 @@ static int receipt_from(MDB_txn *txn, struct store *s, uint64_t seq, struct stor
 		p->revision = e->revision;
 		memcpy(p->chain_hash, e->chain_hash.data, CV_HASH_LEN);
 		p->stored_at_ms = e->stored_at_ms;
+		p->late = e->late;
 	} else {
 		p->status = CANVASS__STATUS__CONFLICT;
 	}
@@ -334,6 +336,7 @@ static int put_one(MDB_txn *txn, struct store *s, struct store_put *p, uint64_t 
 	e.prev_chain_hash.data = head_chain;
 	e.prev_chain_hash.len = CV_HASH_LEN;
 	e.received_at_ms = p->received_at_ms;
+	e.late = p->late;
 	e.stored_at_ms = now_ms;
 	e.submission.data = (uint8_t *)(uintptr_t)p->submission;
 	e.submission.len = p->submission_len;

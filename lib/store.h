@@ -47,6 +47,7 @@ struct store_put {
 	const uint8_t *submission;
 	size_t submission_len;
 	int64_t received_at_ms;
+	bool late; /* in; for a DUPLICATE, out: the original's */
 	/* out */
 	int status;        /* CANVASS__STATUS__{ACCEPTED,DUPLICATE,CONFLICT} */
 	uint64_t sequence; /* for ACCEPTED/DUPLICATE */

@@ -252,17 +252,18 @@ json_t *subjson_reply(const Canvass__Reply *r)
 			json_object_set_new(rj, "chain_hash", json_string(hex));
 		}
 		json_object_set_new(rj, "stored_at_ms", json_integer(rc->stored_at_ms));
+		json_object_set_new(rj, "late", json_boolean(rc->late));
 		json_object_set_new(o, "receipt", rj);
 	}
 	for (size_t i = 0; i < r->n_problems; i++) {
 		const Canvass__Problem *p = r->problems[i];
-		json_array_append_new(probs,
-				      json_pack("{ss ss ss ss}", "code", p->code, "question",
-						p->question, "severity",
-						p->severity == CANVASS__SEVERITY__SEVERITY_WARNING
-							? "warning"
-							: "error",
-						"message", p->message));
+		json_t *pj = json_pack(
+			"{ss ss ss ss}", "code", p->code, "question", p->question, "severity",
+			p->severity == CANVASS__SEVERITY__SEVERITY_WARNING ? "warning" : "error",
+			"message", p->message);
+		if (pj != NULL && p->rule[0] != '\0')
+			json_object_set_new(pj, "rule", json_string(p->rule));
+		json_array_append_new(probs, pj);
 	}
 	json_object_set_new(o, "problems", probs);
 	return o;

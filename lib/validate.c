@@ -1,4 +1,5 @@
 #include "validate.h"
+#include "expr.h"
 #include "wire.h"
 
 #include <math.h>
@@ -29,6 +30,7 @@ void verdict_add(struct verdict *v, int warning, const char *code, const char *q
 	p->warning = warning;
 	snprintf(p->code, sizeof p->code, "%s", code);
 	snprintf(p->question, sizeof p->question, "%s", question ? question : "");
+	p->rule[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(p->message, sizeof p->message, fmt, ap);
 	va_end(ap);
@@ -177,6 +179,36 @@ static void check_answer(const struct question *qn, Canvass__Answer *a, struct v
 		    value_kind(a));
 }
 
+/* The answer to qn in a canonical (sorted) submission, or NULL. */
+static const Canvass__Answer *find_answer(const Canvass__Submission *s, const struct question *qn)
+{
+	size_t lo = 0, hi = s->n_answers;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(qn->id, s->answers[mid]->question);
+		if (c == 0)
+			return s->answers[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static const Canvass__Answer *find_answer_cb(void *ctx, const struct question *qn)
+{
+	return find_answer(ctx, qn);
+}
+
+size_t verdict_warnings(const struct verdict *v)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v->n; i++)
+		n += v->items[i].warning != 0;
+	return n;
+}
+
 size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s, struct verdict *v)
 {
 	size_t before = v->errors;
@@ -207,28 +239,44 @@ size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s
 				    "no such question in %s version %u", q->id, q->version);
 			continue;
 		}
+		/* Answers to questions that do not apply are judged below. */
+		if (qn->when != NULL && expr_eval(qn->when, find_answer_cb, s) != EXPR_TRUE)
+			continue;
 		check_answer(qn, a, v);
 	}
-	/* Required questions, in questionnaire order; answers are sorted by id. */
+	/* Conditions and required questions, in questionnaire order. */
 	for (size_t i = 0; i < q->n_questions; i++) {
 		const struct question *qn = &q->questions[i];
-		size_t lo = 0, hi = s->n_answers;
-		int found = 0;
-		if (!qn->required)
+		const Canvass__Answer *a = find_answer(s, qn);
+		int applies =
+			qn->when == NULL || expr_eval(qn->when, find_answer_cb, s) == EXPR_TRUE;
+
+		if (!applies) {
+			if (a != NULL && !(a->value_case == CANVASS__ANSWER__VALUE_SPECIAL &&
+					   a->special == CANVASS__SPECIAL__NOT_APPLICABLE))
+				verdict_add(v, 0, "NOT_APPLICABLE_HERE", qn->id,
+					    "this question applies only when %.120s", qn->when_src);
 			continue;
-		while (lo < hi && !found) {
-			size_t mid = lo + (hi - lo) / 2;
-			int c = strcmp(qn->id, s->answers[mid]->question);
-			if (c == 0)
-				found = 1;
-			else if (c < 0)
-				hi = mid;
-			else
-				lo = mid + 1;
 		}
-		if (!found)
+		if (qn->required && a == NULL)
 			verdict_add(v, 0, "MISSING_REQUIRED", qn->id,
 				    "a required question has no answer");
+	}
+	for (size_t i = 0; i < q->n_rules; i++) {
+		const struct qrule *r = &q->rules[i];
+		const struct question *first[1];
+		if (expr_eval(r->expr, find_answer_cb, s) != EXPR_FALSE)
+			continue;
+		first[0] = NULL;
+		expr_questions(r->expr, first, 1);
+		{
+			size_t before_n = v->n;
+			verdict_add(v, r->warning, "RULE_FAILED", first[0] ? first[0]->id : NULL,
+				    "%.190s", r->message);
+			if (v->n > before_n)
+				snprintf(v->items[before_n].rule, sizeof v->items[before_n].rule,
+					 "%s", r->id);
+		}
 	}
 	return v->errors - before;
 }

@@ -5,7 +5,12 @@
  * Problem codes are stable strings (docs/submissions.md lists them all):
  *   UNKNOWN_QUESTION, DUPLICATE_ANSWER, WRONG_TYPE, OUT_OF_RANGE,
  *   NOT_AN_OPTION, DUPLICATE_OPTION, TOO_LONG, SPECIAL_NOT_ALLOWED,
- *   MISSING_REQUIRED, INVALID_CYCLE, INVALID_KEY.
+ *   MISSING_REQUIRED, NOT_APPLICABLE_HERE, RULE_FAILED, INVALID_CYCLE,
+ *   INVALID_KEY.
+ * A question whose condition ("when") is not true does not apply: it must
+ * not be answered (except "not applicable") and is never required. Rules
+ * are checked on the answers as given; a rule whose value is unknown (an
+ * operand unanswered or special, a division by zero) is not checked.
  * The collector adds UNKNOWN_QUESTIONNAIRE, UNKNOWN_VERSION, UNKNOWN_MEMBER
  * and MEMBER_MISMATCH, which need more than the definition.
  */
@@ -24,6 +29,7 @@
 struct problem {
 	char code[32];
 	char question[72];
+	char rule[72]; /* RULE_FAILED: the rule's id */
 	char message[200];
 	int warning; /* 0: error (rejects), 1: warning (reported) */
 };
@@ -39,6 +45,8 @@ struct verdict {
 void verdict_init(struct verdict *v);
 void verdict_add(struct verdict *v, int warning, const char *code, const char *question,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Number of warnings among the stored problems. */
+size_t verdict_warnings(const struct verdict *v);
 
 /*
  * Validates s against q and normalises it in place: answers sorted by

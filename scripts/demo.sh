@@ -65,6 +65,14 @@ if [ ! -f "$keys/registry.csv" ]; then
 	mv "$keys/registry.tmp" "$keys/registry.csv"
 fi
 
+# This year's cycle, open now: due in two weeks, closing in two months.
+cycle=$(date -u +%Y)
+cat >"$run/cycles.json" <<JSON
+{"cycles": [{"questionnaire": "integrity-self-assessment", "cycle": "$cycle",
+             "opens": "$cycle-01-01", "due": "$(date -u -d '+14 days' +%F)",
+             "closes": "$(date -u -d '+60 days' +%F)"}]}
+JSON
+
 echo "== starting canvass-aggregator and canvass-collector in $run (CURVE on)" >&2
 "$bin/canvass-aggregator" --data "$run/data" --listen "ipc://$run/aggregator.sock" \
 	--key "$keys/aggregator.key" --collector-key "$keys/collector.pub" \
@@ -74,13 +82,14 @@ wait_ready "$run/aggregator.pid" aggregator
 "$bin/canvass-collector" --listen "ipc://$run/collector.sock" \
 	--aggregator "ipc://$run/aggregator.sock" --key "$keys/collector.key" \
 	--aggregator-key "$keys/aggregator.pub" --registry "$keys/registry.csv" \
-	--questionnaires data/questionnaires --pidfile "$run/collector.pid" 2>"$run/collector.log" &
+	--questionnaires data/questionnaires --cycles "$run/cycles.json" \
+	--pidfile "$run/collector.pid" 2>"$run/collector.log" &
 pids="$pids $!"
 wait_ready "$run/collector.pid" collector
 
-echo "== pushing one synthetic submission per member (187)" >&2
+echo "== pushing one synthetic submission per member (187), cycle $cycle" >&2
 python3 scripts/synth.py data/questionnaires/integrity-self-assessment.v1.json \
-	data/members.csv 2025 "$run/submissions"
+	data/members.csv "$cycle" "$run/submissions"
 # Each member submits with its own key, four at a time.
 status=0
 ls "$run"/submissions/*.json | xargs -P 4 -I{} sh -c '
@@ -89,13 +98,13 @@ ls "$run"/submissions/*.json | xargs -P 4 -I{} sh -c '
 		--server-key "$4/collector.pub" "$1" >"$3/receipts/$code.txt"' _ {} "$bin" "$run" "$keys" \
 	|| status=$?
 cat "$run"/receipts/*.txt >"$run/receipts.txt"
-echo "   $(grep -c ': ACCEPTED ' "$run/receipts.txt") accepted;" \
-	"receipts in $run/receipts.txt" >&2
+echo "   $(grep -c ': ACCEPTED ' "$run/receipts.txt") accepted," \
+	"$(grep -c '^  warning' "$run/receipts.txt") warnings; receipts in $run/receipts.txt" >&2
 [ "$status" -eq 0 ] || exit 1
 
 echo "== canvass-reporter compare" >&2
 "$bin/canvass-reporter" compare --data "$run/data" --registry data/members.csv \
-	--questionnaires data/questionnaires --questionnaire integrity-self-assessment --cycle 2025
+	--questionnaires data/questionnaires --questionnaire integrity-self-assessment --cycle "$cycle"
 
 stop_all
 echo "== stopped; logs in $run" >&2

@@ -6,6 +6,12 @@ questionnaire definition's types and constraints; a per-region maturity
 level shifts scales, shares and yes/no answers so that regional
 comparisons are not flat. Deterministic for a given seed.
 
+Conditions of the form "when": "<yes/no question id>" are honoured (other
+forms are not understood here, and such questions are left unanswered).
+Sex-disaggregated counts (ids ending in _total, _women, _men) are kept
+consistent, so that the shipped questionnaires' error rules hold; warning
+rules may fire, as they would for real members.
+
 usage: synth.py QUESTIONNAIRE.json MEMBERS.csv CYCLE OUTDIR [--seed N] [--only CODE,...]
 """
 import argparse
@@ -59,6 +65,29 @@ def answer(q, rng, maturity):
     raise ValueError("unknown type " + t)
 
 
+def balance_counts(answers, rng):
+    """Women and men within their total, as the questionnaires' rules require."""
+    for key, total in list(answers.items()):
+        if not key.endswith("_total") or not isinstance(total, int):
+            continue
+        stem = key[:-len("_total")]
+        women = f"{stem}_women"
+        men = f"{stem}_men"
+        share = rng.uniform(0.15, 0.6)
+        if women in answers:
+            answers[women] = int(total * share)
+        if men in answers:
+            answers[men] = total - int(total * share) - (1 if rng.random() < 0.1 and total else 0)
+
+
+def plausible_cases(answers, rng):
+    """Most administrations conclude fewer investigations than they open."""
+    opened = answers.get("ai_investigations")
+    concluded = answers.get("ai_cases_concluded")
+    if isinstance(opened, int) and isinstance(concluded, int) and rng.random() < 0.9:
+        answers["ai_cases_concluded"] = int(opened * rng.uniform(0.3, 1.0))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("questionnaire")
@@ -83,9 +112,14 @@ def main():
         answers = {}
         for section in qdef["sections"]:
             for q in section["questions"]:
+                when = q.get("when")
+                if when is not None and answers.get(when) is not True:
+                    continue
                 value = answer(q, rng, maturity)
                 if value is not None:
                     answers[q["id"]] = value
+        balance_counts(answers, rng)
+        plausible_cases(answers, rng)
         sub = {
             "questionnaire": qdef["id"],
             "version": qdef["version"],

@@ -214,9 +214,176 @@ static void test_shipped_set(void **state)
 	assert_non_null(q);
 	assert_int_equal(q->n_sections, 10);
 	assert_true(q->n_questions >= 30);
+	assert_true(q->n_rules >= 3);
+	q = qset_latest(set, "gender-integrity");
+	assert_non_null(q);
+	assert_int_equal(q->n_sections, 10);
 	assert_string_equal(q->sections[0].title, "1. Leadership and Commitment");
 	assert_string_equal(q->sections[9].title, "10. Relationship with the Private Sector");
 	qset_free(&set);
+}
+
+static const char *COND =
+	"{\"id\":\"c\",\"version\":1,\"title\":\"C\",\"sections\":[{\"id\":\"s\",\"title\":\"S\","
+	"\"questions\":["
+	"{\"id\":\"has_unit\",\"type\":\"yes_no\",\"text\":\"?\",\"required\":true,"
+	"\"score\":{\"weight\":2}},"
+	"{\"id\":\"unit_staff\",\"type\":\"integer\",\"text\":\"?\",\"required\":true,"
+	"\"when\":\"has_unit\"},"
+	"{\"id\":\"staff_total\",\"type\":\"integer\",\"text\":\"?\",\"min\":0},"
+	"{\"id\":\"staff_women\",\"type\":\"integer\",\"text\":\"?\",\"min\":0,"
+	"\"allow_dont_know\":true},"
+	"{\"id\":\"level\",\"type\":\"scale\",\"text\":\"?\",\"score\":{},\"levels\":["
+	"{\"value\":1,\"label\":\"a\"},{\"value\":3,\"label\":\"b\"},{\"value\":5,\"label\":\"c\"}]"
+	"},"
+	"{\"id\":\"kind\",\"type\":\"choice\",\"text\":\"?\",\"score\":{},\"options\":["
+	"{\"id\":\"x\",\"label\":\"X\",\"score\":0.25},{\"id\":\"y\",\"label\":\"Y\",\"score\":1}]}"
+	","
+	"{\"id\":\"share\",\"type\":\"number\",\"text\":\"?\",\"score\":{\"zero\":20,\"full\":80}}"
+	"]}],\"rules\":["
+	"{\"id\":\"women_le_total\",\"expr\":\"staff_women <= staff_total\",\"severity\":\"error\","
+	"\"message\":\"more women than staff\"},"
+	"{\"id\":\"unit_small\",\"expr\":\"unit_staff * 10 <= "
+	"staff_total\",\"severity\":\"warning\","
+	"\"message\":\"a large unit\"}]}";
+
+static const char *cond_codes(const struct questionnaire *q, const char *answers)
+{
+	static char codes[1024];
+	static struct verdict v;
+	char json[2048];
+	Canvass__Submission *s;
+
+	snprintf(json, sizeof json,
+		 "{\"questionnaire\":\"c\",\"version\":1,\"cycle\":\"2025\",\"member\":\"KE\","
+		 "\"answers\":%s}",
+		 answers);
+	s = tu_submission(json);
+	verdict_init(&v);
+	validate_submission(q, s, &v);
+	codes[0] = '\0';
+	for (size_t i = 0; i < v.n; i++) {
+		strcat(codes, i ? " " : "");
+		strcat(codes, v.items[i].warning ? "w:" : "");
+		strcat(codes, v.items[i].code);
+		strcat(codes, ":");
+		strcat(codes, v.items[i].rule[0] ? v.items[i].rule : v.items[i].question);
+	}
+	WIRE_FREE(s);
+	return codes;
+}
+
+static void test_conditions_and_rules(void **state)
+{
+	struct questionnaire *q;
+	char err[256];
+	(void)state;
+
+	if (qdef_load_text("c", COND, strlen(COND), &q, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(q->n_rules, 2);
+	/* The unit applies: its staff count is required. */
+	assert_string_equal(cond_codes(q, "{\"has_unit\":true}"), "MISSING_REQUIRED:unit_staff");
+	/* It does not apply: not required, and an answer is an error... */
+	assert_string_equal(cond_codes(q, "{\"has_unit\":false}"), "");
+	assert_string_equal(cond_codes(q, "{\"has_unit\":false,\"unit_staff\":3}"),
+			    "NOT_APPLICABLE_HERE:unit_staff");
+	/* ...except "not applicable" itself. */
+	assert_string_equal(
+		cond_codes(q,
+			   "{\"has_unit\":false,\"unit_staff\":{\"special\":\"not_applicable\"}}"),
+		"");
+	/* Unknown condition (unanswered) means it does not apply. */
+	assert_string_equal(cond_codes(q, "{\"unit_staff\":3}"),
+			    "MISSING_REQUIRED:has_unit NOT_APPLICABLE_HERE:unit_staff");
+	/* Rules: an error rejects, a warning is reported; unknown operands skip the rule. */
+	assert_string_equal(
+		cond_codes(q, "{\"has_unit\":false,\"staff_total\":10,\"staff_women\":11}"),
+		"RULE_FAILED:women_le_total");
+	assert_string_equal(
+		cond_codes(q, "{\"has_unit\":false,\"staff_total\":10,\"staff_women\":10}"), "");
+	assert_string_equal(cond_codes(q, "{\"has_unit\":false,\"staff_total\":10,"
+					  "\"staff_women\":{\"special\":\"dont_know\"}}"),
+			    "");
+	assert_string_equal(cond_codes(q, "{\"has_unit\":true,\"unit_staff\":5,\"staff_total\":10,"
+					  "\"staff_women\":2}"),
+			    "w:RULE_FAILED:unit_small");
+	qdef_free(&q);
+}
+
+static void test_scores(void **state)
+{
+	struct questionnaire *q;
+	Canvass__Answer a = CANVASS__ANSWER__INIT;
+	char err[256];
+	double x;
+	(void)state;
+
+	if (qdef_load_text("c", COND, strlen(COND), &q, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	a.value_case = CANVASS__ANSWER__VALUE_BOOLEAN;
+	a.boolean = 1;
+	assert_int_equal(qdef_score(qdef_question(q, "has_unit"), &a, &x), 0);
+	assert_true(x == 1.0);
+	assert_true(qdef_question(q, "has_unit")->score.weight == 2.0);
+	a.value_case = CANVASS__ANSWER__VALUE_INTEGER;
+	a.integer = 3;
+	assert_int_equal(qdef_score(qdef_question(q, "level"), &a, &x), 0);
+	assert_true(x == 0.5); /* (3 - 1) / (5 - 1) */
+	assert_int_equal(qdef_score(qdef_question(q, "staff_total"), &a, &x), CV_ENOTFOUND);
+	a.value_case = CANVASS__ANSWER__VALUE_TEXT;
+	a.text = (char *)"x";
+	assert_int_equal(qdef_score(qdef_question(q, "kind"), &a, &x), 0);
+	assert_true(x == 0.25);
+	a.value_case = CANVASS__ANSWER__VALUE_NUMBER;
+	a.number = 50;
+	assert_int_equal(qdef_score(qdef_question(q, "share"), &a, &x), 0);
+	assert_true(x == 0.5);
+	a.number = 95; /* clamped */
+	assert_int_equal(qdef_score(qdef_question(q, "share"), &a, &x), 0);
+	assert_true(x == 1.0);
+	a.value_case = CANVASS__ANSWER__VALUE_SPECIAL;
+	a.special = CANVASS__SPECIAL__DONT_KNOW;
+	assert_int_equal(qdef_score(qdef_question(q, "share"), &a, &x), CV_ENOTFOUND);
+	qdef_free(&q);
+}
+
+static void test_bad_logic(void **state)
+{
+	(void)state;
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"integer\","
+		       "\"text\":\"?\"}]}],\"rules\":[{\"id\":\"r\",\"expr\":\"a <= b\","
+		       "\"severity\":\"error\",\"message\":\"m\"}]}",
+		       "bad.json: $.rules[0].expr: position 6: unknown question \"b\"");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"integer\","
+		       "\"text\":\"?\"}]}],\"rules\":[{\"id\":\"r\",\"expr\":\"a <= 1\","
+		       "\"severity\":\"fatal\",\"message\":\"m\"}]}",
+		       "$.rules[0].severity: must be \"error\" or \"warning\"");
+	expect_bad_def(
+		"{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		"\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"yes_no\","
+		"\"text\":\"?\",\"when\":\"a\"}]}]}",
+		"$.sections[0].questions[0].when: a condition cannot depend on its own question");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"integer\","
+		       "\"text\":\"?\",\"when\":\"a +\"}]}]}",
+		       "$.sections[0].questions[0].when: position 4: unexpected end");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"text\","
+		       "\"text\":\"?\",\"score\":{}}]}]}",
+		       "$.sections[0].questions[0].score: multiple choice and text questions "
+		       "cannot be scored");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"choice\","
+		       "\"text\":\"?\",\"score\":{},\"options\":[{\"id\":\"x\",\"label\":\"X\"},"
+		       "{\"id\":\"y\",\"label\":\"Y\",\"score\":1}]}]}]}",
+		       "every option of a scored choice needs a score");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\","
+		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"number\","
+		       "\"text\":\"?\",\"score\":{\"zero\":1}}]}]}",
+		       "needs distinct zero and full");
 }
 
 int main(void)
@@ -225,7 +392,8 @@ int main(void)
 		cmocka_unit_test(test_definition),    cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_problems),      cmocka_unit_test(test_normalises_numbers),
 		cmocka_unit_test(test_cycle_and_key), cmocka_unit_test(test_bad_definitions),
-		cmocka_unit_test(test_shipped_set),
+		cmocka_unit_test(test_shipped_set),   cmocka_unit_test(test_conditions_and_rules),
+		cmocka_unit_test(test_scores),        cmocka_unit_test(test_bad_logic),
 	};
 	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }

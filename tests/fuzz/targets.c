@@ -11,6 +11,7 @@
 
 static struct registry *reg;
 static struct qset *qs;
+static struct cycles *cycles;
 static struct intake in;
 static struct intake_result *result;
 
@@ -31,8 +32,18 @@ void fuzz_init(const char *srcdir)
 		fprintf(stderr, "fuzz: %s\n", err);
 		abort();
 	}
+	{
+		static const char sched[] =
+			"{\"cycles\": [{\"questionnaire\": \"integrity-self-assessment\", "
+			"\"cycle\": \"2025\", \"opens\": \"2000-01-01\", \"due\": \"2099-12-31\", "
+			"\"closes\": \"2099-12-31\"}]}";
+		if (cycles_load_text("fuzz", sched, sizeof sched - 1, &cycles, err, sizeof err) !=
+		    0)
+			abort();
+	}
 	in.reg = reg;
 	in.qs = qs;
+	in.cycles = cycles;
 	in.limits = wire_default_limits;
 	result = malloc(sizeof *result);
 	intake_result_init(result);

@@ -93,6 +93,24 @@ class KeyRing:
         return path
 
 
+def write_cycles(path):
+    """A schedule where, for every shipped questionnaire, cycle 2025 is open and on
+    time, 2024 is late (due passed, not closed), 2023 is closed and 2030 not open."""
+    far_past, far_future = "2000-01-01", "2099-12-31"
+    kinds = {"2025": (far_past, far_future, far_future),
+             "2024": (far_past, "2000-01-02", far_future),
+             "2023": (far_past, "2000-01-02", "2000-01-03"),
+             "2030": ("2099-01-01", far_future, far_future)}
+    cycles = []
+    for qid in ("integrity-self-assessment", "gender-integrity"):
+        for cycle, (opens, due, closes) in kinds.items():
+            cycles.append({"questionnaire": qid, "cycle": cycle, "opens": opens, "due": due,
+                           "closes": closes})
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"cycles": cycles}, f, indent=1)
+    return path
+
+
 class Pipeline:
     """An aggregator and a collector in one temp dir."""
 
@@ -106,6 +124,7 @@ class Pipeline:
         self.keys = KeyRing.shared() if secure else None
         self.registry = registry or (self.keys.registry if secure else MEMBERS)
         self.data = os.path.join(root, "data")
+        self.cycles = write_cycles(os.path.join(root, "cycles.json"))
         if secure:
             self.agg_ep = f"tcp://127.0.0.1:{free_port()}"
             self.col_ep = f"tcp://127.0.0.1:{free_port()}"
@@ -144,7 +163,8 @@ class Pipeline:
 
     def collector_args(self, *extra):
         args = ["--listen", self.col_ep, "--aggregator", self.agg_ep,
-                "--registry", self.registry, "--questionnaires", QDIR]
+                "--registry", self.registry, "--questionnaires", QDIR,
+                "--cycles", self.cycles]
         if self.secure:
             args += ["--key", self.keys.key("collector"),
                      "--aggregator-key", self.keys.pub("aggregator")]
@@ -240,8 +260,8 @@ class Pipeline:
         return json.loads(out.stdout) if fmt == "json" else out.stdout
 
 
-def synth(outdir, cycle="2025", seed=2025, only=()):
-    cmd = ["python3", os.path.join(SRC, "scripts/synth.py"), ISA, MEMBERS, cycle, outdir,
+def synth(outdir, cycle="2025", seed=2025, only=(), questionnaire=ISA):
+    cmd = ["python3", os.path.join(SRC, "scripts/synth.py"), questionnaire, MEMBERS, cycle, outdir,
            "--seed", str(seed)]
     if only:
         cmd += ["--only", ",".join(only)]

@@ -206,7 +206,9 @@ class BadInputTest(unittest.TestCase):
         return self.p.submit(write_json(os.path.join(self.p.root, name), obj))
 
     def codes(self, receipt):
-        return sorted((p["code"], p["question"]) for p in receipt["problems"])
+        """The errors of a reply (warnings aside)."""
+        return sorted((p["code"], p["question"]) for p in receipt["problems"]
+                      if p["severity"] == "error")
 
     def test_every_problem_named(self):
         bad = json.loads(json.dumps(self.good))
@@ -214,14 +216,14 @@ class BadInputTest(unittest.TestCase):
         bad["answers"]["rf_rkc"] = "maybe"
         bad["answers"]["lc_strategy"] = "yes"
         bad["answers"]["no_such_question"] = 1
-        del bad["answers"]["cc_exists"]
+        del bad["answers"]["rf_simplified"]
         rc, r = self.submit_obj("bad.json", bad)
         self.assertEqual(rc, 1)
         self.assertEqual(r[0]["status"], "REJECTED")
         self.assertEqual(self.codes(r[0]), sorted([
             ("OUT_OF_RANGE", "au_electronic_share"), ("NOT_AN_OPTION", "rf_rkc"),
             ("WRONG_TYPE", "lc_strategy"), ("UNKNOWN_QUESTION", "no_such_question"),
-            ("MISSING_REQUIRED", "cc_exists")]))
+            ("MISSING_REQUIRED", "rf_simplified")]))
 
     def test_unknown_member_questionnaire_version(self):
         rc, r = self.p.submit_as("KE", write_json(os.path.join(self.p.root, "m.json"),
@@ -262,7 +264,8 @@ class InsecureModeTest(unittest.TestCase):
             rc, r = p.submit_as(None, write_json(os.path.join(p.root, "zz.json"),
                                                  dict(sub, member="ZZ")))
             self.assertEqual(rc, 1)
-            self.assertEqual([x["code"] for x in r[0]["problems"]], ["UNKNOWN_MEMBER"])
+            self.assertEqual([x["code"] for x in r[0]["problems"] if x["severity"] == "error"],
+                             ["UNKNOWN_MEMBER"])
             self.assertIn("insecure", p.log("collector"))
         finally:
             p.close()

@@ -15,9 +15,11 @@
  *   version:V:FILE    the request for FILE with protocol version V
  *   answers:N:FILE    FILE's submission with N extra answers
  *   string:LEN:FILE   FILE's submission with a question id of LEN bytes
+ *   duplicate:FILE    FILE's submission with its first answer given twice
  *   hold:FILE         the request for FILE, then wait for a line on stdin, then
  *                     the same request again on the same connection
- * Output per case: {"case": ..., "sent": n, "replies": {"STATUS": count}, "no_reply": n}
+ * Output per case: {"case": ..., "sent": n, "replies": {"STATUS": count}, "no_reply": n,
+ *                   "codes": [problem codes of the last reply]}
  *
  * With --dump DIR nothing is sent: the first frame of every message goes
  * to DIR/CASE-N.bin instead (the fuzzers' seed corpus).
@@ -43,6 +45,7 @@ struct poke {
 	int secure;
 	long timeout_ms;
 	json_t *replies;
+	json_t *codes;
 	int sent, no_reply;
 	const char *dump;
 	const char *case_name;
@@ -92,6 +95,9 @@ static void exchange(struct poke *p, const void *const *parts, const size_t *len
 	zmq_msg_recv(&msg, p->sock, 0);
 	if (wire_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), 1 << 22, &r) == 0) {
 		status = wire_status_name(r->status);
+		json_array_clear(p->codes);
+		for (size_t i = 0; i < r->n_problems; i++)
+			json_array_append_new(p->codes, json_string(r->problems[i]->code));
 		WIRE_FREE(r);
 	} else {
 		status = "UNDECODABLE_REPLY";
@@ -162,6 +168,7 @@ static void run_case(struct poke *p, const char *spec)
 	sscanf(spec, "%31[^:]:%4095[^:]:%4095s", kind, a1, a2);
 	p->case_name = kind;
 	p->replies = json_object();
+	p->codes = json_array();
 	p->sent = p->no_reply = 0;
 	reconnect(p);
 	if (strcmp(kind, "valid") == 0 || strcmp(kind, "hold") == 0) {
@@ -222,6 +229,19 @@ static void run_case(struct poke *p, const char *spec)
 		add_answers(s, atol(a1), 0);
 		pack_request(s, WIRE_PROTOCOL_VERSION, &buf, &len);
 		send_one(p, buf, len);
+	} else if (strcmp(kind, "duplicate") == 0) {
+		Canvass__Answer *copy;
+		uint8_t *abuf;
+		size_t alen;
+		s = load(a1);
+		wire_pack(&s->answers[0]->base, &abuf, &alen);
+		copy = (Canvass__Answer *)protobuf_c_message_unpack(&canvass__answer__descriptor,
+								    NULL, alen, abuf);
+		free(abuf);
+		s->answers = realloc(s->answers, (s->n_answers + 1) * sizeof *s->answers);
+		s->answers[s->n_answers++] = copy;
+		pack_request(s, WIRE_PROTOCOL_VERSION, &buf, &len);
+		send_one(p, buf, len);
 	} else if (strcmp(kind, "string") == 0) {
 		s = load(a2);
 		add_answers(s, 1, (size_t)atol(a1));
@@ -231,14 +251,15 @@ static void run_case(struct poke *p, const char *spec)
 		fprintf(stderr, "canvass-poke: unknown case %s\n", spec);
 		exit(2);
 	}
-	line = json_pack("{ss si sO si}", "case", kind, "sent", p->sent, "replies", p->replies,
-			 "no_reply", p->no_reply);
+	line = json_pack("{ss si sO si sO}", "case", kind, "sent", p->sent, "replies", p->replies,
+			 "no_reply", p->no_reply, "codes", p->codes);
 	text = json_dumps(line, JSON_COMPACT);
 	printf("%s\n", text);
 	fflush(stdout);
 	free(text);
 	json_decref(line);
 	json_decref(p->replies);
+	json_decref(p->codes);
 	free(buf);
 	WIRE_FREE(s);
 }

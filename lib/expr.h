@@ -1,0 +1,51 @@
+/*
+ * expr.h - the small expression language of questionnaire conditions
+ * ("when") and cross-question rules, e.g.
+ *
+ *   staff_women + staff_men <= staff_total
+ *   answered(cc_signed_share) or not cc_exists
+ *   selected(au_payments, "e_payment") and au_electronic_share >= 50
+ *
+ * Grammar, loosest first: or; and; not; comparisons (== != < <= > >=,
+ * not chained); + -; * /; unary -; primaries: numbers, "strings", true,
+ * false, question ids, answered(id), selected(id, "option"), ( ... ).
+ *
+ * Expressions are compiled against a questionnaire when it is loaded:
+ * unknown ids, unknown options and type errors are load errors with the
+ * position. A question id stands for its answer: yes/no as true/false,
+ * integer/number/scale as a number, choice/text as a string (multiple
+ * choice only through selected()). At evaluation, an unanswered question, a
+ * special answer ("not applicable", "don't know") or a division by zero
+ * makes a value unknown; and/or follow three-valued (Kleene) logic.
+ */
+#ifndef CANVASS_EXPR_H
+#define CANVASS_EXPR_H
+
+#include <stddef.h>
+
+#include "canvass.pb-c.h"
+
+struct questionnaire;
+struct question;
+struct expr;
+
+enum expr_type { EXPR_NUMBER, EXPR_BOOL, EXPR_STRING };
+enum expr_truth { EXPR_FALSE = 0, EXPR_TRUE = 1, EXPR_UNKNOWN = 2 };
+
+/*
+ * Compiles src against q. The expression must be boolean. On error returns
+ * CV_ECONFIG with "position N: reason" in err. *out is freed with expr_free.
+ */
+int expr_compile(const char *src, const struct questionnaire *q, struct expr **out, char *err,
+		 size_t errlen);
+void expr_free(struct expr **e);
+
+/* The answer to q, or NULL when it has none. */
+typedef const Canvass__Answer *(*expr_lookup_fn)(void *ctx, const struct question *q);
+
+enum expr_truth expr_eval(const struct expr *e, expr_lookup_fn lookup, void *ctx);
+
+/* The questions an expression reads, in order of first use (borrowed). */
+size_t expr_questions(const struct expr *e, const struct question **out, size_t max);
+
+#endif
