@@ -215,9 +215,12 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 
 		rep.protocol_version = WIRE_PROTOCOL_VERSION;
 		rep.ticket = sl->req->ticket;
-		if (store_rc == CV_EFULL) {
+		if (store_rc == CV_EFULL || store_rc == CV_ENOSPC) {
 			rep.status = CANVASS__STATUS__STORAGE_FULL;
-			rep.message = (char *)"the store reached its size cap; retry later";
+			rep.message =
+				store_rc == CV_EFULL
+					? (char *)"the store reached its size cap; retry later"
+					: (char *)"no space left on the device; retry later";
 			a->stats.storage_full++;
 		} else if (store_rc != 0) {
 			rep.status = CANVASS__STATUS__INTERNAL;
@@ -255,10 +258,20 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 {
 	zmq_pollitem_t item = {a->sock, 0, ZMQ_POLLIN, 0};
 
+	int64_t next_reader_check = cv_mono_ms() + 60000;
+
 	while (!*stop) {
 		size_t n = 0;
 		int64_t deadline;
 		int rc;
+
+		if (cv_mono_ms() >= next_reader_check) {
+			int dead = 0;
+			/* Reader slots of crashed reporters would pin old pages forever. */
+			if (store_reader_check(a->cfg.store, &dead) == 0 && dead > 0)
+				log_event(LOG_WARN, "stale_readers_cleared", "count=%d", dead);
+			next_reader_check = cv_mono_ms() + 60000;
+		}
 
 		item.revents = 0;
 		if (zmq_poll(&item, 1, 500) < 0) {
@@ -294,9 +307,13 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 		a->stats.batches++;
 		answer_batch(a, n, rc);
 		log_event(LOG_DEBUG, "batch", "size=%zu result=%s", n, cv_strerror(rc));
-		if (rc == CV_EFULL) {
-			log_event(LOG_WARN, "storage_full", "batch=%zu", n);
+		if (rc == CV_EFULL || rc == CV_ENOSPC) {
+			/* Retryable: keep serving; the next batch tries again. */
+			log_event(LOG_WARN, "storage_full", "reason=\"%s\" batch=%zu",
+				  cv_strerror(rc), n);
 		} else if (rc != 0) {
+			/* An I/O error on commit: never retry an fsync that failed. Exit;
+			 * a restart recovers from the last durable commit. */
 			log_event(LOG_ERROR, "storage_failed", "error=\"%s\" batch=%zu",
 				  cv_strerror(rc), n);
 			return rc;

@@ -180,6 +180,30 @@ static void pause_ms(long ms)
 		;
 }
 
+int client_prepare(Canvass__Submission *s)
+{
+	uint8_t *content, hash[CV_HASH_LEN];
+	size_t clen;
+	char *key;
+	int rc;
+
+	if (wire_canonicalize(s, NULL) != 0)
+		return CV_EINVAL;
+	if (s->idempotency_key[0] != '\0')
+		return 0;
+	if ((rc = wire_pack_content(s, &content, &clen, hash)) != 0)
+		return rc;
+	free(content);
+	key = malloc(2 * CV_HASH_LEN + 1);
+	if (key == NULL)
+		return CV_ENOMEM;
+	cv_hex(hash, CV_HASH_LEN, key);
+	if (s->idempotency_key != protobuf_c_empty_string)
+		free(s->idempotency_key);
+	s->idempotency_key = key;
+	return 0;
+}
+
 static int send_request(struct client *c, Canvass__Submission *s, int check, Canvass__Reply **reply,
 			const char **detail)
 {
@@ -188,27 +212,12 @@ static int send_request(struct client *c, Canvass__Submission *s, int check, Can
 	int auth_failure = 0;
 	uint8_t *buf = NULL;
 	size_t len;
-	char *key = NULL;
 	long backoff = c->cfg.backoff_ms;
 	int rc;
 
 	*reply = NULL;
-	if (wire_canonicalize(s, NULL) != 0)
-		return CV_EINVAL;
-	if (s->idempotency_key[0] == '\0') {
-		uint8_t *content, hash[CV_HASH_LEN];
-		size_t clen;
-		if ((rc = wire_pack_content(s, &content, &clen, hash)) != 0)
-			return rc;
-		free(content);
-		key = malloc(2 * CV_HASH_LEN + 1);
-		if (key == NULL)
-			return CV_ENOMEM;
-		cv_hex(hash, CV_HASH_LEN, key);
-		if (s->idempotency_key != protobuf_c_empty_string)
-			free(s->idempotency_key);
-		s->idempotency_key = key;
-	}
+	if ((rc = client_prepare(s)) != 0)
+		return rc;
 	req.protocol_version = WIRE_PROTOCOL_VERSION;
 	randombytes_buf(&req.request_id, sizeof req.request_id);
 	if (check) {

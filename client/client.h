@@ -36,6 +36,14 @@ int client_open(struct client **out, const struct client_cfg *cfg, char *err, si
 void client_close(struct client **c);
 
 /*
+ * Puts s in canonical form and sets its idempotency key to the hex SHA-256
+ * of its content when it has none (idempotent). client_submit does it too;
+ * call it first to learn the key before sending (e.g. for an outbox).
+ * CV_EINVAL when s repeats a question.
+ */
+int client_prepare(Canvass__Submission *s);
+
+/*
  * Submits s. s is put in canonical form and its idempotency key filled in
  * when empty. Returns 0 with *reply (the caller's; WIRE_FREE) once a final
  * answer came, or the last retryable one when attempts ran out; returns

@@ -24,8 +24,10 @@ struct pending {
 
 struct collector {
 	struct collector_cfg cfg;
-	void *members;  /* ROUTER */
-	void *upstream; /* DEALER to the aggregator */
+	void *members;      /* ROUTER */
+	void *upstream;     /* DEALER to the aggregator */
+	void *upstream_mon; /* PAIR: the upstream socket's connection events */
+	int upstream_up;    /* aggregator connections with a completed handshake */
 	struct pending *pending;
 	size_t *free_slots;
 	size_t n_free;
@@ -86,6 +88,22 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
 		rc = cv_fail(err, errlen, CV_EZMQ, "bind %s: %s", cfg->listen, zmq_strerror(errno));
 		goto fail;
 	}
+	{
+		/* Watch the aggregator link: a full queue (BUSY) and a missing aggregator
+		 * (UNAVAILABLE) are different answers. */
+		char mon_ep[64];
+		snprintf(mon_ep, sizeof mon_ep, "inproc://canvass-upstream-%p", (void *)c);
+		c->upstream_mon = zmq_socket(zctx, ZMQ_PAIR);
+		if (c->upstream_mon == NULL ||
+		    zmq_socket_monitor(c->upstream, mon_ep,
+				       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) !=
+			    0 ||
+		    zmq_connect(c->upstream_mon, mon_ep) != 0) {
+			rc = cv_fail(err, errlen, CV_EZMQ, "monitor: %s", zmq_strerror(errno));
+			goto fail;
+		}
+		zmq_setsockopt(c->upstream_mon, ZMQ_LINGER, &zero, sizeof zero);
+	}
 	if (zmq_connect(c->upstream, cfg->aggregator) != 0) {
 		rc = cv_fail(err, errlen, CV_EZMQ, "connect %s: %s", cfg->aggregator,
 			     zmq_strerror(errno));
@@ -106,8 +124,12 @@ void collector_close(struct collector **cp)
 	c = *cp;
 	if (c->members)
 		zmq_close(c->members);
-	if (c->upstream)
+	if (c->upstream) {
+		zmq_socket_monitor(c->upstream, NULL, 0);
 		zmq_close(c->upstream);
+	}
+	if (c->upstream_mon)
+		zmq_close(c->upstream_mon);
 	if (c->result)
 		intake_result_clear(c->result);
 	for (size_t i = 0; c->pending != NULL && i < c->cfg.max_pending; i++)
@@ -271,9 +293,15 @@ static void on_member(struct collector *c)
 		}
 		if (zmq_send(c->upstream, buf, len, ZMQ_DONTWAIT) < 0) {
 			free(buf);
-			c->stats.unavailable++;
-			reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__UNAVAILABLE,
-			      "storage is not reachable; retry later", NULL, 0, NULL);
+			if (c->upstream_up > 0) {
+				c->stats.busy++;
+				reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__BUSY,
+				      "the storage queue is full; retry later", NULL, 0, NULL);
+			} else {
+				c->stats.unavailable++;
+				reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__UNAVAILABLE,
+				      "storage is not reachable; retry later", NULL, 0, NULL);
+			}
 			return;
 		}
 		free(buf);
@@ -372,11 +400,31 @@ static void expire(struct collector *c, int all)
 	}
 }
 
+static void on_upstream_event(struct collector *c)
+{
+	uint8_t ev[6];
+	char addr[256];
+	uint16_t event;
+
+	while (zmq_recv(c->upstream_mon, ev, sizeof ev, ZMQ_DONTWAIT) >= 6) {
+		zmq_recv(c->upstream_mon, addr, sizeof addr, 0);
+		memcpy(&event, ev, sizeof event);
+		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+			c->upstream_up++;
+			log_event(LOG_INFO, "aggregator_connected", NULL);
+		} else if (event == ZMQ_EVENT_DISCONNECTED && c->upstream_up > 0) {
+			c->upstream_up--;
+			log_event(LOG_WARN, "aggregator_disconnected", NULL);
+		}
+	}
+}
+
 int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
-	zmq_pollitem_t items[2] = {
+	zmq_pollitem_t items[3] = {
 		{c->members, 0, ZMQ_POLLIN, 0},
 		{c->upstream, 0, ZMQ_POLLIN, 0},
+		{c->upstream_mon, 0, ZMQ_POLLIN, 0},
 	};
 	int64_t next_sweep = cv_mono_ms() + 100;
 
@@ -384,12 +432,14 @@ int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig
 		int rc;
 		if (*reload)
 			return COLLECTOR_RELOAD;
-		rc = zmq_poll(items, 2, 100);
+		rc = zmq_poll(items, 3, 100);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
 			return CV_EZMQ;
 		}
+		if (items[2].revents & ZMQ_POLLIN)
+			on_upstream_event(c);
 		/* Answers first: they free slots for new requests. */
 		if (items[1].revents & ZMQ_POLLIN)
 			for (int i = 0; i < 1000; i++) {

@@ -12,6 +12,8 @@ static const struct {
 } commands[] = {
 	{"keygen", ctl_keygen, "write a new CURVE key pair (NAME.key, NAME.pub)"},
 	{"check", ctl_check, "check a registry, questionnaires, cycles and keys without starting"},
+	{"verify", ctl_verify, "walk the history's hash chain; report the first broken link"},
+	{"history", ctl_history, "the history entries (no answer values) as JSON Lines"},
 };
 
 static void usage(FILE *out)

@@ -22,6 +22,7 @@ const char *cv_strerror(int code)
 	case CV_ELOCKED: return "locked by another process";
 	case CV_ECORRUPT: return "integrity check failed";
 	case CV_EAUTH: return "authentication failed";
+	case CV_ENOSPC: return "no space left on the device";
 	}
 	return "unknown error";
 }

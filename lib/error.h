@@ -28,6 +28,7 @@ enum cv_error {
 	CV_ELOCKED = -13,   /* resource held by another process */
 	CV_ECORRUPT = -14,  /* stored data fails an integrity check */
 	CV_EAUTH = -15,     /* the peer refused our key, or the handshake failed */
+	CV_ENOSPC = -16,    /* no space left on the device */
 };
 
 /* Static, never NULL, also for unknown codes. */

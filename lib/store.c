@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define STORE_MAX_KEY 480 /* LMDB's default limit is 511 */
@@ -20,6 +21,7 @@ struct store {
 	MDB_dbi history, current, idem, meta;
 	int lock_fd;
 	bool readonly;
+	char *dir;
 	uint64_t map_size, map_max;
 	/* Head of the history as of the last commit (writer only). */
 	uint64_t head_seq;
@@ -33,21 +35,21 @@ struct store_view {
 	uint8_t head_chain[CV_HASH_LEN];
 };
 
-static int lmdb_fail(char *err, size_t errlen, const char *what, int mrc)
-{
-	int code = mrc == MDB_MAP_FULL             ? CV_EFULL
-		   : (mrc == EIO || mrc == ENOSPC) ? CV_EIO
-						   : CV_ESTORE;
-	return cv_fail(err, errlen, code, "%s: %s", what, mdb_strerror(mrc));
-}
-
+/* LMDB and system errors as canvass codes: space problems are retryable. */
 static int map_err(int mrc)
 {
 	if (mrc == MDB_MAP_FULL)
 		return CV_EFULL;
-	if (mrc == EIO || mrc == ENOSPC)
+	if (mrc == ENOSPC || mrc == EDQUOT)
+		return CV_ENOSPC;
+	if (mrc == EIO)
 		return CV_EIO;
 	return CV_ESTORE;
+}
+
+static int lmdb_fail(char *err, size_t errlen, const char *what, int mrc)
+{
+	return cv_fail(err, errlen, map_err(mrc), "%s: %s", what, mdb_strerror(mrc));
 }
 
 /* Reads the last history entry (head) inside txn. */
@@ -98,6 +100,10 @@ int store_open(struct store **out, const struct store_cfg *cfg, char *err, size_
 		return CV_ENOMEM;
 	s->lock_fd = -1;
 	s->readonly = cfg->readonly;
+	if ((s->dir = strdup(cfg->dir)) == NULL) {
+		free(s);
+		return CV_ENOMEM;
+	}
 	s->map_size = cfg->map_size ? cfg->map_size : 64ull << 20;
 	s->map_max = cfg->map_max ? cfg->map_max : 64ull << 30;
 	if (s->map_max < s->map_size)
@@ -208,6 +214,7 @@ void store_close(struct store **sp)
 		mdb_env_close(s->env);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the flock */
+	free(s->dir);
 	free(s);
 	*sp = NULL;
 }
@@ -377,6 +384,26 @@ static int put_one(MDB_txn *txn, struct store *s, struct store_put *p, uint64_t 
 	return 0;
 }
 
+/*
+ * LMDB reports a short pwrite as EIO, so a disk that filled up during a
+ * commit looks like an I/O error. When the filesystem has (next to) no room
+ * left, call it what it is: out of space, which is retryable. Nothing of the
+ * failed transaction is referenced by the last durable meta page, so the
+ * next commit starts clean.
+ */
+static int classify_io_error(const struct store *s, size_t batch_bytes)
+{
+	struct statvfs vfs;
+	uint64_t avail, need = 2 * (uint64_t)batch_bytes;
+
+	if (statvfs(s->dir, &vfs) != 0)
+		return CV_EIO;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (avail < (1u << 20) || avail < need)
+		return CV_ENOSPC;
+	return CV_EIO;
+}
+
 /* Grows the map towards its cap; CV_EFULL when already there. */
 static int grow(struct store *s)
 {
@@ -417,6 +444,14 @@ int store_put_batch(struct store *s, struct store_put *items, size_t n)
 			if ((rc = grow(s)) != 0)
 				return rc;
 			continue; /* redo the whole batch in a larger map */
+		}
+		/* CV_ENOSPC: nothing of the batch is written; the caller answers
+		 * STORAGE_FULL and later batches succeed once space returns. */
+		if (rc == CV_EIO) {
+			size_t bytes = 0;
+			for (size_t i = 0; i < n; i++)
+				bytes += items[i].submission_len + 512;
+			rc = classify_io_error(s, bytes);
 		}
 		if (rc != 0)
 			return rc;
@@ -581,4 +616,70 @@ int store_view_current(struct store_view *v, const char *questionnaire, const ch
 	if (val.mv_size != 12)
 		return CV_ECORRUPT;
 	return get_entry(v, cv_get_be64(val.mv_data), out);
+}
+
+int store_reader_check(struct store *s, int *dead)
+{
+	int n = 0, mrc = mdb_reader_check(s->env, &n);
+	if (dead != NULL)
+		*dead = n;
+	return mrc == 0 ? 0 : map_err(mrc);
+}
+
+struct verify_walk {
+	struct store_verify *out;
+	uint8_t prev[CV_HASH_LEN];
+};
+
+static int verify_one(const Canvass__HistoryEntry *e, void *arg)
+{
+	struct verify_walk *w = arg;
+	struct store_verify *out = w->out;
+	uint8_t h[CV_HASH_LEN];
+	uint64_t want = out->entries + 1;
+	const char *why = NULL;
+
+	if (e->sequence != want)
+		why = "sequence gap: an entry is missing or out of place";
+	else if (e->content_hash.len != CV_HASH_LEN || e->chain_hash.len != CV_HASH_LEN ||
+		 e->prev_chain_hash.len != CV_HASH_LEN)
+		why = "malformed hashes";
+	else if (memcmp(e->prev_chain_hash.data, w->prev, CV_HASH_LEN) != 0)
+		why = "previous chain hash does not match the entry before";
+	if (why == NULL) {
+		cv_sha256(e->submission.data, e->submission.len, h);
+		if (memcmp(h, e->content_hash.data, CV_HASH_LEN) != 0)
+			why = "content does not match its content hash (edited submission)";
+	}
+	if (why == NULL) {
+		store_chain_hash(e, w->prev, h);
+		if (memcmp(h, e->chain_hash.data, CV_HASH_LEN) != 0)
+			why = "chain hash does not match the entry (edited entry)";
+	}
+	if (why != NULL) {
+		out->first_bad = want;
+		snprintf(out->reason, sizeof out->reason, "%s", why);
+		return 1; /* stop at the first broken link */
+	}
+	memcpy(w->prev, e->chain_hash.data, CV_HASH_LEN);
+	out->entries++;
+	return 0;
+}
+
+int store_verify(struct store_view *v, struct store_verify *out)
+{
+	struct verify_walk w = {.out = out};
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = store_view_each_history(v, verify_one, &w);
+	if (rc == 1)
+		return 0;
+	if (rc == CV_ECORRUPT) {
+		/* An entry that does not even decode. */
+		out->first_bad = out->entries + 1;
+		snprintf(out->reason, sizeof out->reason, "entry does not decode");
+		return 0;
+	}
+	return rc;
 }

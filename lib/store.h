@@ -94,6 +94,25 @@ int store_view_each_history(struct store_view *v, store_entry_fn fn, void *arg);
 int store_view_current(struct store_view *v, const char *questionnaire, const char *cycle,
 		       const char *member, Canvass__HistoryEntry **out);
 
+/* Clears reader slots left by dead processes; *dead (may be NULL) gets their number. */
+int store_reader_check(struct store *s, int *dead);
+
+/* The outcome of walking the history chain. */
+struct store_verify {
+	uint64_t entries;   /* entries that verified, from sequence 1 on */
+	uint64_t first_bad; /* sequence of the first broken link; 0 when all verify */
+	char reason[128];
+};
+
+/*
+ * Walks the whole history in sequence order and checks every link: no
+ * gaps, each entry's content hash, previous chain hash and chain hash.
+ * Returns 0 when the walk was made (the result says whether it verified).
+ * Note: removing entries at the end leaves a shorter valid chain; compare
+ * the head with a receipt or a report to detect that.
+ */
+int store_verify(struct store_view *v, struct store_verify *out);
+
 /* The chain hash of e given the previous entry's chain hash. */
 void store_chain_hash(const Canvass__HistoryEntry *e, const uint8_t prev[CV_HASH_LEN],
 		      uint8_t out[CV_HASH_LEN]);

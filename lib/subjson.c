@@ -224,6 +224,28 @@ json_t *subjson_answer_value(const Canvass__Answer *a)
 	}
 }
 
+json_t *subjson_from_submission(const Canvass__Submission *s)
+{
+	json_t *answers = json_object();
+	json_t *o = json_pack("{ss sI ss ss}", "questionnaire", s->questionnaire, "version",
+			      (json_int_t)s->version, "cycle", s->cycle, "member", s->member);
+
+	if (o == NULL || answers == NULL) {
+		json_decref(o);
+		json_decref(answers);
+		return NULL;
+	}
+	if (s->idempotency_key[0] != '\0')
+		json_object_set_new(o, "id", json_string(s->idempotency_key));
+	for (size_t i = 0; i < s->n_answers; i++) {
+		json_t *v = subjson_answer_value(s->answers[i]);
+		if (v != NULL)
+			json_object_set_new(answers, s->answers[i]->question, v);
+	}
+	json_object_set_new(o, "answers", answers);
+	return o;
+}
+
 json_t *subjson_reply(const Canvass__Reply *r)
 {
 	json_t *o = json_object(), *probs = json_array();

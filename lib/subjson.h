@@ -30,6 +30,9 @@ int subjson_parse(const char *text, size_t len, Canvass__Submission **out, char 
 		  size_t errlen);
 int subjson_load_file(const char *path, Canvass__Submission **out, char *err, size_t errlen);
 
+/* The submission as member-facing JSON (new reference), "id" included when set. */
+json_t *subjson_from_submission(const Canvass__Submission *s);
+
 /* JSON value of one answer (new reference), or NULL when it has none. */
 json_t *subjson_answer_value(const Canvass__Answer *a);
 

@@ -254,6 +254,83 @@ static void test_map_grows_then_full_at_cap(void **state)
 	free(body);
 }
 
+/* Rewrites history entry seq with LMDB directly, as an attacker with file access could. */
+static void tamper(const char *dir, uint64_t seq, int delete_it)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	uint8_t kb[8];
+	MDB_val k = {8, kb}, v;
+
+	cv_put_be64(kb, seq);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "history", 0, &dbi), 0);
+	if (delete_it) {
+		assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
+	} else {
+		Canvass__HistoryEntry *e;
+		uint8_t *buf;
+		size_t len;
+		assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+		assert_int_equal(wire_decode_history(v.mv_data, v.mv_size, &e), 0);
+		e->submission.data[0] ^= 1; /* one bit of one answer */
+		assert_int_equal(wire_pack(&e->base, &buf, &len), 0);
+		v.mv_data = buf;
+		v.mv_size = len;
+		assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+		free(buf);
+		WIRE_FREE(e);
+	}
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void verify_dir(const char *dir, struct store_verify *res)
+{
+	struct store_cfg cfg = {.dir = dir, .readonly = true};
+	struct store *s;
+	struct store_view *v;
+	char err[256];
+	assert_int_equal(store_open(&s, &cfg, err, sizeof err), 0);
+	assert_int_equal(store_view_open(s, &v), 0);
+	assert_int_equal(store_verify(v, res), 0);
+	store_view_close(&v);
+	store_close(&s);
+}
+
+static void test_chain_catches_tampering(void **state)
+{
+	struct fixture *f = *state;
+	struct store_put p[4];
+	struct store_verify res;
+
+	p[0] = make_put(0, "KE", "2025", "a", "first");
+	p[1] = make_put(1, "KE", "2025", "b", "second");
+	p[2] = make_put(2, "UG", "2025", "a", "third");
+	p[3] = make_put(3, "FR", "2025", "a", "fourth");
+	assert_int_equal(store_put_batch(f->s, p, 4), 0);
+	store_close(&f->s);
+
+	verify_dir(f->dir, &res);
+	assert_int_equal(res.entries, 4);
+	assert_int_equal(res.first_bad, 0);
+
+	tamper(f->dir, 3, 0);
+	verify_dir(f->dir, &res);
+	assert_int_equal(res.first_bad, 3);
+	assert_int_equal(res.entries, 2);
+	assert_non_null(strstr(res.reason, "content does not match"));
+
+	tamper(f->dir, 2, 1);
+	verify_dir(f->dir, &res);
+	assert_int_equal(res.first_bad, 2);
+	assert_non_null(strstr(res.reason, "sequence gap"));
+}
+
 static void test_key_limits(void **state)
 {
 	char longkey[600];
@@ -278,6 +355,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_writer_refused_reader_allowed, setup,
 						teardown),
 		cmocka_unit_test(test_map_grows_then_full_at_cap),
+		cmocka_unit_test_setup_teardown(test_chain_catches_tampering, setup, teardown),
 		cmocka_unit_test(test_key_limits),
 	};
 	cv_crypto_init();

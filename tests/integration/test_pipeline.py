@@ -250,6 +250,37 @@ class BadInputTest(unittest.TestCase):
         self.assertEqual((rc, r[0]["status"]), (0, "ACCEPTED"))
 
 
+class BackpressureTest(unittest.TestCase):
+    def test_busy_is_an_answer_and_retries_store_everything(self):
+        p = Pipeline()
+        try:
+            p.start_aggregator("--batch-wait-us", "20000")
+            p.start_collector("--max-pending", "1")
+            files = synth(os.path.join(p.root, "subs"),
+                          only=[m["code"] for m in p.keys.members][:8])
+            # Several in flight against one slot: some must be told BUSY, none dropped.
+            seen = set()
+            for member_file in files:
+                member = os.path.basename(member_file)[:-len(".json")]
+                revs = []
+                with open(member_file, encoding="utf-8") as f:
+                    sub = json.load(f)
+                for i in range(12):
+                    sub["answers"]["hr_staff_total"] = 2000 + i
+                    sub["answers"].pop("hr_staff_women", None)
+                    revs.append(write_json(os.path.join(p.root, f"{member}-{i}.json"), sub))
+                rc, r = p.submit_as(member, *revs, extra=("--attempts", "1", "--parallel", "8"))
+                seen |= {x["status"] for x in r}
+                self.assertEqual(len(r), 12)
+                rc, r = p.submit_as(member, *revs, extra=("--attempts", "20", "--parallel", "2"))
+                self.assertEqual(rc, 0)
+                self.assertTrue({x["status"] for x in r} <= {"ACCEPTED", "DUPLICATE"})
+            self.assertIn("BUSY", seen)
+            self.assertEqual(p.report()["store"]["sequence"], 8 * 12)
+        finally:
+            p.close()
+
+
 class InsecureModeTest(unittest.TestCase):
     """--insecure (ipc:// only): identity is the payload's claim, checked against the registry."""
 

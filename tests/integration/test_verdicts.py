@@ -62,7 +62,9 @@ class CorpusTest(unittest.TestCase):
             files = [os.path.join(CORPUS, "bad", n + ".json") for n in names]
             rc, replies = self.p.submit_as(member, *files, extra=("--check",))
             self.assertEqual(rc, 1)
-            for name, r in zip(names, replies):
+            by_file = {r["file"]: r for r in replies}
+            for name, path in zip(names, files):
+                r = by_file[path]
                 self.assertEqual(r["status"], "REJECTED", name)
                 self.assertEqual(errors(r), sorted(self.manifest[name]["errors"]), name)
         rc, r = self.p.submit_as("KE", os.path.join(CORPUS, "valid/KE-2025.json"),
