@@ -2,8 +2,17 @@
 #include "error.h"
 #include "wire.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static bool show_progress;
+
+void compare_progress(bool on)
+{
+	show_progress = on;
+}
 
 size_t compare_n_options(const struct question *q)
 {
@@ -22,17 +31,6 @@ const char *compare_option_id(const struct question *q, size_t i)
 	return q->options[i].id;
 }
 
-static int is_numeric(enum qtype t)
-{
-	return t == QT_INTEGER || t == QT_NUMBER || t == QT_SCALE;
-}
-
-struct build {
-	struct compare_report *r;
-	const struct registry *reg;
-	int rc;
-};
-
 static int push_value(struct compare_cell *c, double x)
 {
 	if (c->n_values == c->cap) {
@@ -44,12 +42,12 @@ static int push_value(struct compare_cell *c, double x)
 		c->cap = ncap;
 	}
 	c->values[c->n_values++] = x;
+	c->n++;
 	return 0;
 }
 
-/* Adds one answer to one cell; returns 1 when the answer does not fit q. */
-static int add_answer(const struct question *q, const Canvass__Answer *a, struct compare_cell *c,
-		      int *rc)
+/* Adds one (fitting) answer to one cell. */
+static int add_answer(const struct question *q, const Canvass__Answer *a, struct compare_cell *c)
 {
 	int idx;
 
@@ -61,145 +59,164 @@ static int add_answer(const struct question *q, const Canvass__Answer *a, struct
 		return 0;
 	}
 	switch (q->type) {
-	case QT_YES_NO:
-		if (a->value_case != CANVASS__ANSWER__VALUE_BOOLEAN)
-			return 1;
-		c->counts[a->boolean ? 0 : 1]++;
-		break;
+	case QT_YES_NO: c->counts[a->boolean ? 0 : 1]++; break;
 	case QT_INTEGER:
-	case QT_SCALE:
-		if (a->value_case != CANVASS__ANSWER__VALUE_INTEGER)
-			return 1;
-		if (q->type == QT_SCALE && qdef_level_index(q, a->integer) < 0)
-			return 1;
-		*rc = push_value(c, (double)a->integer);
-		break;
-	case QT_NUMBER:
-		if (a->value_case != CANVASS__ANSWER__VALUE_NUMBER)
-			return 1;
-		*rc = push_value(c, a->number);
-		break;
+	case QT_SCALE: return push_value(c, (double)a->integer);
+	case QT_NUMBER: return push_value(c, a->number);
 	case QT_CHOICE:
-		if (a->value_case != CANVASS__ANSWER__VALUE_TEXT ||
-		    (idx = qdef_option_index(q, a->text)) < 0)
-			return 1;
-		c->counts[idx]++;
+		if ((idx = qdef_option_index(q, a->text)) >= 0)
+			c->counts[idx]++;
 		break;
 	case QT_MULTI_CHOICE:
-		if (a->value_case != CANVASS__ANSWER__VALUE_LIST)
-			return 1;
 		for (size_t i = 0; i < a->list->n_items; i++)
 			if ((idx = qdef_option_index(q, a->list->items[i])) >= 0)
 				c->counts[idx]++;
 		break;
-	case QT_TEXT:
-		if (a->value_case != CANVASS__ANSWER__VALUE_TEXT)
-			return 1;
-		break;
+	case QT_TEXT: break;
 	}
 	c->n++;
 	return 0;
 }
 
-static int visit(const Canvass__HistoryEntry *e, void *arg)
+static int table_init(struct compare_table *t, size_t groups, size_t n_options)
 {
-	struct build *b = arg;
-	struct compare_report *r = b->r;
-	const struct member *m = registry_find(b->reg, e->member);
-	size_t world = r->n_groups - 1;
-	Canvass__Submission *s;
-	int rc = 0;
-
-	if (wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &s) != 0)
-		return CV_ECORRUPT;
-	r->submitted++;
-	r->group_submitted[world]++;
-	if (m == NULL)
-		r->unregistered++;
-	else
-		r->group_submitted[m->region_index]++;
-	if (s->version != r->def->version)
-		r->other_version++;
-	for (size_t i = 0; i < s->n_answers && rc == 0; i++) {
-		const Canvass__Answer *a = s->answers[i];
-		const struct question *q = qdef_question(r->def, a->question);
-		struct compare_question *cq;
-		if (q == NULL) {
-			r->skipped_answers++;
-			continue;
-		}
-		cq = &r->questions[q->order];
-		if (add_answer(q, a, &cq->cells[world], &rc) != 0) {
-			r->skipped_answers++;
-			continue;
-		}
-		if (m != NULL && rc == 0)
-			add_answer(q, a, &cq->cells[m->region_index], &rc);
-	}
-	WIRE_FREE(s);
-	return rc;
+	t->cells = calloc(groups, sizeof *t->cells);
+	if (t->cells == NULL)
+		return CV_ENOMEM;
+	for (size_t g = 0; g < groups && n_options > 0; g++)
+		if ((t->cells[g].counts = calloc(n_options, sizeof(size_t))) == NULL)
+			return CV_ENOMEM;
+	return 0;
 }
 
-int compare_build(struct store_view *v, const struct questionnaire *def, const char *cycle,
-		  const struct registry *reg, struct compare_report **out)
+/* Summaries, then disclosure control, for one table. */
+static void table_finish(struct compare_report *r, struct compare_table *t, size_t feedback_group)
 {
+	size_t *n = calloc(r->n_groups, sizeof *n);
+	enum suppression *hidden = calloc(r->n_groups, sizeof *hidden);
+
+	for (size_t g = 0; g < r->n_groups; g++) {
+		struct compare_cell *c = &t->cells[g];
+		if (t->numeric)
+			stats_summarize(c->values, c->n_values, &c->stats);
+		free(c->values);
+		c->values = NULL;
+		c->n_values = c->cap = 0;
+		if (n != NULL)
+			n[g] = c->n + c->not_applicable + c->dont_know;
+	}
+	if (n != NULL && hidden != NULL) {
+		r->suppressed_cells +=
+			disclosure_decide(n, r->n_groups, r->min_group, feedback_group, hidden);
+		for (size_t g = 0; g < r->n_groups; g++)
+			t->cells[g].hidden = hidden[g];
+	}
+	free(n);
+	free(hidden);
+}
+
+static void table_free(struct compare_table *t, size_t groups)
+{
+	for (size_t g = 0; t->cells != NULL && g < groups; g++) {
+		free(t->cells[g].counts);
+		free(t->cells[g].values);
+	}
+	free(t->cells);
+}
+
+int compare_build(const struct dataset *ds, size_t min_group, size_t feedback_group,
+		  struct compare_report **out)
+{
+	const struct questionnaire *def = ds->def;
 	struct compare_report *r = calloc(1, sizeof *r);
-	struct build b = {.r = r, .reg = reg};
-	int rc;
+	size_t world;
+	int rc = 0;
 
 	*out = NULL;
 	if (r == NULL)
 		return CV_ENOMEM;
-	r->def = def;
-	r->cycle = strdup(cycle);
-	r->n_groups = reg->n_regions + 1;
-	r->groups = calloc(r->n_groups, sizeof *r->groups);
+	r->ds = ds;
+	r->min_group = min_group;
+	r->n_groups = ds_groups(ds);
+	world = r->n_groups - 1;
 	r->group_submitted = calloc(r->n_groups, sizeof *r->group_submitted);
 	r->group_expected = calloc(r->n_groups, sizeof *r->group_expected);
-	r->n_questions = def->n_questions;
 	r->questions = calloc(def->n_questions, sizeof *r->questions);
-	if (r->cycle == NULL || r->groups == NULL || r->group_submitted == NULL ||
-	    r->group_expected == NULL || r->questions == NULL) {
+	r->sections = calloc(def->n_sections, sizeof *r->sections);
+	if (r->group_submitted == NULL || r->group_expected == NULL || r->questions == NULL ||
+	    r->sections == NULL) {
 		rc = CV_ENOMEM;
 		goto fail;
 	}
-	for (size_t g = 0; g < reg->n_regions; g++)
-		r->groups[g] = reg->regions[g];
-	r->groups[reg->n_regions] = "World";
-	for (size_t i = 0; i < reg->n; i++) {
-		r->group_expected[reg->members[i].region_index]++;
-		r->group_expected[reg->n_regions]++;
+	r->n_questions = def->n_questions;
+	r->n_sections = def->n_sections;
+	for (size_t i = 0; i < ds->reg->n; i++) {
+		r->group_expected[ds->reg->members[i].region_index]++;
+		r->group_expected[world]++;
 	}
-	for (size_t i = 0; i < def->n_questions; i++) {
-		struct compare_question *cq = &r->questions[i];
-		size_t nopt = compare_n_options(&def->questions[i]);
-		cq->q = &def->questions[i];
-		cq->cells = calloc(r->n_groups, sizeof *cq->cells);
-		if (cq->cells == NULL) {
-			rc = CV_ENOMEM;
-			goto fail;
-		}
-		for (size_t g = 0; g < r->n_groups && nopt > 0; g++)
-			if ((cq->cells[g].counts = calloc(nopt, sizeof(size_t))) == NULL) {
-				rc = CV_ENOMEM;
-				goto fail;
-			}
+	for (size_t i = 0; rc == 0 && i < def->n_questions; i++) {
+		struct compare_table *t = &r->questions[i];
+		t->q = &def->questions[i];
+		t->id = t->q->id;
+		t->title = t->q->text;
+		t->section = t->q->section;
+		t->numeric = t->q->type == QT_INTEGER || t->q->type == QT_NUMBER ||
+			     t->q->type == QT_SCALE;
+		rc = table_init(t, r->n_groups, compare_n_options(t->q));
+		r->has_scores = r->has_scores || t->q->score.scored;
 	}
-	store_view_head(v, &r->sequence, r->chain);
-	rc = store_view_each_current(v, def->id, cycle, visit, &b);
+	for (size_t s = 0; rc == 0 && s < def->n_sections; s++) {
+		r->sections[s].id = def->sections[s].id;
+		r->sections[s].title = def->sections[s].title;
+		r->sections[s].section = s;
+		r->sections[s].numeric = true;
+		rc = table_init(&r->sections[s], r->n_groups, 0);
+	}
+	r->overall.id = "overall";
+	r->overall.title = "Overall score";
+	r->overall.numeric = true;
+	if (rc == 0)
+		rc = table_init(&r->overall, r->n_groups, 0);
 	if (rc != 0)
 		goto fail;
-	for (size_t i = 0; i < r->n_questions; i++) {
-		struct compare_question *cq = &r->questions[i];
-		for (size_t g = 0; g < r->n_groups; g++) {
-			struct compare_cell *c = &cq->cells[g];
-			if (is_numeric(cq->q->type))
-				stats_summarize(c->values, c->n_values, &c->stats);
-			free(c->values);
-			c->values = NULL;
-			c->n_values = c->cap = 0;
+
+	for (size_t i = 0; rc == 0 && i < ds->n; i++) {
+		const struct ds_row *row = &ds->rows[i];
+		size_t gs[2] = {row->group, world};
+		size_t ng = row->reg ? 2 : 1;
+
+		if (show_progress && (i % 200 == 0 || i + 1 == ds->n))
+			fprintf(stderr, "\rcompare: %zu/%zu members", i + 1, ds->n);
+		if (row->reg == NULL)
+			r->unregistered++;
+		else
+			r->group_submitted[row->group]++;
+		r->group_submitted[world]++;
+		for (size_t k = 0; k < ng; k++) {
+			size_t g = row->reg ? gs[k] : world;
+			for (size_t q = 0; rc == 0 && q < r->n_questions; q++) {
+				const Canvass__Answer *a = ds_answer(row, r->questions[q].q);
+				if (a != NULL)
+					rc = add_answer(r->questions[q].q, a,
+							&r->questions[q].cells[g]);
+			}
+			for (size_t s = 0; rc == 0 && s < r->n_sections; s++)
+				if (!isnan(row->section_score[s]))
+					rc = push_value(&r->sections[s].cells[g],
+							row->section_score[s]);
+			if (rc == 0 && !isnan(row->overall))
+				rc = push_value(&r->overall.cells[g], row->overall);
 		}
 	}
+	if (show_progress)
+		fputs("\r\033[K", stderr);
+	if (rc != 0)
+		goto fail;
+	for (size_t q = 0; q < r->n_questions; q++)
+		table_finish(r, &r->questions[q], feedback_group);
+	for (size_t s = 0; s < r->n_sections; s++)
+		table_finish(r, &r->sections[s], feedback_group);
+	table_finish(r, &r->overall, feedback_group);
 	*out = r;
 	return 0;
 fail:
@@ -213,18 +230,15 @@ void compare_free(struct compare_report **rp)
 	if (rp == NULL || *rp == NULL)
 		return;
 	r = *rp;
-	for (size_t i = 0; r->questions && i < r->n_questions; i++) {
-		for (size_t g = 0; r->questions[i].cells && g < r->n_groups; g++) {
-			free(r->questions[i].cells[g].counts);
-			free(r->questions[i].cells[g].values);
-		}
-		free(r->questions[i].cells);
-	}
+	for (size_t i = 0; r->questions != NULL && i < r->n_questions; i++)
+		table_free(&r->questions[i], r->n_groups);
+	for (size_t i = 0; r->sections != NULL && i < r->n_sections; i++)
+		table_free(&r->sections[i], r->n_groups);
+	table_free(&r->overall, r->n_groups);
 	free(r->questions);
-	free(r->groups);
+	free(r->sections);
 	free(r->group_submitted);
 	free(r->group_expected);
-	free(r->cycle);
 	free(r);
 	*rp = NULL;
 }

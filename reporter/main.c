@@ -1,33 +1,91 @@
 /*
- * canvass-reporter: reads the store read-only (safe while the aggregator
- * writes) and prints cross-member comparisons.
+ * canvass-reporter: reads the store read-only, in one read transaction
+ * (safe while the aggregator writes), and prints the Secretariat's reports.
  *
- *   canvass-reporter compare --data DIR --registry FILE --questionnaires DIR
- *                    --questionnaire ID --cycle CYCLE [--version N] [--format text|json]
+ *   canvass-reporter REPORT --data DIR --registry FILE --questionnaires DIR
+ *                    --questionnaire ID [--cycle CYCLE] [options]
+ *   REPORT: compare, member, ranking, completeness, trend, export
  *
- * Exit status: 0 report printed, 1 the report could not be made (store,
- * definitions, registry), 2 usage error.
+ * Exit status: 0 report written, 1 the report could not be made (store,
+ * definitions, registry, unknown member), 2 usage error.
  */
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compare.h"
+#include "completeness.h"
 #include "error.h"
+#include "export.h"
+#include "profile.h"
+#include "ranking.h"
+#include "render.h"
 #include "settings.h"
+#include "trend.h"
+
+static const char *const reports[] = {"compare", "member", "ranking", "completeness",
+				      "trend",   "export", NULL};
+
+int render_format(const char *s)
+{
+	static const char *const names[] = {"text", "json", "csv", "html", "jsonl"};
+	for (int i = 0; i < 5; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Which formats each report has. */
+static bool has_format(const char *report, int f)
+{
+	if (strcmp(report, "compare") == 0)
+		return f != FMT_JSONL;
+	if (strcmp(report, "member") == 0)
+		return f == FMT_TEXT || f == FMT_JSON;
+	if (strcmp(report, "export") == 0)
+		return f == FMT_CSV || f == FMT_JSONL;
+	return f == FMT_TEXT || f == FMT_JSON || f == FMT_CSV;
+}
 
 static void usage(FILE *out, const struct setting *tab)
 {
-	fprintf(out, "usage: canvass-reporter compare --data DIR --registry FILE "
-		     "--questionnaires DIR --questionnaire ID --cycle CYCLE [options]\n");
+	fprintf(out,
+		"usage: canvass-reporter REPORT --data DIR --registry FILE --questionnaires DIR "
+		"--questionnaire ID [--cycle CYCLE] [options]\n"
+		"reports: compare (text, json, csv, html), member (text, json; --member, "
+		"--feedback), ranking (text, json, csv; --section),\n"
+		"         completeness (text, json, csv), trend (text, json, csv; --cycles, "
+		"--member), export (csv, jsonl)\n");
 	settings_usage(tab, out);
+}
+
+static int split_cycles(const char *list, char ***out, size_t *n)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	*out = NULL;
+	*n = 0;
+	if (copy == NULL)
+		return CV_ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char **grown = realloc(*out, (*n + 1) * sizeof **out);
+		if (grown == NULL)
+			break;
+		*out = grown;
+		(*out)[(*n)++] = strdup(tok);
+	}
+	free(copy);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	char *data = NULL, *registry_path = NULL, *qdir = NULL, *qid = NULL, *cycle = NULL;
-	char *format = NULL;
-	long version = 0;
+	char *format = NULL, *member = NULL, *section = NULL, *cycles_list = NULL;
+	long version = 0, as_of = 0, min_group = 3;
+	bool feedback = false, members = false;
 	const struct setting tab[] = {
 		{"data", SET_STRING, &data, 0, 0, "DIR", "store directory"},
 		{"registry", SET_STRING, &registry_path, 0, 0, "FILE", "member registry (CSV)"},
@@ -36,24 +94,41 @@ int main(int argc, char **argv)
 		{"version", SET_LONG, &version, 0, 1000000, "N",
 		 "definition version to report with (latest)"},
 		{"cycle", SET_STRING, &cycle, 0, 0, "CYCLE", "cycle, e.g. 2025"},
-		{"format", SET_STRING, &format, 0, 0, "FORMAT", "text or json (text)"},
+		{"format", SET_STRING, &format, 0, 0, "FORMAT", "text, json, csv, html, jsonl"},
+		{"as-of", SET_LONG, &as_of, 0, 2147483647L, "SEQ",
+		 "the report as it was at store sequence SEQ"},
+		{"min-group", SET_LONG, &min_group, 1, 1000, "K",
+		 "disclosure threshold: hide groups of fewer members (3)"},
+		{"member", SET_STRING, &member, 0, 0, "CODE", "member (member, trend, html)"},
+		{"feedback", SET_FLAG, &feedback, 0, 0, NULL,
+		 "member: the version for the member itself"},
+		{"section", SET_STRING, &section, 0, 0, "ID", "ranking: by this section's score"},
+		{"cycles", SET_STRING, &cycles_list, 0, 0, "LIST",
+		 "trend: cycles, comma-separated (all in the store)"},
+		{"members", SET_FLAG, &members, 0, 0, NULL,
+		 "compare: add member-level rows and the heatmap (Secretariat only)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
+	const char *report = argc > 1 ? argv[1] : "";
 	const struct questionnaire *def;
-	struct compare_report *rep = NULL;
-	struct store_view *view = NULL;
 	struct registry *reg = NULL;
-	struct store *store = NULL;
 	struct qset *qs = NULL;
-	char err[1024];
-	int next, rc, status = 1;
+	struct store *store = NULL;
+	struct store_view *view = NULL;
+	struct dataset *ds = NULL;
+	char err[1024], **cycles = NULL;
+	size_t n_cycles = 0;
+	int next, rc, fmt, status = 1;
+	bool known = false;
 
-	if (argc < 2 || strcmp(argv[1], "compare") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+	for (size_t i = 0; reports[i]; i++)
+		known = known || strcmp(report, reports[i]) == 0;
+	if (!known) {
+		if (strcmp(report, "-h") == 0 || strcmp(report, "--help") == 0) {
 			usage(stdout, tab);
 			return 0;
 		}
-		fprintf(stderr, "canvass-reporter: unknown or missing report (compare)\n");
+		fprintf(stderr, "canvass-reporter: unknown or missing report \"%s\"\n", report);
 		usage(stderr, tab);
 		return 2;
 	}
@@ -63,17 +138,27 @@ int main(int argc, char **argv)
 		settings_free(tab);
 		return 0;
 	}
-	if (rc != 0 || next < argc - 1 || !data || !registry_path || !qdir || !qid || !cycle ||
-	    (format && strcmp(format, "text") != 0 && strcmp(format, "json") != 0)) {
-		fprintf(stderr, "canvass-reporter: %s\n",
-			rc != 0 ? err
-				: "--data, --registry, --questionnaires, --questionnaire and "
-				  "--cycle "
-				  "are required; --format is text or json");
+	fmt = render_format(format ? format : strcmp(report, "export") == 0 ? "csv" : "text");
+	if (rc == 0 && (next < argc - 1 || !data || !registry_path || !qdir || !qid))
+		rc = cv_fail(
+			err, sizeof err, CV_ECONFIG,
+			"--data, --registry, --questionnaires and --questionnaire are required");
+	if (rc == 0 && !cycle && strcmp(report, "trend") != 0 && strcmp(report, "export") != 0)
+		rc = cv_fail(err, sizeof err, CV_ECONFIG, "--cycle is required for %s", report);
+	if (rc == 0 && (fmt < 0 || !has_format(report, fmt)))
+		rc = cv_fail(err, sizeof err, CV_ECONFIG, "%s has no format \"%s\"", report,
+			     format ? format : "text");
+	if (rc == 0 && strcmp(report, "member") == 0 && member == NULL)
+		rc = cv_fail(err, sizeof err, CV_ECONFIG, "member needs --member CODE");
+	if (rc == 0 && strcmp(report, "trend") == 0 && as_of != 0)
+		rc = cv_fail(err, sizeof err, CV_ECONFIG, "trend has no --as-of");
+	if (rc != 0) {
+		fprintf(stderr, "canvass-reporter: %s\n", err);
 		usage(stderr, tab);
 		settings_free(tab);
 		return 2;
 	}
+	compare_progress(isatty(STDERR_FILENO) != 0);
 	if (cv_crypto_init() != 0)
 		goto out;
 	if (registry_load(registry_path, &reg, err, sizeof err) != 0 ||
@@ -94,22 +179,114 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((rc = store_view_open(store, &view)) != 0 ||
-	    (rc = compare_build(view, def, cycle, reg, &rep)) != 0) {
+	if ((rc = store_view_open(store, &view)) != 0) {
 		fprintf(stderr, "canvass-reporter: %s: %s\n", data, cv_strerror(rc));
 		goto out;
 	}
-	if (format != NULL && strcmp(format, "json") == 0)
-		rc = compare_render_json(rep, stdout);
-	else
-		rc = compare_render_text(rep, stdout);
+
+	if (strcmp(report, "trend") == 0 || (strcmp(report, "export") == 0 && cycle == NULL)) {
+		rc = cycles_list ? split_cycles(cycles_list, &cycles, &n_cycles)
+				 : ds_cycles(view, qid, &cycles, &n_cycles);
+		if (rc == 0 && n_cycles == 0) {
+			fprintf(stderr, "canvass-reporter: no cycles of %s in the store\n", qid);
+			goto out;
+		}
+	} else {
+		rc = dataset_load(view, def, cycle, reg, (uint64_t)as_of, &ds);
+		if (rc == CV_EINVAL)
+			fprintf(stderr,
+				"canvass-reporter: --as-of %ld is beyond the store's head\n",
+				as_of);
+	}
+	if (rc != 0) {
+		if (rc != CV_EINVAL)
+			fprintf(stderr, "canvass-reporter: %s: %s\n", data, cv_strerror(rc));
+		goto out;
+	}
+
+	if (strcmp(report, "compare") == 0) {
+		struct compare_report *cmp = NULL;
+		struct completeness *c = NULL;
+		struct profile *p = NULL;
+		rc = compare_build(ds, (size_t)min_group, (size_t)-1, &cmp);
+		if (rc == 0 && fmt == FMT_HTML)
+			rc = completeness_build(ds, &c);
+		if (rc == 0 && fmt == FMT_HTML && member != NULL &&
+		    (rc = profile_build(ds, member, (size_t)min_group, false, &p)) == CV_ENOTFOUND)
+			fprintf(stderr, "canvass-reporter: no submission of %s\n", member);
+		if (rc == 0)
+			rc = fmt == FMT_JSON   ? render_compare_json(cmp, members, stdout)
+			     : fmt == FMT_CSV  ? render_compare_csv(cmp, stdout)
+			     : fmt == FMT_HTML ? render_compare_html(cmp, c, p, members, stdout)
+					       : render_compare_text(cmp, members, stdout);
+		profile_free(&p);
+		completeness_free(&c);
+		compare_free(&cmp);
+	} else if (strcmp(report, "member") == 0) {
+		struct profile *p = NULL;
+		rc = profile_build(ds, member, (size_t)min_group, feedback, &p);
+		if (rc == CV_ENOTFOUND)
+			fprintf(stderr, "canvass-reporter: no submission of %s for cycle %s\n",
+				member, cycle);
+		else if (rc == 0)
+			rc = fmt == FMT_JSON ? render_profile_json(p, stdout)
+					     : render_profile_text(p, stdout);
+		profile_free(&p);
+	} else if (strcmp(report, "ranking") == 0) {
+		struct ranking *r = NULL;
+		rc = ranking_build(ds, section, &r);
+		if (rc == CV_ENOTFOUND)
+			fprintf(stderr, "canvass-reporter: no section %s\n", section);
+		else if (rc == 0)
+			rc = fmt == FMT_JSON  ? render_ranking_json(r, stdout)
+			     : fmt == FMT_CSV ? render_ranking_csv(r, stdout)
+					      : render_ranking_text(r, stdout);
+		ranking_free(&r);
+	} else if (strcmp(report, "completeness") == 0) {
+		struct completeness *c = NULL;
+		rc = completeness_build(ds, &c);
+		if (rc == 0)
+			rc = fmt == FMT_JSON  ? render_completeness_json(c, stdout)
+			     : fmt == FMT_CSV ? render_completeness_csv(c, stdout)
+					      : render_completeness_text(c, stdout);
+		completeness_free(&c);
+	} else if (strcmp(report, "trend") == 0) {
+		struct trend *t = NULL;
+		rc = trend_build(view, qs, qid, reg, cycles, n_cycles, member, (size_t)min_group,
+				 &t);
+		if (rc == 0)
+			rc = fmt == FMT_JSON  ? render_trend_json(t, stdout)
+			     : fmt == FMT_CSV ? render_trend_csv(t, stdout)
+					      : render_trend_text(t, stdout);
+		trend_free(&t);
+	} else if (ds != NULL) {
+		rc = export_write(ds, fmt == FMT_JSONL, true, stdout);
+	} else {
+		for (size_t c = 0; rc == 0 && c < n_cycles; c++) {
+			struct dataset *one = NULL;
+			if (isatty(STDERR_FILENO))
+				fprintf(stderr, "\rexport: cycle %s (%zu/%zu)", cycles[c], c + 1,
+					n_cycles);
+			rc = dataset_load(view, def, cycles[c], reg, (uint64_t)as_of, &one);
+			if (rc == 0)
+				rc = export_write(one, fmt == FMT_JSONL, c == 0, stdout);
+			dataset_free(&one);
+		}
+		if (isatty(STDERR_FILENO))
+			fputs("\r\033[K", stderr);
+	}
 	if (rc != 0 || fflush(stdout) != 0) {
-		fprintf(stderr, "canvass-reporter: cannot write the report\n");
+		if (rc != CV_ENOTFOUND)
+			fprintf(stderr, "canvass-reporter: cannot write the report: %s\n",
+				cv_strerror(rc));
 		goto out;
 	}
 	status = 0;
 out:
-	compare_free(&rep);
+	for (size_t i = 0; i < n_cycles; i++)
+		free(cycles[i]);
+	free(cycles);
+	dataset_free(&ds);
 	store_view_close(&view);
 	store_close(&store);
 	registry_free(&reg);

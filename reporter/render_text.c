@@ -1,10 +1,26 @@
-/* compare report as aligned text for a terminal. */
-#include "compare.h"
+/* Reports as aligned text for a terminal. */
+#include "render.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "util.h"
+
 #define GROUP_WIDTH 38
+
+static void stamp(FILE *out, const char *report, const struct dataset *ds, size_t k)
+{
+	char hex[2 * CV_HASH_LEN + 1];
+	cv_hex(ds->chain, CV_HASH_LEN, hex);
+	fprintf(out, "canvass %s: %s version %u, cycle %s\n", report, ds->def->id, ds->def->version,
+		ds->cycle);
+	fprintf(out, "%s\n", ds->def->title);
+	fprintf(out, "store position: sequence %llu, chain %.16s; canvass %s",
+		(unsigned long long)ds->sequence, hex, CANVASS_VERSION);
+	if (k != (size_t)-1)
+		fprintf(out, "; disclosure threshold %zu members", k);
+	fputc('\n', out);
+}
 
 static void num(FILE *out, double x)
 {
@@ -14,34 +30,41 @@ static void num(FILE *out, double x)
 		fprintf(out, " %8.2f", x);
 }
 
-static void header(FILE *out, const struct compare_question *cq)
+static int opt_width(const char *id)
 {
-	const struct question *q = cq->q;
-	size_t nopt = compare_n_options(q);
+	return (int)strlen(id) < 7 ? 7 : (int)strlen(id);
+}
 
+static void header(FILE *out, const struct compare_table *t)
+{
+	size_t nopt = t->q ? compare_n_options(t->q) : 0;
 	fprintf(out, "  %-*s %5s %4s %4s", GROUP_WIDTH, "group", "n", "n/a", "dk");
-	if (q->type == QT_INTEGER || q->type == QT_NUMBER || q->type == QT_SCALE) {
+	if (t->numeric) {
 		fprintf(out, " %8s %8s %8s %8s %8s %8s %8s", "mean", "sd", "min", "q1", "median",
 			"q3", "max");
 	} else {
-		for (size_t i = 0; i < nopt; i++) {
-			const char *id = compare_option_id(q, i);
-			int w = (int)strlen(id) < 7 ? 7 : (int)strlen(id);
-			fprintf(out, " %*s", w, id);
-		}
+		for (size_t i = 0; i < nopt; i++)
+			fprintf(out, " %*s", opt_width(compare_option_id(t->q, i)),
+				compare_option_id(t->q, i));
 	}
-	fprintf(out, "\n");
+	fputc('\n', out);
 }
 
-static void row(FILE *out, const struct compare_question *cq, const char *group,
+static void row(FILE *out, const struct compare_table *t, const char *group,
 		const struct compare_cell *c)
 {
-	const struct question *q = cq->q;
-	size_t nopt = compare_n_options(q);
+	size_t nopt = t->q ? compare_n_options(t->q) : 0;
 
+	if (c->hidden != SHOWN) {
+		/* n stays visible: who answered is not the secret, what they answered is. */
+		fprintf(out, "  %-*.*s %5zu    (suppressed: %s)\n", GROUP_WIDTH, GROUP_WIDTH, group,
+			c->n + c->not_applicable + c->dont_know,
+			c->hidden == SUPPRESSED_PRIMARY ? "too few members" : "complementary");
+		return;
+	}
 	fprintf(out, "  %-*.*s %5zu %4zu %4zu", GROUP_WIDTH, GROUP_WIDTH, group, c->n,
 		c->not_applicable, c->dont_know);
-	if (q->type == QT_INTEGER || q->type == QT_NUMBER || q->type == QT_SCALE) {
+	if (t->numeric) {
 		const struct stats_summary *s = &c->stats;
 		num(out, s->mean);
 		num(out, s->sd);
@@ -52,8 +75,7 @@ static void row(FILE *out, const struct compare_question *cq, const char *group,
 		num(out, s->max);
 	} else {
 		for (size_t i = 0; i < nopt; i++) {
-			const char *id = compare_option_id(q, i);
-			int w = (int)strlen(id) < 7 ? 7 : (int)strlen(id);
+			int w = opt_width(compare_option_id(t->q, i));
 			if (c->n == 0)
 				fprintf(out, " %*s", w, "-");
 			else
@@ -61,7 +83,7 @@ static void row(FILE *out, const struct compare_question *cq, const char *group,
 					100.0 * (double)c->counts[i] / (double)c->n);
 		}
 	}
-	fprintf(out, "\n");
+	fputc('\n', out);
 }
 
 static const char *type_label(const struct question *q, char *buf, size_t len)
@@ -83,50 +105,268 @@ static const char *type_label(const struct question *q, char *buf, size_t len)
 	return buf;
 }
 
-int compare_render_text(const struct compare_report *r, FILE *out)
+static void table(FILE *out, const struct compare_report *r, const struct compare_table *t)
 {
-	char hex[2 * CV_HASH_LEN + 1], tl[64];
+	char tl[64];
+	if (t->q != NULL)
+		fprintf(out, "\n%s (%s): %s\n", t->id, type_label(t->q, tl, sizeof tl), t->title);
+	else
+		fprintf(out, "\n%s (score 0-100): %s\n", t->id, t->title);
+	header(out, t);
+	for (size_t g = 0; g < r->n_groups; g++)
+		row(out, t, ds_group_name(r->ds, g), &t->cells[g]);
+}
+
+static void underline(FILE *out, const char *title)
+{
+	fprintf(out, "\n%s\n", title);
+	for (size_t k = strlen(title); k > 0; k--)
+		fputc('=', out);
+	fputc('\n', out);
+}
+
+int render_compare_text(const struct compare_report *r, bool members, FILE *out)
+{
+	const struct dataset *ds = r->ds;
 	size_t last_section = (size_t)-1, world = r->n_groups - 1;
 
-	cv_hex(r->chain, CV_HASH_LEN, hex);
-	fprintf(out, "canvass compare: %s version %u, cycle %s\n", r->def->id, r->def->version,
-		r->cycle);
-	fprintf(out, "%s\n", r->def->title);
-	fprintf(out, "store position: sequence %llu, chain %.16s; canvass %s\n",
-		(unsigned long long)r->sequence, hex, CANVASS_VERSION);
-	fprintf(out, "submissions: %zu of %zu registered members", r->submitted - r->unregistered,
-		r->group_expected[world]);
+	stamp(out, "compare", ds, r->min_group);
+	fprintf(out, "submissions: %zu of %zu registered members",
+		r->group_submitted[world] - r->unregistered, r->group_expected[world]);
 	if (r->unregistered)
 		fprintf(out, "; %zu from members not in the registry (in World only)",
 			r->unregistered);
-	if (r->other_version)
-		fprintf(out, "; %zu on another questionnaire version", r->other_version);
-	if (r->skipped_answers)
-		fprintf(out, "; %zu answers not matching this version skipped", r->skipped_answers);
-	fprintf(out, "\n");
+	if (ds->other_version)
+		fprintf(out, "; %zu on another questionnaire version", ds->other_version);
+	if (ds->skipped_answers)
+		fprintf(out, "; %zu answers not matching this version skipped",
+			ds->skipped_answers);
+	fputc('\n', out);
 	for (size_t g = 0; g < r->n_groups; g++)
-		fprintf(out, "  %-*s %3zu of %3zu\n", GROUP_WIDTH, r->groups[g],
+		fprintf(out, "  %-*s %3zu of %3zu\n", GROUP_WIDTH, ds_group_name(ds, g),
 			r->group_submitted[g], r->group_expected[g]);
-	fprintf(out, "n: members with an answer; n/a and dk (don't know) are counted apart and "
-		     "never in the figures.\n"
-		     "Shares are of n. sd: sample standard deviation; q1, median, q3: "
-		     "quantile type 7.\n");
-
+	fprintf(out,
+		"n: members who answered; n/a and dk (don't know) are counted apart and never in "
+		"the figures.\nShares are of those answering. sd: sample standard deviation; q1, "
+		"median, q3: quantile type 7.\n");
+	if (r->min_group > 1)
+		fprintf(out,
+			"Disclosure control: figures of groups with fewer than %zu members are "
+			"suppressed, and a second group where the first could be worked out from "
+			"World; %zu cells suppressed.\n",
+			r->min_group, r->suppressed_cells);
+	if (r->has_scores) {
+		underline(out, "Scores (0-100)");
+		for (size_t s = 0; s < r->n_sections; s++)
+			table(out, r, &r->sections[s]);
+		table(out, r, &r->overall);
+	}
 	for (size_t i = 0; i < r->n_questions; i++) {
-		const struct compare_question *cq = &r->questions[i];
-		if (cq->q->section != last_section) {
-			const char *title = r->def->sections[cq->q->section].title;
-			last_section = cq->q->section;
-			fprintf(out, "\n%s\n", title);
-			for (size_t k = strlen(title); k > 0; k--)
-				fputc('=', out);
+		const struct compare_table *t = &r->questions[i];
+		if (t->section != last_section) {
+			last_section = t->section;
+			underline(out, ds->def->sections[t->section].title);
+		}
+		table(out, r, t);
+	}
+	if (members) {
+		underline(out, "Member by member (member-level values: for the Secretariat only)");
+		fprintf(out, "  %-6s %-38s", "member", "region");
+		for (size_t s = 0; s < r->n_sections; s++)
+			fprintf(out, " %6.6s", ds->def->sections[s].id);
+		fprintf(out, " %7s\n", "overall");
+		for (size_t i = 0; i < ds->n; i++) {
+			const struct ds_row *row_ = &ds->rows[i];
+			fprintf(out, "  %-6s %-38.38s", row_->member,
+				row_->reg ? row_->reg->region : "(not in the registry)");
+			for (size_t s = 0; s < r->n_sections; s++)
+				isnan(row_->section_score[s])
+					? fprintf(out, " %6s", "-")
+					: fprintf(out, " %6.1f", row_->section_score[s]);
+			isnan(row_->overall) ? fprintf(out, " %7s\n", "-")
+					     : fprintf(out, " %7.1f\n", row_->overall);
+		}
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+static void pct(FILE *out, double x)
+{
+	if (isnan(x))
+		fprintf(out, " %7s", "-");
+	else
+		fprintf(out, " %6.0f%%", x);
+}
+
+static void figure(FILE *out, const struct compare_table *t, const struct compare_cell *c,
+		   const struct profile_line *l)
+{
+	if (c->hidden != SHOWN) {
+		fprintf(out, " %22s", "(suppressed)");
+		return;
+	}
+	if (t->numeric) {
+		char buf[64];
+		snprintf(buf, sizeof buf, "mean %.2f, n %zu", c->stats.mean, c->n);
+		fprintf(out, " %22s", c->n ? buf : "-");
+	} else if (t->q != NULL && compare_n_options(t->q) > 0 && c->n > 0) {
+		/* The share giving the member's own answer, when it has one option. */
+		int idx = -1;
+		if (t->q->type == QT_YES_NO && l->display[0])
+			idx = strcmp(l->display, "yes") == 0 ? 0 : 1;
+		else if (t->q->type == QT_CHOICE && l->display[0])
+			idx = qdef_option_index(t->q, l->display);
+		if (idx >= 0) {
+			char buf[64];
+			snprintf(buf, sizeof buf, "%.0f%% same, n %zu",
+				 100.0 * (double)c->counts[idx] / (double)c->n, c->n);
+			fprintf(out, " %22s", buf);
+		} else {
+			fprintf(out, " %22s", "-");
+		}
+	} else {
+		fprintf(out, " %22s", "-");
+	}
+}
+
+static void profile_line(FILE *out, const struct profile *p, const struct profile_line *l)
+{
+	size_t world = p->cmp->n_groups - 1;
+	const struct compare_cell *region = p->row->reg ? &l->t->cells[p->row->group] : NULL;
+	fprintf(out, "  %-28.28s %-24.24s", l->t->id, l->display[0] ? l->display : "(no answer)");
+	if (region != NULL)
+		figure(out, l->t, region, l);
+	else
+		fprintf(out, " %22s", "-");
+	figure(out, l->t, &l->t->cells[world], l);
+	pct(out, l->rank_region);
+	pct(out, l->rank_world);
+	fputc('\n', out);
+}
+
+int render_profile_text(const struct profile *p, FILE *out)
+{
+	const struct dataset *ds = p->cmp->ds;
+	const char *region = p->row->reg ? p->row->reg->region : "(not in the registry)";
+
+	stamp(out, p->feedback ? "member feedback" : "member profile", ds, p->cmp->min_group);
+	fprintf(out, "member %s (%s), %s; revision %u%s\n", p->row->member,
+		p->row->reg ? p->row->reg->name : "?", region, p->row->revision,
+		p->row->late ? ", submitted late" : "");
+	if (p->feedback)
+		fprintf(out,
+			"This feedback shows your answers next to region and world figures; it "
+			"contains no other member's answers or codes. Group figures appear only "
+			"where at least %zu other members answered.\n",
+			p->cmp->min_group);
+	fprintf(out, "Rank: percentile rank, 100 * (below + equal/2) / n.\n");
+	fprintf(out, "\n  %-28s %-24s %22s %22s %7s %7s\n", "figure", "your answer", "region",
+		"world", "rank r", "rank w");
+	for (size_t s = 0; s < p->cmp->n_sections; s++)
+		profile_line(out, p, &p->sections[s]);
+	profile_line(out, p, &p->overall);
+	for (size_t i = 0; i < p->cmp->n_questions; i++) {
+		if (i == 0 || p->cmp->questions[i].section != p->cmp->questions[i - 1].section)
+			fprintf(out, "\n  %s\n",
+				ds->def->sections[p->cmp->questions[i].section].title);
+		profile_line(out, p, &p->questions[i]);
+	}
+	if (!p->feedback && p->row->reg != NULL) {
+		fprintf(out, "\nPeers in %s (overall score; for the Secretariat only)\n", region);
+		for (size_t i = 0; i < ds->n; i++)
+			if (ds->rows[i].reg && ds->rows[i].group == p->row->group)
+				fprintf(out, "  %-6s %6.1f%s\n", ds->rows[i].member,
+					ds->rows[i].overall, &ds->rows[i] == p->row ? "  <" : "");
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+int render_ranking_text(const struct ranking *r, FILE *out)
+{
+	stamp(out, "ranking", r->ds, (size_t)-1);
+	fprintf(out, "by %s. Member-level: for the Secretariat only.\n", r->title);
+	fprintf(out,
+		"Ties share a rank and the next rank skips (1, 2, 2, 4); %zu members are tied. "
+		"%zu of %zu members ranked.\n\n",
+		r->ties, r->ranked, r->n);
+	fprintf(out, "  %5s  %-6s %-38s %7s\n", "rank", "member", "region", "score");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct ranking_line *l = &r->lines[i];
+		const char *region = l->row->reg ? l->row->reg->region : "(not in the registry)";
+		if (l->rank == 0)
+			fprintf(out, "  %5s  %-6s %-38.38s %7s  (no scored answer)\n", "-",
+				l->row->member, region, "-");
+		else
+			fprintf(out, "  %4zu%s  %-6s %-38.38s %7.2f\n", l->rank,
+				l->tied ? "=" : " ", l->row->member, region, l->score);
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+int render_completeness_text(const struct completeness *c, FILE *out)
+{
+	stamp(out, "completeness", c->ds, (size_t)-1);
+	fprintf(out,
+		"expected: members in the registry. on time / late: by the cycle's due date, of "
+		"the latest revision.\n\n");
+	fprintf(out, "  %-*s %8s %8s %5s %8s %9s %8s\n", GROUP_WIDTH, "group", "expected",
+		"on time", "late", "missing", "revisions", "revised");
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct completeness_group *cg = &c->groups[g];
+		fprintf(out, "  %-*s %8zu %8zu %5zu %8zu %9zu %8zu\n", GROUP_WIDTH,
+			ds_group_name(c->ds, g), cg->expected, cg->on_time, cg->late, cg->missing,
+			cg->revisions, cg->revised);
+	}
+	if (c->unregistered)
+		fprintf(out, "  (%zu submissions from members not in the registry)\n",
+			c->unregistered);
+	for (size_t g = 0; g + 1 < c->n_groups; g++) {
+		const struct completeness_group *cg = &c->groups[g];
+		if (cg->missing == 0)
+			continue;
+		fprintf(out, "\nmissing in %s (%zu):", ds_group_name(c->ds, g), cg->missing);
+		for (size_t i = 0; i < cg->missing; i++)
+			fprintf(out, "%s%s", i % 16 ? " " : "\n  ", cg->missing_codes[i]);
+		fputc('\n', out);
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+int render_trend_text(const struct trend *t, FILE *out)
+{
+	size_t cols = t->n_groups + 1;
+	stamp(out, "trend", t->latest, (size_t)-1);
+	fprintf(out, "cycles:");
+	for (size_t c = 0; c < t->n_cycles; c++)
+		fprintf(out, " %s (version %u, %zu members)", t->cycles[c], t->ds[c]->def->version,
+			t->ds[c]->n);
+	fprintf(out, "\nFigures: mean, or share answering yes (%%), or score 0-100. ! marks a "
+		     "definition that changed: not comparable.\n");
+	for (size_t i = 0; i < t->n_series; i++) {
+		const struct trend_series *s = &t->series[i];
+		fprintf(out, "\n%s%s (%s): %s\n", s->changed ? "! " : "", s->id, s->kind, s->title);
+		if (s->changed)
+			fprintf(out, "  ! %s\n", s->change_note);
+		fprintf(out, "  %-*s", GROUP_WIDTH, "group");
+		for (size_t c = 0; c < t->n_cycles; c++)
+			fprintf(out, " %9.9s", t->cycles[c]);
+		fputc('\n', out);
+		for (size_t g = 0; g <= t->n_groups; g++) {
+			if (g == t->n_groups && t->member == NULL)
+				break;
+			fprintf(out, "  %-*.*s", GROUP_WIDTH, GROUP_WIDTH,
+				g == t->n_groups ? t->member : ds_group_name(t->latest, g));
+			for (size_t c = 0; c < t->n_cycles; c++) {
+				const struct trend_point *p = &s->points[c * cols + g];
+				if (p->hidden != SHOWN)
+					fprintf(out, " %9s", "(supp.)");
+				else if (isnan(p->value))
+					fprintf(out, " %9s", "-");
+				else
+					fprintf(out, " %9.2f", p->value);
+			}
 			fputc('\n', out);
 		}
-		fprintf(out, "\n%s (%s): %s\n", cq->q->id, type_label(cq->q, tl, sizeof tl),
-			cq->q->text);
-		header(out, cq);
-		for (size_t g = 0; g < r->n_groups; g++)
-			row(out, cq, r->groups[g], &cq->cells[g]);
 	}
 	return ferror(out) ? -1 : 0;
 }

@@ -106,5 +106,10 @@ echo "== canvass-reporter compare" >&2
 "$bin/canvass-reporter" compare --data "$run/data" --registry data/members.csv \
 	--questionnaires data/questionnaires --questionnaire integrity-self-assessment --cycle "$cycle"
 
+"$bin/canvass-reporter" compare --data "$run/data" --registry data/members.csv \
+	--questionnaires data/questionnaires --questionnaire integrity-self-assessment --cycle "$cycle" \
+	--format html --member KE >"$run/compare.html"
+echo "== the same comparison with charts: $run/compare.html" >&2
+
 stop_all
 echo "== stopped; logs in $run" >&2

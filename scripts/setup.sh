@@ -1,12 +1,16 @@
 #!/bin/sh
 # Installs the Debian 12 packages canvass needs to build, run and test.
 # Idempotent: installs only what is missing. Run as root (or with sudo).
-# Why each package is needed: docs/dependencies.md.
+# With --test, also what only the tests need (a headless browser for the
+# HTML report). Why each package is needed: docs/dependencies.md.
 set -eu
 
 PACKAGES="build-essential cmake pkg-config python3
 libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
 libjansson-dev libsodium-dev libinih-dev libcsv-dev libcmocka-dev"
+if [ "${1:-}" = "--test" ]; then
+	PACKAGES="$PACKAGES chromium fonts-dejavu-core"
+fi
 
 missing=""
 for p in $PACKAGES; do

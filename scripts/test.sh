@@ -4,7 +4,7 @@
 # UndefinedBehaviorSanitizer. Both build with -Werror.
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/setup.sh
+sh scripts/setup.sh --test
 
 jobs=$(nproc 2>/dev/null || echo 2)
 run() {

@@ -1,4 +1,5 @@
-/* compare: figures per region and world from a real store, by hand. */
+/* reporter: dataset (current and as of), compare figures by hand,
+ * disclosure control, member profile, ranking, completeness, export. */
 #include "testutil.h"
 
 #include <math.h>
@@ -7,7 +8,13 @@
 #include <string.h>
 
 #include "compare.h"
+#include "completeness.h"
+#include "disclosure.h"
 #include "error.h"
+#include "export.h"
+#include "profile.h"
+#include "ranking.h"
+#include "render.h"
 #include "subjson.h"
 #include "wire.h"
 
@@ -16,12 +23,19 @@
 static const char *DEF =
 	"{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\",\"title\":\"S\","
 	"\"questions\":["
-	"{\"id\":\"yn\",\"type\":\"yes_no\",\"text\":\"?\",\"allow_dont_know\":true},"
+	"{\"id\":\"yn\",\"type\":\"yes_no\",\"text\":\"?\",\"allow_dont_know\":true,\"score\":{}},"
 	"{\"id\":\"num\",\"type\":\"number\",\"text\":\"?\",\"allow_not_applicable\":true},"
 	"{\"id\":\"mc\",\"type\":\"multi_choice\",\"text\":\"?\",\"options\":[{\"id\":\"x\","
 	"\"label\":\"X\"},{\"id\":\"y\",\"label\":\"Y\"}]}]}]}";
 
-static void put(struct store *s, const char *member, const char *answers)
+struct fx {
+	char *dir;
+	struct questionnaire *q;
+	struct registry *reg;
+	struct store *s;
+};
+
+static void put(struct store *s, const char *member, const char *key, const char *answers)
 {
 	char json[1024];
 	Canvass__Submission *sub;
@@ -39,7 +53,7 @@ static void put(struct store *s, const char *member, const char *answers)
 	p.member = member;
 	p.questionnaire = "t";
 	p.cycle = "2025";
-	p.key = member; /* one key per member is enough here */
+	p.key = key;
 	p.content_hash = hash;
 	p.submission = buf;
 	p.submission_len = len;
@@ -49,129 +63,288 @@ static void put(struct store *s, const char *member, const char *answers)
 	WIRE_FREE(sub);
 }
 
-static void test_compare(void **state)
+static int setup(void **state)
 {
-	char *dir = tu_tempdir();
-	struct store_cfg cfg = {.dir = dir};
-	struct questionnaire *q;
-	struct registry *reg;
-	struct store *s;
+	struct fx *f = calloc(1, sizeof *f);
+	struct store_cfg cfg = {0};
+	char err[512];
+
+	f->dir = tu_tempdir();
+	cfg.dir = f->dir;
+	assert_int_equal(qdef_load_text("t", DEF, strlen(DEF), &f->q, err, sizeof err), 0);
+	/* North 2 members, South 1, West 1 (never submits), East 3. */
+	assert_int_equal(registry_load(tu_write(f->dir, "r.csv",
+						"code,name,region\nAA,A,North\nBB,B,North\n"
+						"CC,C,South\nDD,D,West\nEE,E,East\nFF,F,East\n"
+						"GG,G,East\n"),
+				       &f->reg, err, sizeof err),
+			 0);
+	assert_int_equal(store_open(&f->s, &cfg, err, sizeof err), 0);
+	put(f->s, "AA", "a1", "{\"yn\":true,\"num\":1.0,\"mc\":[\"x\",\"y\"]}");
+	put(f->s, "BB", "b1", "{\"yn\":{\"special\":\"dont_know\"},\"num\":3.0,\"mc\":[\"x\"]}");
+	put(f->s, "CC", "c1", "{\"yn\":false,\"num\":{\"special\":\"not_applicable\"}}");
+	put(f->s, "ZZ", "z1", "{\"yn\":true,\"num\":8.0}"); /* not in the registry */
+	put(f->s, "EE", "e1", "{\"yn\":true,\"num\":2.0}");
+	put(f->s, "FF", "f1", "{\"yn\":true,\"num\":4.0}");
+	put(f->s, "GG", "g1", "{\"yn\":false,\"num\":6.0}");
+	/* AA revises: sequence 8 */
+	put(f->s, "AA", "a2", "{\"yn\":false,\"num\":5.0,\"mc\":[\"y\"]}");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	store_close(&f->s);
+	registry_free(&f->reg);
+	qdef_free(&f->q);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct dataset *load(struct fx *f, uint64_t as_of)
+{
 	struct store_view *v;
+	struct dataset *d;
+	assert_int_equal(store_view_open(f->s, &v), 0);
+	assert_int_equal(dataset_load(v, f->q, "2025", f->reg, as_of, &d), 0);
+	store_view_close(&v);
+	return d;
+}
+
+static void test_dataset_and_as_of(void **state)
+{
+	struct fx *f = *state;
+	struct dataset *now = load(f, 0), *then = load(f, 7);
+	struct store_view *v;
+	struct dataset *d;
+
+	assert_int_equal(now->sequence, 8);
+	assert_int_equal(now->n, 7);
+	assert_int_equal(ds_find(now, "AA")->revision, 2);
+	assert_int_equal(then->sequence, 7);
+	assert_int_equal(then->n, 7);
+	assert_int_equal(ds_find(then, "AA")->revision, 1);
+	assert_memory_not_equal(now->chain, then->chain, CV_HASH_LEN);
+	/* AA's score: yes/no scored 1 or 0 */
+	CLOSE(ds_find(then, "AA")->overall, 100.0);
+	CLOSE(ds_find(now, "AA")->overall, 0.0);
+	assert_true(isnan(ds_find(now, "BB")->overall)); /* don't know: no score */
+	dataset_free(&now);
+	dataset_free(&then);
+	assert_int_equal(store_view_open(f->s, &v), 0);
+	assert_int_equal(dataset_load(v, f->q, "2025", f->reg, 99, &d), CV_EINVAL);
+	store_view_close(&v);
+}
+
+static void test_figures(void **state)
+{
+	struct fx *f = *state;
+	struct dataset *ds = load(f, 0);
 	struct compare_report *r;
 	const struct compare_cell *c;
-	char err[512];
-	(void)state;
 
-	assert_int_equal(qdef_load_text("t", DEF, strlen(DEF), &q, err, sizeof err), 0);
-	assert_int_equal(registry_load(tu_write(dir, "r.csv",
-						"code,name,region\nAA,A,North\nBB,B,North\n"
-						"CC,C,South\nDD,D,West\n"),
-				       &reg, err, sizeof err),
-			 0);
-	assert_int_equal(store_open(&s, &cfg, err, sizeof err), 0);
-	put(s, "AA", "{\"yn\":true,\"num\":1.0,\"mc\":[\"x\",\"y\"]}");
-	put(s, "BB", "{\"yn\":{\"special\":\"dont_know\"},\"num\":3.0,\"mc\":[\"x\"]}");
-	put(s, "CC", "{\"yn\":false,\"num\":{\"special\":\"not_applicable\"}}");
-	put(s, "ZZ", "{\"yn\":true,\"num\":8.0}"); /* not in the registry */
-
-	assert_int_equal(store_view_open(s, &v), 0);
-	assert_int_equal(compare_build(v, q, "2025", reg, &r), 0);
-	assert_int_equal(r->submitted, 4);
+	assert_int_equal(compare_build(ds, 1, (size_t)-1, &r), 0);
+	assert_int_equal(r->n_groups, 5); /* East North South West World */
+	assert_string_equal(ds_group_name(ds, 0), "East");
 	assert_int_equal(r->unregistered, 1);
-	assert_int_equal(r->sequence, 4);
-	assert_int_equal(r->n_groups, 4); /* North South West World */
-	assert_string_equal(r->groups[0], "North");
-	assert_string_equal(r->groups[3], "World");
-	assert_int_equal(r->group_expected[3], 4);
-	assert_int_equal(r->group_submitted[2], 0);
-
-	/* yes/no, North: AA yes, BB don't know -> n 1, 100% yes */
-	c = &r->questions[0].cells[0];
+	assert_int_equal(r->group_expected[4], 7);
+	assert_int_equal(r->group_submitted[3], 0);
+	/* yes/no, North: AA no (revised), BB don't know */
+	c = &r->questions[0].cells[1];
 	assert_int_equal(c->n, 1);
 	assert_int_equal(c->dont_know, 1);
-	assert_int_equal(c->counts[0], 1);
-	assert_int_equal(c->counts[1], 0);
-	/* yes/no, World: yes AA ZZ, no CC, dk BB */
-	c = &r->questions[0].cells[3];
-	assert_int_equal(c->n, 3);
-	assert_int_equal(c->counts[0], 2);
 	assert_int_equal(c->counts[1], 1);
-	assert_int_equal(c->dont_know, 1);
-
-	/* number, North: 1 and 3 */
-	c = &r->questions[1].cells[0];
-	assert_int_equal(c->stats.n, 2);
-	CLOSE(c->stats.mean, 2.0);
-	CLOSE(c->stats.median, 2.0);
-	/* number, South: only n/a -> no figures, n/a never a zero */
-	c = &r->questions[1].cells[1];
-	assert_int_equal(c->n, 0);
+	/* yes/no, World: yes ZZ EE FF; no AA CC GG; dk BB */
+	c = &r->questions[0].cells[4];
+	assert_int_equal(c->counts[0], 3);
+	assert_int_equal(c->counts[1], 3);
+	/* number, World: 5 3 8 2 4 6 (CC n/a) */
+	c = &r->questions[1].cells[4];
+	assert_int_equal(c->stats.n, 6);
+	CLOSE(c->stats.mean, 28.0 / 6);
+	CLOSE(c->stats.median, 4.5);
 	assert_int_equal(c->not_applicable, 1);
+	/* number, South: only n/a -> n 0, no figures */
+	c = &r->questions[1].cells[2];
+	assert_int_equal(c->n, 0);
 	assert_true(isnan(c->stats.mean));
-	/* number, West: empty region */
-	assert_int_equal(r->questions[1].cells[2].n, 0);
-	/* number, World: 1 3 8 */
-	c = &r->questions[1].cells[3];
-	CLOSE(c->stats.mean, 4.0);
-	CLOSE(c->stats.median, 3.0);
-	CLOSE(c->stats.sd, sqrt(13.0));
-
-	/* multiple choice, World: 2 answered, x by 2, y by 1 */
-	c = &r->questions[2].cells[3];
+	/* multiple choice, World: AA [y], BB [x] */
+	c = &r->questions[2].cells[4];
 	assert_int_equal(c->n, 2);
-	assert_int_equal(c->counts[0], 2);
+	assert_int_equal(c->counts[0], 1);
 	assert_int_equal(c->counts[1], 1);
+	/* overall score, World: yes/no scored: 0 1 1 0 1 0 (BB no score) -> 50 */
+	CLOSE(r->overall.cells[4].stats.mean, 50.0);
+	assert_int_equal(r->suppressed_cells, 0);
+	compare_free(&r);
+	dataset_free(&ds);
+}
 
+static void test_disclosure(void **state)
+{
+	struct fx *f = *state;
+	struct dataset *ds = load(f, 0);
+	struct compare_report *r;
+	enum suppression out[5];
+	size_t n[5] = {3, 2, 1, 0, 7}; /* East North South West World (ZZ outside) */
+	(void)state;
+
+	/* K = 3: North (2) and South (1) hidden; two regions hidden: no complement needed. */
+	assert_int_equal(disclosure_decide(n, 5, 3, (size_t)-1, out), 2);
+	assert_int_equal(out[0], SHOWN);
+	assert_int_equal(out[1], SUPPRESSED_PRIMARY);
+	assert_int_equal(out[2], SUPPRESSED_PRIMARY);
+	assert_int_equal(out[3], SHOWN); /* empty: nothing to hide */
+	assert_int_equal(out[4], SHOWN);
+	/* One small region: the smallest other region is hidden too. */
 	{
-		/* Both renderers run and name the store position. */
+		size_t m[4] = {5, 2, 4, 11};
+		enum suppression o[4];
+		assert_int_equal(disclosure_decide(m, 4, 3, (size_t)-1, o), 2);
+		assert_int_equal(o[1], SUPPRESSED_PRIMARY);
+		assert_int_equal(o[2], SUPPRESSED_COMPLEMENTARY);
+		assert_int_equal(o[0], SHOWN);
+		assert_int_equal(o[3], SHOWN);
+	}
+	/* Feedback: the member knows its own value, so its group needs K others. */
+	{
+		size_t m[3] = {3, 5, 8};
+		enum suppression o[3];
+		disclosure_decide(m, 3, 3, 0, o);
+		assert_int_equal(o[0], SUPPRESSED_PRIMARY);
+		assert_int_equal(o[1], SUPPRESSED_COMPLEMENTARY);
+		assert_int_equal(o[2], SHOWN);
+	}
+	/* Through compare: K = 3 on the fixture. */
+	assert_int_equal(compare_build(ds, 3, (size_t)-1, &r), 0);
+	assert_int_equal(r->questions[1].cells[1].hidden, SUPPRESSED_PRIMARY); /* North: 2 */
+	assert_int_equal(r->questions[1].cells[2].hidden, SUPPRESSED_PRIMARY); /* South: 1 */
+	assert_int_equal(r->questions[1].cells[0].hidden, SHOWN);              /* East: 3 */
+	assert_true(r->suppressed_cells > 0);
+	{
 		char *text = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&text, &len);
-		assert_int_equal(compare_render_text(r, m), 0);
+		assert_int_equal(render_compare_text(r, false, m), 0);
 		fclose(m);
-		assert_non_null(strstr(text, "store position: sequence 4"));
-		assert_non_null(strstr(text, "1 from members not in the registry"));
-		free(text);
-		m = open_memstream(&text, &len);
-		assert_int_equal(compare_render_json(r, m), 0);
-		fclose(m);
-		{
-			json_error_t je;
-			json_t *j = json_loads(text, 0, &je);
-			json_t *w;
-			assert_non_null(j);
-			w = json_array_get(
-				json_object_get(json_array_get(json_object_get(j, "questions"), 1),
-						"groups"),
-				3);
-			assert_string_equal(json_string_value(json_object_get(w, "group")),
-					    "World");
-			CLOSE(json_real_value(json_object_get(w, "mean")), 4.0);
-			assert_true(json_is_null(json_object_get(
-				json_array_get(
-					json_object_get(
-						json_array_get(json_object_get(j, "questions"), 1),
-						"groups"),
-					1),
-				"mean")));
-			json_decref(j);
-		}
+		assert_non_null(strstr(text, "(suppressed: too few members)"));
+		assert_non_null(strstr(text, "store position: sequence 8"));
 		free(text);
 	}
 	compare_free(&r);
-	store_view_close(&v);
-	store_close(&s);
-	registry_free(&reg);
-	qdef_free(&q);
-	tu_rmtree(dir);
-	free(dir);
+	dataset_free(&ds);
+}
+
+static void test_profile_and_feedback(void **state)
+{
+	struct fx *f = *state;
+	struct dataset *ds = load(f, 0);
+	struct profile *p;
+	double v[] = {1, 2, 2, 3};
+
+	CLOSE(profile_percentile(v, 4, 2), 50.0); /* (1 + 2/2) / 4 */
+	CLOSE(profile_percentile(v, 4, 3), 87.5); /* (3 + 1/2) / 4 */
+	CLOSE(profile_percentile(v, 4, 1), 12.5);
+	assert_true(isnan(profile_percentile(v, 0, 1)));
+
+	assert_int_equal(profile_build(ds, "EE", 1, false, &p), 0);
+	/* EE number 2 among East {2,4,6} and World {5,3,8,2,4,6} */
+	CLOSE(p->questions[1].value, 2.0);
+	CLOSE(p->questions[1].rank_region, 100.0 * 0.5 / 3);
+	CLOSE(p->questions[1].rank_world, 100.0 * 0.5 / 6);
+	profile_free(&p);
+	/* Feedback with K = 3: East has 3 members, so only 2 others: hidden. */
+	assert_int_equal(profile_build(ds, "EE", 3, true, &p), 0);
+	assert_int_equal(p->questions[1].t->cells[0].hidden, SUPPRESSED_PRIMARY);
+	assert_true(isnan(p->questions[1].rank_region));
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		assert_int_equal(render_profile_text(p, m), 0);
+		fclose(m);
+		/* No other member's code appears in the feedback. */
+		assert_null(strstr(text, "FF"));
+		assert_null(strstr(text, "GG"));
+		assert_null(strstr(text, "ZZ"));
+		assert_non_null(strstr(text, "EE"));
+		free(text);
+	}
+	profile_free(&p);
+	assert_int_equal(profile_build(ds, "DD", 1, false, &p), CV_ENOTFOUND);
+	dataset_free(&ds);
+}
+
+static void test_ranking_and_completeness(void **state)
+{
+	struct fx *f = *state;
+	struct dataset *ds = load(f, 0);
+	struct ranking *r;
+	struct completeness *c;
+
+	assert_int_equal(ranking_build(ds, NULL, &r), 0);
+	/* overall: 100 for EE FF ZZ (tied, rank 1), 0 for AA CC GG (rank 4), BB unranked */
+	assert_int_equal(r->ranked, 6);
+	assert_int_equal(r->lines[0].rank, 1);
+	assert_string_equal(r->lines[0].row->member, "EE");
+	assert_int_equal(r->lines[2].rank, 1);
+	assert_true(r->lines[2].tied);
+	assert_int_equal(r->lines[3].rank, 4);
+	assert_int_equal(r->lines[6].rank, 0);
+	assert_string_equal(r->lines[6].row->member, "BB");
+	ranking_free(&r);
+	assert_int_equal(ranking_build(ds, "nope", &r), CV_ENOTFOUND);
+
+	assert_int_equal(completeness_build(ds, &c), 0);
+	assert_int_equal(c->groups[4].expected, 7);
+	assert_int_equal(c->groups[4].on_time, 6);
+	assert_int_equal(c->groups[4].missing, 1);
+	assert_string_equal(c->groups[3].missing_codes[0], "DD");
+	assert_int_equal(c->groups[1].revisions, 3); /* AA twice, BB once */
+	assert_int_equal(c->groups[1].revised, 1);
+	assert_int_equal(c->unregistered, 1);
+	completeness_free(&c);
+	dataset_free(&ds);
+}
+
+static void test_export(void **state)
+{
+	struct fx *f = *state;
+	struct dataset *ds = load(f, 0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	assert_int_equal(export_write(ds, false, true, m), 0);
+	fclose(m);
+	/* Header plus 7 members x 3 questions. */
+	{
+		size_t lines = 0;
+		for (char *p = text; *p; p++)
+			lines += *p == '\n';
+		assert_int_equal(lines, 1 + 7 * 3);
+	}
+	assert_non_null(strstr(text, "AA,North,t,1,2025,mc,s,y,,2,"));
+	assert_non_null(strstr(text, "BB,North,t,1,2025,yn,s,,dont_know,1,"));
+	assert_non_null(strstr(text, "CC,South,t,1,2025,mc,s,,unanswered,1,"));
+	free(text);
+	dataset_free(&ds);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_compare),
+		cmocka_unit_test_setup_teardown(test_dataset_and_as_of, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disclosure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profile_and_feedback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ranking_and_completeness, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 	};
 	cv_crypto_init();
-	return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("reports", tests, NULL, NULL);
 }

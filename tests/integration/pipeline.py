@@ -250,15 +250,22 @@ class Pipeline:
             self._codes = {m["code"] for m in self.keys.members}
         return self._codes
 
-    def report(self, cycle="2025", fmt="json", questionnaire="integrity-self-assessment"):
-        cmd = [os.path.join(BIN, "canvass-reporter"), "compare", "--data", self.data,
-               "--registry", self.registry, "--questionnaires", QDIR,
-               "--questionnaire", questionnaire, "--cycle", cycle, "--format", fmt]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        if out.returncode != 0:
-            raise AssertionError(f"reporter failed ({out.returncode}): {out.stderr}")
-        return json.loads(out.stdout) if fmt == "json" else out.stdout
+    def reporter(self, report, *args, registry=None, qdir=None, check=True):
+        """Runs canvass-reporter REPORT on this pipeline's store; returns the process."""
+        cmd = [os.path.join(BIN, "canvass-reporter"), report, "--data", self.data,
+               "--registry", registry or self.registry, "--questionnaires", qdir or QDIR,
+               *args]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        if check and out.returncode != 0:
+            raise AssertionError(f"reporter {report} failed ({out.returncode}): {out.stderr}")
+        return out
 
+    def report(self, cycle="2025", fmt="json", questionnaire="integrity-self-assessment",
+               min_group=1, extra=()):
+        """The compare report; no disclosure control unless min_group says so."""
+        out = self.reporter("compare", "--questionnaire", questionnaire, "--cycle", cycle,
+                            "--format", fmt, "--min-group", str(min_group), *extra)
+        return json.loads(out.stdout) if fmt == "json" else out.stdout
 
 def synth(outdir, cycle="2025", seed=2025, only=(), questionnaire=ISA):
     cmd = ["python3", os.path.join(SRC, "scripts/synth.py"), questionnaire, MEMBERS, cycle, outdir,

@@ -1,0 +1,289 @@
+#include "dataset.h"
+#include "error.h"
+#include "wire.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct load {
+	struct dataset *d;
+	uint64_t as_of;
+	int rc;
+	size_t cap;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ds_row *)a)->member, ((const struct ds_row *)b)->member);
+}
+
+static void row_clear(struct ds_row *r)
+{
+	free(r->member);
+	free(r->section_score);
+	WIRE_FREE(r->sub);
+}
+
+/* Adds or replaces the member's row with entry e. */
+static int take(struct load *l, const Canvass__HistoryEntry *e)
+{
+	struct dataset *d = l->d;
+	struct ds_row *r = NULL;
+	Canvass__Submission *sub;
+
+	if (wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &sub) != 0)
+		return CV_ECORRUPT;
+	if (wire_canonicalize(sub, NULL) != 0) {
+		WIRE_FREE(sub);
+		return CV_ECORRUPT;
+	}
+	/* Replaying the history: a later revision replaces the earlier one. */
+	for (size_t i = 0; l->as_of != 0 && i < d->n; i++)
+		if (strcmp(d->rows[i].member, e->member) == 0)
+			r = &d->rows[i];
+	if (r == NULL) {
+		if (d->n == l->cap) {
+			size_t ncap = l->cap ? l->cap * 2 : 256;
+			struct ds_row *nr = realloc(d->rows, ncap * sizeof *nr);
+			if (nr == NULL) {
+				WIRE_FREE(sub);
+				return CV_ENOMEM;
+			}
+			d->rows = nr;
+			l->cap = ncap;
+		}
+		r = &d->rows[d->n++];
+		memset(r, 0, sizeof *r);
+		if ((r->member = strdup(e->member)) == NULL)
+			return CV_ENOMEM;
+	} else {
+		WIRE_FREE(r->sub);
+	}
+	r->sub = sub;
+	r->revision = e->revision;
+	r->sequence = e->sequence;
+	r->stored_at_ms = e->stored_at_ms;
+	r->late = e->late;
+	r->version = sub->version;
+	return 0;
+}
+
+static int visit_current(const Canvass__HistoryEntry *e, void *arg)
+{
+	return take(arg, e);
+}
+
+static int visit_history(const Canvass__HistoryEntry *e, void *arg)
+{
+	struct load *l = arg;
+	if (e->sequence > l->as_of)
+		return 1; /* past the position: stop */
+	if (e->sequence == l->as_of && e->chain_hash.len == CV_HASH_LEN)
+		memcpy(l->d->chain, e->chain_hash.data, CV_HASH_LEN);
+	if (strcmp(e->questionnaire, l->d->def->id) != 0 || strcmp(e->cycle, l->d->cycle) != 0)
+		return 0;
+	return take(l, e);
+}
+
+const Canvass__Answer *ds_answer(const struct ds_row *r, const struct question *q)
+{
+	const Canvass__Submission *s = r->sub;
+	size_t lo = 0, hi = s->n_answers;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(q->id, s->answers[mid]->question);
+		if (c == 0) {
+			const Canvass__Answer *a = s->answers[mid];
+			int vc = a->value_case;
+			bool fits;
+			switch (q->type) {
+			case QT_YES_NO: fits = vc == CANVASS__ANSWER__VALUE_BOOLEAN; break;
+			case QT_INTEGER: fits = vc == CANVASS__ANSWER__VALUE_INTEGER; break;
+			case QT_NUMBER: fits = vc == CANVASS__ANSWER__VALUE_NUMBER; break;
+			case QT_SCALE:
+				fits = vc == CANVASS__ANSWER__VALUE_INTEGER &&
+				       qdef_level_index(q, a->integer) >= 0;
+				break;
+			case QT_CHOICE:
+				fits = vc == CANVASS__ANSWER__VALUE_TEXT &&
+				       qdef_option_index(q, a->text) >= 0;
+				break;
+			case QT_MULTI_CHOICE: fits = vc == CANVASS__ANSWER__VALUE_LIST; break;
+			case QT_TEXT: fits = vc == CANVASS__ANSWER__VALUE_TEXT; break;
+			default: fits = false;
+			}
+			return fits || vc == CANVASS__ANSWER__VALUE_SPECIAL ? a : NULL;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* Section and overall scores: weighted means of the scored answers, x100. */
+static int score_row(const struct dataset *d, struct ds_row *r)
+{
+	const struct questionnaire *def = d->def;
+	double *num = calloc(def->n_sections, sizeof *num), *den;
+	double all_num = 0, all_den = 0;
+
+	den = calloc(def->n_sections, sizeof *den);
+	r->section_score = calloc(def->n_sections, sizeof *r->section_score);
+	if (num == NULL || den == NULL || r->section_score == NULL) {
+		free(num);
+		free(den);
+		return CV_ENOMEM;
+	}
+	for (size_t i = 0; i < def->n_questions; i++) {
+		const struct question *q = &def->questions[i];
+		double x;
+		if (!q->score.scored || qdef_score(q, ds_answer(r, q), &x) != 0)
+			continue;
+		num[q->section] += q->score.weight * x;
+		den[q->section] += q->score.weight;
+		all_num += q->score.weight * x;
+		all_den += q->score.weight;
+	}
+	for (size_t s = 0; s < def->n_sections; s++)
+		r->section_score[s] = den[s] > 0 ? 100 * num[s] / den[s] : NAN;
+	r->overall = all_den > 0 ? 100 * all_num / all_den : NAN;
+	free(num);
+	free(den);
+	return 0;
+}
+
+int dataset_load(struct store_view *v, const struct questionnaire *def, const char *cycle,
+		 const struct registry *reg, uint64_t as_of, struct dataset **out)
+{
+	struct dataset *d = calloc(1, sizeof *d);
+	struct load l = {.d = d, .as_of = as_of};
+	uint64_t head;
+	uint8_t head_chain[CV_HASH_LEN];
+	int rc;
+
+	*out = NULL;
+	if (d == NULL)
+		return CV_ENOMEM;
+	d->def = def;
+	d->reg = reg;
+	if ((d->cycle = strdup(cycle)) == NULL) {
+		free(d);
+		return CV_ENOMEM;
+	}
+	store_view_head(v, &head, head_chain);
+	if (as_of > head) {
+		dataset_free(&d);
+		return CV_EINVAL;
+	}
+	if (as_of == 0 || as_of == head) {
+		l.as_of = 0;
+		d->sequence = head;
+		memcpy(d->chain, head_chain, CV_HASH_LEN);
+		rc = store_view_each_current(v, def->id, cycle, visit_current, &l);
+	} else {
+		d->sequence = as_of;
+		rc = store_view_each_history(v, visit_history, &l);
+		if (rc == 1)
+			rc = 0;
+	}
+	if (rc == 0 && d->n > 1)
+		qsort(d->rows, d->n, sizeof *d->rows, row_cmp);
+	for (size_t i = 0; rc == 0 && i < d->n; i++) {
+		struct ds_row *r = &d->rows[i];
+		r->reg = registry_find(reg, r->member);
+		r->group = r->reg ? r->reg->region_index : reg->n_regions;
+		if (r->version != def->version)
+			d->other_version++;
+		for (size_t k = 0; k < r->sub->n_answers; k++) {
+			const struct question *q = qdef_question(def, r->sub->answers[k]->question);
+			if (q == NULL || ds_answer(r, q) == NULL)
+				d->skipped_answers++;
+		}
+		rc = score_row(d, r);
+	}
+	if (rc != 0) {
+		dataset_free(&d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+void dataset_free(struct dataset **dp)
+{
+	if (dp == NULL || *dp == NULL)
+		return;
+	for (size_t i = 0; i < (*dp)->n; i++)
+		row_clear(&(*dp)->rows[i]);
+	free((*dp)->rows);
+	free((*dp)->cycle);
+	free(*dp);
+	*dp = NULL;
+}
+
+const struct ds_row *ds_find(const struct dataset *d, const char *member)
+{
+	struct ds_row key = {.member = (char *)(uintptr_t)member};
+	return bsearch(&key, d->rows, d->n, sizeof *d->rows, row_cmp);
+}
+
+size_t ds_groups(const struct dataset *d)
+{
+	return d->reg->n_regions + 1;
+}
+
+const char *ds_group_name(const struct dataset *d, size_t g)
+{
+	return g < d->reg->n_regions ? d->reg->regions[g] : "World";
+}
+
+struct cycles_ctx {
+	const char *q;
+	char **items;
+	size_t n;
+	int rc;
+};
+
+static int collect_cycle(const Canvass__HistoryEntry *e, void *arg)
+{
+	struct cycles_ctx *c = arg;
+	char **grown;
+	if (strcmp(e->questionnaire, c->q) != 0)
+		return 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->items[i], e->cycle) == 0)
+			return 0;
+	grown = realloc(c->items, (c->n + 1) * sizeof *grown);
+	if (grown == NULL)
+		return CV_ENOMEM;
+	c->items = grown;
+	if ((c->items[c->n] = strdup(e->cycle)) == NULL)
+		return CV_ENOMEM;
+	c->n++;
+	return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ds_cycles(struct store_view *v, const char *questionnaire, char ***out, size_t *n)
+{
+	struct cycles_ctx c = {.q = questionnaire};
+	int rc = store_view_each_history(v, collect_cycle, &c);
+	if (rc != 0) {
+		for (size_t i = 0; i < c.n; i++)
+			free(c.items[i]);
+		free(c.items);
+		return rc;
+	}
+	if (c.n > 1)
+		qsort(c.items, c.n, sizeof *c.items, str_cmp);
+	*out = c.items;
+	*n = c.n;
+	return 0;
+}

@@ -1,0 +1,67 @@
+/*
+ * dataset.h - what every report reads: the latest revision of each
+ * member's submission for one questionnaire and cycle, at one store
+ * position, decoded once, with each member's section and overall scores.
+ *
+ * The position is the head of the read snapshot, or an earlier sequence
+ * (--as-of): then the history is replayed up to that sequence, so a report
+ * "as of" a position equals the report made when the store stood there.
+ * Rows are sorted by member code; pointers stay valid until dataset_free.
+ */
+#ifndef CANVASS_REPORTER_DATASET_H
+#define CANVASS_REPORTER_DATASET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qdef.h"
+#include "registry.h"
+#include "store.h"
+
+struct ds_row {
+	char *member;
+	const struct member *reg; /* NULL: not in the registry */
+	size_t group;             /* region index; n_regions when unregistered */
+	uint32_t revision;        /* latest revision as of the position */
+	uint64_t sequence;
+	int64_t stored_at_ms;
+	bool late;
+	uint32_t version;         /* questionnaire version answered */
+	Canvass__Submission *sub; /* answers sorted by question id */
+	double *section_score;    /* per section, 0-100; NAN when nothing scored */
+	double overall;           /* all scored answers, 0-100; NAN when none */
+};
+
+struct dataset {
+	const struct questionnaire *def; /* the version reports use (borrowed) */
+	const struct registry *reg;      /* borrowed */
+	char *cycle;
+	uint64_t sequence; /* the store position */
+	uint8_t chain[CV_HASH_LEN];
+	struct ds_row *rows;
+	size_t n;
+	size_t other_version;   /* rows on another version than def */
+	size_t skipped_answers; /* answers that do not fit def */
+};
+
+/*
+ * Loads (def's questionnaire, cycle) from v as of as_of (0: the head).
+ * CV_EINVAL when as_of is beyond the head.
+ */
+int dataset_load(struct store_view *v, const struct questionnaire *def, const char *cycle,
+		 const struct registry *reg, uint64_t as_of, struct dataset **out);
+void dataset_free(struct dataset **d);
+
+/* The row's answer to q when it fits q's type, else NULL. */
+const Canvass__Answer *ds_answer(const struct ds_row *r, const struct question *q);
+/* The row of a member, or NULL. */
+const struct ds_row *ds_find(const struct dataset *d, const char *member);
+/* Number of groups: the registry's regions plus World. */
+size_t ds_groups(const struct dataset *d);
+/* Group name: a region, or "World" for the last. */
+const char *ds_group_name(const struct dataset *d, size_t g);
+/* The cycles of a questionnaire in the store (sorted; caller frees each and the array). */
+int ds_cycles(struct store_view *v, const char *questionnaire, char ***out, size_t *n);
+
+#endif

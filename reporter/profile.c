@@ -1,0 +1,173 @@
+#include "profile.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+double profile_percentile(const double *v, size_t n, double x)
+{
+	double below = 0, equal = 0;
+	if (n == 0)
+		return NAN;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < x)
+			below++;
+		else if (v[i] == x)
+			equal++;
+	}
+	return 100.0 * (below + equal / 2) / (double)n;
+}
+
+/* The member's answer as a number (numbers, scales) and as text. */
+static double answer_value(const struct question *q, const Canvass__Answer *a, char *buf,
+			   size_t len)
+{
+	buf[0] = '\0';
+	if (a == NULL)
+		return NAN;
+	switch (a->value_case) {
+	case CANVASS__ANSWER__VALUE_SPECIAL:
+		snprintf(buf, len, "%s",
+			 a->special == CANVASS__SPECIAL__NOT_APPLICABLE ? "not applicable"
+									: "don't know");
+		return NAN;
+	case CANVASS__ANSWER__VALUE_BOOLEAN:
+		snprintf(buf, len, "%s", a->boolean ? "yes" : "no");
+		return NAN;
+	case CANVASS__ANSWER__VALUE_INTEGER:
+		snprintf(buf, len, "%lld", (long long)a->integer);
+		if (q->type == QT_SCALE) {
+			int i = qdef_level_index(q, a->integer);
+			if (i >= 0)
+				snprintf(buf, len, "%lld (%s)", (long long)a->integer,
+					 q->options[i].label);
+		}
+		return (double)a->integer;
+	case CANVASS__ANSWER__VALUE_NUMBER: snprintf(buf, len, "%g", a->number); return a->number;
+	case CANVASS__ANSWER__VALUE_TEXT: snprintf(buf, len, "%s", a->text); return NAN;
+	case CANVASS__ANSWER__VALUE_LIST: {
+		size_t o = 0;
+		for (size_t i = 0; i < a->list->n_items && o + 2 < len; i++)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+					      a->list->items[i]);
+		return NAN;
+	}
+	default: return NAN;
+	}
+}
+
+/* Ranks the member's x among the group's values of one figure. */
+static void rank(const struct dataset *ds, const struct ds_row *me, struct profile_line *l,
+		 double (*get)(const struct dataset *, const struct ds_row *, const void *),
+		 const void *arg)
+{
+	double *region = malloc((ds->n + 1) * sizeof *region);
+	double *world = malloc((ds->n + 1) * sizeof *world);
+	size_t nr = 0, nw = 0;
+
+	l->rank_region = l->rank_world = NAN;
+	if (region == NULL || world == NULL || isnan(l->value)) {
+		free(region);
+		free(world);
+		return;
+	}
+	for (size_t i = 0; i < ds->n; i++) {
+		double x = get(ds, &ds->rows[i], arg);
+		if (isnan(x))
+			continue;
+		world[nw++] = x;
+		if (me->reg != NULL && ds->rows[i].reg != NULL && ds->rows[i].group == me->group)
+			region[nr++] = x;
+	}
+	if (me->reg != NULL && l->t->cells[me->group].hidden == SHOWN)
+		l->rank_region = profile_percentile(region, nr, l->value);
+	if (l->t->cells[ds_groups(ds) - 1].hidden == SHOWN)
+		l->rank_world = profile_percentile(world, nw, l->value);
+	free(region);
+	free(world);
+}
+
+static double get_answer(const struct dataset *ds, const struct ds_row *r, const void *arg)
+{
+	char buf[8];
+	(void)ds;
+	return answer_value(arg, ds_answer(r, arg), buf, sizeof buf);
+}
+
+static double get_section(const struct dataset *ds, const struct ds_row *r, const void *arg)
+{
+	(void)ds;
+	return r->section_score[*(const size_t *)arg];
+}
+
+static double get_overall(const struct dataset *ds, const struct ds_row *r, const void *arg)
+{
+	(void)ds;
+	(void)arg;
+	return r->overall;
+}
+
+int profile_build(const struct dataset *ds, const char *member, size_t min_group, bool feedback,
+		  struct profile **out)
+{
+	const struct ds_row *row = ds_find(ds, member);
+	struct profile *p;
+	int rc;
+
+	*out = NULL;
+	if (row == NULL)
+		return CV_ENOTFOUND;
+	p = calloc(1, sizeof *p);
+	if (p == NULL)
+		return CV_ENOMEM;
+	p->row = row;
+	p->feedback = feedback;
+	rc = compare_build(ds, min_group,
+			   feedback ? (row->reg ? row->group : ds_groups(ds) - 1) : (size_t)-1,
+			   &p->cmp);
+	if (rc == 0) {
+		p->questions = calloc(p->cmp->n_questions + 1, sizeof *p->questions);
+		p->sections = calloc(p->cmp->n_sections + 1, sizeof *p->sections);
+		if (p->questions == NULL || p->sections == NULL)
+			rc = CV_ENOMEM;
+	}
+	if (rc != 0) {
+		profile_free(&p);
+		return rc;
+	}
+	for (size_t i = 0; i < p->cmp->n_questions; i++) {
+		struct profile_line *l = &p->questions[i];
+		const struct question *q = p->cmp->questions[i].q;
+		l->t = &p->cmp->questions[i];
+		l->value = answer_value(q, ds_answer(row, q), l->display, sizeof l->display);
+		rank(ds, row, l, get_answer, q);
+	}
+	for (size_t s = 0; s < p->cmp->n_sections; s++) {
+		struct profile_line *l = &p->sections[s];
+		l->t = &p->cmp->sections[s];
+		l->value = row->section_score[s];
+		if (!isnan(l->value))
+			snprintf(l->display, sizeof l->display, "%.1f", l->value);
+		rank(ds, row, l, get_section, &s);
+	}
+	p->overall.t = &p->cmp->overall;
+	p->overall.value = row->overall;
+	if (!isnan(row->overall))
+		snprintf(p->overall.display, sizeof p->overall.display, "%.1f", row->overall);
+	rank(ds, row, &p->overall, get_overall, NULL);
+	*out = p;
+	return 0;
+}
+
+void profile_free(struct profile **pp)
+{
+	if (pp == NULL || *pp == NULL)
+		return;
+	compare_free(&(*pp)->cmp);
+	free((*pp)->questions);
+	free((*pp)->sections);
+	free(*pp);
+	*pp = NULL;
+}

@@ -1,0 +1,178 @@
+/* Reports as CSV (RFC 4180): tidy rows, one per group and figure. */
+#include "render.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+void render_csv_field(FILE *out, const char *s)
+{
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+void render_csv_num(FILE *out, double x)
+{
+	if (!isnan(x))
+		fprintf(out, "%.15g", x);
+}
+
+const char *render_iso_time(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static void compare_rows(FILE *out, const struct compare_report *r, const struct compare_table *t,
+			 const char *kind, const char *pos)
+{
+	size_t nopt = t->q ? compare_n_options(t->q) : 0;
+	for (size_t g = 0; g < r->n_groups; g++) {
+		const struct compare_cell *c = &t->cells[g];
+		size_t rows = t->numeric || nopt == 0 ? 1 : nopt;
+		for (size_t o = 0; o < rows; o++) {
+			render_csv_field(out, r->ds->def->id);
+			fprintf(out, ",%u,", r->ds->def->version);
+			render_csv_field(out, r->ds->cycle);
+			fprintf(out, ",%s,%s,", pos, kind);
+			render_csv_field(out, t->id);
+			fputc(',', out);
+			render_csv_field(out, ds_group_name(r->ds, g));
+			fprintf(out, ",%zu,", c->n + c->not_applicable + c->dont_know);
+			if (c->hidden != SHOWN) {
+				fprintf(out, ",,,,,,,,,,,,,%s\n",
+					c->hidden == SUPPRESSED_PRIMARY ? "primary"
+									: "complementary");
+				continue;
+			}
+			fprintf(out, "%zu,%zu,%zu,", c->n, c->not_applicable, c->dont_know);
+			if (t->numeric) {
+				const struct stats_summary *s = &c->stats;
+				double v[] = {s->mean,   s->sd, s->min, s->q1,
+					      s->median, s->q3, s->max};
+				for (int k = 0; k < 7; k++) {
+					render_csv_num(out, v[k]);
+					fputc(',', out);
+				}
+				fputs(",,,\n", out);
+			} else if (nopt > 0) {
+				fputs(",,,,,,,", out);
+				render_csv_field(out, compare_option_id(t->q, o));
+				fprintf(out, ",%zu,", c->counts[o]);
+				if (c->n)
+					render_csv_num(out, (double)c->counts[o] / (double)c->n);
+				fputs(",\n", out);
+			} else {
+				fputs(",,,,,,,,,,\n", out);
+			}
+		}
+	}
+}
+
+int render_compare_csv(const struct compare_report *r, FILE *out)
+{
+	char pos[80], hex[2 * CV_HASH_LEN + 1];
+	cv_hex(r->ds->chain, CV_HASH_LEN, hex);
+	snprintf(pos, sizeof pos, "%llu,%.16s", (unsigned long long)r->ds->sequence, hex);
+	fputs("questionnaire,version,cycle,sequence,chain,kind,id,group,members,n,not_applicable,"
+	      "dont_know,mean,sd,min,q1,median,q3,max,option,count,share,suppressed\n",
+	      out);
+	for (size_t s = 0; r->has_scores && s < r->n_sections; s++)
+		compare_rows(out, r, &r->sections[s], "section_score", pos);
+	if (r->has_scores)
+		compare_rows(out, r, &r->overall, "overall_score", pos);
+	for (size_t i = 0; i < r->n_questions; i++)
+		compare_rows(out, r, &r->questions[i], "question", pos);
+	return ferror(out) ? -1 : 0;
+}
+
+int render_ranking_csv(const struct ranking *r, FILE *out)
+{
+	fputs("questionnaire,version,cycle,sequence,by,rank,tied,member,region,score\n", out);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct ranking_line *l = &r->lines[i];
+		render_csv_field(out, r->ds->def->id);
+		fprintf(out, ",%u,", r->ds->def->version);
+		render_csv_field(out, r->ds->cycle);
+		fprintf(out, ",%llu,%s,", (unsigned long long)r->ds->sequence, r->by);
+		if (l->rank)
+			fprintf(out, "%zu", l->rank);
+		fprintf(out, ",%s,%s,", l->tied ? "true" : "false", l->row->member);
+		render_csv_field(out, l->row->reg ? l->row->reg->region : "");
+		fputc(',', out);
+		render_csv_num(out, l->score);
+		fputc('\n', out);
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+int render_completeness_csv(const struct completeness *c, FILE *out)
+{
+	fputs("questionnaire,cycle,sequence,group,expected,on_time,late,missing_count,revisions,"
+	      "revised,missing\n",
+	      out);
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct completeness_group *cg = &c->groups[g];
+		char missing[4096] = "";
+		size_t o = 0;
+		for (size_t i = 0; i < cg->missing && o + 20 < sizeof missing; i++)
+			o += (size_t)snprintf(missing + o, sizeof missing - o, "%s%s", i ? " " : "",
+					      cg->missing_codes[i]);
+		render_csv_field(out, c->ds->def->id);
+		fputc(',', out);
+		render_csv_field(out, c->ds->cycle);
+		fprintf(out, ",%llu,", (unsigned long long)c->ds->sequence);
+		render_csv_field(out, ds_group_name(c->ds, g));
+		fprintf(out, ",%zu,%zu,%zu,%zu,%zu,%zu,", cg->expected, cg->on_time, cg->late,
+			cg->missing, cg->revisions, cg->revised);
+		render_csv_field(out, missing);
+		fputc('\n', out);
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+int render_trend_csv(const struct trend *t, FILE *out)
+{
+	size_t cols = t->n_groups + 1;
+	fputs("questionnaire,id,figure,changed,group,cycle,version,value,suppressed\n", out);
+	for (size_t i = 0; i < t->n_series; i++) {
+		const struct trend_series *s = &t->series[i];
+		for (size_t g = 0; g <= t->n_groups; g++) {
+			if (g == t->n_groups && t->member == NULL)
+				break;
+			for (size_t c = 0; c < t->n_cycles; c++) {
+				const struct trend_point *p = &s->points[c * cols + g];
+				render_csv_field(out, t->latest->def->id);
+				fputc(',', out);
+				render_csv_field(out, s->id);
+				fprintf(out, ",%s,%s,", s->kind, s->changed ? "true" : "false");
+				render_csv_field(out, g == t->n_groups
+							      ? t->member
+							      : ds_group_name(t->latest, g));
+				fputc(',', out);
+				render_csv_field(out, t->cycles[c]);
+				fprintf(out, ",%u,", t->ds[c]->def->version);
+				if (p->hidden == SHOWN)
+					render_csv_num(out, p->value);
+				fprintf(out, ",%s\n", p->hidden != SHOWN ? "true" : "false");
+			}
+		}
+	}
+	return ferror(out) ? -1 : 0;
+}
