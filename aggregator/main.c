@@ -13,6 +13,8 @@
 
 #include "daemon.h"
 #include "error.h"
+#include "httpd.h"
+#include "metrics.h"
 #include "keys.h"
 #include "log.h"
 #include "server.h"
@@ -48,6 +50,8 @@ static int admit_collectors(struct zap *zap, const struct strlist *files, char *
 int main(int argc, char **argv)
 {
 	char *data = NULL, *listen = NULL, *level = NULL, *pidfile = NULL, *key_path = NULL;
+	char *http = NULL, *events = NULL;
+	long health_window = 60, health_threshold = 1;
 	struct strlist collector_keys = {0};
 	bool insecure = false;
 	uint64_t map_size = 64ull << 20, map_max = 16ull << 30, max_message = 512 * 1024;
@@ -68,6 +72,14 @@ int main(int argc, char **argv)
 		 "longest wait to fill a batch (2000)"},
 		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
 		{"max-message", SET_SIZE, &max_message, 0, 0, "SIZE", "largest request (512K)"},
+		{"events", SET_STRING, &events, 0, 0, "ENDPOINT",
+		 "PUB endpoint of the event feed (ipc:// or tcp://127.x)"},
+		{"http", SET_STRING, &http, 0, 0, "ADDR",
+		 "loopback HOST:PORT for /metrics /health /ready"},
+		{"health-window", SET_LONG, &health_window, 1, 86400, "S",
+		 "errors within this many seconds count for /health (60)"},
+		{"health-threshold", SET_LONG, &health_threshold, 1, 1000000, "N",
+		 "errors in the window that make /health fail (1)"},
 		{"pidfile", SET_STRING, &pidfile, 0, 0, "FILE", "write the PID here once ready"},
 		{"log-level", SET_STRING, &level, 0, 0, "LEVEL", "debug, info, warn, error (info)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -75,6 +87,8 @@ int main(int argc, char **argv)
 	struct aggregator *agg = NULL;
 	struct store *store = NULL;
 	struct zap *zap = NULL;
+	struct metrics *metrics = NULL;
+	struct httpd *httpd = NULL;
 	struct keypair keys;
 	void *zctx = NULL;
 	char err[512], q1[600], q2[600];
@@ -125,6 +139,29 @@ int main(int argc, char **argv)
 		log_event(LOG_ERROR, "keys_invalid", "error=%s", log_quote(err, q1, sizeof q1));
 		goto out;
 	}
+	if (events != NULL && strncmp(events, "ipc://", 6) != 0 &&
+	    strncmp(events, "tcp://127.", 10) != 0) {
+		log_event(LOG_ERROR, "events_refused",
+			  "msg=\"the event feed binds to ipc:// or tcp://127.x only\" events=%s",
+			  log_quote(events, q1, sizeof q1));
+		goto out;
+	}
+	if (metrics_new(&metrics) != 0)
+		goto out;
+	metric_set(metrics_gauge(metrics, "process_start_time_seconds",
+				 "Start time of the process since the Unix epoch", NULL),
+		   NULL, (double)cv_now_ms() / 1000);
+	if (http != NULL) {
+		struct httpd_cfg hcfg = {.listen = http,
+					 .metrics = metrics,
+					 .health_window_ms = health_window * 1000,
+					 .health_threshold = health_threshold};
+		if (httpd_start(&httpd, &hcfg, err, sizeof err) != 0) {
+			log_event(LOG_ERROR, "http_failed", "error=%s",
+				  log_quote(err, q1, sizeof q1));
+			goto out;
+		}
+	}
 	{
 		struct store_cfg scfg = {.dir = data, .map_size = map_size, .map_max = map_max};
 		if ((rc = store_open(&store, &scfg, err, sizeof err)) != 0) {
@@ -149,6 +186,9 @@ int main(int argc, char **argv)
 			.hwm = (int)hwm,
 			.max_message = (size_t)max_message,
 			.keys = insecure ? NULL : &keys,
+			.events = events,
+			.metrics = metrics,
+			.http = httpd,
 		};
 		if ((rc = aggregator_open(&agg, zctx, &acfg, err, sizeof err)) != 0) {
 			log_event(LOG_ERROR, "listen_failed", "error=%s",
@@ -175,7 +215,11 @@ int main(int argc, char **argv)
 		  "listen=%s data=%s batch_max=%ld batch_wait_us=%ld collectors=%zu curve=%s",
 		  log_quote(listen, q1, sizeof q1), log_quote(data, q2, sizeof q2), batch_max,
 		  batch_wait_us, collector_keys.n, insecure ? "off" : "on");
+	httpd_set_ready(httpd, true);
+	daemon_notify_ready();
 	rc = aggregator_run(agg, &stop_requested);
+	httpd_set_ready(httpd, false);
+	daemon_notify_stopping();
 	{
 		const struct aggregator_stats *st = aggregator_stats(agg);
 		log_event(rc == 0 ? LOG_INFO : LOG_ERROR, "stopped",
@@ -192,6 +236,8 @@ out:
 	if (wrote_pidfile)
 		unlink(pidfile);
 	aggregator_close(&agg);
+	httpd_stop(&httpd);
+	metrics_free(&metrics);
 	zap_stop(&zap);
 	if (zctx != NULL)
 		zmq_ctx_term(zctx);

@@ -2,7 +2,10 @@
 #include "error.h"
 #include "log.h"
 #include "wire.h"
+#include "daemon.h"
 #include "zap.h"
+
+#include <jansson.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,11 +23,96 @@ struct slot {
 
 struct aggregator {
 	void *sock;
+	void *events; /* PUB, or NULL */
 	struct aggregator_cfg cfg;
 	struct slot *slots;
 	struct store_put *puts;
 	struct aggregator_stats stats;
+	struct metric *m_results, *m_late, *m_batch, *m_commit, *m_map, *m_used, *m_history,
+		*m_readers, *m_dropped, *m_last_commit, *m_events, *m_subscribers;
+	long subscriptions;
 };
+
+static void register_metrics(struct aggregator *a)
+{
+	static const double sizes[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000};
+	static const double secs[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+				      0.025,  0.05,    0.1,    0.25,  0.5,    1};
+	struct metrics *m = a->cfg.metrics;
+	const char *results[] = {"accepted",     "duplicate", "conflict",
+				 "storage_full", "internal",  "malformed"};
+
+	if (m == NULL)
+		return;
+	a->m_results =
+		metrics_counter(m, "canvass_aggregator_submissions_total",
+				"Submissions answered by the aggregator, by result", "result");
+	for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
+		metric_touch(a->m_results, results[i]);
+	a->m_late = metrics_counter(m, "canvass_aggregator_late_submissions_total",
+				    "Submissions stored after their cycle's due date", NULL);
+	metric_touch(a->m_late, NULL);
+	a->m_batch = metrics_histogram(m, "canvass_aggregator_batch_size",
+				       "Submissions per write transaction", sizes, 11);
+	a->m_commit = metrics_histogram(m, "canvass_aggregator_commit_duration_seconds",
+					"Duration of a batch's write transaction, commit included",
+					secs, 13);
+	a->m_map = metrics_gauge(m, "canvass_store_map_size_bytes", "LMDB map size", NULL);
+	a->m_used = metrics_gauge(m, "canvass_store_used_bytes", "LMDB pages in use", NULL);
+	a->m_history = metrics_gauge(m, "canvass_store_history_entries",
+				     "Entries in the history (last sequence)", NULL);
+	a->m_readers = metrics_gauge(m, "canvass_store_readers",
+				     "LMDB reader table slots used (high-water mark)", NULL);
+	a->m_dropped = metrics_counter(m, "canvass_aggregator_replies_dropped_total",
+				       "Replies to collectors that were gone or not reading", NULL);
+	metric_touch(a->m_dropped, NULL);
+	a->m_last_commit = metrics_gauge(m, "canvass_aggregator_last_commit_timestamp_seconds",
+					 "Unix time of the last committed batch", NULL);
+	a->m_events = metrics_counter(m, "canvass_aggregator_events_published_total",
+				      "Events published on the feed", NULL);
+	metric_touch(a->m_events, NULL);
+	a->m_subscribers = metrics_gauge(m, "canvass_aggregator_event_subscriptions",
+					 "Subscriptions to the event feed", NULL);
+	metric_set(a->m_subscribers, NULL, 0);
+}
+
+static void update_store_gauges(struct aggregator *a)
+{
+	uint64_t map, used;
+	unsigned readers;
+
+	if (a->cfg.metrics == NULL)
+		return;
+	store_usage(a->cfg.store, &map, &used);
+	metric_set(a->m_map, NULL, (double)map);
+	metric_set(a->m_used, NULL, (double)used);
+	if (store_readers(a->cfg.store, &readers) == 0)
+		metric_set(a->m_readers, NULL, readers);
+	metric_set(a->m_history, NULL, (double)store_head_sequence(a->cfg.store));
+}
+
+/* One event per outcome, never answer values. */
+static void publish(struct aggregator *a, const struct store_put *p, int status)
+{
+	char topic[256], *text;
+	json_t *o;
+
+	if (a->events == NULL)
+		return;
+	o = json_pack("{ss ss ss sI sI ss sb sI}", "member", p->member, "questionnaire",
+		      p->questionnaire, "cycle", p->cycle, "revision", (json_int_t)p->revision,
+		      "sequence", (json_int_t)p->sequence, "status", wire_status_name(status),
+		      "late", (int)p->late, "stored_at_ms", (json_int_t)p->stored_at_ms);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (text == NULL)
+		return;
+	snprintf(topic, sizeof topic, "%s %s", p->questionnaire, p->member);
+	if (zmq_send(a->events, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+	    zmq_send(a->events, text, strlen(text), ZMQ_DONTWAIT) >= 0)
+		metric_add(a->m_events, NULL, 1);
+	free(text);
+}
 
 int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator_cfg *cfg,
 		    char *err, size_t errlen)
@@ -61,6 +149,21 @@ int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator
 		rc = cv_fail(err, errlen, CV_EZMQ, "CURVE set-up: %s", zmq_strerror(errno));
 		goto fail;
 	}
+	if (cfg->events != NULL) {
+		int hwm = 100000;
+		/* XPUB: a PUB that also hears (un)subscriptions, for the metric. */
+		a->events = zmq_socket(zctx, ZMQ_XPUB);
+		if (a->events == NULL ||
+		    zmq_setsockopt(a->events, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+		    zmq_setsockopt(a->events, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
+		    zmq_bind(a->events, cfg->events) != 0) {
+			rc = cv_fail(err, errlen, CV_EZMQ, "events %s: %s", cfg->events,
+				     zmq_strerror(errno));
+			goto fail;
+		}
+	}
+	register_metrics(a);
+	update_store_gauges(a);
 	if (zmq_bind(a->sock, cfg->listen) != 0) {
 		rc = cv_fail(err, errlen, CV_EZMQ, "bind %s: %s", cfg->listen, zmq_strerror(errno));
 		goto fail;
@@ -80,6 +183,8 @@ void aggregator_close(struct aggregator **ap)
 	a = *ap;
 	if (a->sock != NULL)
 		zmq_close(a->sock);
+	if (a->events != NULL)
+		zmq_close(a->events);
 	if (a->slots != NULL)
 		for (size_t i = 0; i < a->cfg.batch_max; i++)
 			WIRE_FREE(a->slots[i].req);
@@ -199,6 +304,7 @@ static int receive_one(struct aggregator *a, size_t n)
 		 : rc == CV_EVERSION ? CANVASS__STATUS__UNSUPPORTED_VERSION
 				     : CANVASS__STATUS__MALFORMED;
 	a->stats.malformed++;
+	metric_add(a->m_results, "malformed", 1);
 	reply_status(a, sl->rid, sl->rid_len, sl->req ? sl->req->ticket : 0, status,
 		     rc == CV_EVERSION ? "protocol version 1 only" : cv_strerror(rc));
 	WIRE_FREE(sl->req);
@@ -250,13 +356,40 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 			}
 		}
 		send_reply(a, sl->rid, sl->rid_len, &rep);
+		if (a->cfg.metrics != NULL) {
+			char name[32];
+			const char *st = wire_status_name(rep.status);
+			size_t k;
+			for (k = 0; st[k] && k + 1 < sizeof name; k++)
+				name[k] = (char)(st[k] >= 'A' && st[k] <= 'Z' ? st[k] + 32 : st[k]);
+			name[k] = '\0';
+			metric_add(a->m_results, name, 1);
+			if (rep.status == CANVASS__STATUS__ACCEPTED && p->late)
+				metric_add(a->m_late, NULL, 1);
+		}
+		if (store_rc == 0)
+			publish(a, p, rep.status);
 		WIRE_FREE(sl->req);
+	}
+}
+
+/* Subscription messages: first byte 1 subscribes, 0 unsubscribes. */
+static void on_subscription(struct aggregator *a)
+{
+	uint8_t buf[256];
+	int n;
+	while ((n = zmq_recv(a->events, buf, sizeof buf, ZMQ_DONTWAIT)) >= 1) {
+		a->subscriptions += buf[0] == 1 ? 1 : -1;
+		if (a->subscriptions < 0)
+			a->subscriptions = 0;
+		metric_set(a->m_subscribers, NULL, (double)a->subscriptions);
 	}
 }
 
 int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 {
 	zmq_pollitem_t item = {a->sock, 0, ZMQ_POLLIN, 0};
+	zmq_pollitem_t both[2] = {{a->sock, 0, ZMQ_POLLIN, 0}, {a->events, 0, ZMQ_POLLIN, 0}};
 
 	int64_t next_reader_check = cv_mono_ms() + 60000;
 
@@ -265,6 +398,7 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 		int64_t deadline;
 		int rc;
 
+		daemon_watchdog_tick();
 		if (cv_mono_ms() >= next_reader_check) {
 			int dead = 0;
 			/* Reader slots of crashed reporters would pin old pages forever. */
@@ -273,13 +407,15 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 			next_reader_check = cv_mono_ms() + 60000;
 		}
 
-		item.revents = 0;
-		if (zmq_poll(&item, 1, 500) < 0) {
+		both[0].revents = both[1].revents = 0;
+		if (zmq_poll(both, a->events ? 2 : 1, 500) < 0) {
 			if (errno == EINTR)
 				continue;
 			return CV_EZMQ;
 		}
-		if (!(item.revents & ZMQ_POLLIN))
+		if (a->events && (both[1].revents & ZMQ_POLLIN))
+			on_subscription(a);
+		if (!(both[0].revents & ZMQ_POLLIN))
 			continue;
 		/* Gather a batch: what is queued now, then up to batch_wait_us more. */
 		deadline = cv_mono_us() + a->cfg.batch_wait_us;
@@ -303,9 +439,20 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 		}
 		if (n == 0)
 			continue;
-		rc = store_put_batch(a->cfg.store, a->puts, n);
+		{
+			int64_t t0 = cv_mono_us();
+			rc = store_put_batch(a->cfg.store, a->puts, n);
+			metric_observe(a->m_commit, (double)(cv_mono_us() - t0) / 1e6);
+			metric_observe(a->m_batch, (double)n);
+		}
 		a->stats.batches++;
 		answer_batch(a, n, rc);
+		if (rc == 0) {
+			metric_set(a->m_last_commit, NULL, (double)cv_now_ms() / 1000);
+			update_store_gauges(a);
+		} else {
+			httpd_record_error(a->cfg.http);
+		}
 		log_event(LOG_DEBUG, "batch", "size=%zu result=%s", n, cv_strerror(rc));
 		if (rc == CV_EFULL || rc == CV_ENOSPC) {
 			/* Retryable: keep serving; the next batch tries again. */

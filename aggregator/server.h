@@ -7,6 +7,12 @@
  * passed since its first request, whichever comes first. Replies go out
  * without blocking; a reply to a collector that went away is counted and
  * dropped (the member's retry gets the original receipt as DUPLICATE).
+ *
+ * The event feed publishes one message per outcome on a PUB socket, two
+ * frames: the topic "QUESTIONNAIRE MEMBER" (subscribers filter by prefix)
+ * and a JSON object with member, questionnaire, cycle, revision, sequence,
+ * status, late and stored_at_ms - never answer values. A slow subscriber
+ * loses events (PUB drops at its high-water mark); storage never waits.
  */
 #ifndef CANVASS_AGGREGATOR_SERVER_H
 #define CANVASS_AGGREGATOR_SERVER_H
@@ -15,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "httpd.h"
 #include "keys.h"
+#include "metrics.h"
 #include "store.h"
 
 struct aggregator_cfg {
@@ -26,6 +34,9 @@ struct aggregator_cfg {
 	int hwm;                    /* ZeroMQ high-water mark, messages */
 	size_t max_message;         /* largest StoreRequest frame, bytes */
 	const struct keypair *keys; /* CURVE server keys; NULL in insecure mode */
+	const char *events;         /* PUB endpoint for the event feed, or NULL */
+	struct metrics *metrics;    /* borrowed; NULL: none */
+	struct httpd *http;         /* borrowed; storage failures go to /health */
 };
 
 struct aggregator_stats {

@@ -13,6 +13,8 @@
 
 #include "daemon.h"
 #include "error.h"
+#include "httpd.h"
+#include "metrics.h"
 #include "keys.h"
 #include "log.h"
 #include "cycles.h"
@@ -81,7 +83,8 @@ int main(int argc, char **argv)
 {
 	char *listen = NULL, *aggregator = NULL, *registry_path = NULL, *qdir = NULL;
 	char *level = NULL, *pidfile = NULL, *key_path = NULL, *agg_key_path = NULL;
-	char *cycles_path = NULL;
+	char *cycles_path = NULL, *http = NULL;
+	long health_window = 60, health_threshold = 100;
 	bool insecure = false;
 	uint64_t max_message = 256 * 1024;
 	long max_answers = 1000, max_string = 4000, max_pending = 10000, timeout_ms = 5000,
@@ -113,6 +116,12 @@ int main(int argc, char **argv)
 		{"handshake-ms", SET_LONG, &handshake_ms, 100, 600000, "MS",
 		 "longest CURVE handshake (5000)"},
 		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
+		{"http", SET_STRING, &http, 0, 0, "ADDR",
+		 "loopback HOST:PORT for /metrics /health /ready"},
+		{"health-window", SET_LONG, &health_window, 1, 86400, "S",
+		 "errors within this many seconds count for /health (60)"},
+		{"health-threshold", SET_LONG, &health_threshold, 1, 1000000, "N",
+		 "storage errors relayed in the window that make /health fail (100)"},
 		{"pidfile", SET_STRING, &pidfile, 0, 0, "FILE", "write the PID here once ready"},
 		{"log-level", SET_STRING, &level, 0, 0, "LEVEL", "debug, info, warn, error (info)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -122,6 +131,9 @@ int main(int argc, char **argv)
 	struct collector *col = NULL;
 	struct config_set cs = {0};
 	struct zap *zap = NULL;
+	struct metrics *metrics = NULL;
+	struct metric *m_reloads = NULL;
+	struct httpd *httpd = NULL;
 	void *zctx = NULL;
 	char err[512], q1[600], q2[600];
 	int next, rc, status = 1, lvl;
@@ -179,6 +191,27 @@ int main(int argc, char **argv)
 		log_event(LOG_ERROR, "config_invalid", "error=%s", log_quote(err, q1, sizeof q1));
 		goto out;
 	}
+	if (metrics_new(&metrics) != 0)
+		goto out;
+	metric_set(metrics_gauge(metrics, "process_start_time_seconds",
+				 "Start time of the process since the Unix epoch", NULL),
+		   NULL, (double)cv_now_ms() / 1000);
+	m_reloads = metrics_counter(metrics, "canvass_collector_reloads_total",
+				    "Reloads of registry, questionnaires and cycles, by result",
+				    "result");
+	metric_touch(m_reloads, "ok");
+	metric_touch(m_reloads, "refused");
+	if (http != NULL) {
+		struct httpd_cfg hcfg = {.listen = http,
+					 .metrics = metrics,
+					 .health_window_ms = health_window * 1000,
+					 .health_threshold = health_threshold};
+		if (httpd_start(&httpd, &hcfg, err, sizeof err) != 0) {
+			log_event(LOG_ERROR, "http_failed", "error=%s",
+				  log_quote(err, q1, sizeof q1));
+			goto out;
+		}
+	}
 	zctx = zmq_ctx_new();
 	if (!insecure) {
 		if (daemon_start_zap(zctx, &zap, err, sizeof err) != 0 ||
@@ -202,6 +235,9 @@ int main(int argc, char **argv)
 			.handshake_ms = handshake_ms,
 			.keys = insecure ? NULL : &keys,
 			.aggregator_key = insecure ? NULL : agg_key,
+			.metrics = metrics,
+			.zap = zap,
+			.http = httpd,
 		};
 		ccfg.intake.limits.max_message = (size_t)max_message;
 		ccfg.intake.limits.max_answers = (size_t)max_answers;
@@ -233,6 +269,8 @@ int main(int argc, char **argv)
 		  "curve=%s",
 		  log_quote(listen, q1, sizeof q1), log_quote(aggregator, q2, sizeof q2), cs.reg->n,
 		  with_keys, cs.qs->n, insecure ? "off" : "on");
+	httpd_set_ready(httpd, true);
+	daemon_notify_ready();
 	while ((rc = collector_run(col, &stop_requested, &reload_requested)) == COLLECTOR_RELOAD) {
 		struct config_set next_cs;
 		reload_requested = 0;
@@ -240,20 +278,25 @@ int main(int argc, char **argv)
 			log_event(LOG_ERROR, "reload_refused",
 				  "error=%s msg=\"previous set stays\"",
 				  log_quote(err, q1, sizeof q1));
+			metric_add(m_reloads, "refused", 1);
 			continue;
 		}
 		if (!insecure && admit_registry(zap, next_cs.reg, &with_keys) != 0) {
 			log_event(LOG_ERROR, "reload_refused", "error=\"out of memory\"");
+			metric_add(m_reloads, "refused", 1);
 			config_set_free(&next_cs);
 			continue;
 		}
 		collector_set_intake(col, next_cs.reg, next_cs.qs, next_cs.cycles);
 		config_set_free(&cs);
 		cs = next_cs;
+		metric_add(m_reloads, "ok", 1);
 		log_event(LOG_INFO, "reloaded",
 			  "members=%zu members_with_keys=%zu questionnaires=%zu cycles=%zu",
 			  cs.reg->n, with_keys, cs.qs->n, cs.cycles->n);
 	}
+	httpd_set_ready(httpd, false);
+	daemon_notify_stopping();
 	{
 		const struct collector_stats *st = collector_stats(col);
 		struct zap_stats zs = {0};
@@ -275,11 +318,13 @@ out:
 	if (wrote_pidfile)
 		unlink(pidfile);
 	collector_close(&col);
+	httpd_stop(&httpd);
 	zap_stop(&zap);
 	if (zctx != NULL)
 		zmq_ctx_term(zctx);
 	keys_wipe(&keys);
 	config_set_free(&cs);
+	metrics_free(&metrics);
 	settings_free(tab);
 	return status;
 }

@@ -1,6 +1,7 @@
 #include "relay.h"
 #include "error.h"
 #include "log.h"
+#include "daemon.h"
 #include "zap.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@ struct pending {
 	size_t rid_len;
 	struct problem *warnings; /* validation warnings, sent with the receipt */
 	size_t n_warnings;
+	int64_t received_us; /* for the acknowledgement latency */
 };
 
 struct collector {
@@ -34,7 +36,49 @@ struct collector {
 	uint64_t generation;
 	struct intake_result *result;
 	struct collector_stats stats;
+	void *members_mon;   /* PAIR: the member socket's connection events */
+	uint8_t *handshaken; /* bitmap of connection fds with a completed handshake */
+	long connected;
+	struct metric *m_requests, *m_rejections, *m_pending, *m_latency, *m_connected,
+		*m_handshake_failures, *m_upstream;
 };
+
+#define FD_BITMAP_BITS 65536
+
+static void register_metrics(struct collector *c)
+{
+	static const double secs[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
+				      0.1,    0.25,  0.5,   1,     2.5,  5};
+	static const char *const results[] = {"accepted", "duplicate",   "conflict",     "rejected",
+					      "busy",     "unavailable", "storage_full", "valid"};
+	struct metrics *m = c->cfg.metrics;
+
+	if (m == NULL)
+		return;
+	c->m_requests = metrics_counter(m, "canvass_collector_replies_total",
+					"Replies to members, by status", "status");
+	for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
+		metric_touch(c->m_requests, results[i]);
+	c->m_rejections = metrics_counter(m, "canvass_collector_rejections_total",
+					  "Errors in refused submissions, by problem code", "code");
+	c->m_pending = metrics_gauge(m, "canvass_collector_pending",
+				     "Submissions waiting for the aggregator's answer", NULL);
+	metric_set(c->m_pending, NULL, 0);
+	c->m_latency = metrics_histogram(m, "canvass_collector_ack_latency_seconds",
+					 "From a submission's arrival to its receipt", secs, 13);
+	c->m_connected = metrics_gauge(m, "canvass_collector_connected_members",
+				       "Member connections with a completed handshake", NULL);
+	metric_set(c->m_connected, NULL, 0);
+	c->m_handshake_failures =
+		metrics_counter(m, "canvass_collector_handshake_failures_total",
+				"Refused or failed member handshakes, by reason", "reason");
+	metric_touch(c->m_handshake_failures, "unknown_key");
+	metric_touch(c->m_handshake_failures, "not_curve");
+	metric_touch(c->m_handshake_failures, "protocol");
+	c->m_upstream = metrics_gauge(m, "canvass_collector_aggregator_connected",
+				      "1 while the link to the aggregator is up", NULL);
+	metric_set(c->m_upstream, NULL, 0);
+}
 
 int collector_open(struct collector **out, void *zctx, const struct collector_cfg *cfg, char *err,
 		   size_t errlen)
@@ -84,6 +128,23 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
 		rc = cv_fail(err, errlen, CV_EZMQ, "CURVE set-up: %s", zmq_strerror(errno));
 		goto fail;
 	}
+	c->handshaken = calloc(FD_BITMAP_BITS / 8, 1);
+	{
+		char mon_ep[64];
+		snprintf(mon_ep, sizeof mon_ep, "inproc://canvass-members-%p", (void *)c);
+		c->members_mon = zmq_socket(zctx, ZMQ_PAIR);
+		if (c->handshaken == NULL || c->members_mon == NULL ||
+		    zmq_socket_monitor(c->members, mon_ep,
+				       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+					       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+					       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+		    zmq_connect(c->members_mon, mon_ep) != 0) {
+			rc = cv_fail(err, errlen, CV_EZMQ, "monitor: %s", zmq_strerror(errno));
+			goto fail;
+		}
+		zmq_setsockopt(c->members_mon, ZMQ_LINGER, &zero, sizeof zero);
+	}
+	register_metrics(c);
 	if (zmq_bind(c->members, cfg->listen) != 0) {
 		rc = cv_fail(err, errlen, CV_EZMQ, "bind %s: %s", cfg->listen, zmq_strerror(errno));
 		goto fail;
@@ -122,8 +183,13 @@ void collector_close(struct collector **cp)
 	if (cp == NULL || *cp == NULL)
 		return;
 	c = *cp;
-	if (c->members)
+	if (c->members) {
+		zmq_socket_monitor(c->members, NULL, 0);
 		zmq_close(c->members);
+	}
+	if (c->members_mon)
+		zmq_close(c->members_mon);
+	free(c->handshaken);
 	if (c->upstream) {
 		zmq_socket_monitor(c->upstream, NULL, 0);
 		zmq_close(c->upstream);
@@ -193,6 +259,18 @@ static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint6
 		rep.n_problems = n;
 		rep.problems = pp;
 	}
+	if (c->m_requests != NULL) {
+		char name[32];
+		const char *st = wire_status_name(status);
+		size_t k;
+		for (k = 0; st[k] && k + 1 < sizeof name; k++)
+			name[k] = (char)(st[k] >= 'A' && st[k] <= 'Z' ? st[k] + 32 : st[k]);
+		name[k] = '\0';
+		metric_add(c->m_requests, name, 1);
+		for (size_t i = 0; status == CANVASS__STATUS__REJECTED && i < n; i++)
+			if (!items[i].warning)
+				metric_add(c->m_rejections, items[i].code, 1);
+	}
 	if (wire_pack(&rep.base, &buf, &len) != 0 ||
 	    zmq_send(c->members, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_send(c->members, buf, len, ZMQ_DONTWAIT) < 0)
@@ -224,6 +302,7 @@ static void on_member(struct collector *c)
 	size_t rid_len, more_len;
 	int more = 0, parts = 1;
 	const char *peer, *peer_key;
+	int64_t received_us;
 	int n;
 
 	n = zmq_recv(c->members, rid, sizeof rid, ZMQ_DONTWAIT);
@@ -263,6 +342,7 @@ static void on_member(struct collector *c)
 		/* Cannot happen behind the ZAP handler; refuse rather than trust. */
 		peer = "?";
 	}
+	received_us = cv_mono_us();
 	intake_check(&c->cfg.intake, zmq_msg_data(&body), zmq_msg_size(&body), peer, peer_key,
 		     cv_now_ms(), r);
 	zmq_msg_close(&body);
@@ -312,6 +392,7 @@ static void on_member(struct collector *c)
 		memcpy(p->rid, rid, rid_len);
 		p->rid_len = rid_len;
 		p->n_warnings = 0;
+		p->received_us = received_us;
 		if (r->verdict.n > 0) {
 			/* Only warnings remain on a valid submission; they go with the receipt. */
 			p->warnings = malloc(r->verdict.n * sizeof *p->warnings);
@@ -322,6 +403,7 @@ static void on_member(struct collector *c)
 			}
 		}
 		c->stats.relayed++;
+		metric_set(c->m_pending, NULL, (double)(c->cfg.max_pending - c->n_free));
 	}
 }
 
@@ -332,6 +414,7 @@ static void release(struct collector *c, struct pending *p)
 	p->warnings = NULL;
 	p->n_warnings = 0;
 	c->free_slots[c->n_free++] = (size_t)(p - c->pending);
+	metric_set(c->m_pending, NULL, (double)(c->cfg.max_pending - c->n_free));
 }
 
 static void on_upstream(struct collector *c)
@@ -379,6 +462,10 @@ static void on_upstream(struct collector *c)
 		}
 		reply(c, p->rid, p->rid_len, p->request_id, sr->status, text, p->warnings, nw,
 		      sr->receipt);
+		metric_observe(c->m_latency, (double)(cv_mono_us() - p->received_us) / 1e6);
+		if (sr->status == CANVASS__STATUS__STORAGE_FULL ||
+		    sr->status == CANVASS__STATUS__INTERNAL)
+			httpd_record_error(c->cfg.http);
 	}
 	release(c, p);
 	WIRE_FREE(sr);
@@ -392,6 +479,7 @@ static void expire(struct collector *c, int all)
 		if (p->ticket == 0 || (!all && p->deadline_ms > now))
 			continue;
 		c->stats.unavailable++;
+		httpd_record_error(c->cfg.http);
 		reply(c, p->rid, p->rid_len, p->request_id, CANVASS__STATUS__UNAVAILABLE,
 		      "storage did not answer in time; the submission may or may not be "
 		      "stored: resend it with the same id",
@@ -411,20 +499,63 @@ static void on_upstream_event(struct collector *c)
 		memcpy(&event, ev, sizeof event);
 		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
 			c->upstream_up++;
+			metric_set(c->m_upstream, NULL, 1);
 			log_event(LOG_INFO, "aggregator_connected", NULL);
 		} else if (event == ZMQ_EVENT_DISCONNECTED && c->upstream_up > 0) {
 			c->upstream_up--;
+			metric_set(c->m_upstream, NULL, c->upstream_up > 0);
 			log_event(LOG_WARN, "aggregator_disconnected", NULL);
 		}
 	}
 }
 
+static void on_member_event(struct collector *c)
+{
+	uint8_t ev[6];
+	char addr[256];
+	uint16_t event;
+	uint32_t fd;
+
+	while (zmq_recv(c->members_mon, ev, sizeof ev, ZMQ_DONTWAIT) >= 6) {
+		zmq_recv(c->members_mon, addr, sizeof addr, 0);
+		memcpy(&event, ev, sizeof event);
+		memcpy(&fd, ev + 2, sizeof fd);
+		if (fd >= FD_BITMAP_BITS)
+			continue;
+		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+			c->handshaken[fd / 8] |= (uint8_t)(1u << (fd % 8));
+			c->connected++;
+		} else if (event == ZMQ_EVENT_DISCONNECTED) {
+			if (c->handshaken[fd / 8] & (1u << (fd % 8))) {
+				c->handshaken[fd / 8] &= (uint8_t) ~(1u << (fd % 8));
+				c->connected--;
+			}
+		} else {
+			metric_add(c->m_handshake_failures, "protocol", 1);
+		}
+		metric_set(c->m_connected, NULL, (double)c->connected);
+	}
+}
+
+/* Gauges and counts read from elsewhere, refreshed by the loop. */
+static void refresh_metrics(struct collector *c)
+{
+	metric_set(c->m_pending, NULL, (double)(c->cfg.max_pending - c->n_free));
+	if (c->cfg.zap != NULL && c->m_handshake_failures != NULL) {
+		struct zap_stats zs;
+		zap_get_stats(c->cfg.zap, &zs);
+		metric_set(c->m_handshake_failures, "unknown_key", (double)zs.refused_unknown_key);
+		metric_set(c->m_handshake_failures, "not_curve", (double)zs.refused_mechanism);
+	}
+}
+
 int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
-	zmq_pollitem_t items[3] = {
+	zmq_pollitem_t items[4] = {
 		{c->members, 0, ZMQ_POLLIN, 0},
 		{c->upstream, 0, ZMQ_POLLIN, 0},
 		{c->upstream_mon, 0, ZMQ_POLLIN, 0},
+		{c->members_mon, 0, ZMQ_POLLIN, 0},
 	};
 	int64_t next_sweep = cv_mono_ms() + 100;
 
@@ -432,7 +563,8 @@ int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig
 		int rc;
 		if (*reload)
 			return COLLECTOR_RELOAD;
-		rc = zmq_poll(items, 3, 100);
+		daemon_watchdog_tick();
+		rc = zmq_poll(items, 4, 100);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -440,6 +572,8 @@ int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig
 		}
 		if (items[2].revents & ZMQ_POLLIN)
 			on_upstream_event(c);
+		if (items[3].revents & ZMQ_POLLIN)
+			on_member_event(c);
 		/* Answers first: they free slots for new requests. */
 		if (items[1].revents & ZMQ_POLLIN)
 			for (int i = 0; i < 1000; i++) {
@@ -461,6 +595,7 @@ int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig
 			}
 		if (cv_mono_ms() >= next_sweep) {
 			expire(c, 0);
+			refresh_metrics(c);
 			next_sweep = cv_mono_ms() + 100;
 		}
 	}

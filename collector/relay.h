@@ -17,7 +17,10 @@
 #include <stdint.h>
 
 #include "intake.h"
+#include "httpd.h"
 #include "keys.h"
+#include "metrics.h"
+#include "zap.h"
 
 struct collector_cfg {
 	const char *listen;     /* member-facing endpoint to bind */
@@ -30,6 +33,9 @@ struct collector_cfg {
 	/* CURVE: both NULL only in insecure mode (ipc:// only). */
 	const struct keypair *keys; /* this collector's key pair */
 	const char *aggregator_key; /* aggregator public key, Z85 */
+	struct metrics *metrics;    /* borrowed; NULL: none */
+	struct zap *zap;            /* borrowed; for handshake failure counts */
+	struct httpd *http;         /* borrowed; storage trouble counts for /health */
 };
 
 /* Returned by collector_run when a reload was asked for. */

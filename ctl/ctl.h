@@ -10,5 +10,8 @@ int ctl_keygen(int argc, char **argv);
 int ctl_check(int argc, char **argv);
 int ctl_verify(int argc, char **argv);
 int ctl_history(int argc, char **argv);
+int ctl_backup(int argc, char **argv);
+int ctl_tail(int argc, char **argv);
+int ctl_status(int argc, char **argv);
 
 #endif

@@ -14,6 +14,9 @@ static const struct {
 	{"check", ctl_check, "check a registry, questionnaires, cycles and keys without starting"},
 	{"verify", ctl_verify, "walk the history's hash chain; report the first broken link"},
 	{"history", ctl_history, "the history entries (no answer values) as JSON Lines"},
+	{"backup", ctl_backup, "a compacted, verified copy of the live store"},
+	{"tail", ctl_tail, "the aggregator's event feed, live"},
+	{"status", ctl_status, "every process: up or down, throughput, queue, store, last commit"},
 };
 
 static void usage(FILE *out)

@@ -2,6 +2,9 @@
 #include "error.h"
 
 #include <stdlib.h>
+#include <systemd/sd-daemon.h>
+
+#include "util.h"
 #include <string.h>
 
 static volatile sig_atomic_t *stop_flag;
@@ -54,4 +57,36 @@ int daemon_start_zap(void *zctx, struct zap **out, char *err, size_t errlen)
 	if (off != NULL && strcmp(off, "1") == 0)
 		return 0;
 	return zap_start(out, zctx, err, errlen);
+}
+
+static int64_t watchdog_every_ms = -1; /* -1: not asked yet; 0: off */
+static int64_t watchdog_next_ms;
+
+void daemon_notify_ready(void)
+{
+	sd_notify(0, "READY=1\nSTATUS=serving");
+	daemon_watchdog_tick();
+}
+
+void daemon_notify_stopping(void)
+{
+	sd_notify(0, "STOPPING=1");
+}
+
+void daemon_watchdog_tick(void)
+{
+	int64_t now;
+	if (watchdog_every_ms < 0) {
+		uint64_t usec = 0;
+		watchdog_every_ms = sd_watchdog_enabled(0, &usec) > 0 ? (int64_t)(usec / 2000) : 0;
+		if (watchdog_every_ms == 0 && usec > 0)
+			watchdog_every_ms = 1;
+	}
+	if (watchdog_every_ms == 0)
+		return;
+	now = cv_mono_ms();
+	if (now >= watchdog_next_ms) {
+		sd_notify(0, "WATCHDOG=1");
+		watchdog_next_ms = now + watchdog_every_ms;
+	}
 }

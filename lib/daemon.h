@@ -27,4 +27,14 @@ int daemon_endpoint_allowed(const char *endpoint, bool insecure, char *err, size
  */
 int daemon_start_zap(void *zctx, struct zap **out, char *err, size_t errlen);
 
+/*
+ * systemd's notify protocol (sd_notify; nothing happens without
+ * NOTIFY_SOCKET): READY=1 once serving, STOPPING=1 when stopping, and
+ * WATCHDOG=1 from the event loop at half the WatchdogSec interval.
+ */
+void daemon_notify_ready(void);
+void daemon_notify_stopping(void);
+/* Call from every event-loop iteration; pings the watchdog when due. */
+void daemon_watchdog_tick(void);
+
 #endif

@@ -461,6 +461,38 @@ int store_put_batch(struct store *s, struct store_put *items, size_t n)
 	}
 }
 
+int store_backup(struct store *s, const char *dest, char *err, size_t errlen)
+{
+	char path[4096];
+	int mrc;
+
+	if (mkdir(dest, 0700) != 0 && errno != EEXIST)
+		return cv_fail(err, errlen, CV_EIO, "%s: %s", dest, strerror(errno));
+	snprintf(path, sizeof path, "%s/data.mdb", dest);
+	if (access(path, F_OK) == 0)
+		return cv_fail(err, errlen, CV_EINVAL,
+			       "%s: holds a store already (not overwritten)", dest);
+	mrc = mdb_env_copy2(s->env, dest, MDB_CP_COMPACT);
+	if (mrc != 0)
+		return cv_fail(err, errlen, map_err(mrc), "%s: %s", dest, mdb_strerror(mrc));
+	chmod(path, 0600);
+	return 0;
+}
+
+int store_readers(struct store *s, unsigned *n)
+{
+	MDB_envinfo info;
+	if (mdb_env_info(s->env, &info) != 0)
+		return CV_ESTORE;
+	*n = info.me_numreaders;
+	return 0;
+}
+
+uint64_t store_head_sequence(const struct store *s)
+{
+	return s->head_seq;
+}
+
 unsigned int store_env_flags(struct store *s)
 {
 	unsigned int flags = 0;

@@ -70,6 +70,18 @@ int store_put_batch(struct store *s, struct store_put *items, size_t n);
 /* 0 when p's key fields fit the store's key limits. */
 int store_put_check(const struct store_put *p);
 
+/*
+ * Writes a compacted copy of the store (its data.mdb) into dest, a directory
+ * that must be empty or not exist yet (created 0700). Consistent: the copy is
+ * one read snapshot; writers go on meanwhile.
+ */
+int store_backup(struct store *s, const char *dest, char *err, size_t errlen);
+
+/* Reader table slots used so far (a high-water mark). */
+int store_readers(struct store *s, unsigned *n);
+/* The writer's last committed sequence. */
+uint64_t store_head_sequence(const struct store *s);
+
 /* The LMDB environment flags in force (mdb_env_get_flags), for checks. */
 unsigned int store_env_flags(struct store *s);
 

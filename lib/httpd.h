@@ -1,0 +1,36 @@
+/*
+ * httpd.h - the daemons' operator endpoint (libmicrohttpd), on a loopback
+ * address only:
+ *
+ *   GET /metrics   Prometheus text format
+ *   GET /health    200 "ok", or 500 when errors recorded in the last window
+ *                  (storage failures, ...) reach the threshold
+ *   GET /ready     200 once the daemon serves (sockets bound, store open,
+ *                  self-test passed), 503 before and while stopping
+ *
+ * It runs on its own thread; the calls below are thread-safe.
+ */
+#ifndef CANVASS_HTTPD_H
+#define CANVASS_HTTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "metrics.h"
+
+struct httpd_cfg {
+	const char *listen;      /* "127.0.0.1:9101" (any 127.x address, or localhost) */
+	struct metrics *metrics; /* borrowed */
+	long health_window_ms;   /* errors older than this no longer count */
+	long health_threshold;   /* errors in the window that make /health 500 */
+};
+
+struct httpd;
+
+int httpd_start(struct httpd **out, const struct httpd_cfg *cfg, char *err, size_t errlen);
+void httpd_set_ready(struct httpd *h, bool ready);
+/* Records one error for /health (e.g. a storage failure). NULL-safe. */
+void httpd_record_error(struct httpd *h);
+void httpd_stop(struct httpd **h);
+
+#endif

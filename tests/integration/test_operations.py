@@ -1,0 +1,306 @@
+"""Operators: /metrics with exact counts, /ready and /health, SIGTERM under
+load, SIGHUP counted, hot backup restored, the event feed, systemd notify."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from pipeline import BIN, Pipeline, free_port, synth, wait_for, write_json
+
+CTL = os.path.join(BIN, "canvassctl")
+
+
+def http_get(addr, path):
+    try:
+        with urllib.request.urlopen(f"http://{addr}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError:
+        return 0, ""
+
+
+def scrape(addr):
+    status, text = http_get(addr, "/metrics")
+    assert status == 200, status
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            out[key] = float(value)
+    return out, text
+
+
+def revisions(p, member, n, root, tag):
+    """n distinct submissions of one member."""
+    base = synth(os.path.join(root, f"base-{member}-{tag}"), only=(member,))[0]
+    with open(base, encoding="utf-8") as f:
+        sub = json.load(f)
+    files = []
+    for i in range(n):
+        sub["answers"]["hr_staff_total"] = 3000 + i
+        sub["answers"].pop("hr_staff_women", None)
+        files.append(write_json(os.path.join(root, f"{member}-{tag}-{i}.json"), sub))
+    return files
+
+
+class Ops(Pipeline):
+    """A pipeline with the HTTP endpoints and the event feed."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.agg_http = f"127.0.0.1:{free_port()}"
+        self.col_http = f"127.0.0.1:{free_port()}"
+        self.events = f"ipc://{self.root}/events.sock"
+
+    def start_aggregator(self, *extra):
+        super().start_aggregator("--http", self.agg_http, "--events", self.events, *extra)
+
+    def start_collector(self, *extra):
+        super().start_collector("--http", self.col_http, *extra)
+
+
+class MetricsTest(unittest.TestCase):
+    def test_exact_counts_and_event_feed(self):
+        p = Ops().start()
+        try:
+            tail = subprocess.Popen([CTL, "tail", "--events", p.events, "--json", "--count", "9",
+                                     "--idle-ms", "20000"], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+            # PUB delivers only once the subscription arrived: wait for the aggregator to see it.
+            wait_for(lambda: scrape(p.agg_http)[0]["canvass_aggregator_event_subscriptions"] >= 1,
+                     "the feed's subscriber")
+            files = revisions(p, "KE", 5, p.root, "a")
+            rc, r = p.submit(*files)
+            self.assertEqual(rc, 0)
+            rc, r = p.submit(*files[:2])  # 2 duplicates
+            self.assertEqual([x["status"] for x in r], ["DUPLICATE", "DUPLICATE"])
+            with open(files[0], encoding="utf-8") as f:
+                sub = json.load(f)
+            key = None
+            rc, r = p.submit_as("KE", files[0])
+            key = r[0]["receipt"]["id"]
+            sub["answers"]["hr_staff_total"] = 99
+            rc, r = p.submit_as("KE", write_json(os.path.join(p.root, "c.json"), dict(sub, id=key)))
+            self.assertEqual(r[0]["status"], "CONFLICT")
+            bad = dict(sub, answers=dict(sub["answers"], au_electronic_share=400,
+                                         rf_rkc="nope"))
+            for i in range(3):
+                rc, r = p.submit_as("KE", write_json(os.path.join(p.root, f"b{i}.json"), bad))
+                self.assertEqual(r[0]["status"], "REJECTED")
+            rc, r = p.submit_as("KE", files[0], extra=("--check",))
+            self.assertEqual(r[0]["status"], "VALID")
+
+            col, text = scrape(p.col_http)
+            self.assertEqual(col['canvass_collector_replies_total{status="accepted"}'], 5)
+            self.assertEqual(col['canvass_collector_replies_total{status="duplicate"}'], 3)
+            self.assertEqual(col['canvass_collector_replies_total{status="conflict"}'], 1)
+            self.assertEqual(col['canvass_collector_replies_total{status="rejected"}'], 3)
+            self.assertEqual(col['canvass_collector_replies_total{status="valid"}'], 1)
+            self.assertEqual(col['canvass_collector_rejections_total{code="OUT_OF_RANGE"}'], 3)
+            self.assertEqual(col['canvass_collector_rejections_total{code="NOT_AN_OPTION"}'], 3)
+            self.assertEqual(col["canvass_collector_ack_latency_seconds_count"], 9)
+            self.assertEqual(col["canvass_collector_pending"], 0)
+            self.assertEqual(col["canvass_collector_aggregator_connected"], 1)
+            agg, atext = scrape(p.agg_http)
+            self.assertEqual(agg['canvass_aggregator_submissions_total{result="accepted"}'], 5)
+            self.assertEqual(agg['canvass_aggregator_submissions_total{result="duplicate"}'], 3)
+            self.assertEqual(agg['canvass_aggregator_submissions_total{result="conflict"}'], 1)
+            self.assertEqual(agg["canvass_aggregator_batch_size_sum"], 9)
+            self.assertEqual(agg["canvass_store_history_entries"], 5)
+            self.assertEqual(agg["canvass_aggregator_events_published_total"], 9)
+            self.assertGreater(agg["canvass_store_map_size_bytes"], 0)
+            promtool = shutil.which("promtool")
+            if promtool:
+                for t in (text, atext):
+                    chk = subprocess.run([promtool, "check", "metrics"], input=t, text=True,
+                                         capture_output=True)
+                    self.assertEqual(chk.returncode, 0, chk.stdout + chk.stderr)
+            out, err = tail.communicate(timeout=30)
+            events = [json.loads(line) for line in out.splitlines()]
+            self.assertEqual([e["status"] for e in events],
+                             ["ACCEPTED"] * 5 + ["DUPLICATE"] * 3 + ["CONFLICT"])
+            for e in events:
+                self.assertEqual(set(e), {"member", "questionnaire", "cycle", "revision",
+                                          "sequence", "status", "late", "stored_at_ms"})
+            status = subprocess.run([CTL, "status", "--aggregator-http", p.agg_http,
+                                     "--collector-http", p.col_http, "--interval-ms", "200"],
+                                    capture_output=True, text=True, timeout=30)
+            self.assertEqual(status.returncode, 0, status.stdout)
+            self.assertEqual(status.stdout.count(" up "), 2)
+        finally:
+            p.close()
+
+
+class ReadyHealthTest(unittest.TestCase):
+    def test_ready_after_startup_only(self):
+        p = Ops()
+        try:
+            env = dict(os.environ, CANVASS_TEST_DISABLE_ZAP="1")
+            proc = subprocess.Popen([os.path.join(BIN, "canvass-aggregator"),
+                                     *p.aggregator_args("--http", p.agg_http)],
+                                    stderr=subprocess.DEVNULL, env=env)
+            seen = set()
+            while proc.poll() is None:
+                seen.add(http_get(p.agg_http, "/ready")[0])
+            self.assertEqual(proc.returncode, 1)  # the self-test failed: never ready
+            self.assertNotIn(200, seen)
+            self.assertIn(503, seen)
+            # A good start: ready only once the pidfile (written after set-up) exists.
+            pidfile = os.path.join(p.root, "agg.pid")
+            proc = subprocess.Popen([os.path.join(BIN, "canvass-aggregator"),
+                                     *p.aggregator_args("--http", p.agg_http, "--pidfile",
+                                                        pidfile)],
+                                    stderr=subprocess.DEVNULL)
+            try:
+                wait_for(lambda: http_get(p.agg_http, "/ready")[0] == 200, "ready")
+                self.assertTrue(os.path.exists(pidfile))
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                self.assertEqual(proc.wait(timeout=20), 0)
+        finally:
+            p.close()
+
+    def test_health_fails_on_storage_errors_and_recovers(self):
+        p = Ops()
+        try:
+            p.start_aggregator("--map-size", "64K", "--map-max", "128K", "--health-window", "2")
+            p.start_collector()
+            self.assertEqual(http_get(p.agg_http, "/health")[0], 200)
+            files = revisions(p, "KE", 80, p.root, "h")
+            for i in range(0, 80, 10):
+                p.submit_as("KE", *files[i:i + 10], extra=("--attempts", "1"))
+                if http_get(p.agg_http, "/health")[0] == 500:
+                    break
+            status, body = http_get(p.agg_http, "/health")
+            self.assertEqual(status, 500, body)
+            self.assertIn("unhealthy", body)
+            wait_for(lambda: http_get(p.agg_http, "/health")[0] == 200, "health to recover",
+                     timeout=15)
+        finally:
+            p.close()
+
+
+class SignalsTest(unittest.TestCase):
+    def test_sigterm_under_load_keeps_every_ack(self):
+        p = Ops().start()
+        try:
+            members = ("KE", "FR", "JP", "BR")
+            files = {m: revisions(p, m, 150, p.root, "t") for m in members}
+            results = {}
+
+            def client(m):
+                results[m] = p.submit_as(m, *files[m], extra=("--attempts", "1",
+                                                              "--timeout-ms", "3000"))
+
+            threads = [threading.Thread(target=client, args=(m,)) for m in members]
+            for t in threads:
+                t.start()
+            wait_for(lambda: scrape(p.agg_http)[0]["canvass_store_history_entries"] > 50,
+                     "load to start")
+            p.agg.send_signal(signal.SIGTERM)
+            self.assertEqual(p.agg.wait(timeout=30), 0)
+            for t in threads:
+                t.join(timeout=120)
+            out = subprocess.run([CTL, "history", "--data", p.data], capture_output=True,
+                                 text=True, check=True).stdout
+            stored = {(e["member"], e["id"]) for e in map(json.loads, out.splitlines())}
+            acked = [(m, r["receipt"]["id"]) for m in members for r in results[m][1]
+                     if r["status"] == "ACCEPTED"]
+            self.assertGreater(len(acked), 0)
+            self.assertTrue(set(acked) <= stored, "an acknowledged submission is missing")
+            self.assertEqual(len(acked), len(set(acked)))
+        finally:
+            p.close()
+
+    def test_sighup_counted(self):
+        p = Ops()
+        try:
+            registry = os.path.join(p.root, "registry.csv")
+            shutil.copy(p.registry, registry)
+            p.registry = registry
+            p.start()
+            p.col.send_signal(signal.SIGHUP)
+            wait_for(lambda: scrape(p.col_http)[0]['canvass_collector_reloads_total{result="ok"}']
+                     == 1, "a good reload")
+            with open(registry, "w", encoding="utf-8") as f:
+                f.write("not,a,registry\n")
+            p.col.send_signal(signal.SIGHUP)
+            wait_for(lambda: scrape(p.col_http)[0][
+                'canvass_collector_reloads_total{result="refused"}'] == 1, "a refused reload")
+        finally:
+            p.close()
+
+
+class BackupTest(unittest.TestCase):
+    def test_backup_during_load_restores(self):
+        p = Ops().start()
+        try:
+            files = revisions(p, "KE", 300, p.root, "bk") + synth(os.path.join(p.root, "all"))
+            done = threading.Event()
+            threading.Thread(target=lambda: (p.submit(*files), done.set()), daemon=True).start()
+            wait_for(lambda: scrape(p.agg_http)[0]["canvass_store_history_entries"] > 30,
+                     "load to start")
+            dest = os.path.join(p.root, "backup")
+            out = subprocess.run([CTL, "backup", "--data", p.data, dest], capture_output=True,
+                                 text=True, timeout=120)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            seq = int(out.stdout.split("head sequence ")[1].split(",")[0])
+            self.assertIn("entries verified", out.stdout)
+            self.assertTrue(done.wait(timeout=300))
+            self.assertGreater(p.report()["store"]["sequence"], seq)  # load went on
+
+            # Restore: a fresh data directory with the backup's data.mdb, a new aggregator.
+            fresh = os.path.join(p.root, "restored")
+            os.mkdir(fresh, 0o700)
+            shutil.copy(os.path.join(dest, "data.mdb"), os.path.join(fresh, "data.mdb"))
+            r = Pipeline(root=tempfile.mkdtemp(dir=p.root))
+            r.data = fresh
+            r.start_aggregator()
+            try:
+                for fmt in ("json", "csv"):
+                    restored = r.report(fmt=fmt)
+                    original = p.report(fmt=fmt, extra=("--as-of", str(seq)))
+                    self.assertEqual(restored, original, fmt)
+            finally:
+                r.stop()
+        finally:
+            p.close()
+
+
+class NotifyTest(unittest.TestCase):
+    def test_ready_and_watchdog(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "notify.sock")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(path)
+            sock.settimeout(10)
+            p = Pipeline(root=d)
+            env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="200000")
+            proc = subprocess.Popen([os.path.join(BIN, "canvass-aggregator"), *p.aggregator_args()],
+                                    env=env, stderr=subprocess.DEVNULL)
+            try:
+                got = set()
+                deadline = time.monotonic() + 10
+                while not {"READY=1", "WATCHDOG=1"} <= got and time.monotonic() < deadline:
+                    got |= set(sock.recv(4096).decode().split("\n"))
+                self.assertIn("READY=1", got)
+                self.assertIn("WATCHDOG=1", got)
+                # Pings keep coming from the loop.
+                self.assertIn("WATCHDOG=1", sock.recv(4096).decode())
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                self.assertEqual(proc.wait(timeout=20), 0)
+                sock.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
