@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	struct strlist collector_keys = {0};
 	bool insecure = false;
 	uint64_t map_size = 64ull << 20, map_max = 16ull << 30, max_message = 512 * 1024;
-	long batch_max = 1000, batch_wait_us = 2000, hwm = 10000;
+	long batch_max = 1000, batch_wait_us = 0, hwm = 10000;
 	const struct setting tab[] = {
 		{"data", SET_STRING, &data, 0, 0, "DIR", "data directory (created 0700)"},
 		{"listen", SET_STRING, &listen, 0, 0, "ENDPOINT", "endpoint for collectors"},
@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 		{"batch-max", SET_LONG, &batch_max, 1, 100000, "N",
 		 "submissions per commit (1000)"},
 		{"batch-wait-us", SET_LONG, &batch_wait_us, 0, 1000000, "US",
-		 "longest wait to fill a batch (2000)"},
+		 "extra wait to fill a batch (0: what is queued)"},
 		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
 		{"max-message", SET_SIZE, &max_message, 0, 0, "SIZE", "largest request (512K)"},
 		{"events", SET_STRING, &events, 0, 0, "ENDPOINT",

@@ -192,18 +192,19 @@ int compare_build(const struct dataset *ds, size_t min_group, size_t feedback_gr
 		else
 			r->group_submitted[row->group]++;
 		r->group_submitted[world]++;
-		for (size_t k = 0; k < ng; k++) {
+		for (size_t q = 0; rc == 0 && q < r->n_questions; q++) {
+			const Canvass__Answer *a = ds_answer(row, r->questions[q].q);
+			if (a == NULL)
+				continue;
+			for (size_t k = 0; rc == 0 && k < ng; k++)
+				rc = add_answer(r->questions[q].q, a,
+						&r->questions[q].cells[row->reg ? gs[k] : world]);
+		}
+		for (size_t k = 0; rc == 0 && k < ng; k++) {
 			size_t g = row->reg ? gs[k] : world;
-			for (size_t q = 0; rc == 0 && q < r->n_questions; q++) {
-				const Canvass__Answer *a = ds_answer(row, r->questions[q].q);
-				if (a != NULL)
-					rc = add_answer(r->questions[q].q, a,
-							&r->questions[q].cells[g]);
-			}
 			for (size_t s = 0; rc == 0 && s < r->n_sections; s++)
 				if (!isnan(row->section_score[s]))
-					rc = push_value(&r->sections[s].cells[g],
-							row->section_score[s]);
+					rc = push_value(&r->sections[s].cells[g], row->section_score[s]);
 			if (rc == 0 && !isnan(row->overall))
 				rc = push_value(&r->overall.cells[g], row->overall);
 		}

@@ -20,6 +20,7 @@ static int row_cmp(const void *a, const void *b)
 
 static void row_clear(struct ds_row *r)
 {
+	free(r->by_q);
 	free(r->member);
 	free(r->section_score);
 	WIRE_FREE(r->sub);
@@ -34,9 +35,15 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 
 	if (wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &sub) != 0)
 		return CV_ECORRUPT;
-	if (wire_canonicalize(sub, NULL) != 0) {
-		WIRE_FREE(sub);
-		return CV_ECORRUPT;
+	{
+		/* Stored submissions are canonical already; sort only what is not. */
+		bool sorted = true;
+		for (size_t i = 1; i < sub->n_answers && sorted; i++)
+			sorted = strcmp(sub->answers[i - 1]->question, sub->answers[i]->question) < 0;
+		if (!sorted && wire_canonicalize(sub, NULL) != 0) {
+			WIRE_FREE(sub);
+			return CV_ECORRUPT;
+		}
 	}
 	/* Replaying the history: a later revision replaces the earlier one. */
 	for (size_t i = 0; l->as_of != 0 && i < d->n; i++)
@@ -86,41 +93,63 @@ static int visit_history(const Canvass__HistoryEntry *e, void *arg)
 	return take(l, e);
 }
 
+/* a when it fits q's type (special answers always do), else NULL. */
+static const Canvass__Answer *fitting(const struct question *q, const Canvass__Answer *a)
+{
+	int vc = a->value_case;
+	bool fits;
+
+	switch (q->type) {
+	case QT_YES_NO: fits = vc == CANVASS__ANSWER__VALUE_BOOLEAN; break;
+	case QT_INTEGER: fits = vc == CANVASS__ANSWER__VALUE_INTEGER; break;
+	case QT_NUMBER: fits = vc == CANVASS__ANSWER__VALUE_NUMBER; break;
+	case QT_SCALE:
+		fits = vc == CANVASS__ANSWER__VALUE_INTEGER && qdef_level_index(q, a->integer) >= 0;
+		break;
+	case QT_CHOICE:
+		fits = vc == CANVASS__ANSWER__VALUE_TEXT && qdef_option_index(q, a->text) >= 0;
+		break;
+	case QT_MULTI_CHOICE: fits = vc == CANVASS__ANSWER__VALUE_LIST; break;
+	case QT_TEXT: fits = vc == CANVASS__ANSWER__VALUE_TEXT; break;
+	default: fits = false;
+	}
+	return fits || vc == CANVASS__ANSWER__VALUE_SPECIAL ? a : NULL;
+}
+
 const Canvass__Answer *ds_answer(const struct ds_row *r, const struct question *q)
 {
+	return r->by_q[q->order];
+}
+
+/*
+ * Maps the row's answers to the definition's questions in one merge of two
+ * lists sorted by id; counts the answers that fit no question.
+ */
+static int index_row(struct dataset *d, struct ds_row *r)
+{
+	const struct questionnaire *def = d->def;
 	const Canvass__Submission *s = r->sub;
-	size_t lo = 0, hi = s->n_answers;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(q->id, s->answers[mid]->question);
+	size_t i = 0, k = 0;
+
+	r->by_q = calloc(def->n_questions ? def->n_questions : 1, sizeof *r->by_q);
+	if (r->by_q == NULL)
+		return CV_ENOMEM;
+	while (i < s->n_answers) {
+		int c = k < def->n_questions ? strcmp(s->answers[i]->question, def->by_id[k]->id) : -1;
 		if (c == 0) {
-			const Canvass__Answer *a = s->answers[mid];
-			int vc = a->value_case;
-			bool fits;
-			switch (q->type) {
-			case QT_YES_NO: fits = vc == CANVASS__ANSWER__VALUE_BOOLEAN; break;
-			case QT_INTEGER: fits = vc == CANVASS__ANSWER__VALUE_INTEGER; break;
-			case QT_NUMBER: fits = vc == CANVASS__ANSWER__VALUE_NUMBER; break;
-			case QT_SCALE:
-				fits = vc == CANVASS__ANSWER__VALUE_INTEGER &&
-				       qdef_level_index(q, a->integer) >= 0;
-				break;
-			case QT_CHOICE:
-				fits = vc == CANVASS__ANSWER__VALUE_TEXT &&
-				       qdef_option_index(q, a->text) >= 0;
-				break;
-			case QT_MULTI_CHOICE: fits = vc == CANVASS__ANSWER__VALUE_LIST; break;
-			case QT_TEXT: fits = vc == CANVASS__ANSWER__VALUE_TEXT; break;
-			default: fits = false;
-			}
-			return fits || vc == CANVASS__ANSWER__VALUE_SPECIAL ? a : NULL;
+			const Canvass__Answer *a = fitting(def->by_id[k], s->answers[i]);
+			r->by_q[def->by_id[k]->order] = a;
+			d->skipped_answers += a == NULL;
+			i++;
+			k++;
+		} else if (c < 0) {
+			d->skipped_answers++; /* no such question in this version */
+			i++;
+		} else {
+			k++;
 		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
 	}
-	return NULL;
+	return 0;
 }
 
 /* Section and overall scores: weighted means of the scored answers, x100. */
@@ -197,12 +226,9 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 		r->group = r->reg ? r->reg->region_index : reg->n_regions;
 		if (r->version != def->version)
 			d->other_version++;
-		for (size_t k = 0; k < r->sub->n_answers; k++) {
-			const struct question *q = qdef_question(def, r->sub->answers[k]->question);
-			if (q == NULL || ds_answer(r, q) == NULL)
-				d->skipped_answers++;
-		}
-		rc = score_row(d, r);
+		rc = index_row(d, r);
+		if (rc == 0)
+			rc = score_row(d, r);
 	}
 	if (rc != 0) {
 		dataset_free(&d);

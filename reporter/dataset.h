@@ -29,6 +29,7 @@ struct ds_row {
 	bool late;
 	uint32_t version;         /* questionnaire version answered */
 	Canvass__Submission *sub; /* answers sorted by question id */
+	const Canvass__Answer **by_q; /* per question order: the fitting answer, or NULL */
 	double *section_score;    /* per section, 0-100; NAN when nothing scored */
 	double overall;           /* all scored answers, 0-100; NAN when none */
 };

@@ -1,0 +1,68 @@
+/*
+ * bench.h - the canvass benchmark: ingest, latency, reports and memory,
+ * each beside a baseline measured in the same run on the same records.
+ * Figures are timings on a shared machine: printed, never asserted.
+ */
+#ifndef CANVASS_BENCH_H
+#define CANVASS_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "keys.h"
+
+struct bench_opts {
+	bool smoke;
+	int clients;         /* member clients for ingest */
+	long submissions;    /* distinct submissions for ingest */
+	int window;          /* in flight per client */
+	long rate;           /* latency: offered submissions per second */
+	double latency_secs;
+	int idle_members;    /* connected, silent members for the memory figure */
+	int report_members;  /* members in the report store */
+	int questions;       /* questions of the bench questionnaire */
+	const char *bindir;  /* where the canvass programs are */
+	const char *json_out;
+};
+
+/* A running pipeline of the real daemons, CURVE on, on loopback tcp. */
+struct bench_pipeline {
+	char dir[256];
+	char col_ep[64], agg_ep[64], col_http[32], agg_http[32];
+	pid_t agg, col;
+	struct keypair collector, aggregator;
+	struct keypair *members;
+	char (*codes)[12];
+	int n_members;
+};
+
+double now_s(void);
+long rss_kib(pid_t pid, const char *field); /* "VmHWM" or "VmRSS" */
+int http_metric(const char *addr, const char *series, double *out);
+
+/* load.c */
+int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_members);
+void pipeline_stop(struct bench_pipeline *p);
+/* One packed Request of member m, distinct by i; *len set; caller frees. */
+uint8_t *make_request(const struct bench_pipeline *p, int m, long i, int questions, size_t *len);
+int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, double *rate,
+	       long *accepted, double *batch_mean);
+int run_latency(struct bench_pipeline *p, const struct bench_opts *o, double *p50, double *p99,
+		double *p999, long *done);
+int run_idle(struct bench_pipeline *p, int n, long *collector_rss_kib);
+
+/* baselines.c */
+int baseline_lmdb(const char *dir, long n, size_t record, int per_commit, double *rate);
+int baseline_sqlite(const char *dir, long n, size_t record, int batch, double *rate);
+int baseline_postgres(const char *dir, long n, size_t record, int batch, double *rate,
+		      char *why, size_t whylen);
+/* Loads the answers table and times the compare figures; *rows gets the row count. */
+int baseline_sqlite_compare(const char *dir, const char *store_dir, double *secs, long *rows);
+
+/* reports.c */
+int fill_store(const char *dir, const struct bench_opts *o, const char *registry, long *answers);
+int scan_store(const char *dir, double *secs, long *answers);
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * canvass-bench: every figure of docs/performance.md, each beside its
+ * baseline measured in the same run, printed as a table and written as
+ * JSON. Run through bench/run.sh; --smoke for a tiny run that only proves
+ * the benchmark still works (the test command runs it).
+ */
+#include "bench.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "settings.h"
+#include "util.h"
+
+struct figure {
+	const char *name, *unit;
+	double value, baseline, target;
+	const char *baseline_name, *rule; /* rule: ">=" ratio at least target, "<=" value at most */
+};
+
+static struct figure figs[32];
+static size_t n_figs;
+
+static void add(const char *name, double value, const char *unit, const char *bname, double base,
+		const char *rule, double target)
+{
+	figs[n_figs++] = (struct figure){name, unit, value, base, target, bname, rule};
+}
+
+/* Runs argv with stdout to /dev/null; wall seconds and peak RSS (KiB). */
+static double timed(char *const argv[], long *maxrss)
+{
+	struct rusage ru;
+	double t0 = now_s();
+	int status;
+	pid_t pid = fork();
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	wait4(pid, &status, 0, &ru);
+	*maxrss = ru.ru_maxrss;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? now_s() - t0 : NAN;
+}
+
+static const char *const regions[] = {"Americas and Caribbean", "Asia/Pacific",
+				      "East and Southern Africa", "Europe",
+				      "North of Africa, Near and Middle East", "West and Central Africa"};
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o = {.clients = 16, .submissions = 40000, .window = 64, .rate = 500,
+			       .latency_secs = 10, .idle_members = 1000, .report_members = 5000,
+			       .questions = 200};
+	char *bindir = NULL, *json_out = NULL, *commit = NULL;
+	bool smoke = false;
+	long clients = 0, submissions = 0;
+	const struct setting tab[] = {
+		{"bindir", SET_STRING, &bindir, 0, 0, "DIR", "the canvass programs (required)"},
+		{"json", SET_STRING, &json_out, 0, 0, "FILE", "write the figures here as JSON"},
+		{"commit", SET_STRING, &commit, 0, 0, "SHA", "the canvass commit measured"},
+		{"smoke", SET_FLAG, &smoke, 0, 0, NULL, "a tiny run: proves the benchmark works"},
+		{"clients", SET_LONG, &clients, 0, 1000, "N", "ingest clients (16)"},
+		{"submissions", SET_LONG, &submissions, 0, 100000000, "N", "ingest submissions (40000)"},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
+	};
+	struct bench_pipeline p;
+	char err[512], work[256], path[512], reg[512], qdir[512], bin[512];
+	double rate = NAN, batch = NAN, p50 = NAN, p99 = NAN, p999 = NAN, lmdb = NAN, lmdb1 = NAN;
+	double sq1 = NAN, sqb = NAN, pg1 = NAN, pgb = NAN, scan_s = NAN, sqlite_cmp = NAN;
+	long accepted = 0, done = 0, idle_rss = -1, agg_hwm = -1, col_hwm = -1, answers = 0, rows = 0;
+	size_t rlen;
+	int next;
+
+	memset(&p, 0, sizeof p);
+	if (settings_parse(tab, "bench", argc, argv, &next, err, sizeof err) != 0 || bindir == NULL) {
+		fprintf(stderr, "usage: canvass-bench --bindir DIR [--smoke] [--json FILE]\n");
+		settings_usage(tab, stderr);
+		return 2;
+	}
+	if (smoke)
+		o = (struct bench_opts){.clients = 2, .submissions = 400, .window = 16, .rate = 200,
+					.latency_secs = 1, .idle_members = 20, .report_members = 300,
+					.questions = 40, .smoke = true};
+	if (clients)
+		o.clients = (int)clients;
+	if (submissions)
+		o.submissions = submissions;
+	o.bindir = bindir;
+	{
+		struct rlimit rl;
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl); /* 1000 idle members need the descriptors */
+	}
+	cv_crypto_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(work, sizeof work, "/tmp/canvass-bench-work-XXXXXX");
+	if (mkdtemp(work) == NULL)
+		return 1;
+
+	/* 1, 2, 4: the daemons under load, CURVE on, tcp loopback. */
+	fprintf(stderr, "bench: starting the pipeline\n");
+	if (pipeline_start(&p, &o, (o.clients + 1 > o.idle_members ? o.clients + 1 : o.idle_members)) !=
+	    0) {
+		fprintf(stderr, "bench: the pipeline did not start (logs in %s)\n", p.dir);
+		return 1;
+	}
+	free(make_request(&p, 0, 0, 40, &rlen));
+	fprintf(stderr, "bench: ingest, %d clients, %ld submissions of %zu bytes\n", o.clients,
+		o.submissions, rlen);
+	run_ingest(&p, &o, &rate, &accepted, &batch);
+	agg_hwm = rss_kib(p.agg, "VmHWM");
+	col_hwm = rss_kib(p.col, "VmHWM");
+	fprintf(stderr, "bench: latency at %ld/s for %.0f s\n", o.rate, o.latency_secs);
+	run_latency(&p, &o, &p50, &p99, &p999, &done);
+	fprintf(stderr, "bench: %d idle members connected\n", o.idle_members);
+	run_idle(&p, o.idle_members, &idle_rss);
+	pipeline_stop(&p);
+
+	/* 5: baselines on records of the same size. */
+	fprintf(stderr, "bench: baselines\n");
+	snprintf(path, sizeof path, "%s/lmdb", work);
+	baseline_lmdb(path, o.submissions, rlen, 1000, &lmdb);
+	snprintf(path, sizeof path, "%s/lmdb1", work);
+	baseline_lmdb(path, smoke ? 50 : 500, rlen, 1, &lmdb1);
+	baseline_sqlite(work, smoke ? 50 : 1000, rlen, 1, &sq1);
+	baseline_sqlite(work, o.submissions, rlen, 1000, &sqb);
+	if (!smoke) {
+		char why[256] = "";
+		if (baseline_postgres(work, 1000, rlen, 1, &pg1, why, sizeof why) != 0 ||
+		    baseline_postgres(work, o.submissions, rlen, 1000, &pgb, why, sizeof why) != 0)
+			fprintf(stderr, "bench: PostgreSQL baseline skipped: %s\n", why);
+	}
+
+	/* 3: reports over a store of report_members x questions answers. */
+	fprintf(stderr, "bench: filling the report store (%d members x %d questions)\n",
+		o.report_members, o.questions);
+	snprintf(path, sizeof path, "%s/store", work);
+	fill_store(path, &o, NULL, &answers);
+	snprintf(reg, sizeof reg, "%s/registry.csv", work);
+	{
+		FILE *f = fopen(reg, "w");
+		fprintf(f, "code,name,region\n");
+		for (int m = 0; m < o.report_members; m++)
+			fprintf(f, "M%05d,Member %d,\"%s\"\n", m, m, regions[m % 6]);
+		fclose(f);
+	}
+	snprintf(qdir, sizeof qdir, "%s/q", p.dir);
+	snprintf(bin, sizeof bin, "%s/canvass-reporter", bindir);
+	{
+		static char *const reports[][2] = {
+			{"compare", NULL}, {"member", "M00001"}, {"completeness", NULL}, {"export", NULL}};
+		for (int k = 0; k < 4; k++) {
+			long maxrss = 0;
+			char *av[20] = {bin, reports[k][0], "--data", path, "--registry", reg,
+					"--questionnaires", qdir, "--questionnaire", "bench-report",
+					"--cycle", "2026", NULL};
+			int a = 12;
+			double secs;
+			if (reports[k][1] != NULL) {
+				av[a++] = "--member";
+				av[a++] = reports[k][1];
+			}
+			av[a] = NULL;
+			secs = timed(av, &maxrss);
+			if (k == 0) {
+				scan_store(path, &scan_s, &answers);
+				baseline_sqlite_compare(work, path, &sqlite_cmp, &rows);
+				add("compare report", secs, "s", "plain C scan", scan_s, "<=x", 2);
+				add("compare report", secs, "s", "SQLite GROUP BY + median", sqlite_cmp,
+				    ">=x", 10);
+				add("reporter peak RSS (compare)", (double)maxrss / 1024, "MiB", NULL, NAN,
+				    "", NAN);
+			} else {
+				char name[64];
+				snprintf(name, sizeof name, "%s report", reports[k][0]);
+				add(strdup(name), secs, "s", "plain C scan", scan_s, "", NAN);
+			}
+		}
+	}
+
+	add("durable ingest", rate, "/s", "raw LMDB, 1000 per commit", lmdb, ">=", 0.5);
+	add("durable ingest", rate, "/s", "SQLite WAL FULL, 1 tx each", sq1, ">=", 10);
+	add("durable ingest", rate, "/s", "SQLite WAL FULL, 1000 per tx", sqb, "", NAN);
+	add("durable ingest", rate, "/s", "PostgreSQL, 1 tx each", pg1, ">=", 10);
+	add("durable ingest", rate, "/s", "PostgreSQL, 1000 per tx", pgb, "", NAN);
+	add("mean batch size during ingest", batch, "", NULL, NAN, "", NAN);
+	add("ack latency p50", p50 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "", NAN);
+	add("ack latency p99", p99 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "<=abs", 2);
+	add("ack latency p999", p999 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "", NAN);
+	add("collector RSS, idle members", (double)idle_rss / 1024, "MiB", NULL, NAN, "<=abs", 32);
+	add("collector peak RSS, ingest", (double)col_hwm / 1024, "MiB", NULL, NAN, "", NAN);
+	add("aggregator peak RSS, ingest", (double)agg_hwm / 1024, "MiB", NULL, NAN, "<=abs", 64);
+
+	/* The table: value, baseline, ratio, target. */
+	printf("canvass benchmark%s: %ld cores; %d clients, %ld submissions (%ld accepted) of %zu bytes; "
+	       "latency at %ld/s (%ld receipts); %d idle members; report store %ld answers "
+	       "(%d members x %d questions); commit %s\n\n",
+	       smoke ? " (SMOKE: tiny, figures meaningless)" : "", sysconf(_SC_NPROCESSORS_ONLN),
+	       o.clients, o.submissions, accepted, rlen, o.rate, done, o.idle_members, answers,
+	       o.report_members, o.questions, commit ? commit : "?");
+	printf("%-32s %12s  %-30s %12s %9s  %s\n", "figure", "canvass", "baseline (same run)", "baseline",
+	       "ratio", "target");
+	for (size_t i = 0; i < n_figs; i++) {
+		struct figure *f = &figs[i];
+		char v[32], b[32] = "", ratio[16] = "", target[48] = "";
+		double r = NAN;
+		snprintf(v, sizeof v, "%.4g %s", f->value, f->unit);
+		if (f->baseline_name && !isnan(f->baseline)) {
+			snprintf(b, sizeof b, "%.4g %s", f->baseline, f->unit);
+			r = f->value / f->baseline;
+			if (strcmp(f->rule, ">=x") == 0)
+				r = f->baseline / f->value;
+			snprintf(ratio, sizeof ratio, "%.2fx", r);
+		} else if (f->baseline_name) {
+			snprintf(b, sizeof b, "n/a");
+		}
+		if (strcmp(f->rule, ">=") == 0)
+			snprintf(target, sizeof target, ">= %.3gx: %s", f->target,
+				 isnan(r) ? "not measured" : r >= f->target ? "met" : "MISSED");
+		else if (strcmp(f->rule, ">=x") == 0)
+			snprintf(target, sizeof target, "baseline/canvass >= %.3g: %s", f->target,
+				 isnan(r) ? "not measured" : r >= f->target ? "met" : "MISSED");
+		else if (strcmp(f->rule, "<=x") == 0)
+			snprintf(target, sizeof target, "<= %.3gx: %s", f->target,
+				 isnan(r) ? "not measured" : r <= f->target ? "met" : "MISSED");
+		else if (strcmp(f->rule, "<=abs") == 0)
+			snprintf(target, sizeof target, "<= %.3g %s: %s", f->target, f->unit,
+				 isnan(f->value) ? "not measured"
+				 : f->value <= f->target ? "met"
+							 : "MISSED");
+		printf("%-32s %12s  %-30s %12s %9s  %s\n", f->name, v,
+		       f->baseline_name ? f->baseline_name : "", b, ratio, target);
+	}
+	if (json_out != NULL) {
+		FILE *f = fopen(json_out, "w");
+		char fs[64] = "?";
+		FILE *pp = popen("stat -f -c %T /tmp 2>/dev/null", "r");
+		if (pp) {
+			if (fgets(fs, sizeof fs, pp))
+				fs[strcspn(fs, "\n")] = '\0';
+			pclose(pp);
+		}
+		fprintf(f, "{\"smoke\": %s, \"cores\": %ld, \"filesystem\": \"%s\", \"commit\": \"%s\", "
+			   "\"submission_bytes\": %zu, \"figures\": [",
+			smoke ? "true" : "false", sysconf(_SC_NPROCESSORS_ONLN), fs, commit ? commit : "",
+			rlen);
+		for (size_t i = 0; i < n_figs; i++)
+			fprintf(f, "%s{\"figure\": \"%s\", \"unit\": \"%s\", \"value\": %.6g, "
+				   "\"baseline\": \"%s\", \"baseline_value\": %.6g}",
+				i ? ", " : "", figs[i].name, figs[i].unit,
+				isnan(figs[i].value) ? -1 : figs[i].value,
+				figs[i].baseline_name ? figs[i].baseline_name : "",
+				isnan(figs[i].baseline) ? -1 : figs[i].baseline);
+		fprintf(f, "]}\n");
+		fclose(f);
+	}
+	{
+		char cmd[700];
+		snprintf(cmd, sizeof cmd, "rm -rf %s %s", work, p.dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench: could not remove %s\n", work);
+	}
+	curl_global_cleanup();
+	settings_free(tab);
+	return 0;
+}

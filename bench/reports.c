@@ -1,0 +1,105 @@
+/* The report store: filled directly, then read by the reporter and by a plain scan. */
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "store.h"
+#include "util.h"
+#include "wire.h"
+
+Canvass__Submission *bench_submission(const char *id, const char *code, int m, long i, int q);
+
+int fill_store(const char *dir, const struct bench_opts *o, const char *registry, long *answers)
+{
+	struct store_cfg cfg = {.dir = dir, .map_size = 256u << 20, .map_max = 16ull << 30};
+	struct store *s;
+	struct store_put *puts = calloc(1000, sizeof *puts);
+	uint8_t **bufs = calloc(1000, sizeof *bufs), (*hashes)[CV_HASH_LEN] = calloc(1000, CV_HASH_LEN);
+	char (*codes)[16] = calloc(1000, sizeof *codes), err[256];
+	int rc;
+
+	(void)registry;
+	if ((rc = store_open(&s, &cfg, err, sizeof err)) != 0) {
+		fprintf(stderr, "bench: %s\n", err);
+		return rc;
+	}
+	*answers = 0;
+	for (int m = 0; m < o->report_members;) {
+		size_t n = 0;
+		for (; n < 1000 && m < o->report_members; n++, m++) {
+			Canvass__Submission *sub;
+			size_t len;
+			snprintf(codes[n], sizeof codes[n], "M%05d", m);
+			sub = bench_submission("bench-report", codes[n], m, 0, o->questions);
+			wire_canonicalize(sub, NULL);
+			wire_pack_content(sub, &bufs[n], &len, hashes[n]);
+			*answers += (long)sub->n_answers;
+			puts[n] = (struct store_put){.member = codes[n],
+						     .questionnaire = "bench-report",
+						     .cycle = "2026",
+						     .key = codes[n],
+						     .content_hash = hashes[n],
+						     .submission = bufs[n],
+						     .submission_len = len};
+			WIRE_FREE(sub);
+		}
+		rc = store_put_batch(s, puts, n);
+		for (size_t k = 0; k < n; k++)
+			free(bufs[k]);
+		if (rc != 0)
+			break;
+	}
+	store_close(&s);
+	free(puts);
+	free(bufs);
+	free(hashes);
+	free(codes);
+	return rc;
+}
+
+struct scan {
+	long answers;
+	double sum;
+};
+
+static int scan_one(const Canvass__HistoryEntry *e, void *arg)
+{
+	struct scan *sc = arg;
+	Canvass__Submission *s;
+	if (wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &s) != 0)
+		return CV_ECORRUPT;
+	for (size_t i = 0; i < s->n_answers; i++) {
+		const Canvass__Answer *a = s->answers[i];
+		sc->answers++;
+		if (a->value_case == CANVASS__ANSWER__VALUE_INTEGER)
+			sc->sum += (double)a->integer;
+		else if (a->value_case == CANVASS__ANSWER__VALUE_NUMBER)
+			sc->sum += a->number;
+	}
+	WIRE_FREE(s);
+	return 0;
+}
+
+int scan_store(const char *dir, double *secs, long *answers)
+{
+	struct store_cfg cfg = {.dir = dir, .readonly = true};
+	struct store *s;
+	struct store_view *v;
+	struct scan sc = {0};
+	char err[256];
+	double t0 = now_s();
+	int rc;
+
+	if ((rc = store_open(&s, &cfg, err, sizeof err)) != 0)
+		return rc;
+	store_view_open(s, &v);
+	rc = store_view_each_current(v, "bench-report", "2026", scan_one, &sc);
+	store_view_close(&v);
+	store_close(&s);
+	*secs = now_s() - t0;
+	*answers = sc.answers;
+	return rc;
+}
