@@ -70,13 +70,14 @@ int baseline_sqlite(const char *dir, long n, size_t record, int batch, double *r
 	unlink(path);
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		return CV_EIO;
-	sqlite3_exec(db,
-		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		     "CREATE TABLE submissions(seq INTEGER PRIMARY KEY, member TEXT, key TEXT UNIQUE,"
-		     " body BLOB)",
-		     NULL, NULL, NULL);
-	sqlite3_prepare_v2(db, "INSERT INTO submissions(member, key, body) VALUES (?, ?, ?)", -1, &ins,
-			   NULL);
+	sqlite3_exec(
+		db,
+		"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		"CREATE TABLE submissions(seq INTEGER PRIMARY KEY, member TEXT, key TEXT UNIQUE,"
+		" body BLOB)",
+		NULL, NULL, NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO submissions(member, key, body) VALUES (?, ?, ?)", -1,
+			   &ins, NULL);
 	t0 = now_s();
 	for (long i = 0; i < n;) {
 		sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
@@ -107,8 +108,8 @@ int baseline_postgres(const char *dir, long n, size_t record, int batch, double 
 	snprintf(why, whylen, "built without libpq");
 	return CV_ENOTFOUND;
 #else
-	static const char *const bins[] = {"/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
-					   NULL};
+	static const char *const bins[] = {"/usr/lib/postgresql/15/bin",
+					   "/usr/lib/postgresql/16/bin", NULL};
 	char cmd[2048], pgdata[512], sockdir[512], conninfo[600];
 	const char *bin = NULL;
 	PGconn *c;
@@ -153,8 +154,9 @@ int baseline_postgres(const char *dir, long n, size_t record, int batch, double 
 	}
 	PQclear(PQexec(c, "CREATE TABLE submissions(seq bigserial PRIMARY KEY, member text,"
 			  " key text UNIQUE, body bytea)"));
-	PQclear(PQprepare(c, "ins", "INSERT INTO submissions(member, key, body) VALUES ($1, $2, $3)",
-			  3, NULL));
+	PQclear(PQprepare(c, "ins",
+			  "INSERT INTO submissions(member, key, body) VALUES ($1, $2, $3)", 3,
+			  NULL));
 	t0 = now_s();
 	for (long i = 0; i < n;) {
 		PQclear(PQexec(c, "BEGIN"));

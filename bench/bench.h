@@ -15,15 +15,15 @@
 
 struct bench_opts {
 	bool smoke;
-	int clients;         /* member clients for ingest */
-	long submissions;    /* distinct submissions for ingest */
-	int window;          /* in flight per client */
-	long rate;           /* latency: offered submissions per second */
+	int clients;      /* member clients for ingest */
+	long submissions; /* distinct submissions for ingest */
+	int window;       /* in flight per client */
+	long rate;        /* latency: offered submissions per second */
 	double latency_secs;
-	int idle_members;    /* connected, silent members for the memory figure */
-	int report_members;  /* members in the report store */
-	int questions;       /* questions of the bench questionnaire */
-	const char *bindir;  /* where the canvass programs are */
+	int idle_members;   /* connected, silent members for the memory figure */
+	int report_members; /* members in the report store */
+	int questions;      /* questions of the bench questionnaire */
+	const char *bindir; /* where the canvass programs are */
 	const char *json_out;
 };
 
@@ -47,8 +47,8 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 void pipeline_stop(struct bench_pipeline *p);
 /* One packed Request of member m, distinct by i; *len set; caller frees. */
 uint8_t *make_request(const struct bench_pipeline *p, int m, long i, int questions, size_t *len);
-int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, double *rate,
-	       long *accepted, double *batch_mean);
+int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, double *rate, long *accepted,
+	       double *batch_mean);
 int run_latency(struct bench_pipeline *p, const struct bench_opts *o, double *p50, double *p99,
 		double *p999, long *done);
 int run_idle(struct bench_pipeline *p, int n, long *collector_rss_kib);
@@ -56,8 +56,8 @@ int run_idle(struct bench_pipeline *p, int n, long *collector_rss_kib);
 /* baselines.c */
 int baseline_lmdb(const char *dir, long n, size_t record, int per_commit, double *rate);
 int baseline_sqlite(const char *dir, long n, size_t record, int batch, double *rate);
-int baseline_postgres(const char *dir, long n, size_t record, int batch, double *rate,
-		      char *why, size_t whylen);
+int baseline_postgres(const char *dir, long n, size_t record, int batch, double *rate, char *why,
+		      size_t whylen);
 /* Loads the answers table and times the compare figures; *rows gets the row count. */
 int baseline_sqlite_compare(const char *dir, const char *store_dir, double *secs, long *rows);
 

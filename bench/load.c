@@ -26,9 +26,12 @@
 
 extern char **environ;
 
-static const char *const regions[] = {"Americas and Caribbean", "Asia/Pacific",
-				      "East and Southern Africa", "Europe",
-				      "North of Africa, Near and Middle East", "West and Central Africa"};
+static const char *const regions[] = {"Americas and Caribbean",
+				      "Asia/Pacific",
+				      "East and Southern Africa",
+				      "Europe",
+				      "North of Africa, Near and Middle East",
+				      "West and Central Africa"};
 
 double now_s(void)
 {
@@ -108,36 +111,55 @@ static int free_port(void)
 static void write_questionnaire(const char *path, const char *id, int q)
 {
 	FILE *f = fopen(path, "w");
-	fprintf(f, "{\"id\": \"%s\", \"version\": 1, \"title\": \"Benchmark questionnaire\", "
-		   "\"sections\": [",
+	fprintf(f,
+		"{\"id\": \"%s\", \"version\": 1, \"title\": \"Benchmark questionnaire\", "
+		"\"sections\": [",
 		id);
 	for (int s = 0; s < 10; s++) {
-		fprintf(f, "%s{\"id\": \"s%d\", \"title\": \"Section %d\", \"questions\": [", s ? "," : "",
-			s, s + 1);
+		fprintf(f, "%s{\"id\": \"s%d\", \"title\": \"Section %d\", \"questions\": [",
+			s ? "," : "", s, s + 1);
 		for (int k = s; k < q; k += 10) {
 			const char *sep = k == s ? "" : ",";
 			switch (k % 10) {
-			case 0: case 1: case 2: case 3:
-				fprintf(f, "%s{\"id\": \"q%03d\", \"type\": \"scale\", \"text\": \"?\", "
-					   "\"score\": {}, \"levels\": [{\"value\": 0, \"label\": \"a\"}, "
-					   "{\"value\": 1, \"label\": \"b\"}, {\"value\": 2, \"label\": \"c\"}, "
-					   "{\"value\": 3, \"label\": \"d\"}, {\"value\": 4, \"label\": \"e\"}]}",
+			case 0:
+			case 1:
+			case 2:
+			case 3:
+				fprintf(f,
+					"%s{\"id\": \"q%03d\", \"type\": \"scale\", \"text\": "
+					"\"?\", "
+					"\"score\": {}, \"levels\": [{\"value\": 0, \"label\": "
+					"\"a\"}, "
+					"{\"value\": 1, \"label\": \"b\"}, {\"value\": 2, "
+					"\"label\": \"c\"}, "
+					"{\"value\": 3, \"label\": \"d\"}, {\"value\": 4, "
+					"\"label\": \"e\"}]}",
 					sep, k);
 				break;
-			case 4: case 5: case 6:
-				fprintf(f, "%s{\"id\": \"q%03d\", \"type\": \"number\", \"text\": \"?\", "
-					   "\"min\": 0, \"max\": 100, \"unit\": \"percent\"}",
+			case 4:
+			case 5:
+			case 6:
+				fprintf(f,
+					"%s{\"id\": \"q%03d\", \"type\": \"number\", \"text\": "
+					"\"?\", "
+					"\"min\": 0, \"max\": 100, \"unit\": \"percent\"}",
 					sep, k);
 				break;
-			case 7: case 8:
-				fprintf(f, "%s{\"id\": \"q%03d\", \"type\": \"yes_no\", \"text\": \"?\", "
-					   "\"score\": {}}",
+			case 7:
+			case 8:
+				fprintf(f,
+					"%s{\"id\": \"q%03d\", \"type\": \"yes_no\", \"text\": "
+					"\"?\", "
+					"\"score\": {}}",
 					sep, k);
 				break;
 			default:
-				fprintf(f, "%s{\"id\": \"q%03d\", \"type\": \"choice\", \"text\": \"?\", "
-					   "\"options\": [{\"id\": \"a\", \"label\": \"A\"}, {\"id\": \"b\", "
-					   "\"label\": \"B\"}, {\"id\": \"c\", \"label\": \"C\"}]}",
+				fprintf(f,
+					"%s{\"id\": \"q%03d\", \"type\": \"choice\", \"text\": "
+					"\"?\", "
+					"\"options\": [{\"id\": \"a\", \"label\": \"A\"}, {\"id\": "
+					"\"b\", "
+					"\"label\": \"B\"}, {\"id\": \"c\", \"label\": \"C\"}]}",
 					sep, k);
 			}
 		}
@@ -169,15 +191,21 @@ Canvass__Submission *bench_submission(const char *id, const char *code, int m, l
 		snprintf(buf, sizeof buf, "q%03d", k);
 		a->question = strdup(buf);
 		switch (k % 10) {
-		case 0: case 1: case 2: case 3:
+		case 0:
+		case 1:
+		case 2:
+		case 3:
 			a->value_case = CANVASS__ANSWER__VALUE_INTEGER;
 			a->integer = (int64_t)(h % 5);
 			break;
-		case 4: case 5: case 6:
+		case 4:
+		case 5:
+		case 6:
 			a->value_case = CANVASS__ANSWER__VALUE_NUMBER;
 			a->number = (double)(h % 1001) / 10.0;
 			break;
-		case 7: case 8:
+		case 7:
+		case 8:
 			a->value_case = CANVASS__ANSWER__VALUE_BOOLEAN;
 			a->boolean = h % 3 != 0;
 			break;
@@ -287,19 +315,23 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 	snprintf(path, sizeof path, "%s/data", p->dir);
 	snprintf(log, sizeof log, "%s/aggregator.log", p->dir);
 	{
-		char *argv[] = {agg_bin, "--data", path, "--listen", p->agg_ep, "--key", key_a,
-				"--collector-key", pub_c, "--http", p->agg_http, "--pidfile", pid_a,
-				"--log-level", "warn", NULL};
+		char *argv[] = {agg_bin,   "--data",      path,        "--listen",
+				p->agg_ep, "--key",       key_a,       "--collector-key",
+				pub_c,     "--http",      p->agg_http, "--pidfile",
+				pid_a,     "--log-level", "warn",      NULL};
 		p->agg = spawn(argv, log);
 	}
 	if (p->agg < 0 || wait_file(pid_a, p->agg, 20) != 0)
 		return CV_EINVAL;
 	snprintf(log, sizeof log, "%s/collector.log", p->dir);
 	{
-		char *argv[] = {col_bin, "--listen", p->col_ep, "--aggregator", p->agg_ep, "--key", key_c,
-				"--aggregator-key", pub_a, "--registry", reg, "--questionnaires", qdir,
-				"--cycles", cyc, "--http", p->col_http, "--pidfile", pid_c,
-				"--max-pending", "100000", "--hwm", "100000", "--log-level", "warn", NULL};
+		char *argv[] = {col_bin,     "--listen",   p->col_ep, "--aggregator",
+				p->agg_ep,   "--key",      key_c,     "--aggregator-key",
+				pub_a,       "--registry", reg,       "--questionnaires",
+				qdir,        "--cycles",   cyc,       "--http",
+				p->col_http, "--pidfile",  pid_c,     "--max-pending",
+				"100000",    "--hwm",      "100000",  "--log-level",
+				"warn",      NULL};
 		p->col = spawn(argv, log);
 	}
 	if (p->col < 0 || wait_file(pid_c, p->col, 20) != 0)
@@ -307,7 +339,8 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 	/* Ready for members only once the collector reaches the aggregator. */
 	for (double end = now_s() + 20; now_s() < end;) {
 		double up = 0;
-		if (http_metric(p->col_http, "canvass_collector_aggregator_connected", &up) == 0 && up >= 1)
+		if (http_metric(p->col_http, "canvass_collector_aggregator_connected", &up) == 0 &&
+		    up >= 1)
 			return 0;
 		usleep(20000);
 	}
@@ -395,7 +428,8 @@ int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, double *rat
 
 	zmq_ctx_set(zctx, ZMQ_MAX_SOCKETS, 4096);
 	for (int i = 0; i < o->clients; i++) {
-		cl[i] = (struct ingest_client){.p = p, .zctx = zctx, .m = i, .window = o->window, .n = per};
+		cl[i] = (struct ingest_client){
+			.p = p, .zctx = zctx, .m = i, .window = o->window, .n = per};
 		cl[i].reqs = calloc((size_t)per, sizeof *cl[i].reqs);
 		cl[i].lens = calloc((size_t)per, sizeof *cl[i].lens);
 		for (long k = 0; k < per; k++)
@@ -473,7 +507,8 @@ int run_latency(struct bench_pipeline *p, const struct bench_opts *o, double *p5
 			Canvass__Reply *r;
 			zmq_msg_init(&msg);
 			zmq_msg_recv(&msg, s, 0);
-			if (wire_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), 1 << 20, &r) == 0) {
+			if (wire_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), 1 << 20,
+					      &r) == 0) {
 				uint64_t id = r->request_id - 1000001;
 				if (id < (uint64_t)n)
 					lat[got++] = now_s() - sent_at[id];
@@ -510,7 +545,8 @@ int run_idle(struct bench_pipeline *p, int n, long *collector_rss_kib)
 	for (int i = 0; i < n && i < p->n_members; i++)
 		socks[i] = client_socket(zctx, p, i);
 	for (double end = now_s() + 60; now_s() < end;) {
-		if (http_metric(p->col_http, "canvass_collector_connected_members", &connected) == 0 &&
+		if (http_metric(p->col_http, "canvass_collector_connected_members", &connected) ==
+			    0 &&
 		    connected >= n)
 			break;
 		usleep(50000);

@@ -50,14 +50,22 @@ static double timed(char *const argv[], long *maxrss)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? now_s() - t0 : NAN;
 }
 
-static const char *const regions[] = {"Americas and Caribbean", "Asia/Pacific",
-				      "East and Southern Africa", "Europe",
-				      "North of Africa, Near and Middle East", "West and Central Africa"};
+static const char *const regions[] = {"Americas and Caribbean",
+				      "Asia/Pacific",
+				      "East and Southern Africa",
+				      "Europe",
+				      "North of Africa, Near and Middle East",
+				      "West and Central Africa"};
 
 int main(int argc, char **argv)
 {
-	struct bench_opts o = {.clients = 16, .submissions = 40000, .window = 64, .rate = 500,
-			       .latency_secs = 10, .idle_members = 1000, .report_members = 5000,
+	struct bench_opts o = {.clients = 16,
+			       .submissions = 40000,
+			       .window = 64,
+			       .rate = 500,
+			       .latency_secs = 10,
+			       .idle_members = 1000,
+			       .report_members = 5000,
 			       .questions = 200};
 	char *bindir = NULL, *json_out = NULL, *commit = NULL;
 	bool smoke = false;
@@ -68,27 +76,36 @@ int main(int argc, char **argv)
 		{"commit", SET_STRING, &commit, 0, 0, "SHA", "the canvass commit measured"},
 		{"smoke", SET_FLAG, &smoke, 0, 0, NULL, "a tiny run: proves the benchmark works"},
 		{"clients", SET_LONG, &clients, 0, 1000, "N", "ingest clients (16)"},
-		{"submissions", SET_LONG, &submissions, 0, 100000000, "N", "ingest submissions (40000)"},
+		{"submissions", SET_LONG, &submissions, 0, 100000000, "N",
+		 "ingest submissions (40000)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
 	struct bench_pipeline p;
 	char err[512], work[256], path[512], reg[512], qdir[512], bin[512];
 	double rate = NAN, batch = NAN, p50 = NAN, p99 = NAN, p999 = NAN, lmdb = NAN, lmdb1 = NAN;
 	double sq1 = NAN, sqb = NAN, pg1 = NAN, pgb = NAN, scan_s = NAN, sqlite_cmp = NAN;
-	long accepted = 0, done = 0, idle_rss = -1, agg_hwm = -1, col_hwm = -1, answers = 0, rows = 0;
+	long accepted = 0, done = 0, idle_rss = -1, agg_hwm = -1, col_hwm = -1, answers = 0,
+	     rows = 0;
 	size_t rlen;
 	int next;
 
 	memset(&p, 0, sizeof p);
-	if (settings_parse(tab, "bench", argc, argv, &next, err, sizeof err) != 0 || bindir == NULL) {
+	if (settings_parse(tab, "bench", argc, argv, &next, err, sizeof err) != 0 ||
+	    bindir == NULL) {
 		fprintf(stderr, "usage: canvass-bench --bindir DIR [--smoke] [--json FILE]\n");
 		settings_usage(tab, stderr);
 		return 2;
 	}
 	if (smoke)
-		o = (struct bench_opts){.clients = 2, .submissions = 400, .window = 16, .rate = 200,
-					.latency_secs = 1, .idle_members = 20, .report_members = 300,
-					.questions = 40, .smoke = true};
+		o = (struct bench_opts){.clients = 2,
+					.submissions = 400,
+					.window = 16,
+					.rate = 200,
+					.latency_secs = 1,
+					.idle_members = 20,
+					.report_members = 300,
+					.questions = 40,
+					.smoke = true};
 	if (clients)
 		o.clients = (int)clients;
 	if (submissions)
@@ -108,7 +125,8 @@ int main(int argc, char **argv)
 
 	/* 1, 2, 4: the daemons under load, CURVE on, tcp loopback. */
 	fprintf(stderr, "bench: starting the pipeline\n");
-	if (pipeline_start(&p, &o, (o.clients + 1 > o.idle_members ? o.clients + 1 : o.idle_members)) !=
+	if (pipeline_start(&p, &o,
+			   (o.clients + 1 > o.idle_members ? o.clients + 1 : o.idle_members)) !=
 	    0) {
 		fprintf(stderr, "bench: the pipeline did not start (logs in %s)\n", p.dir);
 		return 1;
@@ -156,13 +174,25 @@ int main(int argc, char **argv)
 	snprintf(qdir, sizeof qdir, "%s/q", p.dir);
 	snprintf(bin, sizeof bin, "%s/canvass-reporter", bindir);
 	{
-		static char *const reports[][2] = {
-			{"compare", NULL}, {"member", "M00001"}, {"completeness", NULL}, {"export", NULL}};
+		static char *const reports[][2] = {{"compare", NULL},
+						   {"member", "M00001"},
+						   {"completeness", NULL},
+						   {"export", NULL}};
 		for (int k = 0; k < 4; k++) {
 			long maxrss = 0;
-			char *av[20] = {bin, reports[k][0], "--data", path, "--registry", reg,
-					"--questionnaires", qdir, "--questionnaire", "bench-report",
-					"--cycle", "2026", NULL};
+			char *av[20] = {bin,
+					reports[k][0],
+					"--data",
+					path,
+					"--registry",
+					reg,
+					"--questionnaires",
+					qdir,
+					"--questionnaire",
+					"bench-report",
+					"--cycle",
+					"2026",
+					NULL};
 			int a = 12;
 			double secs;
 			if (reports[k][1] != NULL) {
@@ -175,10 +205,10 @@ int main(int argc, char **argv)
 				scan_store(path, &scan_s, &answers);
 				baseline_sqlite_compare(work, path, &sqlite_cmp, &rows);
 				add("compare report", secs, "s", "plain C scan", scan_s, "<=x", 2);
-				add("compare report", secs, "s", "SQLite GROUP BY + median", sqlite_cmp,
-				    ">=x", 10);
-				add("reporter peak RSS (compare)", (double)maxrss / 1024, "MiB", NULL, NAN,
-				    "", NAN);
+				add("compare report", secs, "s", "SQLite GROUP BY + median",
+				    sqlite_cmp, ">=x", 10);
+				add("reporter peak RSS (compare)", (double)maxrss / 1024, "MiB",
+				    NULL, NAN, "", NAN);
 			} else {
 				char name[64];
 				snprintf(name, sizeof name, "%s report", reports[k][0]);
@@ -194,21 +224,24 @@ int main(int argc, char **argv)
 	add("durable ingest", rate, "/s", "PostgreSQL, 1000 per tx", pgb, "", NAN);
 	add("mean batch size during ingest", batch, "", NULL, NAN, "", NAN);
 	add("ack latency p50", p50 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "", NAN);
-	add("ack latency p99", p99 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "<=abs", 2);
-	add("ack latency p999", p999 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "", NAN);
+	add("ack latency p99", p99 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "<=abs",
+	    2);
+	add("ack latency p999", p999 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "",
+	    NAN);
 	add("collector RSS, idle members", (double)idle_rss / 1024, "MiB", NULL, NAN, "<=abs", 32);
 	add("collector peak RSS, ingest", (double)col_hwm / 1024, "MiB", NULL, NAN, "", NAN);
 	add("aggregator peak RSS, ingest", (double)agg_hwm / 1024, "MiB", NULL, NAN, "<=abs", 64);
 
 	/* The table: value, baseline, ratio, target. */
-	printf("canvass benchmark%s: %ld cores; %d clients, %ld submissions (%ld accepted) of %zu bytes; "
+	printf("canvass benchmark%s: %ld cores; %d clients, %ld submissions (%ld accepted) of %zu "
+	       "bytes; "
 	       "latency at %ld/s (%ld receipts); %d idle members; report store %ld answers "
 	       "(%d members x %d questions); commit %s\n\n",
 	       smoke ? " (SMOKE: tiny, figures meaningless)" : "", sysconf(_SC_NPROCESSORS_ONLN),
 	       o.clients, o.submissions, accepted, rlen, o.rate, done, o.idle_members, answers,
 	       o.report_members, o.questions, commit ? commit : "?");
-	printf("%-32s %12s  %-30s %12s %9s  %s\n", "figure", "canvass", "baseline (same run)", "baseline",
-	       "ratio", "target");
+	printf("%-32s %12s  %-30s %12s %9s  %s\n", "figure", "canvass", "baseline (same run)",
+	       "baseline", "ratio", "target");
 	for (size_t i = 0; i < n_figs; i++) {
 		struct figure *f = &figs[i];
 		char v[32], b[32] = "", ratio[16] = "", target[48] = "";
@@ -225,16 +258,22 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(f->rule, ">=") == 0)
 			snprintf(target, sizeof target, ">= %.3gx: %s", f->target,
-				 isnan(r) ? "not measured" : r >= f->target ? "met" : "MISSED");
+				 isnan(r)         ? "not measured"
+				 : r >= f->target ? "met"
+						  : "MISSED");
 		else if (strcmp(f->rule, ">=x") == 0)
 			snprintf(target, sizeof target, "baseline/canvass >= %.3g: %s", f->target,
-				 isnan(r) ? "not measured" : r >= f->target ? "met" : "MISSED");
+				 isnan(r)         ? "not measured"
+				 : r >= f->target ? "met"
+						  : "MISSED");
 		else if (strcmp(f->rule, "<=x") == 0)
 			snprintf(target, sizeof target, "<= %.3gx: %s", f->target,
-				 isnan(r) ? "not measured" : r <= f->target ? "met" : "MISSED");
+				 isnan(r)         ? "not measured"
+				 : r <= f->target ? "met"
+						  : "MISSED");
 		else if (strcmp(f->rule, "<=abs") == 0)
 			snprintf(target, sizeof target, "<= %.3g %s: %s", f->target, f->unit,
-				 isnan(f->value) ? "not measured"
+				 isnan(f->value)         ? "not measured"
 				 : f->value <= f->target ? "met"
 							 : "MISSED");
 		printf("%-32s %12s  %-30s %12s %9s  %s\n", f->name, v,
@@ -249,13 +288,16 @@ int main(int argc, char **argv)
 				fs[strcspn(fs, "\n")] = '\0';
 			pclose(pp);
 		}
-		fprintf(f, "{\"smoke\": %s, \"cores\": %ld, \"filesystem\": \"%s\", \"commit\": \"%s\", "
-			   "\"submission_bytes\": %zu, \"figures\": [",
-			smoke ? "true" : "false", sysconf(_SC_NPROCESSORS_ONLN), fs, commit ? commit : "",
-			rlen);
+		fprintf(f,
+			"{\"smoke\": %s, \"cores\": %ld, \"filesystem\": \"%s\", \"commit\": "
+			"\"%s\", "
+			"\"submission_bytes\": %zu, \"figures\": [",
+			smoke ? "true" : "false", sysconf(_SC_NPROCESSORS_ONLN), fs,
+			commit ? commit : "", rlen);
 		for (size_t i = 0; i < n_figs; i++)
-			fprintf(f, "%s{\"figure\": \"%s\", \"unit\": \"%s\", \"value\": %.6g, "
-				   "\"baseline\": \"%s\", \"baseline_value\": %.6g}",
+			fprintf(f,
+				"%s{\"figure\": \"%s\", \"unit\": \"%s\", \"value\": %.6g, "
+				"\"baseline\": \"%s\", \"baseline_value\": %.6g}",
 				i ? ", " : "", figs[i].name, figs[i].unit,
 				isnan(figs[i].value) ? -1 : figs[i].value,
 				figs[i].baseline_name ? figs[i].baseline_name : "",

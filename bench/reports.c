@@ -17,8 +17,9 @@ int fill_store(const char *dir, const struct bench_opts *o, const char *registry
 	struct store_cfg cfg = {.dir = dir, .map_size = 256u << 20, .map_max = 16ull << 30};
 	struct store *s;
 	struct store_put *puts = calloc(1000, sizeof *puts);
-	uint8_t **bufs = calloc(1000, sizeof *bufs), (*hashes)[CV_HASH_LEN] = calloc(1000, CV_HASH_LEN);
-	char (*codes)[16] = calloc(1000, sizeof *codes), err[256];
+	uint8_t **bufs = calloc(1000, sizeof *bufs),
+		(*hashes)[CV_HASH_LEN] = calloc(1000, CV_HASH_LEN);
+	char(*codes)[16] = calloc(1000, sizeof *codes), err[256];
 	int rc;
 
 	(void)registry;

@@ -111,13 +111,10 @@ static int ensure_socket(struct client *c)
 
 static void read_monitor(struct client *c)
 {
-	uint8_t ev[6];
-	char addr[256];
 	uint16_t event;
+	uint32_t value;
 
-	while (zmq_recv(c->mon, ev, sizeof ev, ZMQ_DONTWAIT) >= 6) {
-		zmq_recv(c->mon, addr, sizeof addr, 0);
-		memcpy(&event, ev, sizeof event);
+	while (zap_monitor_event(c->mon, ZMQ_DONTWAIT, &event, &value)) {
 		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
 			c->handshake = 1;
 		else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)

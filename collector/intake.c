@@ -42,11 +42,11 @@ static void check_cycle(const struct intake *in, const Canvass__Submission *s, i
 	case CYCLE_LATE: r->late = true; break;
 	case CYCLE_NOT_OPEN:
 		verdict_add(&r->verdict, 0, "CYCLE_NOT_OPEN", NULL, "cycle %.32s opens at %s",
-			    s->cycle, cycles_format_time(cy->opens_ms, when, sizeof when));
+			    s->cycle, cv_utc_time(cy->opens_ms, when, sizeof when));
 		break;
 	case CYCLE_CLOSED:
 		verdict_add(&r->verdict, 0, "CYCLE_CLOSED", NULL, "cycle %.32s closed at %s",
-			    s->cycle, cycles_format_time(cy->closes_ms, when, sizeof when));
+			    s->cycle, cv_utc_time(cy->closes_ms, when, sizeof when));
 		break;
 	case CYCLE_UNKNOWN:
 		verdict_add(&r->verdict, 0, "UNKNOWN_CYCLE", NULL,

@@ -490,13 +490,10 @@ static void expire(struct collector *c, int all)
 
 static void on_upstream_event(struct collector *c)
 {
-	uint8_t ev[6];
-	char addr[256];
 	uint16_t event;
+	uint32_t value;
 
-	while (zmq_recv(c->upstream_mon, ev, sizeof ev, ZMQ_DONTWAIT) >= 6) {
-		zmq_recv(c->upstream_mon, addr, sizeof addr, 0);
-		memcpy(&event, ev, sizeof event);
+	while (zap_monitor_event(c->upstream_mon, ZMQ_DONTWAIT, &event, &value)) {
 		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
 			c->upstream_up++;
 			metric_set(c->m_upstream, NULL, 1);
@@ -511,15 +508,10 @@ static void on_upstream_event(struct collector *c)
 
 static void on_member_event(struct collector *c)
 {
-	uint8_t ev[6];
-	char addr[256];
 	uint16_t event;
 	uint32_t fd;
 
-	while (zmq_recv(c->members_mon, ev, sizeof ev, ZMQ_DONTWAIT) >= 6) {
-		zmq_recv(c->members_mon, addr, sizeof addr, 0);
-		memcpy(&event, ev, sizeof event);
-		memcpy(&fd, ev + 2, sizeof fd);
+	while (zap_monitor_event(c->members_mon, ZMQ_DONTWAIT, &event, &fd)) {
 		if (fd >= FD_BITMAP_BITS)
 			continue;
 		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {

@@ -13,6 +13,7 @@
 #include "qdef.h"
 #include "registry.h"
 #include "settings.h"
+#include "util.h"
 
 int ctl_check(int argc, char **argv)
 {
@@ -86,9 +87,9 @@ int ctl_check(int argc, char **argv)
 			}
 			printf("cycle %s of %s: opens %s, due %s, closes %s\n", cy->items[i].cycle,
 			       cy->items[i].questionnaire,
-			       cycles_format_time(cy->items[i].opens_ms, o, sizeof o),
-			       cycles_format_time(cy->items[i].due_ms, d, sizeof d),
-			       cycles_format_time(cy->items[i].closes_ms, c, sizeof c));
+			       cv_utc_time(cy->items[i].opens_ms, o, sizeof o),
+			       cv_utc_time(cy->items[i].due_ms, d, sizeof d),
+			       cv_utc_time(cy->items[i].closes_ms, c, sizeof c));
 		}
 	}
 	if (key != NULL) {

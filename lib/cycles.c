@@ -50,15 +50,6 @@ int cycles_parse_time(const char *s, int end_of_day, int64_t *out_ms)
 	return 0;
 }
 
-const char *cycles_format_time(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 static int parse(const char *name, json_t *root, struct cycles *c, char *err, size_t errlen)
 {
 	json_t *arr = json_object_get(root, "cycles"), *item;

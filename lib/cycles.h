@@ -42,7 +42,5 @@ enum cycle_state cycles_state(const struct cycles *c, const char *questionnaire,
 
 /* Parses "YYYY-MM-DD" (start or end of day) or "YYYY-MM-DDTHH:MM:SSZ". */
 int cycles_parse_time(const char *s, int end_of_day, int64_t *out_ms);
-/* Formats ms as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
-const char *cycles_format_time(int64_t ms, char *buf, size_t len);
 
 #endif

@@ -17,6 +17,9 @@ int64_t cv_mono_ms(void);
 /* Monotonic clock, microseconds. */
 int64_t cv_mono_us(void);
 
+/* Formats Unix ms as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes); returns buf. */
+const char *cv_utc_time(int64_t ms, char *buf, size_t len);
+
 /* Writes 2*len hex digits and a NUL to out (size >= 2*len+1). */
 void cv_hex(const uint8_t *in, size_t len, char *out);
 

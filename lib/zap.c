@@ -203,6 +203,18 @@ void zap_stop(struct zap **zp)
 	*zp = NULL;
 }
 
+int zap_monitor_event(void *mon, int flags, uint16_t *event, uint32_t *value)
+{
+	uint8_t ev[6];
+	char addr[256];
+	if (zmq_recv(mon, ev, sizeof ev, flags) < 6)
+		return 0;
+	zmq_recv(mon, addr, sizeof addr, 0);
+	memcpy(event, ev, sizeof *event);
+	memcpy(value, ev + 2, sizeof *value);
+	return 1;
+}
+
 int zap_make_server(void *sock, const struct keypair *kp)
 {
 	int one = 1;
@@ -268,9 +280,8 @@ int zap_selftest(void *zctx, void *bound_socket, const char *server_public_z85, 
 	for (;;) {
 		zmq_pollitem_t item = {mon, 0, ZMQ_POLLIN, 0};
 		int64_t left = deadline - cv_mono_ms();
-		uint8_t ev[6];
-		char addr[256];
 		uint16_t event;
+		uint32_t value;
 
 		if (left <= 0) {
 			cv_fail(err, errlen, CV_ETIMEDOUT,
@@ -280,10 +291,8 @@ int zap_selftest(void *zctx, void *bound_socket, const char *server_public_z85, 
 		}
 		if (zmq_poll(&item, 1, (long)left) <= 0)
 			continue;
-		if (zmq_recv(mon, ev, sizeof ev, 0) < 6)
+		if (!zap_monitor_event(mon, 0, &event, &value))
 			continue;
-		zmq_recv(mon, addr, sizeof addr, 0);
-		memcpy(&event, ev, sizeof event);
 		if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
 			rc = 0; /* refused, as it must be */
 			break;

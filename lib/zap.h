@@ -51,6 +51,13 @@ void zap_stop(struct zap **z);
 int zap_selftest(void *zctx, void *bound_socket, const char *server_public_z85, int timeout_ms,
 		 char *err, size_t errlen);
 
+/*
+ * Reads one event from a socket monitor's PAIR socket (libzmq 4.3 format:
+ * 16-bit event, 32-bit value, then the address frame). flags: 0 or
+ * ZMQ_DONTWAIT. Returns 1 with *event and *value set, 0 when none was read.
+ */
+int zap_monitor_event(void *mon, int flags, uint16_t *event, uint32_t *value);
+
 /* Makes a CURVE server of sock with the given key pair and the ZAP domain. */
 int zap_make_server(void *sock, const struct keypair *kp);
 /* Makes a CURVE client of sock. */

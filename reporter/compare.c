@@ -204,7 +204,8 @@ int compare_build(const struct dataset *ds, size_t min_group, size_t feedback_gr
 			size_t g = row->reg ? gs[k] : world;
 			for (size_t s = 0; rc == 0 && s < r->n_sections; s++)
 				if (!isnan(row->section_score[s]))
-					rc = push_value(&r->sections[s].cells[g], row->section_score[s]);
+					rc = push_value(&r->sections[s].cells[g],
+							row->section_score[s]);
 			if (rc == 0 && !isnan(row->overall))
 				rc = push_value(&r->overall.cells[g], row->overall);
 		}

@@ -39,7 +39,8 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 		/* Stored submissions are canonical already; sort only what is not. */
 		bool sorted = true;
 		for (size_t i = 1; i < sub->n_answers && sorted; i++)
-			sorted = strcmp(sub->answers[i - 1]->question, sub->answers[i]->question) < 0;
+			sorted = strcmp(sub->answers[i - 1]->question, sub->answers[i]->question) <
+				 0;
 		if (!sorted && wire_canonicalize(sub, NULL) != 0) {
 			WIRE_FREE(sub);
 			return CV_ECORRUPT;
@@ -135,7 +136,8 @@ static int index_row(struct dataset *d, struct ds_row *r)
 	if (r->by_q == NULL)
 		return CV_ENOMEM;
 	while (i < s->n_answers) {
-		int c = k < def->n_questions ? strcmp(s->answers[i]->question, def->by_id[k]->id) : -1;
+		int c = k < def->n_questions ? strcmp(s->answers[i]->question, def->by_id[k]->id)
+					     : -1;
 		if (c == 0) {
 			const Canvass__Answer *a = fitting(def->by_id[k], s->answers[i]);
 			r->by_q[def->by_id[k]->order] = a;

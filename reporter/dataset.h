@@ -27,11 +27,11 @@ struct ds_row {
 	uint64_t sequence;
 	int64_t stored_at_ms;
 	bool late;
-	uint32_t version;         /* questionnaire version answered */
-	Canvass__Submission *sub; /* answers sorted by question id */
+	uint32_t version;             /* questionnaire version answered */
+	Canvass__Submission *sub;     /* answers sorted by question id */
 	const Canvass__Answer **by_q; /* per question order: the fitting answer, or NULL */
-	double *section_score;    /* per section, 0-100; NAN when nothing scored */
-	double overall;           /* all scored answers, 0-100; NAN when none */
+	double *section_score;        /* per section, 0-100; NAN when nothing scored */
+	double overall;               /* all scored answers, 0-100; NAN when none */
 };
 
 struct dataset {

@@ -2,6 +2,7 @@
 #include "error.h"
 #include "render.h"
 #include "subjson.h"
+#include "util.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -61,7 +62,7 @@ int export_write(const struct dataset *ds, bool jsonl, bool header, FILE *out)
 	for (size_t i = 0; i < ds->n; i++) {
 		const struct ds_row *r = &ds->rows[i];
 		const char *region = r->reg ? r->reg->region : "";
-		render_iso_time(r->stored_at_ms, when, sizeof when);
+		cv_utc_time(r->stored_at_ms, when, sizeof when);
 		for (size_t k = 0; k < def->n_questions; k++) {
 			const struct question *q = &def->questions[k];
 			const Canvass__Answer *a = ds_answer(r, q);

@@ -50,6 +50,5 @@ int render_trend_csv(const struct trend *t, FILE *out);
 /* Helpers shared by the renderers. */
 void render_csv_field(FILE *out, const char *s);
 void render_csv_num(FILE *out, double x);
-const char *render_iso_time(int64_t ms, char *buf, size_t len);
 
 #endif

@@ -30,15 +30,6 @@ void render_csv_num(FILE *out, double x)
 		fprintf(out, "%.15g", x);
 }
 
-const char *render_iso_time(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 static void compare_rows(FILE *out, const struct compare_report *r, const struct compare_table *t,
 			 const char *kind, const char *pos)
 {

@@ -73,16 +73,24 @@ cat >"$run/cycles.json" <<JSON
              "closes": "$(date -u -d '+60 days' +%F)"}]}
 JSON
 
+# Loopback ports for the operators' endpoints (/metrics, /health, /ready).
+ports=$(python3 -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+agg_http="127.0.0.1:${ports% *}"
+col_http="127.0.0.1:${ports#* }"
+
 echo "== starting canvass-aggregator and canvass-collector in $run (CURVE on)" >&2
 "$bin/canvass-aggregator" --data "$run/data" --listen "ipc://$run/aggregator.sock" \
-	--key "$keys/aggregator.key" --collector-key "$keys/collector.pub" \
-	--pidfile "$run/aggregator.pid" 2>"$run/aggregator.log" &
+	--key "$keys/aggregator.key" --collector-key "$keys/collector.pub" --http "$agg_http" \
+	--events "ipc://$run/events.sock" --pidfile "$run/aggregator.pid" 2>"$run/aggregator.log" &
 pids="$!"
 wait_ready "$run/aggregator.pid" aggregator
 "$bin/canvass-collector" --listen "ipc://$run/collector.sock" \
 	--aggregator "ipc://$run/aggregator.sock" --key "$keys/collector.key" \
 	--aggregator-key "$keys/aggregator.pub" --registry "$keys/registry.csv" \
-	--questionnaires data/questionnaires --cycles "$run/cycles.json" \
+	--questionnaires data/questionnaires --cycles "$run/cycles.json" --http "$col_http" \
 	--pidfile "$run/collector.pid" 2>"$run/collector.log" &
 pids="$pids $!"
 wait_ready "$run/collector.pid" collector
@@ -110,6 +118,9 @@ echo "== canvass-reporter compare" >&2
 	--questionnaires data/questionnaires --questionnaire integrity-self-assessment --cycle "$cycle" \
 	--format html --member KE >"$run/compare.html"
 echo "== the same comparison with charts: $run/compare.html" >&2
+echo "== canvassctl status" >&2
+"$bin/canvassctl" status --aggregator-http "$agg_http" --collector-http "$col_http" \
+	--interval-ms 200 >&2 || true
 
 stop_all
 echo "== stopped; logs in $run" >&2
