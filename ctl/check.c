@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cycles.h"
+#include "daemon.h"
 #include "keys.h"
 #include "qdef.h"
 #include "registry.h"
@@ -105,6 +106,65 @@ int ctl_check(int argc, char **argv)
 		if (keys_load_public(agg_key, pub, err, sizeof err) != 0)
 			goto bad;
 		printf("public key %s: %s\n", agg_key, pub);
+	}
+	/* With -c, the [aggregator] section too: its keys and endpoints. */
+	for (int i = 1; i + 1 < argc; i++) {
+		char *own_key = NULL, *listen = NULL, *http = NULL, *events = NULL;
+		struct strlist collector_keys = {0};
+		bool insecure = false;
+		const struct setting atab[] = {
+			{"key", SET_STRING, &own_key, 0, 0, NULL, NULL},
+			{"collector-key", SET_LIST, &collector_keys, 0, 0, NULL, NULL},
+			{"listen", SET_STRING, &listen, 0, 0, NULL, NULL},
+			{"http", SET_STRING, &http, 0, 0, NULL, NULL},
+			{"events", SET_STRING, &events, 0, 0, NULL, NULL},
+			{"insecure", SET_FLAG, &insecure, 0, 0, NULL, NULL},
+			{"*", SET_OTHERS, NULL, 0, 0, NULL, NULL},
+			{NULL, 0, NULL, 0, 0, NULL, NULL},
+		};
+		char *args[] = {"check", "-c", argv[i + 1], NULL};
+		int k, bad = 0;
+
+		if (strcmp(argv[i], "-c") != 0 && strcmp(argv[i], "--config") != 0)
+			continue;
+		if (settings_parse(atab, "aggregator", 3, args, &k, err, sizeof err) != 0)
+			bad = 1;
+		if (!bad && listen != NULL &&
+		    daemon_endpoint_allowed(listen, insecure, err, sizeof err) != 0)
+			bad = 1;
+		if (!bad && !insecure && listen != NULL &&
+		    (own_key == NULL || collector_keys.n == 0)) {
+			snprintf(err, sizeof err,
+				 "[aggregator]: key and collector-key are required");
+			bad = 1;
+		}
+		if (!bad && own_key != NULL) {
+			struct keypair kp;
+			bad = keys_load_pair(own_key, &kp, err, sizeof err) != 0;
+			keys_wipe(&kp);
+		}
+		for (size_t c = 0; !bad && c < collector_keys.n; c++) {
+			char pub[KEY_Z85_LEN + 1];
+			bad = keys_load_public(collector_keys.items[c], pub, err, sizeof err) != 0;
+		}
+		if (!bad && events != NULL && strncmp(events, "ipc://", 6) != 0 &&
+		    strncmp(events, "tcp://127.", 10) != 0) {
+			snprintf(err, sizeof err,
+				 "[aggregator] events: ipc:// or tcp://127.x only");
+			bad = 1;
+		}
+		if (!bad && http != NULL && strncmp(http, "127.", 4) != 0 &&
+		    strncmp(http, "localhost:", 10) != 0) {
+			snprintf(err, sizeof err, "[aggregator] http: a loopback address only");
+			bad = 1;
+		}
+		if (!bad && listen != NULL)
+			printf("aggregator: listen %s, %zu collector keys, curve %s\n", listen,
+			       collector_keys.n, insecure ? "off" : "on");
+		settings_free(atab);
+		if (bad)
+			goto bad;
+		break;
 	}
 	printf("OK\n");
 	status = 0;

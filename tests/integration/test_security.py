@@ -258,6 +258,32 @@ class FailClosedTest(unittest.TestCase):
         finally:
             p.close()
 
+    def test_check_whole_config(self):
+        p = Pipeline()
+        try:
+            ini = os.path.join(p.root, "canvass.ini")
+
+            def write(collector_key):
+                with open(ini, "w", encoding="utf-8") as f:
+                    f.write(f"[aggregator]\ndata = {p.data}\nlisten = {p.agg_ep}\n"
+                            f"key = {p.keys.key('aggregator')}\ncollector-key = {collector_key}\n"
+                            f"[collector]\nlisten = {p.col_ep}\nregistry = {p.registry}\n"
+                            f"key = {p.keys.key('collector')}\n"
+                            f"aggregator-key = {p.keys.pub('aggregator')}\n")
+
+            write(p.keys.pub("collector"))
+            ok = subprocess.run([os.path.join(BIN, "canvassctl"), "check", "-c", ini],
+                                capture_output=True, text=True, timeout=60)
+            self.assertEqual(ok.returncode, 0, ok.stderr)
+            self.assertIn("aggregator: listen", ok.stdout)
+            write(os.path.join(p.root, "missing.pub"))
+            bad = subprocess.run([os.path.join(BIN, "canvassctl"), "check", "-c", ini],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("missing.pub", bad.stderr)
+        finally:
+            p.close()
+
     def test_unknown_collector_refused_by_aggregator(self):
         with tempfile.TemporaryDirectory() as d:
             keygen(d, "rogue")
