@@ -264,17 +264,19 @@ static int send_request(struct client *c, Canvass__Submission *s, int check, Can
 		return 0;
 	}
 	if (auth_failure != 0) {
+		static const char refused[] =
+			"the collector refused the handshake: this member's key "
+			"is not registered (or revoked), or the collector is "
+			"at its connection limit";
+		static const char failed_keys[] = "the CURVE handshake failed (is the collector's "
+						  "public key right?)";
+		static const char failed_plain[] =
+			"the handshake failed (does the collector require "
+			"CURVE? give --key and --server-key)";
 		if (detail != NULL)
-			*detail =
-				auth_failure == -1 ? "the collector refused this member's key (not "
-						     "registered, or "
-						     "revoked)"
-				: c->cfg.keys != NULL
-					? "the CURVE handshake failed (is the collector's public "
-					  "key "
-					  "right?)"
-					: "the handshake failed (does the collector require CURVE? "
-					  "give --key and --server-key)";
+			*detail = auth_failure == -1    ? refused
+				  : c->cfg.keys != NULL ? failed_keys
+							: failed_plain;
 		return CV_EAUTH;
 	}
 	return CV_ETIMEDOUT;

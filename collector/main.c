@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	long health_window = 60, health_threshold = 100;
 	bool insecure = false;
 	uint64_t max_message = 256 * 1024;
+	long max_connections = 10000;
 	long max_answers = 1000, max_string = 4000, max_pending = 10000, timeout_ms = 5000,
 	     hwm = 10000, handshake_ms = 5000;
 	const struct setting tab[] = {
@@ -113,6 +114,8 @@ int main(int argc, char **argv)
 		 "submissions awaiting storage (10000)"},
 		{"store-timeout-ms", SET_LONG, &timeout_ms, 10, 600000, "MS",
 		 "wait for the aggregator (5000)"},
+		{"max-connections", SET_LONG, &max_connections, 0, 1000000, "N",
+		 "member connections; more are refused at the handshake (10000; 0: no cap)"},
 		{"handshake-ms", SET_LONG, &handshake_ms, 100, 600000, "MS",
 		 "longest CURVE handshake (5000)"},
 		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
@@ -220,6 +223,7 @@ int main(int argc, char **argv)
 				  log_quote(err, q1, sizeof q1));
 			goto out;
 		}
+		zap_set_connection_cap(zap, max_connections);
 	}
 	{
 		struct collector_cfg ccfg = {

@@ -67,7 +67,7 @@ static void register_metrics(struct collector *c)
 	c->m_latency = metrics_histogram(m, "canvass_collector_ack_latency_seconds",
 					 "From a submission's arrival to its receipt", secs, 13);
 	c->m_connected = metrics_gauge(m, "canvass_collector_connected_members",
-				       "Member connections with a completed handshake", NULL);
+				       "Member connections (accepted, until they close)", NULL);
 	metric_set(c->m_connected, NULL, 0);
 	c->m_handshake_failures =
 		metrics_counter(m, "canvass_collector_handshake_failures_total",
@@ -135,7 +135,7 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
 		c->members_mon = zmq_socket(zctx, ZMQ_PAIR);
 		if (c->handshaken == NULL || c->members_mon == NULL ||
 		    zmq_socket_monitor(c->members, mon_ep,
-				       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+				       ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
 					       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
 					       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
 		    zmq_connect(c->members_mon, mon_ep) != 0) {
@@ -514,7 +514,9 @@ static void on_member_event(struct collector *c)
 	while (zap_monitor_event(c->members_mon, ZMQ_DONTWAIT, &event, &fd)) {
 		if (fd >= FD_BITMAP_BITS)
 			continue;
-		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+		if (event == ZMQ_EVENT_ACCEPTED) {
+			/* Both events carry the connection's descriptor (the handshake
+			 * events do not), so connections are counted from acceptance. */
 			c->handshaken[fd / 8] |= (uint8_t)(1u << (fd % 8));
 			c->connected++;
 		} else if (event == ZMQ_EVENT_DISCONNECTED) {
@@ -526,6 +528,8 @@ static void on_member_event(struct collector *c)
 			metric_add(c->m_handshake_failures, "protocol", 1);
 		}
 		metric_set(c->m_connected, NULL, (double)c->connected);
+		if (c->cfg.zap != NULL)
+			zap_report_connected(c->cfg.zap, c->connected);
 	}
 }
 
@@ -538,6 +542,7 @@ static void refresh_metrics(struct collector *c)
 		zap_get_stats(c->cfg.zap, &zs);
 		metric_set(c->m_handshake_failures, "unknown_key", (double)zs.refused_unknown_key);
 		metric_set(c->m_handshake_failures, "not_curve", (double)zs.refused_mechanism);
+		metric_set(c->m_handshake_failures, "connection_limit", (double)zs.refused_limit);
 	}
 }
 

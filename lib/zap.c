@@ -19,7 +19,8 @@ struct zap {
 	pthread_mutex_t lock;
 	struct zap_entry *entries; /* sorted by key; guarded by lock */
 	size_t n_entries;
-	struct zap_stats stats; /* guarded by lock */
+	struct zap_stats stats;          /* guarded by lock */
+	long max_connections, connected; /* guarded by lock */
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -67,7 +68,11 @@ static void handle_request(struct zap *z)
 		int curve = zmq_msg_size(&frames[5]) == 5 &&
 			    memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0;
 		pthread_mutex_lock(&z->lock);
-		if (curve && n >= 7 && zmq_msg_size(&frames[6]) == 32) {
+		/* The new connection is counted already (accepted before its handshake). */
+		if (z->max_connections > 0 && z->connected > z->max_connections) {
+			text = "connection limit";
+			z->stats.refused_limit++;
+		} else if (curve && n >= 7 && zmq_msg_size(&frames[6]) == 32) {
 			struct zap_entry probe, *hit;
 			zmq_z85_encode(probe.key, zmq_msg_data(&frames[6]), 32);
 			hit = bsearch(&probe, z->entries, z->n_entries, sizeof *z->entries,
@@ -172,6 +177,24 @@ int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n)
 	pthread_mutex_unlock(&z->lock);
 	free(old);
 	return 0;
+}
+
+void zap_set_connection_cap(struct zap *z, long max)
+{
+	if (z == NULL)
+		return;
+	pthread_mutex_lock(&z->lock);
+	z->max_connections = max;
+	pthread_mutex_unlock(&z->lock);
+}
+
+void zap_report_connected(struct zap *z, long connected)
+{
+	if (z == NULL)
+		return;
+	pthread_mutex_lock(&z->lock);
+	z->connected = connected;
+	pthread_mutex_unlock(&z->lock);
 }
 
 void zap_get_stats(struct zap *z, struct zap_stats *out)

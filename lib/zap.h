@@ -33,11 +33,20 @@ struct zap_stats {
 	uint64_t admitted;
 	uint64_t refused_unknown_key;
 	uint64_t refused_mechanism;
+	uint64_t refused_limit;
 };
 
 struct zap;
 
 int zap_start(struct zap **out, void *zctx, char *err, size_t errlen);
+/*
+ * Caps the connections: when the connections reported open (the one
+ * handshaking included) exceed max, the handshake is refused ("connection
+ * limit"). 0: no cap.
+ */
+void zap_set_connection_cap(struct zap *z, long max);
+void zap_report_connected(struct zap *z, long connected);
+
 /* Replaces the admitted keys with a copy of entries[0..n). */
 int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n);
 void zap_get_stats(struct zap *z, struct zap_stats *out);

@@ -48,7 +48,7 @@ class AuthenticationTest(unittest.TestCase):
             rc, r = self.p.submit_as("KE", self.files["KE"], key=os.path.join(d, "stranger.key"))
         self.assertEqual(rc, 4)
         self.assertEqual(r[0]["status"], "NOT_AUTHENTICATED")
-        self.assertIn("refused this member's key", r[0]["message"])
+        self.assertIn("refused the handshake", r[0]["message"])
         self.assertEqual(stored_sequence(self.p), before)
 
     def test_member_cannot_submit_as_another(self):
@@ -255,6 +255,35 @@ class FailClosedTest(unittest.TestCase):
             with open(loose, encoding="utf-8") as f:
                 secret = f.read().split("secret = ")[1].strip()
             self.assertNotIn(secret, err)
+        finally:
+            p.close()
+
+    def test_connection_limit(self):
+        p = Pipeline()
+        try:
+            p.start_aggregator()
+            p.start_collector("--max-connections", "2")
+            files = {m: synth(os.path.join(p.root, m), only=(m,))[0] for m in ("KE", "FR", "JP")}
+            holders = []
+            for m in ("KE", "FR"):
+                poke = subprocess.Popen(
+                    [POKE, "--connect", p.col_ep, "--key", p.keys.key(m), "--server-key",
+                     p.keys.pub("collector"), "hold:" + files[m]],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                self.assertEqual(json.loads(poke.stdout.readline())["first"], {"ACCEPTED": 1})
+                holders.append(poke)
+            rc, r = p.submit_as("JP", files["JP"], extra=("--attempts", "2"))
+            self.assertEqual((rc, r[0]["status"]), (4, "NOT_AUTHENTICATED"))
+            self.assertIn("connection limit", r[0]["message"])
+            for poke in holders:
+                poke.stdin.write("go\n")
+                poke.stdin.close()
+                poke.stdout.read()
+                poke.stdout.close()
+                poke.wait(timeout=20)
+            # Once they are gone, JP gets in.
+            rc, r = p.submit_as("JP", files["JP"], extra=("--attempts", "10"))
+            self.assertEqual((rc, r[0]["status"]), (0, "ACCEPTED"))
         finally:
             p.close()
 
