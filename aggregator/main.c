@@ -92,32 +92,19 @@ int main(int argc, char **argv)
 	struct keypair keys;
 	void *zctx = NULL;
 	char err[512], q1[600], q2[600];
-	int next, rc, status = 1, lvl;
+	int rc, status = 1;
 	bool wrote_pidfile = false;
 
-	rc = settings_parse(tab, "aggregator", argc, argv, &next, err, sizeof err);
-	if (rc == SETTINGS_HELP || (rc == 0 && next < argc) || (rc == 0 && (!data || !listen))) {
-		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
-		if (rc == 0)
-			fprintf(stderr, "canvass-aggregator: --data and --listen are required\n");
-		fprintf(out, "usage: canvass-aggregator --data DIR --listen ENDPOINT "
-			     "(--key FILE --collector-key FILE... | --insecure) [options]\n");
-		settings_usage(tab, out);
-		settings_free(tab);
-		return rc == SETTINGS_HELP ? 0 : 2;
+	{
+		static const char *const required[] = {"data", "listen", NULL};
+		int setup =
+			daemon_setup("canvass-aggregator", "aggregator", tab, required,
+				     "canvass-aggregator --data DIR --listen ENDPOINT "
+				     "(--key FILE --collector-key FILE... | --insecure) [options]",
+				     argc, argv);
+		if (setup >= 0)
+			return setup;
 	}
-	if (rc != 0) {
-		fprintf(stderr, "canvass-aggregator: %s\n", err);
-		settings_free(tab);
-		return 2;
-	}
-	lvl = log_level_parse(level ? level : "info");
-	if (lvl < 0) {
-		fprintf(stderr, "canvass-aggregator: unknown log level %s\n", level);
-		settings_free(tab);
-		return 2;
-	}
-	log_init("aggregator", (enum log_level)lvl);
 	memset(&keys, 0, sizeof keys);
 	if (cv_crypto_init() != 0) {
 		log_event(LOG_ERROR, "crypto_init_failed", NULL);

@@ -139,36 +139,22 @@ int main(int argc, char **argv)
 	struct httpd *httpd = NULL;
 	void *zctx = NULL;
 	char err[512], q1[600], q2[600];
-	int next, rc, status = 1, lvl;
+	int rc, status = 1;
 	bool wrote_pidfile = false;
 	size_t with_keys = 0;
 
-	rc = settings_parse(tab, "collector", argc, argv, &next, err, sizeof err);
-	if (rc == SETTINGS_HELP || (rc == 0 && (next < argc || !listen || !aggregator ||
-						!registry_path || !qdir || !cycles_path))) {
-		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
-		if (rc == 0)
-			fprintf(stderr, "canvass-collector: --listen, --aggregator, --registry, "
-					"--questionnaires and --cycles are required\n");
-		fprintf(out, "usage: canvass-collector --listen EP --aggregator EP --registry FILE "
-			     "--questionnaires DIR (--key FILE --aggregator-key FILE | --insecure) "
-			     "[options]\n");
-		settings_usage(tab, out);
-		settings_free(tab);
-		return rc == SETTINGS_HELP ? 0 : 2;
+	{
+		static const char *const required[] = {"listen",         "aggregator", "registry",
+						       "questionnaires", "cycles",     NULL};
+		int setup = daemon_setup(
+			"canvass-collector", "collector", tab, required,
+			"canvass-collector --listen EP --aggregator EP --registry FILE "
+			"--questionnaires DIR --cycles FILE (--key FILE --aggregator-key FILE | "
+			"--insecure) [options]",
+			argc, argv);
+		if (setup >= 0)
+			return setup;
 	}
-	if (rc != 0) {
-		fprintf(stderr, "canvass-collector: %s\n", err);
-		settings_free(tab);
-		return 2;
-	}
-	lvl = log_level_parse(level ? level : "info");
-	if (lvl < 0) {
-		fprintf(stderr, "canvass-collector: unknown log level %s\n", level);
-		settings_free(tab);
-		return 2;
-	}
-	log_init("collector", (enum log_level)lvl);
 	memset(&keys, 0, sizeof keys);
 	if (cv_crypto_init() != 0)
 		goto out;

@@ -1,5 +1,8 @@
 #include "daemon.h"
 #include "error.h"
+#include "log.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
@@ -89,4 +92,46 @@ void daemon_watchdog_tick(void)
 		sd_notify(0, "WATCHDOG=1");
 		watchdog_next_ms = now + watchdog_every_ms;
 	}
+}
+
+static const struct setting *named(const struct setting *tab, const char *name)
+{
+	for (; tab->name != NULL; tab++)
+		if (strcmp(tab->name, name) == 0)
+			return tab;
+	return NULL;
+}
+
+int daemon_setup(const char *program, const char *component, const struct setting *tab,
+		 const char *const *required, const char *usage, int argc, char **argv)
+{
+	const struct setting *lv = named(tab, "log-level");
+	const char *level = lv ? *(char **)lv->target : NULL;
+	char err[512];
+	int next, rc, lvl;
+
+	rc = settings_parse(tab, component, argc, argv, &next, err, sizeof err);
+	if (rc == 0 && next < argc)
+		rc = cv_fail(err, sizeof err, CV_ECONFIG, "unexpected argument %s", argv[next]);
+	for (size_t i = 0; rc == 0 && required[i] != NULL; i++) {
+		const struct setting *s = named(tab, required[i]);
+		if (s != NULL && s->type == SET_STRING && *(char **)s->target == NULL)
+			rc = cv_fail(err, sizeof err, CV_ECONFIG, "--%s is required", required[i]);
+	}
+	if (rc == 0) {
+		level = lv ? *(char **)lv->target : NULL;
+		if ((lvl = log_level_parse(level ? level : "info")) < 0)
+			rc = cv_fail(err, sizeof err, CV_ECONFIG, "unknown log level %s", level);
+	}
+	if (rc != 0) {
+		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
+		if (rc != SETTINGS_HELP)
+			fprintf(stderr, "%s: %s\n", program, err);
+		fprintf(out, "usage: %s\n", usage);
+		settings_usage(tab, out);
+		settings_free(tab);
+		return rc == SETTINGS_HELP ? 0 : 2;
+	}
+	log_init(component, (enum log_level)lvl);
+	return -1;
 }

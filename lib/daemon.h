@@ -9,7 +9,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "settings.h"
 #include "zap.h"
+
+/*
+ * The start of every daemon's main: parses tab from the [component] section of
+ * -c FILE and the command line, checks that the settings named in required
+ * (NULL-terminated) are set, prints the usage for --help or a mistake, and
+ * starts logging at the level of the table's "log-level" setting. Returns -1
+ * to go on, or the exit status to return (0 after --help, 2 on a usage error;
+ * the table is freed then).
+ */
+int daemon_setup(const char *program, const char *component, const struct setting *tab,
+		 const char *const *required, const char *usage, int argc, char **argv);
 
 /* SIGTERM/SIGINT set *stop, SIGHUP sets *reload (may be NULL); SIGPIPE ignored. */
 void daemon_install_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
