@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "canvass.pb-c.h"
 #include "keys.h"
 
 struct bench_opts {
@@ -43,6 +44,11 @@ long rss_kib(pid_t pid, const char *field); /* "VmHWM" or "VmRSS" */
 int http_metric(const char *addr, const char *series, double *out);
 
 /* load.c */
+/* The six WCO regions, for the benchmark's registries. */
+extern const char *const bench_regions[6];
+/* A valid submission of member code (index m, variant i) to the bench questionnaire id
+ * with q questions; the caller frees it with WIRE_FREE. */
+Canvass__Submission *bench_submission(const char *id, const char *code, int m, long i, int q);
 int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_members);
 void pipeline_stop(struct bench_pipeline *p);
 /* One packed Request of member m, distinct by i; *len set; caller frees. */

@@ -26,7 +26,7 @@
 
 extern char **environ;
 
-static const char *const regions[] = {"Americas and Caribbean",
+const char *const bench_regions[6] = {"Americas and Caribbean",
 				      "Asia/Pacific",
 				      "East and Southern Africa",
 				      "Europe",
@@ -169,8 +169,6 @@ static void write_questionnaire(const char *path, const char *id, int q)
 	fclose(f);
 }
 
-/* A valid submission of member code for questionnaire id with q questions. */
-Canvass__Submission *bench_submission(const char *id, const char *code, int m, long i, int q);
 Canvass__Submission *bench_submission(const char *id, const char *code, int m, long i, int q)
 {
 	Canvass__Submission *s = malloc(sizeof *s);
@@ -296,7 +294,7 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 	for (int i = 0; i < n_members; i++) {
 		keys_generate(&p->members[i]);
 		snprintf(p->codes[i], sizeof p->codes[i], "M%05d", i % 100000);
-		fprintf(f, "%s,Member %d,\"%s\",%s\n", p->codes[i], i, regions[i % 6],
+		fprintf(f, "%s,Member %d,\"%s\",%s\n", p->codes[i], i, bench_regions[i % 6],
 			p->members[i].public_z85);
 	}
 	fclose(f);

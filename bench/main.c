@@ -50,13 +50,6 @@ static double timed(char *const argv[], long *maxrss)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? now_s() - t0 : NAN;
 }
 
-static const char *const regions[] = {"Americas and Caribbean",
-				      "Asia/Pacific",
-				      "East and Southern Africa",
-				      "Europe",
-				      "North of Africa, Near and Middle East",
-				      "West and Central Africa"};
-
 int main(int argc, char **argv)
 {
 	struct bench_opts o = {.clients = 16,
@@ -168,7 +161,7 @@ int main(int argc, char **argv)
 		FILE *f = fopen(reg, "w");
 		fprintf(f, "code,name,region\n");
 		for (int m = 0; m < o.report_members; m++)
-			fprintf(f, "M%05d,Member %d,\"%s\"\n", m, m, regions[m % 6]);
+			fprintf(f, "M%05d,Member %d,\"%s\"\n", m, m, bench_regions[m % 6]);
 		fclose(f);
 	}
 	snprintf(qdir, sizeof qdir, "%s/q", p.dir);

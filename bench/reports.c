@@ -10,8 +10,6 @@
 #include "util.h"
 #include "wire.h"
 
-Canvass__Submission *bench_submission(const char *id, const char *code, int m, long i, int q);
-
 int fill_store(const char *dir, const struct bench_opts *o, const char *registry, long *answers)
 {
 	struct store_cfg cfg = {.dir = dir, .map_size = 256u << 20, .map_max = 16ull << 30};

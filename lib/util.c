@@ -139,10 +139,6 @@ fail:
 	return rc;
 }
 
-char *cv_strdup(const char *s)
-{
-	return s == NULL ? NULL : strdup(s);
-}
 
 int cv_write_pidfile(const char *path, char *err, size_t errlen)
 {

@@ -46,7 +46,5 @@ int cv_read_file(const char *path, size_t max, char **out, size_t *len, char *er
  */
 int cv_write_pidfile(const char *path, char *err, size_t errlen);
 
-/* strdup that returns NULL for NULL. */
-char *cv_strdup(const char *s);
 
 #endif
