@@ -138,17 +138,9 @@ int main(int argc, char **argv)
 	metric_set(metrics_gauge(metrics, "process_start_time_seconds",
 				 "Start time of the process since the Unix epoch", NULL),
 		   NULL, (double)cv_now_ms() / 1000);
-	if (http != NULL) {
-		struct httpd_cfg hcfg = {.listen = http,
-					 .metrics = metrics,
-					 .health_window_ms = health_window * 1000,
-					 .health_threshold = health_threshold};
-		if (httpd_start(&httpd, &hcfg, err, sizeof err) != 0) {
-			log_event(LOG_ERROR, "http_failed", "error=%s",
-				  log_quote(err, q1, sizeof q1));
-			goto out;
-		}
-	}
+	if (http != NULL && daemon_start_http(http, metrics, health_window, health_threshold,
+					      &httpd) != 0)
+		goto out;
 	{
 		struct store_cfg scfg = {.dir = data, .map_size = map_size, .map_max = map_max};
 		if ((rc = store_open(&store, &scfg, err, sizeof err)) != 0) {
@@ -198,10 +190,22 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	wrote_pidfile = pidfile != NULL;
-	log_event(LOG_INFO, "ready",
-		  "listen=%s data=%s batch_max=%ld batch_wait_us=%ld collectors=%zu curve=%s",
-		  log_quote(listen, q1, sizeof q1), log_quote(data, q2, sizeof q2), batch_max,
-		  batch_wait_us, collector_keys.n, insecure ? "off" : "on");
+	{
+		/* The bound endpoints: with a port of * or 0, the ones the kernel chose. */
+		char bound[256], ev[256], web[64], q3[300], q4[300];
+		log_event(LOG_INFO, "ready",
+			  "listen=%s events=%s http=%s data=%s batch_max=%ld batch_wait_us=%ld "
+			  "collectors=%zu curve=%s",
+			  log_quote(daemon_bound_endpoint(aggregator_socket(agg), bound,
+							  sizeof bound),
+				    q1, sizeof q1),
+			  log_quote(daemon_bound_endpoint(aggregator_events_socket(agg), ev,
+							  sizeof ev),
+				    q3, sizeof q3),
+			  log_quote(httpd_address(httpd, web, sizeof web), q4, sizeof q4),
+			  log_quote(data, q2, sizeof q2), batch_max, batch_wait_us,
+			  collector_keys.n, insecure ? "off" : "on");
+	}
 	httpd_set_ready(httpd, true);
 	daemon_notify_ready();
 	rc = aggregator_run(agg, &stop_requested);

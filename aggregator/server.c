@@ -199,6 +199,11 @@ const struct aggregator_stats *aggregator_stats(const struct aggregator *a)
 	return &a->stats;
 }
 
+void *aggregator_events_socket(struct aggregator *a)
+{
+	return a->events;
+}
+
 void *aggregator_socket(struct aggregator *a)
 {
 	return a->sock;

@@ -57,6 +57,8 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop);
 const struct aggregator_stats *aggregator_stats(const struct aggregator *a);
 /* The collector-facing socket, for the start-up self-test. */
 void *aggregator_socket(struct aggregator *a);
+/* The event feed's XPUB socket, or NULL when there is none. */
+void *aggregator_events_socket(struct aggregator *a);
 void aggregator_close(struct aggregator **a);
 
 #endif

@@ -98,13 +98,33 @@ int http_metric(const char *addr, const char *series, double *out)
 	return rc;
 }
 
-static int free_port(void)
+/*
+ * Reads key="value" from the daemon's "ready" log line into out: the
+ * daemons bind port * (or 0 for HTTP) and name the port the kernel chose.
+ */
+static int ready_value(const char *log_path, const char *key, char *out, size_t len)
 {
-	/* Ports from a per-process range: the bench runs alone on loopback. */
-	static int next;
-	if (next == 0)
-		next = 20000 + (int)(getpid() % 20000);
-	return next++;
+	char line[4096], pat[64];
+	FILE *f = fopen(log_path, "r");
+	int rc = CV_EINVAL;
+
+	if (f == NULL)
+		return CV_EIO;
+	snprintf(pat, sizeof pat, " %s=\"", key);
+	while (fgets(line, sizeof line, f) != NULL) {
+		const char *v, *end;
+		if (strstr(line, " event=ready ") == NULL || (v = strstr(line, pat)) == NULL)
+			continue;
+		v += strlen(pat);
+		end = strchr(v, '"');
+		if (end == NULL || (size_t)(end - v) >= len)
+			continue;
+		memcpy(out, v, (size_t)(end - v));
+		out[end - v] = '\0';
+		rc = 0;
+	}
+	fclose(f);
+	return rc;
 }
 
 /* The bench questionnaire: q questions over 10 sections, valid answers by construction. */
@@ -298,10 +318,11 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 			p->members[i].public_z85);
 	}
 	fclose(f);
-	snprintf(p->agg_ep, sizeof p->agg_ep, "tcp://127.0.0.1:%d", free_port());
-	snprintf(p->col_ep, sizeof p->col_ep, "tcp://127.0.0.1:%d", free_port());
-	snprintf(p->agg_http, sizeof p->agg_http, "127.0.0.1:%d", free_port());
-	snprintf(p->col_http, sizeof p->col_http, "127.0.0.1:%d", free_port());
+	/* The kernel chooses every port; the "ready" log lines name them. */
+	snprintf(p->agg_ep, sizeof p->agg_ep, "tcp://127.0.0.1:*");
+	snprintf(p->col_ep, sizeof p->col_ep, "tcp://127.0.0.1:*");
+	snprintf(p->agg_http, sizeof p->agg_http, "127.0.0.1:0");
+	snprintf(p->col_http, sizeof p->col_http, "127.0.0.1:0");
 	snprintf(agg_bin, sizeof agg_bin, "%s/canvass-aggregator", o->bindir);
 	snprintf(col_bin, sizeof col_bin, "%s/canvass-collector", o->bindir);
 	snprintf(key_a, sizeof key_a, "%s/aggregator.key", p->dir);
@@ -316,10 +337,12 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 		char *argv[] = {agg_bin,   "--data",      path,        "--listen",
 				p->agg_ep, "--key",       key_a,       "--collector-key",
 				pub_c,     "--http",      p->agg_http, "--pidfile",
-				pid_a,     "--log-level", "warn",      NULL};
+				pid_a,     "--log-level", "info",      NULL};
 		p->agg = spawn(argv, log);
 	}
-	if (p->agg < 0 || wait_file(pid_a, p->agg, 20) != 0)
+	if (p->agg < 0 || wait_file(pid_a, p->agg, 20) != 0 ||
+	    ready_value(log, "listen", p->agg_ep, sizeof p->agg_ep) != 0 ||
+	    ready_value(log, "http", p->agg_http, sizeof p->agg_http) != 0)
 		return CV_EINVAL;
 	snprintf(log, sizeof log, "%s/collector.log", p->dir);
 	{
@@ -329,10 +352,12 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 				qdir,        "--cycles",   cyc,       "--http",
 				p->col_http, "--pidfile",  pid_c,     "--max-pending",
 				"100000",    "--hwm",      "100000",  "--log-level",
-				"warn",      NULL};
+				"info",      NULL};
 		p->col = spawn(argv, log);
 	}
-	if (p->col < 0 || wait_file(pid_c, p->col, 20) != 0)
+	if (p->col < 0 || wait_file(pid_c, p->col, 20) != 0 ||
+	    ready_value(log, "listen", p->col_ep, sizeof p->col_ep) != 0 ||
+	    ready_value(log, "http", p->col_http, sizeof p->col_http) != 0)
 		return CV_EINVAL;
 	/* Ready for members only once the collector reaches the aggregator. */
 	for (double end = now_s() + 20; now_s() < end;) {

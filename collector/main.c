@@ -190,17 +190,9 @@ int main(int argc, char **argv)
 				    "result");
 	metric_touch(m_reloads, "ok");
 	metric_touch(m_reloads, "refused");
-	if (http != NULL) {
-		struct httpd_cfg hcfg = {.listen = http,
-					 .metrics = metrics,
-					 .health_window_ms = health_window * 1000,
-					 .health_threshold = health_threshold};
-		if (httpd_start(&httpd, &hcfg, err, sizeof err) != 0) {
-			log_event(LOG_ERROR, "http_failed", "error=%s",
-				  log_quote(err, q1, sizeof q1));
-			goto out;
-		}
-	}
+	if (http != NULL && daemon_start_http(http, metrics, health_window, health_threshold,
+					      &httpd) != 0)
+		goto out;
 	zctx = zmq_ctx_new();
 	if (!insecure) {
 		if (daemon_start_zap(zctx, &zap, err, sizeof err) != 0 ||
@@ -254,11 +246,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	wrote_pidfile = pidfile != NULL;
-	log_event(LOG_INFO, "ready",
-		  "listen=%s aggregator=%s members=%zu members_with_keys=%zu questionnaires=%zu "
-		  "curve=%s",
-		  log_quote(listen, q1, sizeof q1), log_quote(aggregator, q2, sizeof q2), cs.reg->n,
-		  with_keys, cs.qs->n, insecure ? "off" : "on");
+	{
+		/* The bound endpoints: with a port of * or 0, the ones the kernel chose. */
+		char bound[256], web[64], q3[300];
+		log_event(LOG_INFO, "ready",
+			  "listen=%s http=%s aggregator=%s members=%zu members_with_keys=%zu "
+			  "questionnaires=%zu curve=%s",
+			  log_quote(daemon_bound_endpoint(collector_member_socket(col), bound,
+							  sizeof bound),
+				    q1, sizeof q1),
+			  log_quote(httpd_address(httpd, web, sizeof web), q3, sizeof q3),
+			  log_quote(aggregator, q2, sizeof q2), cs.reg->n, with_keys, cs.qs->n,
+			  insecure ? "off" : "on");
+	}
 	httpd_set_ready(httpd, true);
 	daemon_notify_ready();
 	while ((rc = collector_run(col, &stop_requested, &reload_requested)) == COLLECTOR_RELOAD) {

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
+#include <zmq.h>
 
 #include "util.h"
 #include <string.h>
@@ -134,4 +135,35 @@ int daemon_setup(const char *program, const char *component, const struct settin
 	}
 	log_init(component, (enum log_level)lvl);
 	return -1;
+}
+
+const char *daemon_bound_endpoint(void *sock, char *buf, size_t len)
+{
+	size_t n = len;
+
+	if (len == 0)
+		return buf;
+	if (sock == NULL || zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, buf, &n) != 0)
+		buf[0] = '\0';
+	buf[len - 1] = '\0';
+	return buf;
+}
+
+int daemon_start_http(const char *listen, struct metrics *metrics, long health_window,
+		      long health_threshold, struct httpd **out)
+{
+	struct httpd_cfg hcfg = {.listen = listen,
+				 .metrics = metrics,
+				 .health_window_ms = health_window * 1000,
+				 .health_threshold = health_threshold};
+	char err[512], q[600], addr[64];
+	int rc = httpd_start(out, &hcfg, err, sizeof err);
+
+	if (rc != 0) {
+		log_event(LOG_ERROR, "http_failed", "error=%s", log_quote(err, q, sizeof q));
+		return rc;
+	}
+	log_event(LOG_INFO, "http_listening", "http=%s",
+		  log_quote(httpd_address(*out, addr, sizeof addr), q, sizeof q));
+	return 0;
 }

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "httpd.h"
+#include "metrics.h"
 #include "settings.h"
 #include "zap.h"
 
@@ -31,6 +33,21 @@ void daemon_install_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *
  * was asked for explicitly; every other endpoint needs CURVE.
  */
 int daemon_endpoint_allowed(const char *endpoint, bool insecure, char *err, size_t errlen);
+
+/*
+ * The endpoint a bound ZeroMQ socket listens on, written into buf (""
+ * when none): with "tcp://127.0.0.1:*" the port the kernel chose. Daemons
+ * name it in their "ready" log line. Returns buf.
+ */
+const char *daemon_bound_endpoint(void *sock, char *buf, size_t len);
+
+/*
+ * Starts the operator HTTP endpoint on listen (HOST:PORT; port 0: the
+ * kernel's choice) and logs event=http_listening with the bound address, or
+ * event=http_failed. health_window is in seconds. Returns 0 or the error.
+ */
+int daemon_start_http(const char *listen, struct metrics *metrics, long health_window,
+		      long health_threshold, struct httpd **out);
 
 /*
  * Starts the ZAP handler. The environment variable

@@ -20,6 +20,7 @@ struct httpd {
 	long window_ms, threshold;
 	int64_t errors[HEALTH_RING]; /* monotonic ms of recent errors, a ring */
 	size_t next;
+	char host[INET_ADDRSTRLEN];
 };
 
 static int parse_listen(const char *s, struct sockaddr_in *sa, char *err, size_t errlen)
@@ -34,7 +35,8 @@ static int parse_listen(const char *s, struct sockaddr_in *sa, char *err, size_t
 	memcpy(host, s, (size_t)(colon - s));
 	host[colon - s] = '\0';
 	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535)
+	/* Port 0: the kernel picks a free one; httpd_address() tells which. */
+	if (*end != '\0' || end == colon + 1 || port < 0 || port > 65535)
 		return cv_fail(err, errlen, CV_ECONFIG, "http: bad port in \"%s\"", s);
 	memset(sa, 0, sizeof *sa);
 	sa->sin_family = AF_INET;
@@ -130,6 +132,7 @@ int httpd_start(struct httpd **out, const struct httpd_cfg *cfg, char *err, size
 	if (h == NULL)
 		return CV_ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
+	inet_ntop(AF_INET, &sa.sin_addr, h->host, sizeof h->host);
 	h->metrics = cfg->metrics;
 	h->window_ms = cfg->health_window_ms > 0 ? cfg->health_window_ms : 60000;
 	h->threshold = cfg->health_threshold > 0 ? cfg->health_threshold : 1;
@@ -144,6 +147,17 @@ int httpd_start(struct httpd **out, const struct httpd_cfg *cfg, char *err, size
 	}
 	*out = h;
 	return 0;
+}
+
+const char *httpd_address(const struct httpd *h, char *buf, size_t len)
+{
+	const union MHD_DaemonInfo *info;
+
+	if (h == NULL)
+		return "";
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(buf, len, "%s:%u", h->host, info != NULL ? (unsigned)info->port : 0u);
+	return buf;
 }
 
 void httpd_set_ready(struct httpd *h, bool ready)

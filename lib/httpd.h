@@ -19,7 +19,8 @@
 #include "metrics.h"
 
 struct httpd_cfg {
-	const char *listen;      /* "127.0.0.1:9101" (any 127.x address, or localhost) */
+	const char *listen;      /* "127.0.0.1:9101" (any 127.x address, or localhost);
+				  * port 0 lets the kernel choose (see httpd_address) */
 	struct metrics *metrics; /* borrowed */
 	long health_window_ms;   /* errors older than this no longer count */
 	long health_threshold;   /* errors in the window that make /health 500 */
@@ -28,6 +29,8 @@ struct httpd_cfg {
 struct httpd;
 
 int httpd_start(struct httpd **out, const struct httpd_cfg *cfg, char *err, size_t errlen);
+/* "HOST:PORT" the endpoint is bound to, written into buf; returns buf ("" for NULL h). */
+const char *httpd_address(const struct httpd *h, char *buf, size_t len);
 void httpd_set_ready(struct httpd *h, bool ready);
 /* Records one error for /health (e.g. a storage failure). NULL-safe. */
 void httpd_record_error(struct httpd *h);

@@ -14,8 +14,8 @@ import concurrent.futures
 import csv
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -39,10 +39,30 @@ def wait_for(predicate, what, timeout=20.0):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+LOGFMT = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+def log_fields(line):
+    """The key=value pairs of one logfmt line, quotes removed."""
+    out = {}
+    for k, v in LOGFMT.findall(line):
+        if v.startswith('"'):
+            v = v[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        out[k] = v
+    return out
+
+
+def last_event(log_path, event):
+    """The fields of the last line of log_path with event=EVENT, or None."""
+    found = None
+    try:
+        with open(log_path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if f" event={event} " in line or line.rstrip().endswith(f" event={event}"):
+                    found = log_fields(line)
+    except OSError:
+        return None
+    return found
 
 
 def keygen(directory, name):
@@ -126,13 +146,15 @@ class Pipeline:
         self.data = os.path.join(root, "data")
         self.cycles = write_cycles(os.path.join(root, "cycles.json"))
         if secure:
-            self.agg_ep = f"tcp://127.0.0.1:{free_port()}"
-            self.col_ep = f"tcp://127.0.0.1:{free_port()}"
+            # The kernel picks the ports; the daemons' "ready" lines name them.
+            self.agg_ep = "tcp://127.0.0.1:*"
+            self.col_ep = "tcp://127.0.0.1:*"
         else:
             self.agg_ep = f"ipc://{root}/aggregator.sock"
             self.col_ep = f"ipc://{root}/collector.sock"
         self.agg = None
         self.col = None
+        self.ready = {}
 
     def _start(self, name, args, env=None):
         pidfile = os.path.join(self.root, f"{name}.pid")
@@ -150,6 +172,12 @@ class Pipeline:
             return os.path.exists(pidfile)
 
         wait_for(ready, f"{name} to be ready")
+        self.ready[name] = last_event(os.path.join(self.root, f"{name}.log"), "ready")
+        # With port *, the kernel chose: later starts (restarts) bind the same one.
+        if name == "aggregator":
+            self.agg_ep = self.ready[name]["listen"]
+        elif name == "collector":
+            self.col_ep = self.ready[name]["listen"]
         return proc
 
     def aggregator_args(self, *extra):

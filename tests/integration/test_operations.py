@@ -13,7 +13,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from pipeline import BIN, Pipeline, free_port, synth, wait_for, write_json
+from pipeline import BIN, Pipeline, last_event, synth, wait_for, write_json
 
 CTL = os.path.join(BIN, "canvassctl")
 
@@ -57,15 +57,18 @@ class Ops(Pipeline):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.agg_http = f"127.0.0.1:{free_port()}"
-        self.col_http = f"127.0.0.1:{free_port()}"
+        # Port 0: the kernel chooses; the "ready" line names the address.
+        self.agg_http = "127.0.0.1:0"
+        self.col_http = "127.0.0.1:0"
         self.events = f"ipc://{self.root}/events.sock"
 
     def start_aggregator(self, *extra):
         super().start_aggregator("--http", self.agg_http, "--events", self.events, *extra)
+        self.agg_http = self.ready["aggregator"]["http"]
 
     def start_collector(self, *extra):
         super().start_collector("--http", self.col_http, *extra)
+        self.col_http = self.ready["collector"]["http"]
 
 
 class MetricsTest(unittest.TestCase):
@@ -145,23 +148,35 @@ class ReadyHealthTest(unittest.TestCase):
         p = Ops()
         try:
             env = dict(os.environ, CANVASS_TEST_DISABLE_ZAP="1")
-            proc = subprocess.Popen([os.path.join(BIN, "canvass-aggregator"),
-                                     *p.aggregator_args("--http", p.agg_http)],
-                                    stderr=subprocess.DEVNULL, env=env)
+            log_path = os.path.join(p.root, "failing.log")
+            with open(log_path, "wb") as log:
+                proc = subprocess.Popen([os.path.join(BIN, "canvass-aggregator"),
+                                         *p.aggregator_args("--http", p.agg_http)],
+                                        stderr=log, env=env)
             seen = set()
+            http = None
             while proc.poll() is None:
-                seen.add(http_get(p.agg_http, "/ready")[0])
+                if http is None:
+                    found = last_event(log_path, "http_listening")
+                    http = found["http"] if found else None
+                else:
+                    seen.add(http_get(http, "/ready")[0])
             self.assertEqual(proc.returncode, 1)  # the self-test failed: never ready
             self.assertNotIn(200, seen)
-            self.assertIn(503, seen)
+            self.assertIsNone(last_event(log_path, "ready"))
+            self.assertIsNotNone(last_event(log_path, "selftest_failed"))
             # A good start: ready only once the pidfile (written after set-up) exists.
             pidfile = os.path.join(p.root, "agg.pid")
-            proc = subprocess.Popen([os.path.join(BIN, "canvass-aggregator"),
-                                     *p.aggregator_args("--http", p.agg_http, "--pidfile",
-                                                        pidfile)],
-                                    stderr=subprocess.DEVNULL)
+            log_path = os.path.join(p.root, "good.log")
+            with open(log_path, "wb") as log:
+                proc = subprocess.Popen([os.path.join(BIN, "canvass-aggregator"),
+                                         *p.aggregator_args("--http", p.agg_http, "--pidfile",
+                                                            pidfile)],
+                                        stderr=log)
             try:
-                wait_for(lambda: http_get(p.agg_http, "/ready")[0] == 200, "ready")
+                wait_for(lambda: last_event(log_path, "http_listening"), "the HTTP endpoint")
+                http = last_event(log_path, "http_listening")["http"]
+                wait_for(lambda: http_get(http, "/ready")[0] == 200, "ready")
                 self.assertTrue(os.path.exists(pidfile))
             finally:
                 proc.send_signal(signal.SIGTERM)
