@@ -138,8 +138,8 @@ int main(int argc, char **argv)
 	metric_set(metrics_gauge(metrics, "process_start_time_seconds",
 				 "Start time of the process since the Unix epoch", NULL),
 		   NULL, (double)cv_now_ms() / 1000);
-	if (http != NULL && daemon_start_http(http, metrics, health_window, health_threshold,
-					      &httpd) != 0)
+	if (http != NULL &&
+	    daemon_start_http(http, metrics, health_window, health_threshold, &httpd) != 0)
 		goto out;
 	{
 		struct store_cfg scfg = {.dir = data, .map_size = map_size, .map_max = map_max};

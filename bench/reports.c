@@ -1,4 +1,5 @@
 /* The report store: filled directly, then read by the reporter and by a plain scan. */
+#include "canon.h"
 #include "bench.h"
 
 #include <stdio.h>
@@ -33,8 +34,8 @@ int fill_store(const char *dir, const struct bench_opts *o, const char *registry
 			size_t len;
 			snprintf(codes[n], sizeof codes[n], "M%05d", m);
 			sub = bench_submission("bench-report", codes[n], m, 0, o->questions);
-			wire_canonicalize(sub, NULL);
-			wire_pack_content(sub, &bufs[n], &len, hashes[n]);
+			canon_submission(sub, NULL);
+			canon_pack(sub, &bufs[n], &len, hashes[n]);
 			*answers += (long)sub->n_answers;
 			puts[n] = (struct store_put){.member = codes[n],
 						     .questionnaire = "bench-report",

@@ -1,4 +1,5 @@
 #include "client.h"
+#include "canon.h"
 #include "error.h"
 #include "util.h"
 #include "wire.h"
@@ -184,11 +185,11 @@ int client_prepare(Canvass__Submission *s)
 	char *key;
 	int rc;
 
-	if (wire_canonicalize(s, NULL) != 0)
+	if (canon_submission(s, NULL) != 0)
 		return CV_EINVAL;
 	if (s->idempotency_key[0] != '\0')
 		return 0;
-	if ((rc = wire_pack_content(s, &content, &clen, hash)) != 0)
+	if ((rc = canon_pack(s, &content, &clen, hash)) != 0)
 		return rc;
 	free(content);
 	key = malloc(2 * CV_HASH_LEN + 1);

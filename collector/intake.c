@@ -1,4 +1,5 @@
 #include "intake.h"
+#include "canon.h"
 #include "error.h"
 
 #include <stdarg.h>
@@ -28,6 +29,7 @@ static void answer(struct intake_result *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->message, sizeof r->message, fmt, ap);
 	va_end(ap);
+	text_sanitize(r->message);
 }
 
 /* The cycle's schedule: refused before it opens and after it closes; late in between. */
@@ -62,6 +64,7 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 	const struct questionnaire *q;
 	const struct member *m;
 	Canvass__Submission *s;
+	struct wire_fault fault;
 	bool dry_run = false;
 	int rc;
 
@@ -78,7 +81,10 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 			return;
 		}
 	}
-	rc = wire_decode_request(buf, len, &in->limits, &r->req);
+	rc = wire_decode_request(buf, len, &in->limits, &r->req, &fault);
+	/* A refused request still gets its request id back when it can be read. */
+	if (rc != 0 && wire_peek_request_id(buf, len, &r->request_id) != 0)
+		r->request_id = 0;
 	if (rc == CV_ETOOBIG) {
 		answer(r, CANVASS__STATUS__TOO_LARGE,
 		       "over a limit: at most %zu bytes, %zu answers, %zu-byte strings, "
@@ -93,7 +99,14 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 		return;
 	}
 	if (rc != 0) {
-		answer(r, CANVASS__STATUS__MALFORMED, "not a canvass request");
+		if (fault.code != NULL) {
+			verdict_add(&r->verdict, 0, fault.code, NULL, "%s: %s", fault.where,
+				    fault.what);
+			answer(r, CANVASS__STATUS__MALFORMED, "not a valid canvass request: %s %s",
+			       fault.where, fault.what);
+		} else {
+			answer(r, CANVASS__STATUS__MALFORMED, "not a canvass request");
+		}
 		return;
 	}
 	r->request_id = r->req->request_id;
@@ -155,7 +168,7 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 	/* Canonical content: the member is the authenticated one. */
 	free(s->member);
 	s->member = strdup(r->member);
-	if (s->member == NULL || wire_pack_content(s, &r->content, &r->content_len, r->hash) != 0) {
+	if (s->member == NULL || canon_pack(s, &r->content, &r->content_len, r->hash) != 0) {
 		answer(r, CANVASS__STATUS__INTERNAL, "out of memory");
 		return;
 	}

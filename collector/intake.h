@@ -24,6 +24,7 @@
 #include "cycles.h"
 #include "qdef.h"
 #include "registry.h"
+#include "text.h"
 #include "util.h"
 #include "validate.h"
 #include "wire.h"
@@ -49,7 +50,7 @@ struct intake_result {
 	uint8_t *content; /* packed canonical submission */
 	size_t content_len;
 	uint8_t hash[CV_HASH_LEN];
-	char key[VALIDATE_MAX_KEY + 1];
+	char key[TEXT_MAX_KEY + 1];
 	char member[REGISTRY_MAX_CODE + 1];
 };
 

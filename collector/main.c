@@ -190,8 +190,8 @@ int main(int argc, char **argv)
 				    "result");
 	metric_touch(m_reloads, "ok");
 	metric_touch(m_reloads, "refused");
-	if (http != NULL && daemon_start_http(http, metrics, health_window, health_threshold,
-					      &httpd) != 0)
+	if (http != NULL &&
+	    daemon_start_http(http, metrics, health_window, health_threshold, &httpd) != 0)
 		goto out;
 	zctx = zmq_ctx_new();
 	if (!insecure) {

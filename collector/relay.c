@@ -1,4 +1,5 @@
 #include "relay.h"
+#include "text.h"
 #include "error.h"
 #include "log.h"
 #include "daemon.h"
@@ -232,13 +233,16 @@ static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint6
 {
 	Canvass__Reply rep = CANVASS__REPLY__INIT;
 	Canvass__Problem *probs = NULL, **pp = NULL;
+	char text[512];
 	uint8_t *buf = NULL;
 	size_t len, n = items ? n_items : 0;
 
 	rep.protocol_version = WIRE_PROTOCOL_VERSION;
 	rep.request_id = request_id;
 	rep.status = status;
-	rep.message = (char *)(uintptr_t)(message ? message : "");
+	/* Whatever a reply echoes is valid UTF-8, so that any proto3 decoder reads it. */
+	text_copy(text, sizeof text, message ? message : "");
+	rep.message = text;
 	rep.receipt = receipt;
 	if (n > 0) {
 		probs = calloc(n, sizeof *probs);

@@ -1,4 +1,5 @@
 #include "qdef.h"
+#include "text.h"
 #include "error.h"
 #include "expr.h"
 #include "util.h"
@@ -11,7 +12,6 @@
 #include <string.h>
 
 #define QDEF_MAX_FILE (4 * 1024 * 1024)
-#define QDEF_MAX_ID   64
 
 static const char *const qtype_names[] = {
 	[QT_YES_NO] = "yes_no", [QT_INTEGER] = "integer", [QT_NUMBER] = "number",
@@ -37,21 +37,6 @@ static int bad(struct ctx *c, const char *what)
 	return cv_fail(c->err, c->errlen, CV_ECONFIG, "%s: %s: %s", c->name, c->path, what);
 }
 
-/* Ids are short and safe to print and to use in keys: [A-Za-z0-9_.-]. */
-static bool valid_id(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > QDEF_MAX_ID)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.'))
-			return false;
-	}
-	return true;
-}
-
 static int get_string(struct ctx *c, json_t *obj, const char *key, bool required, bool is_id,
 		      char **out)
 {
@@ -66,7 +51,7 @@ static int get_string(struct ctx *c, json_t *obj, const char *key, bool required
 			rc = bad(c, "required");
 	} else if (!json_is_string(v)) {
 		rc = bad(c, "must be a string");
-	} else if (is_id && !valid_id(json_string_value(v))) {
+	} else if (is_id && !text_id_ok(ID_NAME, json_string_value(v))) {
 		rc = bad(c, "must be 1-64 characters of A-Z a-z 0-9 _ . -");
 	} else if ((*out = strdup(json_string_value(v))) == NULL) {
 		rc = CV_ENOMEM;

@@ -1,4 +1,5 @@
 #include "registry.h"
+#include "text.h"
 #include "error.h"
 #include "util.h"
 
@@ -24,17 +25,6 @@ struct load {
 	char *err;
 	size_t errlen;
 };
-
-static bool code_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 2 || n > REGISTRY_MAX_CODE)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
-			return false;
-	return true;
-}
 
 static void on_field(void *data, size_t len, void *ctx)
 {
@@ -84,7 +74,7 @@ static int row(struct load *l)
 	if (l->field != (l->key_column ? 4u : 3u))
 		return cv_fail(l->err, l->errlen, CV_ECONFIG, "%s: line %zu: expected %d fields",
 			       l->path, l->line, l->key_column ? 4 : 3);
-	if (!code_ok(l->row[0]))
+	if (!text_id_ok(ID_MEMBER, l->row[0]))
 		return cv_fail(l->err, l->errlen, CV_ECONFIG,
 			       "%s: line %zu: code must be 2-16 of A-Z 0-9", l->path, l->line);
 	if (l->row[1][0] == '\0' || l->row[2][0] == '\0')

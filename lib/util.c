@@ -139,7 +139,6 @@ fail:
 	return rc;
 }
 
-
 int cv_write_pidfile(const char *path, char *err, size_t errlen)
 {
 	char tmp[4096];
@@ -156,4 +155,14 @@ int cv_write_pidfile(const char *path, char *err, size_t errlen)
 		return cv_fail(err, errlen, CV_EIO, "%s: %s", path, strerror(errno));
 	}
 	return 0;
+}
+
+const char *cv_format_double(double x, char *buf, size_t len)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	return buf;
 }

@@ -23,6 +23,12 @@ const char *cv_utc_time(int64_t ms, char *buf, size_t len);
 /* Writes 2*len hex digits and a NUL to out (size >= 2*len+1). */
 void cv_hex(const uint8_t *in, size_t len, char *out);
 
+/*
+ * Shortest decimal form of x that reads back as exactly x (%.15g, %.16g or
+ * %.17g, whichever is first to round-trip). Returns buf (>= 32 bytes).
+ */
+const char *cv_format_double(double x, char *buf, size_t len);
+
 void cv_put_be64(uint8_t *p, uint64_t v);
 uint64_t cv_get_be64(const uint8_t *p);
 void cv_put_be32(uint8_t *p, uint32_t v);

@@ -1,8 +1,11 @@
 #include "validate.h"
+#include "canon.h"
 #include "expr.h"
+#include "text.h"
 #include "wire.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,22 +32,13 @@ void verdict_add(struct verdict *v, int warning, const char *code, const char *q
 	p = &v->items[v->n++];
 	p->warning = warning;
 	snprintf(p->code, sizeof p->code, "%s", code);
-	snprintf(p->question, sizeof p->question, "%s", question ? question : "");
+	/* What a peer sent is echoed only as valid UTF-8, cut at a character boundary. */
+	text_copy(p->question, sizeof p->question, question ? question : "");
 	p->rule[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(p->message, sizeof p->message, fmt, ap);
 	va_end(ap);
-}
-
-static int printable(const char *s, size_t max)
-{
-	size_t n = strnlen(s, max + 1);
-	if (n == 0 || n > max)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
+	text_sanitize(p->message);
 }
 
 static const char *value_kind(const Canvass__Answer *a)
@@ -89,7 +83,7 @@ static void check_range(const struct question *qn, double x, struct verdict *v)
 	}
 }
 
-static void check_answer(const struct question *qn, Canvass__Answer *a, struct verdict *v)
+static void check_answer(const struct question *qn, const Canvass__Answer *a, struct verdict *v)
 {
 	int vc = a->value_case;
 
@@ -117,12 +111,10 @@ static void check_answer(const struct question *qn, Canvass__Answer *a, struct v
 		}
 		break;
 	case QT_NUMBER:
+		/* Canonical form writes whole numbers as integers (canon.h). */
 		if (vc == CANVASS__ANSWER__VALUE_INTEGER) {
-			/* 3 and 3.0 are one answer: store numbers as numbers. */
-			double x = (double)a->integer;
-			a->value_case = CANVASS__ANSWER__VALUE_NUMBER;
-			a->number = x;
-			vc = CANVASS__ANSWER__VALUE_NUMBER;
+			check_range(qn, (double)a->integer, v);
+			return;
 		}
 		if (vc == CANVASS__ANSWER__VALUE_NUMBER) {
 			if (!isfinite(a->number))
@@ -179,26 +171,45 @@ static void check_answer(const struct question *qn, Canvass__Answer *a, struct v
 		    value_kind(a));
 }
 
-/* The answer to qn in a canonical (sorted) submission, or NULL. */
-static const Canvass__Answer *find_answer(const Canvass__Submission *s, const struct question *qn)
+/* Index of the answer to qn in a canonical (sorted) submission, or -1. */
+static long find_index(const Canvass__Submission *s, const struct question *qn)
 {
 	size_t lo = 0, hi = s->n_answers;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(qn->id, s->answers[mid]->question);
 		if (c == 0)
-			return s->answers[mid];
+			return (long)mid;
 		if (c < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return NULL;
+	return -1;
+}
+
+static const Canvass__Answer *find_answer(const Canvass__Submission *s, const struct question *qn)
+{
+	long i = find_index(s, qn);
+	return i < 0 ? NULL : s->answers[i];
 }
 
 static const Canvass__Answer *find_answer_cb(void *ctx, const struct question *qn)
 {
 	return find_answer(ctx, qn);
+}
+
+/* Rules read only answers that passed their own checks. */
+struct checked {
+	const Canvass__Submission *s;
+	const unsigned char *bad; /* per answer: 1 when it failed a check */
+};
+
+static const Canvass__Answer *find_checked_cb(void *ctx, const struct question *qn)
+{
+	const struct checked *c = ctx;
+	long i = find_index(c->s, qn);
+	return i < 0 || c->bad[i] ? NULL : c->s->answers[i];
 }
 
 size_t verdict_warnings(const struct verdict *v)
@@ -213,36 +224,47 @@ size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s
 {
 	size_t before = v->errors;
 	const char *dup = NULL;
+	unsigned char *bad;
+	struct checked chk;
 
-	if (!printable(s->cycle, VALIDATE_MAX_CYCLE))
-		verdict_add(v, 0, "INVALID_CYCLE", NULL,
-			    "cycle must be 1-%d printable characters without spaces",
-			    VALIDATE_MAX_CYCLE);
-	if (s->idempotency_key[0] != '\0' && !printable(s->idempotency_key, VALIDATE_MAX_KEY))
-		verdict_add(v, 0, "INVALID_KEY", NULL,
-			    "id must be 1-%d printable characters without spaces",
-			    VALIDATE_MAX_KEY);
-	if (wire_canonicalize(s, &dup) != 0) {
-		/* Report each duplicated question once. */
-		for (size_t i = 1; i < s->n_answers; i++)
-			if (strcmp(s->answers[i - 1]->question, s->answers[i]->question) == 0 &&
-			    (i < 2 ||
-			     strcmp(s->answers[i - 2]->question, s->answers[i]->question) != 0))
+	if (!text_id_ok(ID_CYCLE, s->cycle))
+		verdict_add(v, 0, "INVALID_CYCLE", NULL, "cycle must be %s",
+			    text_id_rule(ID_CYCLE));
+	if (s->idempotency_key[0] != '\0' && !text_id_ok(ID_KEY, s->idempotency_key))
+		verdict_add(v, 0, "INVALID_KEY", NULL, "id must be %s", text_id_rule(ID_KEY));
+	bad = calloc(s->n_answers + 1, 1);
+	if (bad == NULL) {
+		verdict_add(v, 0, "INTERNAL", NULL, "out of memory while validating");
+		return v->errors - before;
+	}
+	if (canon_submission(s, &dup) != 0) {
+		/* Report each duplicated question once; no copy feeds the rules. */
+		for (size_t i = 1; i < s->n_answers; i++) {
+			if (strcmp(s->answers[i - 1]->question, s->answers[i]->question) != 0)
+				continue;
+			bad[i - 1] = bad[i] = 1;
+			if (i < 2 ||
+			    strcmp(s->answers[i - 2]->question, s->answers[i]->question) != 0)
 				verdict_add(v, 0, "DUPLICATE_ANSWER", s->answers[i]->question,
 					    "question answered more than once");
+		}
 	}
 	for (size_t i = 0; i < s->n_answers; i++) {
-		Canvass__Answer *a = s->answers[i];
+		const Canvass__Answer *a = s->answers[i];
 		const struct question *qn = qdef_question(q, a->question);
+		size_t errors = v->errors;
 		if (qn == NULL) {
 			verdict_add(v, 0, "UNKNOWN_QUESTION", a->question,
 				    "no such question in %s version %u", q->id, q->version);
+			bad[i] = 1;
 			continue;
 		}
 		/* Answers to questions that do not apply are judged below. */
 		if (qn->when != NULL && expr_eval(qn->when, find_answer_cb, s) != EXPR_TRUE)
 			continue;
 		check_answer(qn, a, v);
+		if (v->errors > errors)
+			bad[i] = 1;
 	}
 	/* Conditions and required questions, in questionnaire order. */
 	for (size_t i = 0; i < q->n_questions; i++) {
@@ -262,21 +284,22 @@ size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s
 			verdict_add(v, 0, "MISSING_REQUIRED", qn->id,
 				    "a required question has no answer");
 	}
+	chk.s = s;
+	chk.bad = bad;
 	for (size_t i = 0; i < q->n_rules; i++) {
 		const struct qrule *r = &q->rules[i];
 		const struct question *first[1];
-		if (expr_eval(r->expr, find_answer_cb, s) != EXPR_FALSE)
+		size_t before_n = v->n;
+		if (expr_eval(r->expr, find_checked_cb, &chk) != EXPR_FALSE)
 			continue;
 		first[0] = NULL;
 		expr_questions(r->expr, first, 1);
-		{
-			size_t before_n = v->n;
-			verdict_add(v, r->warning, "RULE_FAILED", first[0] ? first[0]->id : NULL,
-				    "%.190s", r->message);
-			if (v->n > before_n)
-				snprintf(v->items[before_n].rule, sizeof v->items[before_n].rule,
-					 "%s", r->id);
-		}
+		verdict_add(v, r->warning, "RULE_FAILED", first[0] ? first[0]->id : NULL, "%.190s",
+			    r->message);
+		if (v->n > before_n)
+			snprintf(v->items[before_n].rule, sizeof v->items[before_n].rule, "%s",
+				 r->id);
 	}
+	free(bad);
 	return v->errors - before;
 }

@@ -9,8 +9,9 @@
  *   INVALID_KEY.
  * A question whose condition ("when") is not true does not apply: it must
  * not be answered (except "not applicable") and is never required. Rules
- * are checked on the answers as given; a rule whose value is unknown (an
- * operand unanswered or special, a division by zero) is not checked.
+ * read only answers that passed their own checks; a rule whose value is
+ * unknown (an operand unanswered, special or failing its own check, a
+ * division by zero) is not checked.
  * The collector adds UNKNOWN_QUESTIONNAIRE, UNKNOWN_VERSION, UNKNOWN_MEMBER
  * and MEMBER_MISMATCH, which need more than the definition.
  */
@@ -23,8 +24,6 @@
 #include "qdef.h"
 
 #define VALIDATE_MAX_PROBLEMS 200
-#define VALIDATE_MAX_KEY      128
-#define VALIDATE_MAX_CYCLE    32
 
 struct problem {
 	char code[32];
@@ -49,9 +48,8 @@ void verdict_add(struct verdict *v, int warning, const char *code, const char *q
 size_t verdict_warnings(const struct verdict *v);
 
 /*
- * Validates s against q and normalises it in place: answers sorted by
- * question id, integer values of number questions stored as numbers.
- * Returns the number of errors added to v (0: valid).
+ * Validates s against q and puts it in canonical form in place
+ * (canon_submission). Returns the number of errors added to v (0: valid).
  */
 size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s,
 			   struct verdict *v);

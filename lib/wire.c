@@ -1,6 +1,9 @@
 #include "wire.h"
 #include "error.h"
+#include "text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,10 +91,23 @@ static int check_request_limits(const Canvass__Request *r, const struct wire_lim
 }
 
 int wire_decode_request(const void *buf, size_t len, const struct wire_limits *lim,
-			Canvass__Request **out)
+			Canvass__Request **out, struct wire_fault *fault_out)
 {
-	ProtobufCMessage *m;
-	int rc = decode(&canvass__request__descriptor, buf, len, lim->max_message, 1, &m);
+	ProtobufCMessage *m = NULL;
+	uint32_t version;
+	int rc;
+
+	if (fault_out != NULL)
+		fault_out->code = NULL;
+	*out = NULL;
+	if (len > lim->max_message)
+		return CV_ETOOBIG;
+	/* Strict first, so that a refusal can say which field and why. */
+	rc = wire_peek_version(buf, len, &version);
+	if (rc == 0 && version == WIRE_PROTOCOL_VERSION)
+		rc = wire_check_strict(&canvass__request__descriptor, buf, len, fault_out);
+	if (rc == 0)
+		rc = decode(&canvass__request__descriptor, buf, len, lim->max_message, 1, &m);
 	if (rc != 0) {
 		*out = NULL;
 		return rc;
@@ -150,39 +166,186 @@ int wire_pack(const ProtobufCMessage *m, uint8_t **out, size_t *len)
 	return 0;
 }
 
-static int answer_cmp(const void *a, const void *b)
+/* ------------------------------------------------------------- strictness */
+
+#define STRICT_MAX_DEPTH  8
+#define STRICT_MAX_FIELDS 64
+
+static int fault(struct wire_fault *f, const char *code, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fault(struct wire_fault *f, const char *code, const char *path, const char *fmt, ...)
 {
-	const Canvass__Answer *x = *(Canvass__Answer *const *)a;
-	const Canvass__Answer *y = *(Canvass__Answer *const *)b;
-	return strcmp(x->question, y->question);
+	va_list ap;
+
+	if (f != NULL) {
+		f->code = code;
+		snprintf(f->where, sizeof f->where, "%s", path[0] ? path : "(message)");
+		va_start(ap, fmt);
+		vsnprintf(f->what, sizeof f->what, fmt, ap);
+		va_end(ap);
+	}
+	return CV_EMALFORMED;
 }
 
-int wire_canonicalize(Canvass__Submission *s, const char **dup)
+/* Bytes of the varint at p (at most 10), or 0 when it runs past end or is too long. */
+static size_t read_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
 {
-	if (s->n_answers > 1)
-		qsort(s->answers, s->n_answers, sizeof s->answers[0], answer_cmp);
-	for (size_t i = 1; i < s->n_answers; i++) {
-		if (strcmp(s->answers[i - 1]->question, s->answers[i]->question) == 0) {
-			if (dup != NULL)
-				*dup = s->answers[i]->question;
-			return CV_EINVAL;
+	uint64_t x = 0;
+	for (size_t i = 0; i < 10 && p + i < end; i++) {
+		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if ((p[i] & 0x80) == 0) {
+			*v = x;
+			return i + 1;
 		}
 	}
 	return 0;
 }
 
-int wire_pack_content(const Canvass__Submission *s, uint8_t **out, size_t *len,
-		      uint8_t hash[CV_HASH_LEN])
+/* The wire type a field of this type is encoded with (unpacked). */
+static unsigned wire_type_of(ProtobufCType t)
 {
-	/* A shallow copy shares every pointer with s; only the key differs. */
-	Canvass__Submission c = *s;
-	int rc;
+	switch (t) {
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE: return 1;
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_FLOAT: return 5;
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_BYTES:
+	case PROTOBUF_C_TYPE_MESSAGE: return 2;
+	default: return 0;
+	}
+}
 
-	c.idempotency_key = (char *)"";
-	rc = wire_pack(&c.base, out, len);
-	if (rc == 0 && hash != NULL)
-		cv_sha256(*out, *len, hash);
-	return rc;
+static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
+			  const uint8_t *end, const char *path, int depth, struct wire_fault *f)
+{
+	unsigned seen[STRICT_MAX_FIELDS] = {0};
+	char sub[sizeof f->where];
+
+	if (depth > STRICT_MAX_DEPTH)
+		return fault(f, "TOO_DEEP", path, "messages nested more than %d deep",
+			     STRICT_MAX_DEPTH);
+	while (p < end) {
+		const ProtobufCFieldDescriptor *fd;
+		uint64_t tag, v;
+		unsigned wt, want;
+		size_t idx, k = read_varint(p, end, &tag);
+
+		if (k == 0 || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff)
+			return fault(f, "TRUNCATED", path, "a field tag is cut short or invalid");
+		p += k;
+		wt = (unsigned)(tag & 7);
+		fd = protobuf_c_message_descriptor_get_field(desc, (unsigned)(tag >> 3));
+		if (fd == NULL)
+			return fault(f, "UNKNOWN_FIELD", path, "field %u is not in %s",
+				     (unsigned)(tag >> 3), desc->short_name);
+		idx = (size_t)(fd - desc->fields);
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED)
+			snprintf(sub, sizeof sub, "%s%s%s[%u]", path, path[0] ? "." : "", fd->name,
+				 idx < STRICT_MAX_FIELDS ? seen[idx] : 0);
+		else
+			snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", fd->name);
+		want = wire_type_of(fd->type);
+		if (wt != want)
+			return fault(f, "WRONG_WIRE_TYPE", sub,
+				     "sent with wire type %u; this field takes wire type %u", wt,
+				     want);
+		if (idx < STRICT_MAX_FIELDS) {
+			if (fd->label != PROTOBUF_C_LABEL_REPEATED && seen[idx] > 0)
+				return fault(f, "REPEATED_FIELD", sub,
+					     "a single field given more than once");
+			if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+				/* Members of one oneof share their case offset. */
+				for (size_t j = 0; j < desc->n_fields && j < STRICT_MAX_FIELDS; j++)
+					if (j != idx && seen[j] > 0 &&
+					    (desc->fields[j].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+					    desc->fields[j].quantifier_offset ==
+						    fd->quantifier_offset)
+						return fault(f, "REPEATED_FIELD", sub,
+							     "a second value for the one-of that "
+							     "already has %s",
+							     desc->fields[j].name);
+			}
+			seen[idx]++;
+		}
+		switch (wt) {
+		case 0:
+			if ((k = read_varint(p, end, &v)) == 0)
+				return fault(f, "TRUNCATED", sub, "the value is cut short");
+			p += k;
+			break;
+		case 1:
+		case 5:
+			k = wt == 1 ? 8 : 4;
+			if ((size_t)(end - p) < k)
+				return fault(f, "TRUNCATED", sub, "the value is cut short");
+			p += k;
+			break;
+		default:
+			if ((k = read_varint(p, end, &v)) == 0 || v > (uint64_t)(end - p - k))
+				return fault(f, "TRUNCATED", sub, "the value is cut short");
+			p += k;
+			if (fd->type == PROTOBUF_C_TYPE_STRING) {
+				size_t at = 0;
+				enum text_fault tf = text_check((const char *)p, (size_t)v, &at);
+				if (tf != TEXT_OK)
+					return fault(f, text_fault_code(tf), sub,
+						     "%s (at byte %zu)", text_fault_words(tf), at);
+			} else if (fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+				int rc =
+					strict_message(fd->descriptor, p, p + v, sub, depth + 1, f);
+				if (rc != 0)
+					return rc;
+			}
+			p += v;
+			break;
+		}
+	}
+	return 0;
+}
+
+int wire_check_strict(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
+		      struct wire_fault *f)
+{
+	const uint8_t *p = buf;
+	return strict_message(desc, p, p + len, "", 0, f);
+}
+
+int wire_peek_request_id(const void *buf, size_t len, uint64_t *id)
+{
+	const uint8_t *p = buf, *end = p + len;
+
+	/* Top-level fields in order, as far as they can be read. */
+	while (p < end) {
+		uint64_t tag, v;
+		size_t k = read_varint(p, end, &tag);
+		if (k == 0)
+			return CV_EMALFORMED;
+		p += k;
+		switch (tag & 7) {
+		case 0:
+			if ((k = read_varint(p, end, &v)) == 0)
+				return CV_EMALFORMED;
+			if (tag == ((2u << 3) | 0)) {
+				*id = v;
+				return 0;
+			}
+			p += k;
+			break;
+		case 1: p += 8; break;
+		case 5: p += 4; break;
+		case 2:
+			if ((k = read_varint(p, end, &v)) == 0 || v > (uint64_t)(end - p - k))
+				return CV_EMALFORMED;
+			p += k + v;
+			break;
+		default: return CV_EMALFORMED;
+		}
+	}
+	return CV_ENOTFOUND;
 }
 
 const char *wire_status_name(int status)

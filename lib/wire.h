@@ -35,9 +35,40 @@ extern const struct wire_limits wire_default_limits;
  */
 int wire_peek_version(const void *buf, size_t len, uint32_t *version);
 
-/* Member -> collector. Also enforces lim's answer, string and list caps. */
+/*
+ * Why bytes were refused as not strictly a message: a stable problem code
+ * (UNKNOWN_FIELD, WRONG_WIRE_TYPE, REPEATED_FIELD, INVALID_UTF8,
+ * NUL_IN_STRING, CONTROL_CHARACTER, TRUNCATED, TOO_DEEP), the field path
+ * ("submit.answers[2].text") and the reason in words. Never echoes the bytes.
+ */
+struct wire_fault {
+	const char *code; /* static; NULL when there is no fault to tell */
+	char where[128];
+	char what[128];
+};
+
+/*
+ * Checks bytes as a strict decoder would, beyond what protobuf-c's
+ * unpack checks: every field known to desc, sent with its own wire type,
+ * a singular field (or one-of) at most once, every string valid by the
+ * string rule of text.h, nested messages likewise. Returns 0 or
+ * CV_EMALFORMED with *f filled in (f may be NULL).
+ */
+int wire_check_strict(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
+		      struct wire_fault *f);
+
+/*
+ * Member -> collector: decodes strictly (wire_check_strict; *fault says
+ * why on CV_EMALFORMED, fault may be NULL) and enforces lim's answer,
+ * string and list caps (CV_ETOOBIG).
+ */
 int wire_decode_request(const void *buf, size_t len, const struct wire_limits *lim,
-			Canvass__Request **out);
+			Canvass__Request **out, struct wire_fault *fault);
+/*
+ * Reads request_id (field 2) of a Request that could not be decoded, as
+ * far as its top-level fields can be read: 0, CV_ENOTFOUND or CV_EMALFORMED.
+ */
+int wire_peek_request_id(const void *buf, size_t len, uint64_t *id);
 int wire_decode_reply(const void *buf, size_t len, size_t max, Canvass__Reply **out);
 int wire_decode_store_request(const void *buf, size_t len, size_t max, Canvass__StoreRequest **out);
 int wire_decode_store_reply(const void *buf, size_t len, size_t max, Canvass__StoreReply **out);
@@ -51,21 +82,6 @@ void wire_free(ProtobufCMessage **msg);
 
 /* Packs m into a malloc'd buffer (*out, caller frees). */
 int wire_pack(const ProtobufCMessage *m, uint8_t **out, size_t *len);
-
-/*
- * Puts a submission in canonical form: answers sorted by question id.
- * Returns CV_EINVAL when two answers name the same question (*dup, when
- * not NULL, then points at that borrowed question id).
- */
-int wire_canonicalize(Canvass__Submission *s, const char **dup);
-
-/*
- * Packs the canonical content of s: the submission with its idempotency
- * key left out (s itself is unchanged). *out is malloc'd; hash, when not
- * NULL, receives its SHA-256 - the content hash of receipts.
- */
-int wire_pack_content(const Canvass__Submission *s, uint8_t **out, size_t *len,
-		      uint8_t hash[CV_HASH_LEN]);
 
 /* Status enum <-> stable upper-case name ("ACCEPTED", ...). */
 const char *wire_status_name(int status);

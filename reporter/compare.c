@@ -62,7 +62,10 @@ static int add_answer(const struct question *q, const Canvass__Answer *a, struct
 	case QT_YES_NO: c->counts[a->boolean ? 0 : 1]++; break;
 	case QT_INTEGER:
 	case QT_SCALE: return push_value(c, (double)a->integer);
-	case QT_NUMBER: return push_value(c, a->number);
+	case QT_NUMBER: /* whole numbers travel as integers (canon.h) */
+		return push_value(c, a->value_case == CANVASS__ANSWER__VALUE_INTEGER
+					     ? (double)a->integer
+					     : a->number);
 	case QT_CHOICE:
 		if ((idx = qdef_option_index(q, a->text)) >= 0)
 			c->counts[idx]++;

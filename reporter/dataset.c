@@ -1,4 +1,5 @@
 #include "dataset.h"
+#include "canon.h"
 #include "error.h"
 #include "wire.h"
 
@@ -41,7 +42,7 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 		for (size_t i = 1; i < sub->n_answers && sorted; i++)
 			sorted = strcmp(sub->answers[i - 1]->question, sub->answers[i]->question) <
 				 0;
-		if (!sorted && wire_canonicalize(sub, NULL) != 0) {
+		if (!sorted && canon_submission(sub, NULL) != 0) {
 			WIRE_FREE(sub);
 			return CV_ECORRUPT;
 		}
@@ -103,7 +104,9 @@ static const Canvass__Answer *fitting(const struct question *q, const Canvass__A
 	switch (q->type) {
 	case QT_YES_NO: fits = vc == CANVASS__ANSWER__VALUE_BOOLEAN; break;
 	case QT_INTEGER: fits = vc == CANVASS__ANSWER__VALUE_INTEGER; break;
-	case QT_NUMBER: fits = vc == CANVASS__ANSWER__VALUE_NUMBER; break;
+	case QT_NUMBER: /* whole numbers travel as integers (canon.h) */
+		fits = vc == CANVASS__ANSWER__VALUE_NUMBER || vc == CANVASS__ANSWER__VALUE_INTEGER;
+		break;
 	case QT_SCALE:
 		fits = vc == CANVASS__ANSWER__VALUE_INTEGER && qdef_level_index(q, a->integer) >= 0;
 		break;

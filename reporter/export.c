@@ -27,8 +27,7 @@ static void csv_value(FILE *out, const Canvass__Answer *a)
 	case CANVASS__ANSWER__VALUE_BOOLEAN: fputs(a->boolean ? "true" : "false", out); break;
 	case CANVASS__ANSWER__VALUE_INTEGER: fprintf(out, "%lld", (long long)a->integer); break;
 	case CANVASS__ANSWER__VALUE_NUMBER:
-		snprintf(buf, sizeof buf, "%.15g", a->number);
-		fputs(buf, out);
+		fputs(cv_format_double(a->number, buf, sizeof buf), out);
 		break;
 	case CANVASS__ANSWER__VALUE_TEXT: render_csv_field(out, a->text); break;
 	case CANVASS__ANSWER__VALUE_LIST: {

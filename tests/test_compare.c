@@ -1,5 +1,6 @@
 /* reporter: dataset (current and as of), compare figures by hand,
  * disclosure control, member profile, ranking, completeness, export. */
+#include "canon.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -48,8 +49,8 @@ static void put(struct store *s, const char *member, const char *key, const char
 		 "\"answers\":%s}",
 		 member, answers);
 	sub = tu_submission(json);
-	assert_int_equal(wire_canonicalize(sub, NULL), 0);
-	assert_int_equal(wire_pack_content(sub, &buf, &len, hash), 0);
+	assert_int_equal(canon_submission(sub, NULL), 0);
+	assert_int_equal(canon_pack(sub, &buf, &len, hash), 0);
 	p.member = member;
 	p.questionnaire = "t";
 	p.cycle = "2025";

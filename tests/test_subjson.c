@@ -1,4 +1,5 @@
 /* subjson: the member-facing JSON submission format, good and bad. */
+#include "canon.h"
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -23,7 +24,7 @@ static void test_good(void **state)
 	assert_string_equal(s->member, "KE");
 	assert_string_equal(s->idempotency_key, "k1");
 	assert_int_equal(s->n_answers, 7); /* null means no answer */
-	assert_int_equal(wire_canonicalize(s, NULL), 0);
+	assert_int_equal(canon_submission(s, NULL), 0);
 	/* sorted: dk int multi na num txt yes */
 	assert_int_equal(s->answers[0]->value_case, CANVASS__ANSWER__VALUE_SPECIAL);
 	assert_int_equal(s->answers[0]->special, CANVASS__SPECIAL__DONT_KNOW);

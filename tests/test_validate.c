@@ -129,18 +129,27 @@ static void test_problems(void **state)
 static void test_normalises_numbers(void **state)
 {
 	struct questionnaire *q = load_def();
+	/* 42.0 is the whole number 42: canonical form writes it as an integer. */
 	Canvass__Submission *s = tu_submission(
 		"{\"questionnaire\":\"t\",\"version\":3,\"cycle\":\"2025\",\"member\":\"KE\","
-		"\"answers\":{\"yn\":true,\"num\":42}}");
+		"\"answers\":{\"yn\":true,\"num\":42.0}}");
+	Canvass__Submission *t = tu_submission(
+		"{\"questionnaire\":\"t\",\"version\":3,\"cycle\":\"2025\",\"member\":\"KE\","
+		"\"answers\":{\"num\":42.5,\"yn\":true}}");
 	struct verdict v;
 	(void)state;
 
 	verdict_init(&v);
 	assert_int_equal(validate_submission(q, s, &v), 0);
 	assert_string_equal(s->answers[0]->question, "num");
-	assert_int_equal(s->answers[0]->value_case, CANVASS__ANSWER__VALUE_NUMBER);
-	assert_true(s->answers[0]->number == 42.0);
+	assert_int_equal(s->answers[0]->value_case, CANVASS__ANSWER__VALUE_INTEGER);
+	assert_int_equal(s->answers[0]->integer, 42);
+	/* A number question takes a fraction as a number. */
+	assert_int_equal(validate_submission(q, t, &v), 0);
+	assert_int_equal(t->answers[0]->value_case, CANVASS__ANSWER__VALUE_NUMBER);
+	assert_true(t->answers[0]->number == 42.5);
 	WIRE_FREE(s);
+	WIRE_FREE(t);
 	qdef_free(&q);
 }
 

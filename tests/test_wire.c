@@ -1,4 +1,5 @@
 /* wire: encode/decode, size and version checks, canonical content. */
+#include "canon.h"
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static void test_roundtrip(void **state)
 	(void)state;
 
 	pack_request(s, WIRE_PROTOCOL_VERSION, &buf, &len);
-	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r), 0);
+	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r, NULL), 0);
 	assert_int_equal(r->request_id, 77);
 	assert_int_equal(r->body_case, CANVASS__REQUEST__BODY_SUBMIT);
 	assert_string_equal(r->submit->member, "KE");
@@ -55,7 +56,7 @@ static void test_truncated_at_every_offset(void **state)
 		uint8_t *part = malloc(cut ? cut : 1);
 		int rc;
 		memcpy(part, buf, cut);
-		rc = wire_decode_request(part, cut, &wire_default_limits, &r);
+		rc = wire_decode_request(part, cut, &wire_default_limits, &r, NULL);
 		if (rc == 0) {
 			decoded++;
 			WIRE_FREE(r);
@@ -82,16 +83,16 @@ static void test_oversized(void **state)
 
 	pack_request(s, WIRE_PROTOCOL_VERSION, &buf, &len);
 	lim.max_message = len - 1;
-	assert_int_equal(wire_decode_request(buf, len, &lim, &r), CV_ETOOBIG);
+	assert_int_equal(wire_decode_request(buf, len, &lim, &r, NULL), CV_ETOOBIG);
 	lim = wire_default_limits;
 	lim.max_answers = 3;
-	assert_int_equal(wire_decode_request(buf, len, &lim, &r), CV_ETOOBIG);
+	assert_int_equal(wire_decode_request(buf, len, &lim, &r, NULL), CV_ETOOBIG);
 	lim = wire_default_limits;
 	lim.max_list = 1;
-	assert_int_equal(wire_decode_request(buf, len, &lim, &r), CV_ETOOBIG);
+	assert_int_equal(wire_decode_request(buf, len, &lim, &r, NULL), CV_ETOOBIG);
 	lim = wire_default_limits;
 	lim.max_string = 3; /* "2025" is 4 bytes */
-	assert_int_equal(wire_decode_request(buf, len, &lim, &r), CV_ETOOBIG);
+	assert_int_equal(wire_decode_request(buf, len, &lim, &r, NULL), CV_ETOOBIG);
 	assert_null(r);
 	free(buf);
 	WIRE_FREE(s);
@@ -109,15 +110,15 @@ static void test_version(void **state)
 	pack_request(s, 2, &buf, &len);
 	assert_int_equal(wire_peek_version(buf, len, &v), 0);
 	assert_int_equal(v, 2);
-	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r), CV_EVERSION);
+	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r, NULL), CV_EVERSION);
 	free(buf);
 	/* Version 0 is not encoded at all: the message cannot be trusted. */
 	pack_request(s, 0, &buf, &len);
-	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r), CV_EMALFORMED);
+	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r, NULL), CV_EMALFORMED);
 	free(buf);
-	assert_int_equal(wire_decode_request("\x08\x01\xff", 3, &wire_default_limits, &r),
+	assert_int_equal(wire_decode_request("\x08\x01\xff", 3, &wire_default_limits, &r, NULL),
 			 CV_EMALFORMED);
-	assert_int_equal(wire_decode_request("", 0, &wire_default_limits, &r), CV_EMALFORMED);
+	assert_int_equal(wire_decode_request("", 0, &wire_default_limits, &r, NULL), CV_EMALFORMED);
 	WIRE_FREE(s);
 }
 
@@ -136,17 +137,17 @@ static void test_canonical_content(void **state)
 	size_t len;
 	(void)state;
 
-	assert_int_equal(wire_canonicalize(a, NULL), 0);
-	assert_int_equal(wire_canonicalize(b, NULL), 0);
-	assert_int_equal(wire_canonicalize(c, NULL), 0);
+	assert_int_equal(canon_submission(a, NULL), 0);
+	assert_int_equal(canon_submission(b, NULL), 0);
+	assert_int_equal(canon_submission(c, NULL), 0);
 	assert_string_equal(a->answers[0]->question, "a");
 	assert_string_equal(a->answers[3]->question, "d");
 	/* Order of answers and the idempotency key do not change the content. */
-	assert_int_equal(wire_pack_content(a, &buf, &len, ha), 0);
+	assert_int_equal(canon_pack(a, &buf, &len, ha), 0);
 	free(buf);
-	assert_int_equal(wire_pack_content(b, &buf, &len, hb), 0);
+	assert_int_equal(canon_pack(b, &buf, &len, hb), 0);
 	free(buf);
-	assert_int_equal(wire_pack_content(c, &buf, &len, hc), 0);
+	assert_int_equal(canon_pack(c, &buf, &len, hc), 0);
 	free(buf);
 	assert_memory_equal(ha, hb, CV_HASH_LEN);
 	assert_memory_not_equal(ha, hc, CV_HASH_LEN);
@@ -166,7 +167,7 @@ static void test_duplicate_question(void **state)
 	s->answers[1]->question = strdup("b");
 	free(s->answers[0]->question);
 	s->answers[0]->question = strdup("b");
-	assert_int_equal(wire_canonicalize(s, &dup), CV_EINVAL);
+	assert_int_equal(canon_submission(s, &dup), CV_EINVAL);
 	assert_string_equal(dup, "b");
 	WIRE_FREE(s);
 }

@@ -1,3 +1,4 @@
+#include "canon.h"
 #include "targets.h"
 
 #include <stdio.h>
@@ -72,7 +73,7 @@ int fuzz_json(const uint8_t *data, size_t size)
 
 		verdict_init(v);
 		validate_submission(q, s, v);
-		if (wire_pack_content(s, &buf, &len, hash) == 0)
+		if (canon_pack(s, &buf, &len, hash) == 0)
 			free(buf);
 		free(v);
 		WIRE_FREE(s);
