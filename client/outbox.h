@@ -5,8 +5,14 @@
  * again by the next run, after a crash or a restart. Resending is harmless:
  * the same key and content get DUPLICATE and the original receipt.
  *
- * Entries are files DIR/MEMBER-KEY.json (mode 0600), written to a
- * temporary name, fsynced and renamed, so a crash never leaves half a file.
+ * Entries are files DIR/MEMBER-HASH.json (mode 0600), HASH the hex SHA-256
+ * of the member code, a NUL and the idempotency key: ids that differ in any
+ * byte (batch/1, batch_1) never share a file, whatever a file name can hold.
+ * Each is written to a temporary name of the writing process's own
+ * (DIR/.PID-XXXXXX.tmp), fsynced, renamed, and the directory fsynced, so a
+ * crash leaves a complete entry or none, and two runs on one outbox never
+ * write the same temporary file. The same submission put twice is one
+ * entry; removing an entry already removed is fine.
  */
 #ifndef CANVASS_CLIENT_OUTBOX_H
 #define CANVASS_CLIENT_OUTBOX_H
@@ -15,11 +21,16 @@
 
 #include "canvass.pb-c.h"
 
-/* Creates dir (0700) when missing; drops *.tmp files left by a crash mid-write. */
+/*
+ * Creates dir (0700) when missing; drops temporary files left by a crash
+ * mid-write (those of processes that no longer run).
+ */
 int outbox_open(const char *dir, char *err, size_t errlen);
 /* Writes s (canonical, key set) into dir; *path gets the entry's path (caller frees). */
 int outbox_put(const char *dir, const Canvass__Submission *s, char **path, char *err,
 	       size_t errlen);
+/* The entry's file name for s (member and key set) into name (>= 90 bytes). */
+int outbox_entry_name(const Canvass__Submission *s, char *name, size_t len);
 /* Removes an entry once answered; a missing file is fine. */
 int outbox_remove(const char *path);
 /* Lists the pending entries' paths (sorted; caller frees each and the array). */

@@ -18,8 +18,11 @@
  *   duplicate:FILE    FILE's submission with its first answer given twice
  *   hold:FILE         the request for FILE, then wait for a line on stdin, then
  *                     the same request again on the same connection
+ *   raw:FILE          the bytes of FILE, as they are, as one frame
  * Output per case: {"case": ..., "sent": n, "replies": {"STATUS": count}, "no_reply": n,
- *                   "codes": [problem codes of the last reply]}
+ *                   "codes": [problem codes of the last reply],
+ *                   "raw": [hex of each reply frame, up to 1000]}
+ * The raw replies let a test decode them with another protobuf library.
  *
  * With --dump DIR nothing is sent: the first frame of every message goes
  * to DIR/CASE-N.bin instead (the fuzzers' seed corpus).
@@ -46,6 +49,7 @@ struct poke {
 	long timeout_ms;
 	json_t *replies;
 	json_t *codes;
+	json_t *raw;
 	int sent, no_reply;
 	const char *dump;
 	const char *case_name;
@@ -93,6 +97,15 @@ static void exchange(struct poke *p, const void *const *parts, const size_t *len
 	}
 	zmq_msg_init(&msg);
 	zmq_msg_recv(&msg, p->sock, 0);
+	if (json_array_size(p->raw) < 1000) {
+		size_t n = zmq_msg_size(&msg);
+		char *hex = malloc(2 * n + 1);
+		if (hex != NULL) {
+			cv_hex(zmq_msg_data(&msg), n, hex);
+			json_array_append_new(p->raw, json_string(hex));
+			free(hex);
+		}
+	}
 	if (wire_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), 1 << 22, &r) == 0) {
 		status = wire_status_name(r->status);
 		json_array_clear(p->codes);
@@ -169,6 +182,7 @@ static void run_case(struct poke *p, const char *spec)
 	p->case_name = kind;
 	p->replies = json_object();
 	p->codes = json_array();
+	p->raw = json_array();
 	p->sent = p->no_reply = 0;
 	reconnect(p);
 	if (strcmp(kind, "valid") == 0 || strcmp(kind, "hold") == 0) {
@@ -185,6 +199,14 @@ static void run_case(struct poke *p, const char *spec)
 				exit(2);
 			send_one(p, buf, len);
 		}
+	} else if (strcmp(kind, "raw") == 0) {
+		char err[512], *bytes;
+		if (cv_read_file(a1, 1 << 24, &bytes, &len, err, sizeof err) != 0) {
+			fprintf(stderr, "canvass-poke: %s\n", err);
+			exit(2);
+		}
+		buf = (uint8_t *)bytes;
+		send_one(p, buf, len);
 	} else if (strcmp(kind, "random") == 0) {
 		long n = atol(a1);
 		srand((unsigned)atol(a2));
@@ -251,8 +273,8 @@ static void run_case(struct poke *p, const char *spec)
 		fprintf(stderr, "canvass-poke: unknown case %s\n", spec);
 		exit(2);
 	}
-	line = json_pack("{ss si sO si sO}", "case", kind, "sent", p->sent, "replies", p->replies,
-			 "no_reply", p->no_reply, "codes", p->codes);
+	line = json_pack("{ss si sO si sO sO}", "case", kind, "sent", p->sent, "replies",
+			 p->replies, "no_reply", p->no_reply, "codes", p->codes, "raw", p->raw);
 	text = json_dumps(line, JSON_COMPACT);
 	printf("%s\n", text);
 	fflush(stdout);
@@ -260,6 +282,7 @@ static void run_case(struct poke *p, const char *spec)
 	json_decref(line);
 	json_decref(p->replies);
 	json_decref(p->codes);
+	json_decref(p->raw);
 	free(buf);
 	WIRE_FREE(s);
 }
