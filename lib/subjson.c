@@ -1,4 +1,5 @@
 #include "subjson.h"
+#include "text.h"
 #include "error.h"
 #include "util.h"
 #include "wire.h"
@@ -155,6 +156,42 @@ static int parse_root(json_t *root, Canvass__Submission *s, char *err, size_t er
 	return 0;
 }
 
+/* The string rule (text.h) on one string of the file; JSON itself already means UTF-8. */
+static int string_ok(const char *str, const char *path, const char *key, char *err, size_t errlen)
+{
+	enum text_fault f = text_check(str, strlen(str), NULL);
+	char safe[72];
+
+	if (f == TEXT_OK)
+		return 0;
+	return cv_fail(err, errlen, CV_EINVAL, "%s%s: %s (%s)", path,
+		       key ? text_copy(safe, sizeof safe, key) : "", text_fault_words(f),
+		       text_fault_code(f));
+}
+
+static int check_strings(const Canvass__Submission *s, char *err, size_t errlen)
+{
+	int rc = string_ok(s->questionnaire, "$.questionnaire", NULL, err, errlen);
+
+	if (rc == 0)
+		rc = string_ok(s->cycle, "$.cycle", NULL, err, errlen);
+	if (rc == 0)
+		rc = string_ok(s->member, "$.member", NULL, err, errlen);
+	if (rc == 0)
+		rc = string_ok(s->idempotency_key, "$.id", NULL, err, errlen);
+	for (size_t i = 0; rc == 0 && i < s->n_answers; i++) {
+		const Canvass__Answer *a = s->answers[i];
+		rc = string_ok(a->question, "$.answers key ", a->question, err, errlen);
+		if (rc == 0 && a->value_case == CANVASS__ANSWER__VALUE_TEXT)
+			rc = string_ok(a->text, "$.answers.", a->question, err, errlen);
+		for (size_t k = 0; rc == 0 && a->value_case == CANVASS__ANSWER__VALUE_LIST &&
+				   k < a->list->n_items;
+		     k++)
+			rc = string_ok(a->list->items[k], "$.answers.", a->question, err, errlen);
+	}
+	return rc;
+}
+
 int subjson_parse(const char *text, size_t len, Canvass__Submission **out, char *err, size_t errlen)
 {
 	Canvass__Submission *s;
@@ -175,6 +212,8 @@ int subjson_parse(const char *text, size_t len, Canvass__Submission **out, char 
 	canvass__submission__init(s);
 	rc = parse_root(root, s, err, errlen);
 	json_decref(root);
+	if (rc == 0)
+		rc = check_strings(s, err, errlen);
 	if (rc != 0) {
 		if (rc == CV_ENOMEM)
 			cv_fail(err, errlen, rc, "out of memory");

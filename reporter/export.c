@@ -18,7 +18,7 @@ static const char *special_of(const Canvass__Answer *a)
 	return "";
 }
 
-static void csv_value(FILE *out, const Canvass__Answer *a)
+void export_csv_value(FILE *out, const Canvass__Answer *a)
 {
 	char buf[64];
 	if (a == NULL)
@@ -95,7 +95,7 @@ int export_write(const struct dataset *ds, bool jsonl, bool header, FILE *out)
 			render_csv_field(out, ds->cycle);
 			fprintf(out, ",%s,%s,", q->id, def->sections[q->section].id);
 			if (!special[0])
-				csv_value(out, a);
+				export_csv_value(out, a);
 			fprintf(out, ",%s,%u,%s,%s\n", special, r->revision, when,
 				r->late ? "true" : "false");
 		}

@@ -16,6 +16,14 @@
 
 #include "dataset.h"
 
+/*
+ * The CSV value cell of one answer (nothing for NULL): true/false, the
+ * integer, the shortest decimal that reads back as the same double, the
+ * text (RFC 4180 quoting), option ids joined with ";". The JSON Lines
+ * value is subjson_answer_value's.
+ */
+void export_csv_value(FILE *out, const Canvass__Answer *a);
+
 /* Writes the header (CSV) when header is true, then every row of ds. */
 int export_write(const struct dataset *ds, bool jsonl, bool header, FILE *out);
 

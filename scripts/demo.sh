@@ -59,6 +59,7 @@ if [ ! -f "$keys/registry.csv" ]; then
 		echo "code,name,region,public_key"
 		tail -n +2 data/members.csv | while IFS= read -r row; do
 			code=${row%%,*}
+			row=${row%,} # the shipped public_key column is empty
 			printf '%s,%s\n' "$row" "$("$bin/canvassctl" keygen --dir "$keys" "$code")"
 		done
 	} >"$keys/registry.tmp"

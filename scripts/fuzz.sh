@@ -17,11 +17,11 @@ fi
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCANVASS_SANITIZE=ON \
 	-DCANVASS_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" \
-	--target fuzz_request fuzz_json fuzz_store_request canvass-poke >/dev/null
+	--target fuzz_request fuzz_roundtrip fuzz_json fuzz_store_request canvass-poke >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/request" "$work/json" "$work/store_request"
+mkdir -p "$work/request" "$work/roundtrip" "$work/json" "$work/store_request"
 python3 scripts/synth.py data/questionnaires/integrity-self-assessment.v1.json \
 	data/members.csv 2025 "$work/subs" --only KE,FR,JP,BR,DE,CN
 cp "$work"/subs/*.json "$work/json/"
@@ -29,9 +29,10 @@ cp tests/corpus/bad/*.json "$work/json/" 2>/dev/null || true
 sub="$work/subs/KE.json"
 build-fuzz/bin/canvass-poke --dump "$work/request" "valid:$sub" "truncate:$sub" \
 	"version:2:$sub" "frames:2:$sub" "answers:5:$sub" "string:70:$sub" "random:20:1" >/dev/null
+cp "$work"/request/* "$work/roundtrip/"
 
 status=0
-for t in request json store_request; do
+for t in request roundtrip json store_request; do
 	echo "== fuzz_$t for ${secs}s" >&2
 	mkdir -p "tests/fuzz/regressions/$t"
 	if ! ASAN_OPTIONS=detect_leaks=1 build-fuzz/bin/fuzz_$t -max_total_time="$secs" \

@@ -83,6 +83,22 @@ static void test_bad(void **state)
 	expect_error("{\"questionnaire\":\"q\",\"version\":1,\"cycle\":\"c\",\"member\":\"KE\","
 		     "\"answers\":{\"a\":1,\"a\":2}}",
 		     "duplicate");
+	/* The string rule: no NUL (jansson refuses \u0000), no control but TAB, LF, CR. */
+	expect_error("{\"questionnaire\":\"q\",\"version\":1,\"cycle\":\"c\",\"member\":\"KE\","
+		     "\"answers\":{\"t\":\"abc\\u0000def\"}}",
+		     "NUL");
+	expect_error("{\"questionnaire\":\"q\",\"version\":1,\"cycle\":\"c\",\"member\":\"KE\","
+		     "\"answers\":{\"t\":\"bell\\u0007\"}}",
+		     "$.answers.t: holds a control character");
+	expect_error("{\"questionnaire\":\"q\",\"version\":1,\"cycle\":\"c\\u001b\","
+		     "\"member\":\"KE\",\"answers\":{}}",
+		     "(CONTROL_CHARACTER)");
+	expect_error("{\"questionnaire\":\"q\",\"version\":1,\"cycle\":\"c\",\"member\":\"KE\","
+		     "\"answers\":{\"m\":[\"a\\u007f\"]}}",
+		     "$.answers.m: holds a control character");
+	expect_error("{\"questionnaire\":\"q\",\"version\":1,\"cycle\":\"c\",\"member\":\"KE\","
+		     "\"answers\":{\"t\":\"caf\xc3\"}}",
+		     "line 1");
 }
 
 static void test_load_file(void **state)

@@ -14,6 +14,14 @@
 void fuzz_init(const char *srcdir);
 /* One member frame through the collector's intake (decode, limits, validation). */
 int fuzz_request(const uint8_t *data, size_t size);
+/*
+ * The round-trip property of one member frame: whatever the intake would
+ * relay decodes again (strictly) to the same canonical bytes and hash,
+ * holds only valid UTF-8 without NUL, and its export (CSV value cells
+ * and JSON Lines values) reproduces every answer exactly. Aborts otherwise.
+ * Returns 1 when the frame was relayable and checked, 0 when refused.
+ */
+int fuzz_roundtrip(const uint8_t *data, size_t size);
 /* JSON submission text, then validation and canonical packing. */
 int fuzz_json(const uint8_t *data, size_t size);
 /* One collector frame through the aggregator's decoder and key checks. */
