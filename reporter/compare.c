@@ -92,30 +92,56 @@ static int table_init(struct compare_table *t, size_t groups, size_t n_options)
 	return 0;
 }
 
-/* Summaries, then disclosure control, for one table. */
-static void table_finish(struct compare_report *r, struct compare_table *t, size_t feedback_group)
+static enum disclosure_kind table_kind(const struct compare_table *t)
 {
-	size_t *n = calloc(r->n_groups, sizeof *n);
-	enum suppression *hidden = calloc(r->n_groups, sizeof *hidden);
+	if (t->numeric)
+		return DISCLOSURE_NUMERIC;
+	if (t->q == NULL || t->q->type == QT_TEXT)
+		return DISCLOSURE_COUNTS;
+	return t->q->type == QT_MULTI_CHOICE ? DISCLOSURE_MULTI : DISCLOSURE_CHOICE;
+}
 
+/* Summaries, then disclosure control, for one table. */
+static int table_finish(struct compare_report *r, struct compare_table *t)
+{
+	struct disclosure_cell *dc = calloc(r->n_groups, sizeof *dc);
+	enum suppression *hidden = calloc(r->n_groups, sizeof *hidden);
+	size_t n_options = t->q != NULL ? compare_n_options(t->q) : 0;
+	int rc = 0;
+
+	if (dc == NULL || hidden == NULL) {
+		rc = CV_ENOMEM;
+		goto out;
+	}
 	for (size_t g = 0; g < r->n_groups; g++) {
 		struct compare_cell *c = &t->cells[g];
 		if (t->numeric)
-			stats_summarize(c->values, c->n_values, &c->stats);
+			stats_summarize(c->values, c->n_values, &c->stats); /* sorts them */
+		dc[g].members = r->group_submitted[g];
+		dc[g].n = c->n;
+		dc[g].counts = c->counts;
+		dc[g].n_options = c->counts != NULL ? n_options : 0;
+		dc[g].values = c->values;
+	}
+	if (disclosure_table(&r->rules, table_kind(t), dc, r->n_groups, hidden, r->suppressed_by) ==
+	    (size_t)-1)
+		rc = CV_ENOMEM;
+	for (size_t g = 0; g < r->n_groups; g++) {
+		struct compare_cell *c = &t->cells[g];
+		c->hidden = hidden[g];
+		c->order_shown =
+			t->numeric && c->hidden == SHOWN && disclosure_order_stats(&r->rules, c->n);
+		if (t->numeric && c->hidden == SHOWN && c->n > 0 && !c->order_shown)
+			r->order_withheld++;
+		r->suppressed_cells += c->hidden != SHOWN;
 		free(c->values);
 		c->values = NULL;
 		c->n_values = c->cap = 0;
-		if (n != NULL)
-			n[g] = c->n + c->not_applicable + c->dont_know;
 	}
-	if (n != NULL && hidden != NULL) {
-		r->suppressed_cells +=
-			disclosure_decide(n, r->n_groups, r->min_group, feedback_group, hidden);
-		for (size_t g = 0; g < r->n_groups; g++)
-			t->cells[g].hidden = hidden[g];
-	}
-	free(n);
+out:
+	free(dc);
 	free(hidden);
+	return rc;
 }
 
 static void table_free(struct compare_table *t, size_t groups)
@@ -127,7 +153,7 @@ static void table_free(struct compare_table *t, size_t groups)
 	free(t->cells);
 }
 
-int compare_build(const struct dataset *ds, size_t min_group, size_t feedback_group,
+int compare_build(const struct dataset *ds, const struct disclosure_rules *rules,
 		  struct compare_report **out)
 {
 	const struct questionnaire *def = ds->def;
@@ -139,7 +165,7 @@ int compare_build(const struct dataset *ds, size_t min_group, size_t feedback_gr
 	if (r == NULL)
 		return CV_ENOMEM;
 	r->ds = ds;
-	r->min_group = min_group;
+	r->rules = *rules;
 	r->n_groups = ds_groups(ds);
 	world = r->n_groups - 1;
 	r->group_submitted = calloc(r->n_groups, sizeof *r->group_submitted);
@@ -217,11 +243,14 @@ int compare_build(const struct dataset *ds, size_t min_group, size_t feedback_gr
 		fputs("\r\033[K", stderr);
 	if (rc != 0)
 		goto fail;
-	for (size_t q = 0; q < r->n_questions; q++)
-		table_finish(r, &r->questions[q], feedback_group);
-	for (size_t s = 0; s < r->n_sections; s++)
-		table_finish(r, &r->sections[s], feedback_group);
-	table_finish(r, &r->overall, feedback_group);
+	for (size_t q = 0; rc == 0 && q < r->n_questions; q++)
+		rc = table_finish(r, &r->questions[q]);
+	for (size_t s = 0; rc == 0 && s < r->n_sections; s++)
+		rc = table_finish(r, &r->sections[s]);
+	if (rc == 0)
+		rc = table_finish(r, &r->overall);
+	if (rc != 0)
+		goto fail;
 	*out = r;
 	return 0;
 fail:

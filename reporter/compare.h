@@ -28,6 +28,7 @@ struct compare_cell {
 	double *values;             /* collected values, freed after summary */
 	size_t n_values, cap;
 	enum suppression hidden;
+	bool order_shown; /* min, quartiles, max may be published */
 };
 
 /* One table: a question, a section score or the overall score. */
@@ -46,9 +47,11 @@ struct compare_report {
 	size_t *group_submitted;
 	size_t *group_expected;
 	size_t unregistered;
-	size_t min_group;                /* the disclosure threshold applied */
-	size_t suppressed_cells;         /* hidden by it */
-	struct compare_table *questions; /* in questionnaire order */
+	struct disclosure_rules rules;            /* applied */
+	size_t suppressed_cells;                  /* cells hidden, all rules */
+	size_t suppressed_by[DISCLOSURE_REASONS]; /* per rule (enum suppression) */
+	size_t order_withheld;                    /* shown numeric cells without order statistics */
+	struct compare_table *questions;          /* in questionnaire order */
 	size_t n_questions;
 	struct compare_table *sections; /* section scores, in order */
 	size_t n_sections;
@@ -61,12 +64,8 @@ size_t compare_n_options(const struct question *q);
 /* Option id for counts[i] ("yes"/"no" for yes/no questions). */
 const char *compare_option_id(const struct question *q, size_t i);
 
-/*
- * Builds the report over ds. min_group is the disclosure threshold K;
- * feedback_group, when not (size_t)-1, applies the feedback rule for a
- * member of that group (disclosure.h).
- */
-int compare_build(const struct dataset *ds, size_t min_group, size_t feedback_group,
+/* Builds the report over ds, with the disclosure rules given (disclosure.h). */
+int compare_build(const struct dataset *ds, const struct disclosure_rules *rules,
 		  struct compare_report **out);
 void compare_free(struct compare_report **r);
 

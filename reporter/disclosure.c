@@ -1,57 +1,197 @@
 #include "disclosure.h"
 
-#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
-size_t disclosure_decide(const size_t *n, size_t groups, size_t k, size_t own_member_group,
-			 enum suppression *out)
+void disclosure_defaults(struct disclosure_rules *r)
 {
-	size_t world = groups - 1, hidden_regions = 0, count = 0, hidden = (size_t)-1;
-	size_t in_regions = 0, outside;
+	memset(r, 0, sizeof *r);
+	r->k = 3;
+	r->k_order = 10;
+	r->shares = true;
+	r->equal_values = true;
+	r->own_group = (size_t)-1;
+}
 
-	for (size_t g = 0; g < groups; g++) {
-		bool own = own_member_group != (size_t)-1 && (g == own_member_group || g == world);
-		/* In feedback the member's own value is known: count the others. */
-		size_t others = own && n[g] > 0 ? n[g] - 1 : n[g];
+size_t disclosure_min_n(const struct disclosure_rules *r, enum disclosure_kind kind)
+{
+	/* Mean and sd give sum and sum of squares: two unknowns are solvable. */
+	if (kind == DISCLOSURE_NUMERIC && r->k < 4)
+		return 4;
+	return r->k;
+}
 
-		out[g] = k > 1 && n[g] > 0 && others < k ? SUPPRESSED_PRIMARY : SHOWN;
-		if (g != world)
-			in_regions += n[g];
-		if (out[g] != SHOWN) {
-			count++;
-			if (g != world) {
-				hidden_regions++;
-				hidden = g;
-			}
+bool disclosure_order_stats(const struct disclosure_rules *r, size_t n)
+{
+	if (r->k <= 1)
+		return true;
+	return !r->feedback && n >= r->k_order && n >= disclosure_min_n(r, DISCLOSURE_NUMERIC);
+}
+
+/* All values equal, or all but one (sorted input). */
+static bool equal_values(const double *v, size_t n)
+{
+	size_t first_run = 1, last_run = 1;
+
+	if (n == 0)
+		return false;
+	while (first_run < n && v[first_run] == v[0])
+		first_run++;
+	if (first_run == n)
+		return true;
+	while (last_run < n && v[n - 1 - last_run] == v[n - 1])
+		last_run++;
+	/* Two distinct values, one of them once. */
+	return first_run + last_run == n && (first_run == 1 || last_run == 1);
+}
+
+/*
+ * The rule a cell (or an aggregate) breaks, or SHOWN. insider: a member of
+ * it knows its own answer, so it protects only the others (n - 1).
+ */
+static enum suppression judge(const struct disclosure_rules *r, enum disclosure_kind kind,
+			      const struct disclosure_cell *c, bool insider)
+{
+	size_t n = c->n, others = insider && n > 0 ? n - 1 : n;
+
+	if (c->members == 0)
+		return SHOWN; /* nobody submitted: nothing to protect */
+	if (others < disclosure_min_n(r, kind))
+		return SUPPRESSED_PRIMARY;
+	if (r->shares && (kind == DISCLOSURE_CHOICE || kind == DISCLOSURE_MULTI))
+		for (size_t o = 0; o < c->n_options; o++)
+			if (c->counts[o] + 1 >= n)
+				return SUPPRESSED_SHARES;
+	if (r->equal_values && kind == DISCLOSURE_NUMERIC && equal_values(c->values, n))
+		return SUPPRESSED_EQUAL;
+	return SHOWN;
+}
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * What World minus the shown regions gives away: the aggregate of the
+ * hidden regions and the unregistered members. counts and values are
+ * scratch space of n_options and World's n.
+ */
+static int hidden_aggregate(enum disclosure_kind kind, const struct disclosure_cell *cells,
+			    size_t groups, const enum suppression *out, size_t *counts,
+			    double *values, double *shown_values, struct disclosure_cell *h)
+{
+	const struct disclosure_cell *w = &cells[groups - 1];
+	size_t ns = 0, nh = 0, i = 0, j = 0;
+
+	*h = *w;
+	h->counts = counts;
+	h->values = values;
+	for (size_t o = 0; o < w->n_options; o++)
+		counts[o] = w->counts[o];
+	for (size_t g = 0; g + 1 < groups; g++) {
+		const struct disclosure_cell *c = &cells[g];
+		if (out[g] != SHOWN)
+			continue;
+		h->members -= c->members < h->members ? c->members : h->members;
+		h->n -= c->n < h->n ? c->n : h->n;
+		for (size_t o = 0; o < c->n_options && o < w->n_options; o++)
+			counts[o] -= c->counts[o] < counts[o] ? c->counts[o] : counts[o];
+		if (kind == DISCLOSURE_NUMERIC)
+			for (size_t k = 0; k < c->n; k++)
+				shown_values[ns++] = c->values[k];
+	}
+	if (kind != DISCLOSURE_NUMERIC)
+		return 0;
+	/* The multiset World minus the shown regions' answers. */
+	qsort(shown_values, ns, sizeof *shown_values, dcmp);
+	while (i < w->n) {
+		if (j < ns && shown_values[j] == w->values[i]) {
+			i++, j++;
+		} else if (j < ns && shown_values[j] < w->values[i]) {
+			j++;
+		} else {
+			values[nh++] = w->values[i++];
 		}
 	}
-	if (k <= 1 || out[world] != SHOWN)
-		return count;
-	outside = n[world] > in_regions ? n[world] - in_regions : 0;
-	if (hidden_regions == 1 && outside == 0) {
-		/* World minus the shown regions would reveal the hidden one. */
-		size_t best = (size_t)-1;
-		for (size_t g = 0; g < world; g++)
-			if (g != hidden && out[g] == SHOWN && n[g] > 0 &&
-			    (best == (size_t)-1 || n[g] < n[best]))
-				best = g;
-		if (best != (size_t)-1)
-			out[best] = SUPPRESSED_COMPLEMENTARY;
-		else
-			out[world] = SUPPRESSED_COMPLEMENTARY;
-		count++;
-	} else if (hidden_regions == 0 && outside > 0 && outside < k) {
-		/* Members outside every region (not in the registry) would be
-		 * World minus the regions: hide World. */
-		out[world] = SUPPRESSED_COMPLEMENTARY;
-		count++;
+	h->n = nh;
+	return 0;
+}
+
+size_t disclosure_table(const struct disclosure_rules *r, enum disclosure_kind kind,
+			const struct disclosure_cell *cells, size_t groups, enum suppression *out,
+			size_t by_reason[DISCLOSURE_REASONS])
+{
+	size_t world = groups - 1, hidden = 0;
+	size_t *counts = NULL;
+	double *values = NULL, *shown = NULL;
+	const struct disclosure_cell *w = &cells[world];
+
+	for (size_t g = 0; g < groups; g++) {
+		bool insider = r->own_group != (size_t)-1 && (g == r->own_group || g == world);
+		out[g] = r->k <= 1 ? SHOWN : judge(r, kind, &cells[g], insider);
 	}
-	return count;
+	if (r->k > 1 && out[world] == SHOWN) {
+		counts = calloc(w->n_options + 1, sizeof *counts);
+		values = calloc(w->n + 1, sizeof *values);
+		shown = calloc(w->n + 1, sizeof *shown);
+		if (counts == NULL || values == NULL || shown == NULL) {
+			for (size_t g = 0; g < groups; g++)
+				out[g] = SUPPRESSED_PRIMARY;
+			free(counts), free(values), free(shown);
+			return (size_t)-1;
+		}
+		for (;;) {
+			struct disclosure_cell h;
+			size_t best = (size_t)-1;
+			bool insider;
+			hidden_aggregate(kind, cells, groups, out, counts, values, shown, &h);
+			if (h.members == 0)
+				break; /* nothing hidden: World is the sum of what is shown */
+			insider = r->own_group != (size_t)-1 && out[r->own_group] != SHOWN;
+			if (judge(r, kind, &h, insider) == SHOWN)
+				break;
+			/* Hide the shown region with the fewest answers too, or World. */
+			for (size_t g = 0; g < world; g++)
+				if (out[g] == SHOWN && cells[g].members > 0 &&
+				    (best == (size_t)-1 || cells[g].n < cells[best].n))
+					best = g;
+			if (best == (size_t)-1) {
+				out[world] = SUPPRESSED_COMPLEMENTARY;
+				break;
+			}
+			out[best] = SUPPRESSED_COMPLEMENTARY;
+		}
+		free(counts), free(values), free(shown);
+	}
+	for (size_t g = 0; g < groups; g++) {
+		if (out[g] == SHOWN)
+			continue;
+		hidden++;
+		if (by_reason != NULL)
+			by_reason[out[g]]++;
+	}
+	return hidden;
+}
+
+const char *disclosure_code(enum suppression s)
+{
+	switch (s) {
+	case SUPPRESSED_PRIMARY: return "min_n";
+	case SUPPRESSED_SHARES: return "shares";
+	case SUPPRESSED_EQUAL: return "equal_values";
+	case SUPPRESSED_COMPLEMENTARY: return "complementary";
+	default: return "";
+	}
 }
 
 const char *disclosure_reason(enum suppression s)
 {
 	switch (s) {
-	case SUPPRESSED_PRIMARY: return "fewer members than the disclosure threshold";
+	case SUPPRESSED_PRIMARY: return "too few members answered";
+	case SUPPRESSED_SHARES: return "one option holds all or all but one of the answers";
+	case SUPPRESSED_EQUAL: return "all answers, or all but one, are equal";
 	case SUPPRESSED_COMPLEMENTARY:
 		return "complementary: it would reveal a suppressed group by subtraction";
 	default: return "";

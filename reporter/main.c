@@ -84,8 +84,10 @@ int main(int argc, char **argv)
 {
 	char *data = NULL, *registry_path = NULL, *qdir = NULL, *qid = NULL, *cycle = NULL;
 	char *format = NULL, *member = NULL, *section = NULL, *cycles_list = NULL;
-	long version = 0, as_of = 0, min_group = 3;
-	bool feedback = false, members = false;
+	long version = 0, as_of = 0, min_group = 3, min_group_order = 10;
+	bool feedback = false, members = false, share_rule = true, equal_rule = true;
+	char *suppressed_as = NULL;
+	struct disclosure_rules rules;
 	const struct setting tab[] = {
 		{"data", SET_STRING, &data, 0, 0, "DIR", "store directory"},
 		{"registry", SET_STRING, &registry_path, 0, 0, "FILE", "member registry (CSV)"},
@@ -98,7 +100,18 @@ int main(int argc, char **argv)
 		{"as-of", SET_LONG, &as_of, 0, 2147483647L, "SEQ",
 		 "the report as it was at store sequence SEQ"},
 		{"min-group", SET_LONG, &min_group, 1, 1000, "K",
-		 "disclosure threshold: hide groups of fewer members (3)"},
+		 "disclosure: hide figures of fewer than K answering members (3; numbers "
+		 "need at least 4; 1 turns disclosure control off)"},
+		{"min-group-order", SET_LONG, &min_group_order, 1, 1000000, "N",
+		 "disclosure: min, quartiles and max only with N answering (10); never in "
+		 "feedback"},
+		{"share-rule", SET_FLAG, &share_rule, 0, 0, NULL,
+		 "disclosure: hide shares where one option holds all or all but one (on; "
+		 "--share-rule=false turns it off)"},
+		{"equal-rule", SET_FLAG, &equal_rule, 0, 0, NULL,
+		 "disclosure: hide numbers where all answers, or all but one, are equal (on)"},
+		{"suppressed-as", SET_STRING, &suppressed_as, 0, 0, "TEXT",
+		 "what a hidden figure shows in text, CSV and HTML (x)"},
 		{"member", SET_STRING, &member, 0, 0, "CODE", "member (member, trend, html)"},
 		{"feedback", SET_FLAG, &feedback, 0, 0, NULL,
 		 "member: the version for the member itself"},
@@ -139,6 +152,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fmt = render_format(format ? format : strcmp(report, "export") == 0 ? "csv" : "text");
+	disclosure_defaults(&rules);
+	rules.k = (size_t)min_group;
+	rules.k_order = (size_t)min_group_order;
+	rules.shares = share_rule;
+	rules.equal_values = equal_rule;
+	render_set_suppressed_mark(suppressed_as != NULL ? suppressed_as : "x");
 	if (rc == 0 && (next < argc - 1 || !data || !registry_path || !qdir || !qid))
 		rc = cv_fail(
 			err, sizeof err, CV_ECONFIG,
@@ -150,8 +169,6 @@ int main(int argc, char **argv)
 			     format ? format : "text");
 	if (rc == 0 && strcmp(report, "member") == 0 && member == NULL)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "member needs --member CODE");
-	if (rc == 0 && strcmp(report, "trend") == 0 && as_of != 0)
-		rc = cv_fail(err, sizeof err, CV_ECONFIG, "trend has no --as-of");
 	if (rc != 0) {
 		fprintf(stderr, "canvass-reporter: %s\n", err);
 		usage(stderr, tab);
@@ -208,11 +225,11 @@ int main(int argc, char **argv)
 		struct compare_report *cmp = NULL;
 		struct completeness *c = NULL;
 		struct profile *p = NULL;
-		rc = compare_build(ds, (size_t)min_group, (size_t)-1, &cmp);
+		rc = compare_build(ds, &rules, &cmp);
 		if (rc == 0 && fmt == FMT_HTML)
 			rc = completeness_build(ds, &c);
 		if (rc == 0 && fmt == FMT_HTML && member != NULL &&
-		    (rc = profile_build(ds, member, (size_t)min_group, false, &p)) == CV_ENOTFOUND)
+		    (rc = profile_build(ds, member, &rules, false, &p)) == CV_ENOTFOUND)
 			fprintf(stderr, "canvass-reporter: no submission of %s\n", member);
 		if (rc == 0)
 			rc = fmt == FMT_JSON   ? render_compare_json(cmp, members, stdout)
@@ -224,7 +241,7 @@ int main(int argc, char **argv)
 		compare_free(&cmp);
 	} else if (strcmp(report, "member") == 0) {
 		struct profile *p = NULL;
-		rc = profile_build(ds, member, (size_t)min_group, feedback, &p);
+		rc = profile_build(ds, member, &rules, feedback, &p);
 		if (rc == CV_ENOTFOUND)
 			fprintf(stderr, "canvass-reporter: no submission of %s for cycle %s\n",
 				member, cycle);
@@ -252,8 +269,8 @@ int main(int argc, char **argv)
 		completeness_free(&c);
 	} else if (strcmp(report, "trend") == 0) {
 		struct trend *t = NULL;
-		rc = trend_build(view, qs, qid, reg, cycles, n_cycles, member, (size_t)min_group,
-				 &t);
+		rc = trend_build(view, qs, qid, reg, cycles, n_cycles, member, &rules,
+				 (uint64_t)as_of, &t);
 		if (rc == 0)
 			rc = fmt == FMT_JSON  ? render_trend_json(t, stdout)
 			     : fmt == FMT_CSV ? render_trend_csv(t, stdout)

@@ -59,7 +59,19 @@ static double answer_value(const struct question *q, const Canvass__Answer *a, c
 }
 
 /* Ranks the member's x among the group's values of one figure. */
-static void rank(const struct dataset *ds, const struct ds_row *me, struct profile_line *l,
+/*
+ * A rank tells how many others are below: only for a shown cell, and in
+ * feedback only where order statistics could be shown (n >= K_order).
+ */
+static bool rank_allowed(const struct disclosure_rules *r, const struct compare_cell *c)
+{
+	if (c->hidden != SHOWN)
+		return false;
+	return !r->feedback || r->k <= 1 || c->n >= r->k_order;
+}
+
+static void rank(const struct disclosure_rules *rules, const struct dataset *ds,
+		 const struct ds_row *me, struct profile_line *l,
 		 double (*get)(const struct dataset *, const struct ds_row *, const void *),
 		 const void *arg)
 {
@@ -81,9 +93,9 @@ static void rank(const struct dataset *ds, const struct ds_row *me, struct profi
 		if (me->reg != NULL && ds->rows[i].reg != NULL && ds->rows[i].group == me->group)
 			region[nr++] = x;
 	}
-	if (me->reg != NULL && l->t->cells[me->group].hidden == SHOWN)
+	if (me->reg != NULL && rank_allowed(rules, &l->t->cells[me->group]))
 		l->rank_region = profile_percentile(region, nr, l->value);
-	if (l->t->cells[ds_groups(ds) - 1].hidden == SHOWN)
+	if (rank_allowed(rules, &l->t->cells[ds_groups(ds) - 1]))
 		l->rank_world = profile_percentile(world, nw, l->value);
 	free(region);
 	free(world);
@@ -109,8 +121,8 @@ static double get_overall(const struct dataset *ds, const struct ds_row *r, cons
 	return r->overall;
 }
 
-int profile_build(const struct dataset *ds, const char *member, size_t min_group, bool feedback,
-		  struct profile **out)
+int profile_build(const struct dataset *ds, const char *member,
+		  const struct disclosure_rules *rules, bool feedback, struct profile **out)
 {
 	const struct ds_row *row = ds_find(ds, member);
 	struct profile *p;
@@ -124,9 +136,13 @@ int profile_build(const struct dataset *ds, const char *member, size_t min_group
 		return CV_ENOMEM;
 	p->row = row;
 	p->feedback = feedback;
-	rc = compare_build(ds, min_group,
-			   feedback ? (row->reg ? row->group : ds_groups(ds) - 1) : (size_t)-1,
-			   &p->cmp);
+	{
+		/* Feedback: the member knows its own answers; no order statistics. */
+		struct disclosure_rules fr = *rules;
+		fr.feedback = feedback;
+		fr.own_group = feedback ? (row->reg ? row->group : ds_groups(ds) - 1) : (size_t)-1;
+		rc = compare_build(ds, &fr, &p->cmp);
+	}
 	if (rc == 0) {
 		p->questions = calloc(p->cmp->n_questions + 1, sizeof *p->questions);
 		p->sections = calloc(p->cmp->n_sections + 1, sizeof *p->sections);
@@ -142,7 +158,7 @@ int profile_build(const struct dataset *ds, const char *member, size_t min_group
 		const struct question *q = p->cmp->questions[i].q;
 		l->t = &p->cmp->questions[i];
 		l->value = answer_value(q, ds_answer(row, q), l->display, sizeof l->display);
-		rank(ds, row, l, get_answer, q);
+		rank(&p->cmp->rules, ds, row, l, get_answer, q);
 	}
 	for (size_t s = 0; s < p->cmp->n_sections; s++) {
 		struct profile_line *l = &p->sections[s];
@@ -150,13 +166,13 @@ int profile_build(const struct dataset *ds, const char *member, size_t min_group
 		l->value = row->section_score[s];
 		if (!isnan(l->value))
 			snprintf(l->display, sizeof l->display, "%.1f", l->value);
-		rank(ds, row, l, get_section, &s);
+		rank(&p->cmp->rules, ds, row, l, get_section, &s);
 	}
 	p->overall.t = &p->cmp->overall;
 	p->overall.value = row->overall;
 	if (!isnan(row->overall))
 		snprintf(p->overall.display, sizeof p->overall.display, "%.1f", row->overall);
-	rank(ds, row, &p->overall, get_overall, NULL);
+	rank(&p->cmp->rules, ds, row, &p->overall, get_overall, NULL);
 	*out = p;
 	return 0;
 }

@@ -34,8 +34,8 @@ struct profile {
 };
 
 /* CV_ENOTFOUND when the member has no submission in the dataset. */
-int profile_build(const struct dataset *ds, const char *member, size_t min_group, bool feedback,
-		  struct profile **out);
+int profile_build(const struct dataset *ds, const char *member,
+		  const struct disclosure_rules *rules, bool feedback, struct profile **out);
 void profile_free(struct profile **p);
 
 /* Percentile rank of x among values v[0..n) (mid-rank); NAN when n == 0. */

@@ -11,6 +11,7 @@
 #ifndef CANVASS_REPORTER_RENDER_H
 #define CANVASS_REPORTER_RENDER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -46,6 +47,31 @@ int render_completeness_csv(const struct completeness *c, FILE *out);
 int render_trend_text(const struct trend *t, FILE *out);
 int render_trend_json(const struct trend *t, FILE *out);
 int render_trend_csv(const struct trend *t, FILE *out);
+
+/* Disclosure control as every output states it (render_disclosure.c). */
+struct disclosure_tally {
+	struct disclosure_rules rules;
+	bool any;     /* at least one report added */
+	size_t cells; /* hidden cells, all rules */
+	size_t by[DISCLOSURE_REASONS];
+	size_t order_withheld; /* shown numeric cells without order statistics */
+};
+/* Adds one report's counts (trend adds one per cycle). */
+void render_tally_add(struct disclosure_tally *t, const struct compare_report *r);
+/* The rules applied and the cells each hid: one or two lines of text. */
+void render_disclosure_text(FILE *out, const struct disclosure_tally *t);
+/* The same as a JSON object (new reference). */
+json_t *render_disclosure_json(const struct disclosure_tally *t);
+/* What a hidden figure shows in text, CSV and HTML ("x" unless set). */
+void render_set_suppressed_mark(const char *mark);
+const char *render_suppressed_mark(void);
+/*
+ * Marks every output of this run confidential (--as-of: reports at other
+ * store positions can be differenced). Member-level outputs always are.
+ */
+void render_set_confidential(bool on);
+bool render_confidential(void);
+#define RENDER_CONFIDENTIAL "CONFIDENTIAL: for the Secretariat only, not for publication"
 
 /* Helpers shared by the renderers. */
 void render_csv_field(FILE *out, const char *s);

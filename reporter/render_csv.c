@@ -34,9 +34,11 @@ static void compare_rows(FILE *out, const struct compare_report *r, const struct
 			 const char *kind, const char *pos)
 {
 	size_t nopt = t->q ? compare_n_options(t->q) : 0;
+	const char *x = render_suppressed_mark();
+
 	for (size_t g = 0; g < r->n_groups; g++) {
 		const struct compare_cell *c = &t->cells[g];
-		size_t rows = t->numeric || nopt == 0 ? 1 : nopt;
+		size_t rows = t->numeric || nopt == 0 || c->hidden != SHOWN ? 1 : nopt;
 		for (size_t o = 0; o < rows; o++) {
 			render_csv_field(out, r->ds->def->id);
 			fprintf(out, ",%u,", r->ds->def->version);
@@ -45,11 +47,18 @@ static void compare_rows(FILE *out, const struct compare_report *r, const struct
 			render_csv_field(out, t->id);
 			fputc(',', out);
 			render_csv_field(out, ds_group_name(r->ds, g));
-			fprintf(out, ",%zu,", c->n + c->not_applicable + c->dont_know);
+			fprintf(out, ",%zu,", r->group_submitted[g]);
 			if (c->hidden != SHOWN) {
-				fprintf(out, ",,,,,,,,,,,,,%s\n",
-					c->hidden == SUPPRESSED_PRIMARY ? "primary"
-									: "complementary");
+				/* Hidden: the counts too, every figure column shows the mark. */
+				for (int k = 0; k < 10; k++) {
+					render_csv_field(out, x);
+					fputc(',', out);
+				}
+				fputs(",", out);
+				render_csv_field(out, x);
+				fputc(',', out);
+				render_csv_field(out, x);
+				fprintf(out, ",%s\n", disclosure_code(c->hidden));
 				continue;
 			}
 			fprintf(out, "%zu,%zu,%zu,", c->n, c->not_applicable, c->dont_know);
@@ -58,7 +67,10 @@ static void compare_rows(FILE *out, const struct compare_report *r, const struct
 				double v[] = {s->mean,   s->sd, s->min, s->q1,
 					      s->median, s->q3, s->max};
 				for (int k = 0; k < 7; k++) {
-					render_csv_num(out, v[k]);
+					if (k >= 2 && !c->order_shown && c->n > 0)
+						render_csv_field(out, x);
+					else
+						render_csv_num(out, v[k]);
 					fputc(',', out);
 				}
 				fputs(",,,\n", out);
@@ -76,6 +88,45 @@ static void compare_rows(FILE *out, const struct compare_report *r, const struct
 	}
 }
 
+/* One row per rule: kind "disclosure", id the rule, option its setting, count the cells. */
+static void disclosure_rows(FILE *out, const struct compare_report *r, const char *pos)
+{
+	static const struct {
+		enum suppression s;
+		const char *setting;
+	} rules[] = {{SUPPRESSED_PRIMARY, "min-group"},
+		     {SUPPRESSED_SHARES, "share-rule"},
+		     {SUPPRESSED_EQUAL, "equal-rule"},
+		     {SUPPRESSED_COMPLEMENTARY, "complementary"}};
+	char setting[64];
+
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+		const struct disclosure_rules *d = &r->rules;
+		if (rules[i].s == SUPPRESSED_PRIMARY)
+			snprintf(setting, sizeof setting, "min-group=%zu (numbers %zu)", d->k,
+				 disclosure_min_n(d, DISCLOSURE_NUMERIC));
+		else if (rules[i].s == SUPPRESSED_SHARES)
+			snprintf(setting, sizeof setting, "share-rule=%s",
+				 d->k > 1 && d->shares ? "on" : "off");
+		else if (rules[i].s == SUPPRESSED_EQUAL)
+			snprintf(setting, sizeof setting, "equal-rule=%s",
+				 d->k > 1 && d->equal_values ? "on" : "off");
+		else
+			snprintf(setting, sizeof setting, "%s", d->k > 1 ? "on" : "off");
+		render_csv_field(out, r->ds->def->id);
+		fprintf(out, ",%u,", r->ds->def->version);
+		render_csv_field(out, r->ds->cycle);
+		fprintf(out, ",%s,disclosure,%s,,,,,,,,,,,,,", pos, disclosure_code(rules[i].s));
+		render_csv_field(out, setting);
+		fprintf(out, ",%zu,,\n", r->suppressed_by[rules[i].s]);
+	}
+	render_csv_field(out, r->ds->def->id);
+	fprintf(out, ",%u,", r->ds->def->version);
+	render_csv_field(out, r->ds->cycle);
+	fprintf(out, ",%s,disclosure,order_statistics,,,,,,,,,,,,,min-group-order=%zu,%zu,,\n", pos,
+		r->rules.k_order, r->order_withheld);
+}
+
 int render_compare_csv(const struct compare_report *r, FILE *out)
 {
 	char pos[80], hex[2 * CV_HASH_LEN + 1];
@@ -90,12 +141,15 @@ int render_compare_csv(const struct compare_report *r, FILE *out)
 		compare_rows(out, r, &r->overall, "overall_score", pos);
 	for (size_t i = 0; i < r->n_questions; i++)
 		compare_rows(out, r, &r->questions[i], "question", pos);
+	disclosure_rows(out, r, pos);
 	return ferror(out) ? -1 : 0;
 }
 
 int render_ranking_csv(const struct ranking *r, FILE *out)
 {
-	fputs("questionnaire,version,cycle,sequence,by,rank,tied,member,region,score\n", out);
+	fputs("questionnaire,version,cycle,sequence,by,rank,tied,member,region,score,"
+	      "classification\n",
+	      out);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct ranking_line *l = &r->lines[i];
 		render_csv_field(out, r->ds->def->id);
@@ -108,7 +162,7 @@ int render_ranking_csv(const struct ranking *r, FILE *out)
 		render_csv_field(out, l->row->reg ? l->row->reg->region : "");
 		fputc(',', out);
 		render_csv_num(out, l->score);
-		fputc('\n', out);
+		fputs(",confidential\n", out);
 	}
 	return ferror(out) ? -1 : 0;
 }
@@ -161,7 +215,9 @@ int render_trend_csv(const struct trend *t, FILE *out)
 				fprintf(out, ",%u,", t->ds[c]->def->version);
 				if (p->hidden == SHOWN)
 					render_csv_num(out, p->value);
-				fprintf(out, ",%s\n", p->hidden != SHOWN ? "true" : "false");
+				else
+					render_csv_field(out, render_suppressed_mark());
+				fprintf(out, ",%s\n", disclosure_code(p->hidden));
 			}
 		}
 	}

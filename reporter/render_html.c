@@ -168,9 +168,13 @@ static void scale_chart(FILE *out, const struct compare_report *r, const struct 
 			left - 8, y + 13);
 		esc(out, ds_group_name(r->ds, g));
 		fputs("</text>\n", out);
-		if (c->hidden != SHOWN || c->n == 0) {
+		if (c->hidden != SHOWN || c->n == 0 || !c->order_shown) {
+			/* A distribution is at least order statistics: the same threshold. */
 			fprintf(out, "<text x=\"%zu\" y=\"%zu\" class=\"note\">%s</text>\n",
-				left + 4, y + 13, c->hidden != SHOWN ? "suppressed" : "no answers");
+				left + 4, y + 13,
+				c->hidden != SHOWN ? "suppressed"
+				: c->n == 0        ? "no answers"
+						   : "distribution withheld (too few answers)");
 			continue;
 		}
 		for (size_t i = 0; i < r->ds->n; i++) {
@@ -276,11 +280,11 @@ static void table_html(FILE *out, const struct compare_report *r, const struct c
 		fputs("<tr><td>", out);
 		esc(out, ds_group_name(r->ds, g));
 		if (c->hidden != SHOWN) {
-			fprintf(out,
-				"</td><td>%zu</td><td colspan=\"12\" class=\"note\">suppressed: %s"
-				"</td></tr>\n",
-				c->n + c->not_applicable + c->dont_know,
-				disclosure_reason(c->hidden));
+			fputs("</td><td>", out);
+			esc(out, render_suppressed_mark());
+			fputs("</td><td colspan=\"12\" class=\"note\">suppressed: ", out);
+			esc(out, disclosure_reason(c->hidden));
+			fputs("</td></tr>\n", out);
 			continue;
 		}
 		fprintf(out, "</td><td>%zu</td><td>%zu</td><td>%zu</td>", c->n, c->not_applicable,
@@ -288,9 +292,17 @@ static void table_html(FILE *out, const struct compare_report *r, const struct c
 		if (t->numeric) {
 			double v[] = {c->stats.mean,   c->stats.sd, c->stats.min, c->stats.q1,
 				      c->stats.median, c->stats.q3, c->stats.max};
-			for (int k = 0; k < 7; k++)
-				isnan(v[k]) ? fputs("<td>-</td>", out)
-					    : fprintf(out, "<td>%.2f</td>", v[k]);
+			for (int k = 0; k < 7; k++) {
+				if (k >= 2 && !c->order_shown && c->n > 0) {
+					fputs("<td>", out);
+					esc(out, render_suppressed_mark());
+					fputs("</td>", out);
+				} else if (isnan(v[k])) {
+					fputs("<td>-</td>", out);
+				} else {
+					fprintf(out, "<td>%.2f</td>", v[k]);
+				}
+			}
 		}
 		for (size_t i = 0; !t->numeric && i < nopt; i++)
 			c->n ? fprintf(out, "<td>%.1f%%</td>",
@@ -333,11 +345,29 @@ int render_compare_html(const struct compare_report *r, const struct completenes
 		"cycle ",
 		ds->def->id, ds->def->version);
 	esc(out, ds->cycle);
-	fprintf(out,
-		" &middot; store position: sequence %llu, chain %s &middot; canvass %s "
-		"&middot; disclosure threshold %zu members (%zu cells suppressed)</p>\n",
-		(unsigned long long)ds->sequence, hex, CANVASS_VERSION, r->min_group,
-		r->suppressed_cells);
+	fprintf(out, " &middot; store position: sequence %llu, chain %s &middot; canvass %s</p>\n",
+		(unsigned long long)ds->sequence, hex, CANVASS_VERSION);
+	if (members || member != NULL || render_confidential())
+		fprintf(out,
+			"<p class=\"warn\"><strong>%s</strong>: this page shows member-level "
+			"data or a past store position.</p>\n",
+			RENDER_CONFIDENTIAL);
+	{
+		/* The rules applied and what each hid, as the text report says it. */
+		struct disclosure_tally tally = {0};
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+		render_tally_add(&tally, r);
+		if (mem != NULL) {
+			render_disclosure_text(mem, &tally);
+			fclose(mem);
+			fputs("<p class=\"stamp\">", out);
+			esc(out, text);
+			fputs("</p>\n", out);
+		}
+		free(text);
+	}
 	fprintf(out,
 		"<p>%zu of %zu registered members submitted. n/a and don't know are "
 		"counted apart and never in the figures.</p>\n",

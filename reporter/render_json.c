@@ -13,7 +13,7 @@ static json_t *real_or_null(double x)
 	return isnan(x) ? json_null() : json_real(x);
 }
 
-static json_t *stamp(const char *report, const struct dataset *ds, size_t k)
+static json_t *stamp(const char *report, const struct dataset *ds, bool confidential)
 {
 	char hex[2 * CV_HASH_LEN + 1];
 	json_t *o;
@@ -23,12 +23,19 @@ static json_t *stamp(const char *report, const struct dataset *ds, size_t k)
 		      ds->def->title, "cycle", ds->cycle, "store", "sequence",
 		      (json_int_t)ds->sequence, "chain_hash", hex, "program", "name",
 		      "canvass-reporter", "version", CANVASS_VERSION);
-	if (o != NULL && k != (size_t)-1)
-		json_object_set_new(o, "disclosure",
-				    json_pack("{sI ss}", "min_group", (json_int_t)k, "rule",
-					      "groups with fewer members are suppressed, and a "
-					      "complementary group where World would reveal them"));
+	if (o != NULL)
+		json_object_set_new(o, "classification",
+				    json_string(confidential || render_confidential()
+							? RENDER_CONFIDENTIAL
+							: "public: disclosure control applied"));
 	return o;
+}
+
+static void add_tally(json_t *root, const struct compare_report *r)
+{
+	struct disclosure_tally t = {0};
+	render_tally_add(&t, r);
+	json_object_set_new(root, "disclosure", render_disclosure_json(&t));
 }
 
 static int dump(json_t *root, FILE *out)
@@ -46,26 +53,31 @@ static json_t *cell_json(const struct compare_table *t, const char *group,
 			 const struct compare_cell *c)
 {
 	size_t nopt = t->q ? compare_n_options(t->q) : 0;
-	json_t *o = json_pack("{ss sI}", "group", group, "n",
-			      (json_int_t)(c->n + c->not_applicable + c->dont_know));
+	json_t *o = json_pack("{ss}", "group", group);
 
 	if (o == NULL)
 		return NULL;
 	if (c->hidden != SHOWN) {
-		json_object_set_new(o, "suppressed", json_string(disclosure_reason(c->hidden)));
+		/* A hidden cell hides its counts too. */
+		json_object_set_new(o, "suppressed", json_string(disclosure_code(c->hidden)));
+		json_object_set_new(o, "reason", json_string(disclosure_reason(c->hidden)));
 		return o;
 	}
 	json_object_set_new(o, "n", json_integer((json_int_t)c->n));
 	json_object_set_new(o, "not_applicable", json_integer((json_int_t)c->not_applicable));
 	json_object_set_new(o, "dont_know", json_integer((json_int_t)c->dont_know));
 	if (t->numeric) {
+		bool order = c->order_shown || c->n == 0;
 		json_object_set_new(o, "mean", real_or_null(c->stats.mean));
 		json_object_set_new(o, "sd", real_or_null(c->stats.sd));
-		json_object_set_new(o, "min", real_or_null(c->stats.min));
-		json_object_set_new(o, "q1", real_or_null(c->stats.q1));
-		json_object_set_new(o, "median", real_or_null(c->stats.median));
-		json_object_set_new(o, "q3", real_or_null(c->stats.q3));
-		json_object_set_new(o, "max", real_or_null(c->stats.max));
+		json_object_set_new(o, "min", order ? real_or_null(c->stats.min) : json_null());
+		json_object_set_new(o, "q1", order ? real_or_null(c->stats.q1) : json_null());
+		json_object_set_new(o, "median",
+				    order ? real_or_null(c->stats.median) : json_null());
+		json_object_set_new(o, "q3", order ? real_or_null(c->stats.q3) : json_null());
+		json_object_set_new(o, "max", order ? real_or_null(c->stats.max) : json_null());
+		if (!order)
+			json_object_set_new(o, "order_statistics", json_string("withheld"));
 	} else if (nopt > 0) {
 		json_t *opts = json_array();
 		for (size_t i = 0; i < nopt; i++)
@@ -97,7 +109,7 @@ static json_t *table_json(const struct compare_report *r, const struct compare_t
 int render_compare_json(const struct compare_report *r, bool members, FILE *out)
 {
 	const struct dataset *ds = r->ds;
-	json_t *root = stamp("compare", ds, r->min_group);
+	json_t *root = stamp("compare", ds, members);
 	json_t *groups = json_array(), *questions = json_array(), *scores = json_array();
 
 	if (root == NULL)
@@ -120,9 +132,7 @@ int render_compare_json(const struct compare_report *r, bool members, FILE *out)
 				      "unregistered", (json_int_t)r->unregistered, "other_version",
 				      (json_int_t)ds->other_version, "skipped_answers",
 				      (json_int_t)ds->skipped_answers));
-	json_object_set_new(
-		json_object_get(root, "disclosure") ? json_object_get(root, "disclosure") : root,
-		"suppressed_cells", json_integer((json_int_t)r->suppressed_cells));
+	add_tally(root, r);
 	json_object_set_new(root, "groups", groups);
 	json_object_set_new(root, "scores", scores);
 	json_object_set_new(root, "questions", questions);
@@ -167,7 +177,7 @@ static json_t *profile_line_json(const struct profile *p, const struct profile_l
 int render_profile_json(const struct profile *p, FILE *out)
 {
 	const struct dataset *ds = p->cmp->ds;
-	json_t *root = stamp(p->feedback ? "member-feedback" : "member", ds, p->cmp->min_group);
+	json_t *root = stamp(p->feedback ? "member-feedback" : "member", ds, !p->feedback);
 	json_t *lines = json_array(), *scores = json_array();
 
 	if (root == NULL)
@@ -183,6 +193,7 @@ int render_profile_json(const struct profile *p, FILE *out)
 		json_array_append_new(lines, profile_line_json(p, &p->questions[i]));
 	json_object_set_new(root, "scores", scores);
 	json_object_set_new(root, "questions", lines);
+	add_tally(root, p->cmp);
 	if (!p->feedback && p->row->reg != NULL) {
 		json_t *peers = json_array();
 		for (size_t i = 0; i < ds->n; i++)
@@ -198,7 +209,7 @@ int render_profile_json(const struct profile *p, FILE *out)
 
 int render_ranking_json(const struct ranking *r, FILE *out)
 {
-	json_t *root = stamp("ranking", r->ds, (size_t)-1), *lines = json_array();
+	json_t *root = stamp("ranking", r->ds, true), *lines = json_array();
 	if (root == NULL)
 		return CV_ENOMEM;
 	json_object_set_new(root, "by", json_string(r->by));
@@ -220,7 +231,7 @@ int render_ranking_json(const struct ranking *r, FILE *out)
 
 int render_completeness_json(const struct completeness *c, FILE *out)
 {
-	json_t *root = stamp("completeness", c->ds, (size_t)-1), *groups = json_array();
+	json_t *root = stamp("completeness", c->ds, false), *groups = json_array();
 	if (root == NULL)
 		return CV_ENOMEM;
 	for (size_t g = 0; g < c->n_groups; g++) {
@@ -244,12 +255,16 @@ int render_completeness_json(const struct completeness *c, FILE *out)
 
 int render_trend_json(const struct trend *t, FILE *out)
 {
-	json_t *root = stamp("trend", t->latest, (size_t)-1), *cycles = json_array(),
+	json_t *root = stamp("trend", t->latest, t->member != NULL), *cycles = json_array(),
 	       *series = json_array();
 	size_t cols = t->n_groups + 1;
+	struct disclosure_tally tally = {0};
 
 	if (root == NULL)
 		return CV_ENOMEM;
+	for (size_t c = 0; c < t->n_cycles; c++)
+		render_tally_add(&tally, t->cmp[c]);
+	json_object_set_new(root, "disclosure", render_disclosure_json(&tally));
 	for (size_t c = 0; c < t->n_cycles; c++)
 		json_array_append_new(cycles,
 				      json_pack("{ss sI sI sI}", "cycle", t->cycles[c], "version",

@@ -8,18 +8,24 @@
 
 #define GROUP_WIDTH 38
 
-static void stamp(FILE *out, const char *report, const struct dataset *ds, size_t k)
+static void stamp(FILE *out, const char *report, const struct dataset *ds, bool confidential)
 {
 	char hex[2 * CV_HASH_LEN + 1];
 	cv_hex(ds->chain, CV_HASH_LEN, hex);
+	if (confidential || render_confidential())
+		fprintf(out, "%s\n", RENDER_CONFIDENTIAL);
 	fprintf(out, "canvass %s: %s version %u, cycle %s\n", report, ds->def->id, ds->def->version,
 		ds->cycle);
 	fprintf(out, "%s\n", ds->def->title);
-	fprintf(out, "store position: sequence %llu, chain %.16s; canvass %s",
+	fprintf(out, "store position: sequence %llu, chain %.16s; canvass %s\n",
 		(unsigned long long)ds->sequence, hex, CANVASS_VERSION);
-	if (k != (size_t)-1)
-		fprintf(out, "; disclosure threshold %zu members", k);
-	fputc('\n', out);
+}
+
+static void tally_text(FILE *out, const struct compare_report *r)
+{
+	struct disclosure_tally t = {0};
+	render_tally_add(&t, r);
+	render_disclosure_text(out, &t);
 }
 
 static void num(FILE *out, double x)
@@ -54,25 +60,27 @@ static void row(FILE *out, const struct compare_table *t, const char *group,
 		const struct compare_cell *c)
 {
 	size_t nopt = t->q ? compare_n_options(t->q) : 0;
+	const char *x = render_suppressed_mark();
 
 	if (c->hidden != SHOWN) {
-		/* n stays visible: who answered is not the secret, what they answered is. */
-		fprintf(out, "  %-*.*s %5zu    (suppressed: %s)\n", GROUP_WIDTH, GROUP_WIDTH, group,
-			c->n + c->not_applicable + c->dont_know,
-			c->hidden == SUPPRESSED_PRIMARY ? "too few members" : "complementary");
+		/* A hidden cell hides its counts too: they are answers as well. */
+		fprintf(out, "  %-*.*s %5s %4s %4s    (suppressed: %s)\n", GROUP_WIDTH, GROUP_WIDTH,
+			group, x, x, x, disclosure_code(c->hidden));
 		return;
 	}
 	fprintf(out, "  %-*.*s %5zu %4zu %4zu", GROUP_WIDTH, GROUP_WIDTH, group, c->n,
 		c->not_applicable, c->dont_know);
 	if (t->numeric) {
 		const struct stats_summary *s = &c->stats;
+		double order[] = {s->min, s->q1, s->median, s->q3, s->max};
 		num(out, s->mean);
 		num(out, s->sd);
-		num(out, s->min);
-		num(out, s->q1);
-		num(out, s->median);
-		num(out, s->q3);
-		num(out, s->max);
+		for (int k = 0; k < 5; k++) {
+			if (c->order_shown || c->n == 0)
+				num(out, order[k]);
+			else
+				fprintf(out, " %8s", x);
+		}
 	} else {
 		for (size_t i = 0; i < nopt; i++) {
 			int w = opt_width(compare_option_id(t->q, i));
@@ -130,7 +138,7 @@ int render_compare_text(const struct compare_report *r, bool members, FILE *out)
 	const struct dataset *ds = r->ds;
 	size_t last_section = (size_t)-1, world = r->n_groups - 1;
 
-	stamp(out, "compare", ds, r->min_group);
+	stamp(out, "compare", ds, members);
 	fprintf(out, "submissions: %zu of %zu registered members",
 		r->group_submitted[world] - r->unregistered, r->group_expected[world]);
 	if (r->unregistered)
@@ -149,12 +157,7 @@ int render_compare_text(const struct compare_report *r, bool members, FILE *out)
 		"n: members who answered; n/a and dk (don't know) are counted apart and never in "
 		"the figures.\nShares are of those answering. sd: sample standard deviation; q1, "
 		"median, q3: quantile type 7.\n");
-	if (r->min_group > 1)
-		fprintf(out,
-			"Disclosure control: figures of groups with fewer than %zu members are "
-			"suppressed, and a second group where the first could be worked out from "
-			"World; %zu cells suppressed.\n",
-			r->min_group, r->suppressed_cells);
+	tally_text(out, r);
 	if (r->has_scores) {
 		underline(out, "Scores (0-100)");
 		for (size_t s = 0; s < r->n_sections; s++)
@@ -249,7 +252,7 @@ int render_profile_text(const struct profile *p, FILE *out)
 	const struct dataset *ds = p->cmp->ds;
 	const char *region = p->row->reg ? p->row->reg->region : "(not in the registry)";
 
-	stamp(out, p->feedback ? "member feedback" : "member profile", ds, p->cmp->min_group);
+	stamp(out, p->feedback ? "member feedback" : "member profile", ds, !p->feedback);
 	fprintf(out, "member %s (%s), %s; revision %u%s\n", p->row->member,
 		p->row->reg ? p->row->reg->name : "?", region, p->row->revision,
 		p->row->late ? ", submitted late" : "");
@@ -257,8 +260,10 @@ int render_profile_text(const struct profile *p, FILE *out)
 		fprintf(out,
 			"This feedback shows your answers next to region and world figures; it "
 			"contains no other member's answers or codes. Group figures appear only "
-			"where at least %zu other members answered.\n",
-			p->cmp->min_group);
+			"where at least %zu other members answered (%zu for numbers).\n",
+			disclosure_min_n(&p->cmp->rules, DISCLOSURE_CHOICE),
+			disclosure_min_n(&p->cmp->rules, DISCLOSURE_NUMERIC));
+	tally_text(out, p->cmp);
 	fprintf(out, "Rank: percentile rank, 100 * (below + equal/2) / n.\n");
 	fprintf(out, "\n  %-28s %-24s %22s %22s %7s %7s\n", "figure", "your answer", "region",
 		"world", "rank r", "rank w");
@@ -283,7 +288,7 @@ int render_profile_text(const struct profile *p, FILE *out)
 
 int render_ranking_text(const struct ranking *r, FILE *out)
 {
-	stamp(out, "ranking", r->ds, (size_t)-1);
+	stamp(out, "ranking", r->ds, true);
 	fprintf(out, "by %s. Member-level: for the Secretariat only.\n", r->title);
 	fprintf(out,
 		"Ties share a rank and the next rank skips (1, 2, 2, 4); %zu members are tied. "
@@ -305,7 +310,7 @@ int render_ranking_text(const struct ranking *r, FILE *out)
 
 int render_completeness_text(const struct completeness *c, FILE *out)
 {
-	stamp(out, "completeness", c->ds, (size_t)-1);
+	stamp(out, "completeness", c->ds, false);
 	fprintf(out,
 		"expected: members in the registry. on time / late: by the cycle's due date, of "
 		"the latest revision.\n\n");
@@ -335,13 +340,17 @@ int render_completeness_text(const struct completeness *c, FILE *out)
 int render_trend_text(const struct trend *t, FILE *out)
 {
 	size_t cols = t->n_groups + 1;
-	stamp(out, "trend", t->latest, (size_t)-1);
+	struct disclosure_tally tally = {0};
+	stamp(out, "trend", t->latest, t->member != NULL);
+	for (size_t c = 0; c < t->n_cycles; c++)
+		render_tally_add(&tally, t->cmp[c]);
 	fprintf(out, "cycles:");
 	for (size_t c = 0; c < t->n_cycles; c++)
 		fprintf(out, " %s (version %u, %zu members)", t->cycles[c], t->ds[c]->def->version,
 			t->ds[c]->n);
 	fprintf(out, "\nFigures: mean, or share answering yes (%%), or score 0-100. ! marks a "
 		     "definition that changed: not comparable.\n");
+	render_disclosure_text(out, &tally);
 	for (size_t i = 0; i < t->n_series; i++) {
 		const struct trend_series *s = &t->series[i];
 		fprintf(out, "\n%s%s (%s): %s\n", s->changed ? "! " : "", s->id, s->kind, s->title);
@@ -359,7 +368,7 @@ int render_trend_text(const struct trend *t, FILE *out)
 			for (size_t c = 0; c < t->n_cycles; c++) {
 				const struct trend_point *p = &s->points[c * cols + g];
 				if (p->hidden != SHOWN)
-					fprintf(out, " %9s", "(supp.)");
+					fprintf(out, " %9s", render_suppressed_mark());
 				else if (isnan(p->value))
 					fprintf(out, " %9s", "-");
 				else

@@ -49,7 +49,7 @@ static double cell_value(const struct compare_table *t, const struct compare_cel
 
 int trend_build(struct store_view *v, const struct qset *qs, const char *questionnaire,
 		const struct registry *reg, char **cycles, size_t n_cycles, const char *member,
-		size_t min_group, struct trend **out)
+		const struct disclosure_rules *rules, uint64_t as_of, struct trend **out)
 {
 	const struct questionnaire *latest = qset_latest(qs, questionnaire);
 	struct trend *t;
@@ -75,17 +75,17 @@ int trend_build(struct store_view *v, const struct qset *qs, const char *questio
 		return CV_ENOMEM;
 	}
 	for (size_t c = 0; rc == 0 && c < n_cycles; c++) {
-		rc = dataset_load(v, latest, cycles[c], reg, 0, &t->ds[c]);
+		rc = dataset_load(v, latest, cycles[c], reg, as_of, &t->ds[c]);
 		if (rc == 0 && majority_version(t->ds[c]) != latest->version) {
 			const struct questionnaire *other =
 				qset_find(qs, questionnaire, majority_version(t->ds[c]));
 			if (other != NULL) {
 				dataset_free(&t->ds[c]);
-				rc = dataset_load(v, other, cycles[c], reg, 0, &t->ds[c]);
+				rc = dataset_load(v, other, cycles[c], reg, as_of, &t->ds[c]);
 			}
 		}
 		if (rc == 0)
-			rc = compare_build(t->ds[c], min_group, (size_t)-1, &t->cmp[c]);
+			rc = compare_build(t->ds[c], rules, &t->cmp[c]);
 	}
 	if (rc != 0) {
 		trend_free(&t);

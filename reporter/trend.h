@@ -44,7 +44,7 @@ struct trend {
 
 int trend_build(struct store_view *v, const struct qset *qs, const char *questionnaire,
 		const struct registry *reg, char **cycles, size_t n_cycles, const char *member,
-		size_t min_group, struct trend **out);
+		const struct disclosure_rules *rules, uint64_t as_of, struct trend **out);
 void trend_free(struct trend **t);
 
 /* Writes a signature of q's definition into buf: equal signatures compare. */

@@ -111,7 +111,7 @@ static void test_numbers_kept(void **state)
 	assert_int_equal(s->answers[0]->value_case, CANVASS__ANSWER__VALUE_NUMBER); /* 0.5 */
 	assert_int_equal(s->answers[1]->value_case, CANVASS__ANSWER__VALUE_NUMBER); /* > 2^53 */
 	assert_int_equal(s->answers[2]->value_case, CANVASS__ANSWER__VALUE_INTEGER);
-	assert_int_equal(s->answers[2]->integer, 0); /* -0.0 is 0 */
+	assert_int_equal(s->answers[2]->integer, 0);                                 /* -0.0 is 0 */
 	assert_int_equal(s->answers[3]->value_case, CANVASS__ANSWER__VALUE_INTEGER); /* 2^53 */
 	assert_int_equal(s->answers[4]->integer, -3);
 	/* Not a number stays what it is: validation refuses it as WRONG_TYPE. */
@@ -134,7 +134,7 @@ static void test_unknown_fields_dropped(void **state)
 	memcpy(with, buf, len);
 	memcpy(with + len, "\x9a\x06\x02hi", 5);
 	hidden = (Canvass__Submission *)protobuf_c_message_unpack(&canvass__submission__descriptor,
-								 NULL, len + 5, with);
+								  NULL, len + 5, with);
 	assert_non_null(hidden);
 	assert_int_equal(hidden->base.n_unknown_fields, 1);
 	hash_of(clean, hc);

@@ -21,6 +21,14 @@
 
 #define CLOSE(a, b) assert_true(fabs((a) - (b)) < 1e-9)
 
+static struct disclosure_rules rules_k(size_t k)
+{
+	struct disclosure_rules r;
+	disclosure_defaults(&r);
+	r.k = k;
+	return r;
+}
+
 static const char *DEF =
 	"{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\",\"title\":\"S\","
 	"\"questions\":["
@@ -148,7 +156,9 @@ static void test_figures(void **state)
 	struct compare_report *r;
 	const struct compare_cell *c;
 
-	assert_int_equal(compare_build(ds, 1, (size_t)-1, &r), 0);
+	struct disclosure_rules off = rules_k(1);
+
+	assert_int_equal(compare_build(ds, &off, &r), 0);
 	assert_int_equal(r->n_groups, 5); /* East North South West World */
 	assert_string_equal(ds_group_name(ds, 0), "East");
 	assert_int_equal(r->unregistered, 1);
@@ -190,49 +200,36 @@ static void test_disclosure(void **state)
 	struct fx *f = *state;
 	struct dataset *ds = load(f, 0);
 	struct compare_report *r;
-	enum suppression out[5];
-	size_t n[5] = {3, 2, 1, 0, 7}; /* East North South West World (ZZ outside) */
+	struct disclosure_rules k3 = rules_k(3);
 	(void)state;
 
-	/* K = 3: North (2) and South (1) hidden; two regions hidden: no complement needed. */
-	assert_int_equal(disclosure_decide(n, 5, 3, (size_t)-1, out), 2);
-	assert_int_equal(out[0], SHOWN);
-	assert_int_equal(out[1], SUPPRESSED_PRIMARY);
-	assert_int_equal(out[2], SUPPRESSED_PRIMARY);
-	assert_int_equal(out[3], SHOWN); /* empty: nothing to hide */
-	assert_int_equal(out[4], SHOWN);
-	/* One small region: the smallest other region is hidden too. */
-	{
-		size_t m[4] = {5, 2, 4, 11};
-		enum suppression o[4];
-		assert_int_equal(disclosure_decide(m, 4, 3, (size_t)-1, o), 2);
-		assert_int_equal(o[1], SUPPRESSED_PRIMARY);
-		assert_int_equal(o[2], SUPPRESSED_COMPLEMENTARY);
-		assert_int_equal(o[0], SHOWN);
-		assert_int_equal(o[3], SHOWN);
-	}
-	/* Feedback: the member knows its own value, so its group needs K others. */
-	{
-		size_t m[3] = {3, 5, 8};
-		enum suppression o[3];
-		disclosure_decide(m, 3, 3, 0, o);
-		assert_int_equal(o[0], SUPPRESSED_PRIMARY);
-		assert_int_equal(o[1], SUPPRESSED_COMPLEMENTARY);
-		assert_int_equal(o[2], SHOWN);
-	}
 	/* Through compare: K = 3 on the fixture. */
-	assert_int_equal(compare_build(ds, 3, (size_t)-1, &r), 0);
-	assert_int_equal(r->questions[1].cells[1].hidden, SUPPRESSED_PRIMARY); /* North: 2 */
-	assert_int_equal(r->questions[1].cells[2].hidden, SUPPRESSED_PRIMARY); /* South: 1 */
-	assert_int_equal(r->questions[1].cells[0].hidden, SHOWN);              /* East: 3 */
+	assert_int_equal(compare_build(ds, &k3, &r), 0);
+	/* number: North 2 answers, South 0 (n/a), East 3: numbers need 4. */
+	assert_int_equal(r->questions[1].cells[1].hidden, SUPPRESSED_PRIMARY);
+	assert_int_equal(r->questions[1].cells[2].hidden, SUPPRESSED_PRIMARY);
+	assert_int_equal(r->questions[1].cells[0].hidden, SUPPRESSED_PRIMARY);
+	assert_int_equal(r->questions[1].cells[3].hidden, SHOWN); /* West: nobody submitted */
+	/* World (6 answers) minus nothing shown = everything hidden plus ZZ: safe. */
+	assert_int_equal(r->questions[1].cells[4].hidden, SHOWN);
+	/* yes/no: East 2 yes 1 no: "all but one" in one option: the shares rule. */
+	assert_int_equal(r->questions[0].cells[0].hidden, SUPPRESSED_SHARES);
 	assert_true(r->suppressed_cells > 0);
+	assert_int_equal(r->suppressed_by[SUPPRESSED_PRIMARY] +
+				 r->suppressed_by[SUPPRESSED_SHARES] +
+				 r->suppressed_by[SUPPRESSED_EQUAL] +
+				 r->suppressed_by[SUPPRESSED_COMPLEMENTARY],
+			 r->suppressed_cells);
+	/* World's number cell (6 answers) is shown without order statistics (K_order 10). */
+	assert_false(r->questions[1].cells[4].order_shown);
 	{
 		char *text = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&text, &len);
 		assert_int_equal(render_compare_text(r, false, m), 0);
 		fclose(m);
-		assert_non_null(strstr(text, "(suppressed: too few members)"));
+		assert_non_null(strstr(text, "(suppressed: min_n)"));
+		assert_non_null(strstr(text, "Disclosure control (docs/reports.md)"));
 		assert_non_null(strstr(text, "store position: sequence 8"));
 		free(text);
 	}
@@ -252,14 +249,16 @@ static void test_profile_and_feedback(void **state)
 	CLOSE(profile_percentile(v, 4, 1), 12.5);
 	assert_true(isnan(profile_percentile(v, 0, 1)));
 
-	assert_int_equal(profile_build(ds, "EE", 1, false, &p), 0);
+	struct disclosure_rules off = rules_k(1), k3 = rules_k(3);
+
+	assert_int_equal(profile_build(ds, "EE", &off, false, &p), 0);
 	/* EE number 2 among East {2,4,6} and World {5,3,8,2,4,6} */
 	CLOSE(p->questions[1].value, 2.0);
 	CLOSE(p->questions[1].rank_region, 100.0 * 0.5 / 3);
 	CLOSE(p->questions[1].rank_world, 100.0 * 0.5 / 6);
 	profile_free(&p);
 	/* Feedback with K = 3: East has 3 members, so only 2 others: hidden. */
-	assert_int_equal(profile_build(ds, "EE", 3, true, &p), 0);
+	assert_int_equal(profile_build(ds, "EE", &k3, true, &p), 0);
 	assert_int_equal(p->questions[1].t->cells[0].hidden, SUPPRESSED_PRIMARY);
 	assert_true(isnan(p->questions[1].rank_region));
 	{
@@ -276,7 +275,7 @@ static void test_profile_and_feedback(void **state)
 		free(text);
 	}
 	profile_free(&p);
-	assert_int_equal(profile_build(ds, "DD", 1, false, &p), CV_ENOTFOUND);
+	assert_int_equal(profile_build(ds, "DD", &off, false, &p), CV_ENOTFOUND);
 	dataset_free(&ds);
 }
 

@@ -23,8 +23,8 @@ int __real_rename(const char *from, const char *to);
 int __wrap_fsync(int fd);
 int __wrap_rename(const char *from, const char *to);
 
-static int fail_fsync_at;  /* fail the Nth fsync from now (1-based), 0: never */
-static int fail_rename;    /* fail every rename */
+static int fail_fsync_at; /* fail the Nth fsync from now (1-based), 0: never */
+static int fail_rename;   /* fail every rename */
 
 int __wrap_fsync(int fd)
 {

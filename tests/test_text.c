@@ -15,14 +15,14 @@ static void test_valid_utf8(void **state)
 		"",
 		"plain ASCII",
 		"tab\tnewline\ncarriage\r",
-		"caf\xc3\xa9",                /* U+00E9 */
-		"\xe2\x82\xac 100",           /* U+20AC */
-		"\xef\xbf\xbd",               /* U+FFFD */
-		"\xf0\x9f\x98\x80",           /* U+1F600 */
-		"\xf4\x8f\xbf\xbf",           /* U+10FFFF, the last code point */
-		"\xed\x9f\xbf",               /* U+D7FF, just below the surrogates */
-		"\xee\x80\x80",               /* U+E000, just above them */
-		"\xc2\x80",                   /* U+0080: C1 controls are allowed */
+		"caf\xc3\xa9",      /* U+00E9 */
+		"\xe2\x82\xac 100", /* U+20AC */
+		"\xef\xbf\xbd",     /* U+FFFD */
+		"\xf0\x9f\x98\x80", /* U+1F600 */
+		"\xf4\x8f\xbf\xbf", /* U+10FFFF, the last code point */
+		"\xed\x9f\xbf",     /* U+D7FF, just below the surrogates */
+		"\xee\x80\x80",     /* U+E000, just above them */
+		"\xc2\x80",         /* U+0080: C1 controls are allowed */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
@@ -36,22 +36,22 @@ static void test_invalid_utf8(void **state)
 		size_t len, at;
 		enum text_fault want;
 	} bad[] = {
-		{"ab\xff\xfe", 4, 2, TEXT_BAD_UTF8},          /* bytes that never occur */
-		{"\xc0\xaf", 2, 0, TEXT_BAD_UTF8},            /* overlong '/' */
-		{"\xc1\xbf", 2, 0, TEXT_BAD_UTF8},            /* overlong */
-		{"\xe0\x80\xaf", 3, 0, TEXT_BAD_UTF8},        /* overlong, 3 bytes */
-		{"\xf0\x80\x80\xaf", 4, 0, TEXT_BAD_UTF8},    /* overlong, 4 bytes */
-		{"x\xed\xa0\x80", 4, 1, TEXT_BAD_UTF8},       /* U+D800, a surrogate */
-		{"\xed\xbf\xbf", 3, 0, TEXT_BAD_UTF8},        /* U+DFFF */
-		{"\xf4\x90\x80\x80", 4, 0, TEXT_BAD_UTF8},    /* U+110000 */
-		{"\xf5\x80\x80\x80", 4, 0, TEXT_BAD_UTF8},    /* lead byte 0xf5 */
-		{"abc\xe2\x82", 5, 3, TEXT_BAD_UTF8},         /* cut short */
-		{"\x80", 1, 0, TEXT_BAD_UTF8},                /* a lone continuation byte */
-		{"\xc3\x28", 2, 0, TEXT_BAD_UTF8},            /* a lead without its continuation */
-		{"abc\0def", 7, 3, TEXT_NUL},                 /* NUL */
-		{"bell\x07", 5, 4, TEXT_CONTROL},             /* BEL */
-		{"esc\x1b[0m", 7, 3, TEXT_CONTROL},           /* ESC */
-		{"del\x7f", 4, 3, TEXT_CONTROL},              /* DEL */
+		{"ab\xff\xfe", 4, 2, TEXT_BAD_UTF8},       /* bytes that never occur */
+		{"\xc0\xaf", 2, 0, TEXT_BAD_UTF8},         /* overlong '/' */
+		{"\xc1\xbf", 2, 0, TEXT_BAD_UTF8},         /* overlong */
+		{"\xe0\x80\xaf", 3, 0, TEXT_BAD_UTF8},     /* overlong, 3 bytes */
+		{"\xf0\x80\x80\xaf", 4, 0, TEXT_BAD_UTF8}, /* overlong, 4 bytes */
+		{"x\xed\xa0\x80", 4, 1, TEXT_BAD_UTF8},    /* U+D800, a surrogate */
+		{"\xed\xbf\xbf", 3, 0, TEXT_BAD_UTF8},     /* U+DFFF */
+		{"\xf4\x90\x80\x80", 4, 0, TEXT_BAD_UTF8}, /* U+110000 */
+		{"\xf5\x80\x80\x80", 4, 0, TEXT_BAD_UTF8}, /* lead byte 0xf5 */
+		{"abc\xe2\x82", 5, 3, TEXT_BAD_UTF8},      /* cut short */
+		{"\x80", 1, 0, TEXT_BAD_UTF8},             /* a lone continuation byte */
+		{"\xc3\x28", 2, 0, TEXT_BAD_UTF8},         /* a lead without its continuation */
+		{"abc\0def", 7, 3, TEXT_NUL},              /* NUL */
+		{"bell\x07", 5, 4, TEXT_CONTROL},          /* BEL */
+		{"esc\x1b[0m", 7, 3, TEXT_CONTROL},        /* ESC */
+		{"del\x7f", 4, 3, TEXT_CONTROL},           /* DEL */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -106,7 +106,8 @@ static void test_sanitize(void **state)
 	assert_string_equal(text_sanitize(d), "\xe2\x82\xac");
 	assert_string_equal(text_sanitize(e), "x???y");
 	/* A copy cut at 5 bytes does not end mid-character. */
-	assert_string_equal(text_copy(out, sizeof out, "ab\xe2\x82\xac\xe2\x82\xac"), "ab\xe2\x82\xac");
+	assert_string_equal(text_copy(out, sizeof out, "ab\xe2\x82\xac\xe2\x82\xac"),
+			    "ab\xe2\x82\xac");
 	assert_string_equal(text_copy(out, sizeof out, "abcd\xc3\xa9"), "abcd");
 	assert_int_equal(text_check(out, strlen(out), NULL), TEXT_OK);
 }

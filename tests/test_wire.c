@@ -109,11 +109,13 @@ static void test_version(void **state)
 	pack_request(s, 2, &buf, &len);
 	assert_int_equal(wire_peek_version(buf, len, &v), 0);
 	assert_int_equal(v, 2);
-	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r, NULL), CV_EVERSION);
+	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r, NULL),
+			 CV_EVERSION);
 	free(buf);
 	/* Version 0 is not encoded at all: the message cannot be trusted. */
 	pack_request(s, 0, &buf, &len);
-	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r, NULL), CV_EMALFORMED);
+	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r, NULL),
+			 CV_EMALFORMED);
 	free(buf);
 	assert_int_equal(wire_decode_request("\x08\x01\xff", 3, &wire_default_limits, &r, NULL),
 			 CV_EMALFORMED);

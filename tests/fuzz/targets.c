@@ -61,19 +61,18 @@ int fuzz_request(const uint8_t *data, size_t size)
 	/* Insecure path: the payload's member claim, then full validation and packing. */
 	intake_check(&in, data, size, NULL, NULL, FUZZ_NOW_MS, result);
 	/* And as an authenticated member whose key matches nobody. */
-	intake_check(&in, data, size, "KE", "0000000000000000000000000000000000000000",
-		     FUZZ_NOW_MS, result);
+	intake_check(&in, data, size, "KE", "0000000000000000000000000000000000000000", FUZZ_NOW_MS,
+		     result);
 	intake_result_clear(result);
 	return 0;
 }
 
-#define MUST(cond)                                                                    \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "round trip: %s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                               \
-			abort();                                                      \
-		}                                                                     \
+#define MUST(cond)                                                                                 \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "round trip: %s:%d: %s\n", __FILE__, __LINE__, #cond);     \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* The CSV cell read back: RFC 4180 quotes removed. */

@@ -118,6 +118,7 @@ class ReportsTest(unittest.TestCase):
     def test_compare_scores(self):
         got = self.p.report()
         self.assertEqual(got["disclosure"]["min_group"], 1)
+        self.assertFalse(got["disclosure"]["on"])
         groups = {}
         overall = {}
         for code, sub in self.subs.items():
@@ -277,16 +278,19 @@ class DisclosureTest(unittest.TestCase):
                 q = next(x for x in got["questions"] if x["id"] == "au_electronic_share")
                 cells = {c["group"]: c for c in q["groups"]}
                 small = cells["Small Islands"]
-                self.assertIn("suppressed", small)
-                self.assertNotIn("mean", small)
-                self.assertEqual(small["n"], 2)
-                complementary = [g for g, c in cells.items()
-                                 if "complementary" in c.get("suppressed", "")]
-                self.assertEqual(len(complementary), 1)
+                self.assertEqual(small["suppressed"], "min_n")
+                # A hidden cell hides its counts as well as its figures.
+                for key in ("mean", "n", "not_applicable", "dont_know"):
+                    self.assertNotIn(key, small)
                 self.assertIn("mean", cells["World"])
+                # World's 12 answers do not reach K_order (10 is the default)... they do:
+                self.assertIsNotNone(cells["World"]["median"])
+                by = got["disclosure"]["by_rule"]
+                self.assertEqual(sum(by.values()), got["disclosure"]["suppressed_cells"])
                 text = p.report(fmt="text", min_group=3)
-                self.assertIn("(suppressed: too few members)", text)
-                self.assertIn("(suppressed: complementary)", text)
+                self.assertIn("(suppressed: min_n)", text)
+                self.assertIn("Disclosure control (docs/reports.md): figures need 3 members "
+                              "answering (numbers 4)", text)
             finally:
                 p.close()
 
