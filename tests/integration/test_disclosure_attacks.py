@@ -1,0 +1,470 @@
+"""The disclosure attack suite: an outsider and an insider member with every
+published figure try to work out one member's answer exactly.
+
+A registry with regions of 1 to 5 members beside two larger ones, one member
+missing from the reporter's registry (World only), two cycles, answers with
+n/a and don't know. For K = 3 and K = 5, every published output of compare
+(JSON, and the HTML page checked against it), trend and member --feedback
+(for every member) is attacked:
+
+ 1. a published cell whose answering members are too few (n 1, or n 2 with
+    mean and sd: the pair is solved);
+ 2. World minus the shown regions (and any other combination: the linear
+    system of every published sum is solved for each member's value);
+ 3. the same as an insider who removes its own answer;
+ 4. order statistics: five of them give a sample of up to five;
+ 5. feedback: the member's own region and World, with the member's own
+    answer known;
+ 6. shares: an option taken by all, or all but one, of a group or of a
+    derived aggregate (also by an insider);
+ plus: all answers of a group or aggregate equal (sd 0), and special
+ answers (n/a, don't know) counted in a group of one.
+
+Ground truth comes from the Secretariat-only outputs (export, compare
+--members). The test asserts that no attack derives an answer exactly and
+prints how many were tried.
+"""
+import csv
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+import unittest
+from fractions import Fraction
+from html.parser import HTMLParser
+
+from pipeline import ISA, KeyRing, Pipeline, synth, write_json
+
+SMALL = {"Solo": ["KE"], "Duo": ["FR", "DE"], "Trio": ["JP", "CN", "IN"],
+         "Quad": ["BR", "AR", "CL", "PE"], "Penta": ["US", "CA", "MX", "CO", "EC"]}
+BIG = ("Europe", "Asia/Pacific")
+BIG_EACH = 8
+UNREGISTERED = "GB"  # submits, but the reporter's registry does not list it
+TOL = 1e-6
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+# ------------------------------------------------------------ linear algebra
+
+class RowSpace:
+    """The span of linear equations over named unknowns (exact fractions)."""
+
+    def __init__(self, rows):
+        self.basis = []  # (pivot, row)
+        for r in rows:
+            r = self.reduce({k: Fraction(v) for k, v in r.items() if v})
+            if r:
+                self.basis.append((next(iter(r)), r))
+
+    def reduce(self, r):
+        for piv, b in self.basis:
+            if piv in r:
+                f = r[piv] / b[piv]
+                for k, v in b.items():
+                    r[k] = r.get(k, 0) - f * v
+                    if r[k] == 0:
+                        del r[k]
+        return r
+
+    def solves(self, var):
+        """True when the equations pin var down exactly."""
+        return bool(self.basis) and not self.reduce({var: Fraction(1)})
+
+
+class Attacker:
+    """Counts attempts and successes; a success is a test failure."""
+
+    def __init__(self):
+        self.tried = 0
+        self.derived = []
+
+    def attempt(self, ok, what):
+        self.tried += 1
+        if ok:
+            self.derived.append(what)
+
+
+class TableView:
+    """One published table (a figure for one cycle): per group, what is shown."""
+
+    def __init__(self, groups):
+        self.cells = {g["group"]: g for g in groups}
+
+    def shown(self, group):
+        c = self.cells.get(group)
+        return c is not None and "suppressed" not in c
+
+
+class DisclosureAttackTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="canvass-attack-")
+        d = cls.tmp.name
+        keys = KeyRing.shared()
+        regions = {}
+        for m in keys.members:
+            regions[m["code"]] = m["region"]
+        for name, codes in SMALL.items():
+            for c in codes:
+                regions[c] = name
+        used = {c for codes in SMALL.values() for c in codes} | {UNREGISTERED}
+        big_members = []
+        for region in BIG:
+            picked = [m["code"] for m in keys.members
+                      if m["region"] == region and m["code"] not in used][:BIG_EACH]
+            big_members += picked
+        cls.submitters = sorted(used | set(big_members))
+        # The collector's registry lists everybody (with keys); the reporter's
+        # regroups the small regions and leaves UNREGISTERED out.
+        full = os.path.join(d, "registry-keys.csv")
+        with open(full, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["code", "name", "region", "public_key"])
+            for m in keys.members:
+                w.writerow([m["code"], m["name"], regions[m["code"]], m["public_key"]])
+        cls.reporter_registry = os.path.join(d, "registry-report.csv")
+        with open(cls.reporter_registry, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["code", "name", "region"])
+            for m in keys.members:
+                if m["code"] != UNREGISTERED:
+                    w.writerow([m["code"], m["name"], regions[m["code"]]])
+        cls.region = {c: (regions[c] if c != UNREGISTERED else None) for c in cls.submitters}
+        cls.p = Pipeline(root=d, registry=full).start()
+        files = []
+        for cycle, seed in (("2024", 11), ("2025", 12)):
+            out = os.path.join(d, f"subs-{cycle}")
+            files += synth(out, cycle=cycle, seed=seed, only=cls.submitters)
+        # Attack 1's case: one answer, one n/a, one don't know in Trio.
+        for path in files:
+            sub = load(path)
+            special = {"CN": {"special": "not_applicable"}, "IN": {"special": "dont_know"}}
+            if sub["member"] in special:
+                sub["answers"]["tr_advance_rulings_days"] = special[sub["member"]]
+            if sub["member"] == "JP":
+                sub["answers"]["tr_advance_rulings_days"] = 21.5
+            if sub["member"] == "KE":  # a group of one answering n/a
+                sub["answers"]["lc_committee_meetings"] = {"special": "not_applicable"}
+            write_json(path, sub)
+        rc, r = cls.p.submit(*files)
+        assert rc == 0, r
+        cls.truth = {c: cls.load_truth(c) for c in ("2024", "2025")}
+        cls.attacks = Attacker()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.p.close()
+        cls.tmp.cleanup()
+
+    # ---------------------------------------------------------------- truth
+
+    @classmethod
+    def reporter(cls, *args):
+        return cls.p.reporter(*args, registry=cls.reporter_registry).stdout
+
+    @classmethod
+    def load_truth(cls, cycle):
+        """member -> figure id -> ("value", x) | ("option", set) | ("special", kind)."""
+        t = {}
+        out = cls.reporter("export", "--questionnaire", "integrity-self-assessment",
+                           "--cycle", cycle, "--format", "csv")
+        qtypes = {q["id"]: q["type"] for s in load(ISA)["sections"] for q in s["questions"]}
+        for row in csv.DictReader(io.StringIO(out)):
+            m, q = row["member"], row["question"]
+            if row["special"] in ("not_applicable", "dont_know"):
+                v = ("special", row["special"])
+            elif row["special"] == "unanswered":
+                v = None
+            elif qtypes[q] in ("yes_no", "choice"):
+                v = ("option", {row["value"] if qtypes[q] == "choice" else
+                                ("yes" if row["value"] == "true" else "no")})
+            elif qtypes[q] == "multi_choice":
+                v = ("option", set(row["value"].split(";")) if row["value"] else set())
+            elif qtypes[q] == "text":
+                v = None
+            else:
+                v = ("value", float(row["value"]))
+            t.setdefault(m, {})[q] = v
+        doc = json.loads(cls.reporter("compare", "--questionnaire", "integrity-self-assessment",
+                                      "--cycle", cycle, "--format", "json", "--members",
+                                      "--min-group", "1"))
+        for row in doc["members"]:
+            for sid, x in row["sections"].items():
+                t.setdefault(row["member"], {})[sid] = None if x is None else ("value", x)
+            t[row["member"]]["overall"] = (None if row["overall"] is None
+                                           else ("value", row["overall"]))
+        return t
+
+    # -------------------------------------------------------------- attacks
+
+    def members_of(self, group):
+        if group == "World":
+            return list(self.submitters)
+        return [m for m in self.submitters if self.region[m] == group]
+
+    def attack_table(self, cycle, fid, groups, numeric, insider=None, order_allowed=True,
+                     whole_table=True):
+        """Every attack on one published table. insider: the member attacking, or None.
+        whole_table: groups are every region and World (else a part of the table, as in
+        feedback, whose World minus the rest is not known from this output alone)."""
+        a = self.attacks
+        truth = self.truth[cycle]
+        view = TableView(groups)
+        names = [g["group"] for g in groups]
+        answering = {g: [m for m in self.members_of(g)
+                         if truth.get(m, {}).get(fid) and truth[m][fid][0] != "special"]
+                     for g in names}
+        special = {g: [m for m in self.members_of(g)
+                       if truth.get(m, {}).get(fid) and truth[m][fid][0] == "special"]
+                   for g in names}
+        # The insider knows its own answer: it is not a target.
+        def targets(ms):
+            return [m for m in ms if m != insider]
+
+        shown = [g for g in names if view.shown(g)]
+        for g in shown:
+            c = view.cells[g]
+            ans = targets(answering[g])
+            # 1: a published figure over one unknown answer (or two, with sd).
+            if numeric:
+                a.attempt(len(ans) == 1 and c.get("mean") is not None,
+                          f"{cycle} {fid} {g}: one unknown answer behind a mean")
+                a.attempt(len(ans) == 2 and c.get("sd") is not None,
+                          f"{cycle} {fid} {g}: two unknown answers behind mean and sd")
+                vals = [truth[m][fid][1] for m in ans]
+                a.attempt(len(vals) >= 1 and max(vals) - min(vals) < TOL and
+                          c.get("mean") is not None,
+                          f"{cycle} {fid} {g}: every unknown answer equal")
+                # 4: order statistics of up to five answers give the sample.
+                has_order = c.get("min") is not None
+                a.attempt(has_order and len(ans) <= 5,
+                          f"{cycle} {fid} {g}: order statistics of {len(ans)} answers")
+                a.attempt(has_order and not order_allowed,
+                          f"{cycle} {fid} {g}: order statistics where none may be")
+            else:
+                # 6: an option held by all (or all but one) of the unknown answers.
+                for o in c.get("options", []):
+                    holders = [m for m in ans if o["id"] in truth[m][fid][1]]
+                    a.attempt(len(ans) >= 1 and len(holders) == len(ans),
+                              f"{cycle} {fid} {g}: every unknown answer chose {o['id']}")
+            # Special answers in a group whose every other member is known.
+            if c.get("not_applicable") or c.get("dont_know"):
+                unknown = targets(answering[g] + special[g])
+                a.attempt(len(unknown) == 1 and unknown[0] in special[g],
+                          f"{cycle} {fid} {g}: a special answer in a group of one")
+        # 2 and 3: the linear system of every published sum (and count).
+        rows = []
+        for g in shown:
+            c = view.cells[g]
+            ms = targets(answering[g])
+            if numeric and c.get("mean") is not None:
+                rows.append({m: 1 for m in ms})                    # sum
+                rows.append({("sq", m): 1 for m in ms})            # sum of squares
+            elif not numeric:
+                for o in c.get("options", []):
+                    rows.append({(o["id"], m): 1 for m in ms})
+                rows.append({("n", m): 1 for m in ms})
+            # n/a and don't know counts over the group's non-value members.
+            rows.append({("special", m): 1 for m in targets(answering[g] + special[g])})
+        everyone = set(m for g in names for m in targets(answering[g] + special[g]))
+        space = RowSpace(rows)
+        for m in sorted(everyone):
+            if numeric:
+                for var in (m, ("sq", m)):
+                    a.attempt(space.solves(var),
+                              f"{cycle} {fid}: {var} solved from the published sums")
+            else:
+                a.attempt(space.solves(("n", m)), f"{cycle} {fid}: whether {m} answered solved")
+            a.attempt(space.solves(("special", m)),
+                      f"{cycle} {fid}: {m}'s special answer solved")
+        # 2, 3 and 6 on the aggregate World minus the shown regions.
+        if whole_table and "World" in shown:
+            hidden = [g for g in names if g != "World" and g not in shown]
+            ms = targets([m for m in answering["World"]
+                          if self.region[m] is None or self.region[m] in hidden])
+            if ms:
+                if numeric:
+                    vals = [truth[m][fid][1] for m in ms]
+                    a.attempt(len(ms) <= 2, f"{cycle} {fid}: World minus shown = {ms}")
+                    a.attempt(max(vals) - min(vals) < TOL,
+                              f"{cycle} {fid}: World minus shown all equal")
+                else:
+                    for o in view.cells["World"].get("options", []):
+                        holders = [m for m in ms if o["id"] in truth[m][fid][1]]
+                        a.attempt(len(holders) == len(ms) or len(ms) == 1,
+                                  f"{cycle} {fid}: World minus shown all chose {o['id']}")
+
+    def check_compare(self, cycle, k, doc):
+        for t in doc["questions"] + doc["scores"]:
+            qtype = t.get("type", "number")
+            if qtype == "text":
+                continue
+            numeric = qtype in ("integer", "number", "scale")
+            self.attack_table(cycle, t["id"], t["groups"], numeric)
+            # The insider: every submitting member attacks every table.
+            for m in self.submitters:
+                if self.truth[cycle].get(m, {}).get(t["id"]):
+                    self.attack_table(cycle, t["id"], t["groups"], numeric, insider=m)
+
+    def check_independent(self, cycle, doc):
+        """Figures still published equal an independent computation."""
+        truth = self.truth[cycle]
+        for t in doc["questions"] + doc["scores"]:
+            if t.get("type", "number") not in ("integer", "number", "scale"):
+                continue
+            for c in t["groups"]:
+                if "suppressed" in c or c.get("mean") is None:
+                    continue
+                vals = [truth[m][t["id"]][1] for m in self.members_of(c["group"])
+                        if truth.get(m, {}).get(t["id"]) and
+                        truth[m][t["id"]][0] == "value"]
+                self.assertEqual(c["n"], len(vals), (t["id"], c["group"]))
+                self.assertAlmostEqual(c["mean"], sum(vals) / len(vals), delta=1e-6)
+
+    def test_attacks(self):
+        per_k = {}
+        for k in (3, 5):
+            before = self.attacks.tried
+            for cycle in ("2024", "2025"):
+                doc = json.loads(self.reporter(
+                    "compare", "--questionnaire", "integrity-self-assessment", "--cycle", cycle,
+                    "--format", "json", "--min-group", str(k)))
+                self.assertEqual(doc["disclosure"]["min_group"], k)
+                self.assertGreater(doc["disclosure"]["suppressed_cells"], 0)
+                self.check_independent(cycle, doc)
+                self.check_compare(cycle, k, doc)
+                self.check_html(cycle, k, doc)
+                self.check_feedback(cycle, k, doc)
+            self.check_trend(k)
+            per_k[k] = self.attacks.tried - before
+        print(f"\ndisclosure attack suite: {self.attacks.tried} attacks tried "
+              f"(K=3: {per_k[3]}, K=5: {per_k[5]}), {len(self.attacks.derived)} derived",
+              file=sys.stderr)
+        self.assertEqual(self.attacks.derived, [])
+
+    def test_attacks_find_unprotected_figures(self):
+        """The control: with disclosure control off the same attacks succeed."""
+        attacks, self.attacks = self.attacks, Attacker()
+        try:
+            doc = json.loads(self.reporter(
+                "compare", "--questionnaire", "integrity-self-assessment", "--cycle", "2025",
+                "--format", "json", "--min-group", "1"))
+            self.check_compare("2025", 1, doc)
+            found = {re.sub(r":.*", "", w).split(" ", 2)[-1] for w in self.attacks.derived}
+            print(f"\ncontrol: with --min-group 1, {len(self.attacks.derived)} of "
+                  f"{self.attacks.tried} attacks derive an answer", file=sys.stderr)
+            self.assertGreater(len(self.attacks.derived), 100)
+            self.assertIn("Solo", found)  # a group of one
+            self.assertTrue(any("order statistics" in w for w in self.attacks.derived))
+            self.assertTrue(any("solved from the published sums" in w
+                                for w in self.attacks.derived))
+            self.assertTrue(any("chose" in w for w in self.attacks.derived))
+        finally:
+            self.attacks = attacks
+
+    def check_feedback(self, cycle, k, compare_doc):
+        """Feedback: order statistics never; only cells compare shows; the insider attacks."""
+        shown_in_compare = {(t["id"], c["group"]) for t in compare_doc["questions"] +
+                            compare_doc["scores"] for c in t["groups"] if "suppressed" not in c}
+        for m in self.submitters:
+            doc = json.loads(self.reporter(
+                "member", "--questionnaire", "integrity-self-assessment", "--cycle", cycle,
+                "--member", m, "--feedback", "--format", "json", "--min-group", str(k)))
+            text = json.dumps(doc)
+            others = set(self.submitters) - {m}
+            self.assertEqual({o for o in others if re.search(rf'"{o}"', text)}, set(), m)
+            for line in doc["questions"] + doc["scores"]:
+                groups = [g for g in (line.get("region"), line.get("world")) if g]
+                for g in groups:
+                    self.attacks.attempt(
+                        "suppressed" not in g and (line["id"], g["group"]) not in
+                        shown_in_compare,
+                        f"{cycle} feedback {m} {line['id']}: shows what compare hides")
+                    for key in ("min", "q1", "median", "q3", "max"):
+                        self.attacks.attempt(g.get(key) is not None,
+                                             f"{cycle} feedback {m}: {key} published")
+                qtype = next((t.get("type", "number") for t in compare_doc["questions"] +
+                              compare_doc["scores"] if t["id"] == line["id"]), "number")
+                if qtype == "text":
+                    continue
+                self.attack_table(cycle, line["id"], groups,
+                                  qtype in ("integer", "number", "scale"), insider=m,
+                                  order_allowed=False, whole_table=False)
+
+    def check_trend(self, k):
+        doc = json.loads(self.reporter("trend", "--questionnaire", "integrity-self-assessment",
+                                       "--format", "json", "--min-group", str(k)))
+        cycles = [c["cycle"] for c in doc["cycles"]]
+        compare = {c: json.loads(self.reporter(
+            "compare", "--questionnaire", "integrity-self-assessment", "--cycle", c,
+            "--format", "json", "--min-group", str(k))) for c in cycles}
+        for s in doc["series"]:
+            for g in s["groups"]:
+                for c, v in zip(cycles, g["values"]):
+                    t = next(x for x in compare[c]["questions"] + compare[c]["scores"]
+                             if x["id"] == s["id"])
+                    cell = next(x for x in t["groups"] if x["group"] == g["group"])
+                    # Trend publishes a subset of compare: every attack on compare covers it.
+                    self.attacks.attempt(v not in ("suppressed", None) and "suppressed" in cell,
+                                         f"trend {s['id']} {g['group']} {c}: shown, hidden "
+                                         "in compare")
+
+    def check_html(self, cycle, k, doc):
+        html = self.reporter("compare", "--questionnaire", "integrity-self-assessment",
+                             "--cycle", cycle, "--format", "html", "--min-group", str(k))
+        hidden = {(t["id"], c["group"]) for t in doc["questions"] + doc["scores"]
+                  for c in t["groups"] if "suppressed" in c}
+        rows = TableRows()
+        rows.feed(html)
+        for caption, cells in rows.rows:
+            group = cells[0] if cells else ""
+            tid_of = caption.split(" ")[0]
+            key = next(((tid, g) for tid, g in hidden if g == group and tid == tid_of), None)
+            if key is not None:
+                # A hidden cell shows the mark and the reason, never a figure.
+                self.attacks.attempt(any(re.fullmatch(r"[-0-9.]+%?", x) for x in cells[1:]),
+                                     f"html {cycle} {key}: a figure in a hidden cell")
+        self.assertIn("Disclosure control (docs/reports.md)", html)
+
+
+class TableRows(HTMLParser):
+    """(table caption, [cell texts]) for every row of every table."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.caption, self.cell, self.cells = [], "", None, None
+        self.in_caption = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "caption":
+            self.in_caption, self.caption = True, ""
+        elif tag == "tr":
+            self.cells = []
+        elif tag in ("td", "th") and self.cells is not None:
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self.in_caption = False
+        elif tag in ("td", "th") and self.cell is not None:
+            self.cells.append(self.cell.strip())
+            self.cell = None
+        elif tag == "tr" and self.cells is not None:
+            self.rows.append((self.caption, self.cells))
+            self.cells = None
+
+    def handle_data(self, data):
+        if self.in_caption:
+            self.caption += data
+        elif self.cell is not None:
+            self.cell += data
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
