@@ -56,7 +56,7 @@ int export_write(const struct dataset *ds, bool jsonl, bool header, FILE *out)
 
 	if (header && !jsonl)
 		fputs("member,region,questionnaire,version,cycle,question,section,value,special,"
-		      "revision,submitted,late\n",
+		      "revision,submitted,late,classification\n",
 		      out);
 	for (size_t i = 0; i < ds->n; i++) {
 		const struct ds_row *r = &ds->rows[i];
@@ -69,13 +69,13 @@ int export_write(const struct dataset *ds, bool jsonl, bool header, FILE *out)
 			if (jsonl) {
 				json_t *v = special[0] ? json_null() : subjson_answer_value(a);
 				json_t *o = json_pack(
-					"{ss ss ss sI ss ss ss so ss sI ss sb}", "member",
+					"{ss ss ss sI ss ss ss so ss sI ss sb ss}", "member",
 					r->member, "region", region, "questionnaire", def->id,
 					"version", (json_int_t)r->version, "cycle", ds->cycle,
 					"question", q->id, "section", def->sections[q->section].id,
 					"value", v ? v : json_null(), "special", special,
 					"revision", (json_int_t)r->revision, "submitted", when,
-					"late", (int)r->late);
+					"late", (int)r->late, "classification", "confidential");
 				char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 				if (text == NULL) {
 					json_decref(o);
@@ -96,7 +96,7 @@ int export_write(const struct dataset *ds, bool jsonl, bool header, FILE *out)
 			fprintf(out, ",%s,%s,", q->id, def->sections[q->section].id);
 			if (!special[0])
 				export_csv_value(out, a);
-			fprintf(out, ",%s,%u,%s,%s\n", special, r->revision, when,
+			fprintf(out, ",%s,%u,%s,%s,confidential\n", special, r->revision, when,
 				r->late ? "true" : "false");
 		}
 		if (ferror(out))

@@ -3,7 +3,8 @@
  * member x question of the questionnaire, streamed as rows are produced.
  *
  * Columns: member, region, questionnaire, version, cycle, question, section,
- * value, special, revision, submitted, late. value is the answer (option ids
+ * value, special, revision, submitted, late, classification (always
+ * "confidential": member-level data, not for publication). value is the answer (option ids
  * of a multiple choice joined with ";" in CSV, an array in JSON Lines);
  * special is "not_applicable", "dont_know", "unanswered" or empty. CSV
  * follows RFC 4180. Member-level data: for the Secretariat.

@@ -158,6 +158,8 @@ int main(int argc, char **argv)
 	rules.shares = share_rule;
 	rules.equal_values = equal_rule;
 	render_set_suppressed_mark(suppressed_as != NULL ? suppressed_as : "x");
+	/* Reports at two store positions can be differenced: --as-of is for the Secretariat. */
+	render_set_confidential(as_of != 0);
 	if (rc == 0 && (next < argc - 1 || !data || !registry_path || !qdir || !qid))
 		rc = cv_fail(
 			err, sizeof err, CV_ECONFIG,

@@ -125,6 +125,15 @@ static void disclosure_rows(FILE *out, const struct compare_report *r, const cha
 	render_csv_field(out, r->ds->cycle);
 	fprintf(out, ",%s,disclosure,order_statistics,,,,,,,,,,,,,min-group-order=%zu,%zu,,\n", pos,
 		r->rules.k_order, r->order_withheld);
+	/* Last: whether the file may be published. */
+	render_csv_field(out, r->ds->def->id);
+	fprintf(out, ",%u,", r->ds->def->version);
+	render_csv_field(out, r->ds->cycle);
+	fprintf(out, ",%s,classification,%s,,,,,,,,,,,,,", pos,
+		render_confidential() ? "confidential" : "public");
+	render_csv_field(out, render_confidential() ? RENDER_CONFIDENTIAL
+						    : "public: disclosure control applied");
+	fputs(",,,\n", out);
 }
 
 int render_compare_csv(const struct compare_report *r, FILE *out)

@@ -295,6 +295,17 @@ class Pipeline:
                             "--format", fmt, "--min-group", str(min_group), *extra)
         return json.loads(out.stdout) if fmt == "json" else out.stdout
 
+CONFIDENTIAL = "CONFIDENTIAL: for the Secretariat only, not for publication"
+
+
+def unmarked(report):
+    """A report without its classification (--as-of marks itself confidential)."""
+    if isinstance(report, dict):
+        return {k: v for k, v in report.items() if k != "classification"}
+    return "".join(line for line in report.replace(CONFIDENTIAL + "\n", "").splitlines(True)
+                   if ",classification," not in line)
+
+
 def synth(outdir, cycle="2025", seed=2025, only=(), questionnaire=ISA):
     cmd = ["python3", os.path.join(SRC, "scripts/synth.py"), questionnaire, MEMBERS, cycle, outdir,
            "--seed", str(seed)]
