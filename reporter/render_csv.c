@@ -204,7 +204,10 @@ int render_completeness_csv(const struct completeness *c, FILE *out)
 int render_trend_csv(const struct trend *t, FILE *out)
 {
 	size_t cols = t->n_groups + 1;
-	fputs("questionnaire,id,figure,changed,group,cycle,version,value,suppressed\n", out);
+	const char *cls = t->member != NULL || render_confidential() ? "confidential" : "public";
+	fputs("questionnaire,id,figure,changed,group,cycle,version,value,suppressed,"
+	      "classification\n",
+	      out);
 	for (size_t i = 0; i < t->n_series; i++) {
 		const struct trend_series *s = &t->series[i];
 		for (size_t g = 0; g <= t->n_groups; g++) {
@@ -226,7 +229,7 @@ int render_trend_csv(const struct trend *t, FILE *out)
 					render_csv_num(out, p->value);
 				else
 					render_csv_field(out, render_suppressed_mark());
-				fprintf(out, ",%s\n", disclosure_code(p->hidden));
+				fprintf(out, ",%s,%s\n", disclosure_code(p->hidden), cls);
 			}
 		}
 	}

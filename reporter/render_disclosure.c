@@ -64,8 +64,8 @@ void render_disclosure_text(FILE *out, const struct disclosure_tally *t)
 	else
 		fprintf(out,
 			"Order statistics (min, quartiles, max) need %zu members answering: "
-			"withheld in %zu shown cells.\n",
-			r->k_order, t->order_withheld);
+			"withheld in %zu shown cell%s.\n",
+			r->k_order, t->order_withheld, t->order_withheld == 1 ? "" : "s");
 }
 
 json_t *render_disclosure_json(const struct disclosure_tally *t)

@@ -348,6 +348,32 @@ class DisclosureAttackTest(unittest.TestCase):
               file=sys.stderr)
         self.assertEqual(self.attacks.derived, [])
 
+    def test_settings(self):
+        """Each setting, on the command line and in [reporter], changes what is hidden."""
+        def disclosure(*extra):
+            return json.loads(self.reporter(
+                "compare", "--questionnaire", "integrity-self-assessment", "--cycle", "2025",
+                "--format", "json", *extra))["disclosure"]
+        base = disclosure()
+        self.assertEqual((base["min_group"], base["min_group_numbers"], base["min_group_order"],
+                          base["share_rule"], base["equal_rule"], base["suppressed_as"]),
+                         (3, 4, 10, True, True, "x"))
+        self.assertGreater(base["by_rule"]["min_n"], 0)
+        self.assertGreater(base["by_rule"]["shares"], 0)
+        off = disclosure("--share-rule=false", "--equal-rule=false")
+        self.assertEqual((off["by_rule"]["shares"], off["by_rule"]["equal_values"]), (0, 0))
+        k5 = disclosure("--min-group", "5")
+        self.assertGreater(k5["by_rule"]["min_n"], base["by_rule"]["min_n"])
+        order = disclosure("--min-group-order", "100000")
+        self.assertGreater(order["order_withheld"], base["order_withheld"])
+        ini = os.path.join(self.tmp.name, "reporter.ini")
+        with open(ini, "w", encoding="utf-8") as f:
+            f.write("[reporter]\nmin-group = 5\nsuppressed-as = c\nshare-rule = false\n")
+        text = self.reporter("compare", "-c", ini, "--questionnaire",
+                             "integrity-self-assessment", "--cycle", "2025")
+        self.assertIn("figures need 5 members answering (numbers 5); shares rule off", text)
+        self.assertRegex(text, r"Solo\s+c\s+c\s+c\s+\(suppressed: min_n\)")
+
     def test_attacks_find_unprotected_figures(self):
         """The control: with disclosure control off the same attacks succeed."""
         attacks, self.attacks = self.attacks, Attacker()
