@@ -122,6 +122,7 @@ int main(int argc, char **argv)
 			   (o.clients + 1 > o.idle_members ? o.clients + 1 : o.idle_members)) !=
 	    0) {
 		fprintf(stderr, "bench: the pipeline did not start (logs in %s)\n", p.dir);
+		pipeline_stop(&p); /* whichever daemon did start */
 		return 1;
 	}
 	free(make_request(&p, 0, 0, 40, &rlen));

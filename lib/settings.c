@@ -111,15 +111,24 @@ int settings_parse(const struct setting *tab, const char *section, int argc, cha
 	const char *cfgpath = NULL;
 	int i, rc;
 
-	/* First pass: the config file, so that the command line wins. */
+	/*
+	 * First pass: the config file, so that the command line wins. -c may
+	 * come anywhere among the options: the values of other options are
+	 * stepped over, so a value is never taken for the end of the options.
+	 */
 	for (i = 1; i < argc; i++) {
-		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
-		    i + 1 < argc)
+		const char *a = argv[i];
+		const struct setting *s;
+		if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
 			cfgpath = argv[++i];
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			return SETTINGS_HELP;
-		else if (argv[i][0] != '-')
+		} else if (a[0] != '-' || strcmp(a, "--") == 0) {
 			break;
+		} else if (a[1] == '-' && strchr(a, '=') == NULL &&
+			   (s = find(tab, a + 2, strlen(a + 2))) != NULL && s->type != SET_FLAG) {
+			i++; /* its value */
+		}
 	}
 	if (cfgpath != NULL) {
 		struct config *cfg;

@@ -48,6 +48,18 @@ static void test_file_then_argv(void **state)
 	assert_int_equal(next, 9);
 	settings_free(tab);
 	assert_null(data);
+	{
+		/* -c after options with values is still read first; the command line wins. */
+		char *late[] = {"prog", "--listen", "ipc://argv", "--insecure", "-c", ini, "f", NULL};
+		flag = false;
+		assert_int_equal(settings_parse(tab, "aggregator", 7, late, &next, err, sizeof err),
+				 0);
+		assert_string_equal(data, "/from/file");
+		assert_string_equal(listen, "ipc://argv");
+		assert_true(flag);
+		assert_int_equal(next, 6);
+		settings_free(tab);
+	}
 	tu_rmtree(dir);
 	free(dir);
 }
