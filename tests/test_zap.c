@@ -114,9 +114,9 @@ static void test_selftest(void **state)
 	char ep[4300];
 
 	/* With the handler in force, an unknown key is refused: the self-test passes. */
-	assert_int_equal(zap_selftest(f->zctx, f->server, f->server_keys.public_z85, 5000, err,
-				      sizeof err),
-			 0);
+	assert_int_equal(
+		zap_selftest(f->zctx, f->server, f->server_keys.public_z85, 5000, err, sizeof err),
+		0);
 	/* Without a handler a CURVE server admits every key: the self-test fails. */
 	zap_stop(&f->zap);
 	bare = zmq_socket(f->zctx, ZMQ_ROUTER);
