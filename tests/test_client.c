@@ -94,10 +94,12 @@ static void *serve(void *arg)
 }
 
 static void start(struct scripted *s, void *zctx, const char *dir, const char *name,
-		  const int *statuses)
+		  const int *statuses, int stale_first)
 {
+	memset(s, 0, sizeof *s);
 	s->zctx = zctx;
 	s->statuses = statuses;
+	s->stale_first = stale_first;
 	snprintf(s->endpoint, sizeof s->endpoint, "ipc://%s/%s.sock", dir, name);
 	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
 	/* Ready once bound, with a deadline. */
@@ -153,8 +155,7 @@ static void test_retry_stale_and_failover(void **state)
 	(void)state;
 
 	/* BUSY is retried, with the same key; a stale reply to another id is ignored. */
-	start(&one, zctx, dir, "one", busy_then_ok);
-	one.stale_first = 1;
+	start(&one, zctx, dir, "one", busy_then_ok, 1);
 	{
 		char *eps[] = {one.endpoint};
 		struct client_cfg cfg = {.endpoints = eps,
@@ -176,8 +177,8 @@ static void test_retry_stale_and_failover(void **state)
 	finish(&one);
 
 	/* A collector that never answers: the next endpoint gets the submission. */
-	start(&dead, zctx, dir, "dead", silent);
-	start(&alive, zctx, dir, "alive", ok);
+	start(&dead, zctx, dir, "dead", silent, 0);
+	start(&alive, zctx, dir, "alive", ok, 0);
 	{
 		char *eps[] = {dead.endpoint, alive.endpoint};
 		struct client_cfg cfg = {.endpoints = eps,
@@ -201,8 +202,7 @@ static void test_retry_stale_and_failover(void **state)
 	finish(&alive);
 
 	/* Nobody answers at all: CV_ETIMEDOUT, no reply. */
-	start(&dead, zctx, dir, "dead2", silent);
-	dead.served = 0;
+	start(&dead, zctx, dir, "dead2", silent, 0);
 	{
 		char *eps[] = {dead.endpoint};
 		struct client_cfg cfg = {.endpoints = eps,
