@@ -296,10 +296,13 @@ static int receive_one(struct aggregator *a, size_t n)
 		    store_put_check(p) != 0) {
 			rc = CV_EMALFORMED;
 		} else {
-			/* Trust nothing: the hash must be the hash of these bytes. */
+			/* Trust nothing: the hash must be the hash of these bytes, and
+			 * the bytes strictly a Submission (no hidden fields, UTF-8). */
 			uint8_t h[CV_HASH_LEN];
 			cv_sha256(p->submission, p->submission_len, h);
-			if (memcmp(h, p->content_hash, CV_HASH_LEN) != 0)
+			if (memcmp(h, p->content_hash, CV_HASH_LEN) != 0 ||
+			    wire_check_strict(&canvass__submission__descriptor, p->submission,
+					      p->submission_len, NULL) != 0)
 				rc = CV_EMALFORMED;
 		}
 		if (rc == 0)
