@@ -233,5 +233,19 @@ int render_trend_csv(const struct trend *t, FILE *out)
 			}
 		}
 	}
+	{
+		/* The rules applied, summed over the cycles: figure "disclosure", value the cells. */
+		struct disclosure_tally tally = {0};
+		static const enum suppression rules[] = {SUPPRESSED_PRIMARY, SUPPRESSED_SHARES,
+							 SUPPRESSED_EQUAL,
+							 SUPPRESSED_COMPLEMENTARY};
+		for (size_t c = 0; c < t->n_cycles; c++)
+			render_tally_add(&tally, t->cmp[c]);
+		for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+			render_csv_field(out, t->latest->def->id);
+			fprintf(out, ",%s,disclosure,,,,,%zu,,%s\n", disclosure_code(rules[i]),
+				tally.by[rules[i]], cls);
+		}
+	}
 	return ferror(out) ? -1 : 0;
 }

@@ -1,4 +1,7 @@
-/* libFuzzer program for fuzz_roundtrip (see targets.h). */
+/*
+ * The libFuzzer program of one fuzz target (see targets.h): built once per
+ * target with FUZZ_TARGET defined to the target's function.
+ */
 #include "targets.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -14,6 +17,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fuzz_roundtrip(data, size);
+	FUZZ_TARGET(data, size);
 	return 0;
 }
