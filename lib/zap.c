@@ -168,8 +168,10 @@ int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n)
 
 	if (copy == NULL)
 		return CV_ENOMEM;
-	memcpy(copy, entries, n * sizeof *copy);
-	qsort(copy, n, sizeof *copy, entry_cmp);
+	if (n > 0) { /* an empty table (every key revoked) may come as NULL */
+		memcpy(copy, entries, n * sizeof *copy);
+		qsort(copy, n, sizeof *copy, entry_cmp);
+	}
 	pthread_mutex_lock(&z->lock);
 	old = z->entries;
 	z->entries = copy;

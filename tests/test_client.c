@@ -29,7 +29,7 @@ struct scripted {
 	char endpoint[4200];
 	const int *statuses; /* 0 ends the script: later requests get no answer */
 	int stale_first;     /* send a reply to another request id first */
-	int served;
+	int served, pos;
 	char keys[8][140];
 	pthread_t thread;
 	volatile int stop, bound;
@@ -58,7 +58,9 @@ static void *serve(void *arg)
 		zmq_msg_recv(&body, sock, 0);
 		if (wire_decode_request(zmq_msg_data(&body), zmq_msg_size(&body),
 					&wire_default_limits, &req, NULL) == 0) {
-			int status = s->statuses[s->served];
+			int status = s->statuses[s->pos];
+			if (status != 0)
+				s->pos++; /* the script's 0 ends it: stay there */
 			if (s->served < 8)
 				snprintf(s->keys[s->served], sizeof s->keys[0], "%s",
 					 req->submit->idempotency_key);
@@ -152,12 +154,13 @@ static void test_retry_stale_and_failover(void **state)
 	Canvass__Submission *s;
 	Canvass__Reply *r = NULL;
 	const char *detail = NULL;
+	char *eps[2]; /* borrowed by each client for its whole life */
 	(void)state;
 
 	/* BUSY is retried, with the same key; a stale reply to another id is ignored. */
 	start(&one, zctx, dir, "one", busy_then_ok, 1);
+	eps[0] = one.endpoint;
 	{
-		char *eps[] = {one.endpoint};
 		struct client_cfg cfg = {.endpoints = eps,
 					 .n_endpoints = 1,
 					 .timeout_ms = 5000,
@@ -179,8 +182,9 @@ static void test_retry_stale_and_failover(void **state)
 	/* A collector that never answers: the next endpoint gets the submission. */
 	start(&dead, zctx, dir, "dead", silent, 0);
 	start(&alive, zctx, dir, "alive", ok, 0);
+	eps[0] = dead.endpoint;
+	eps[1] = alive.endpoint;
 	{
-		char *eps[] = {dead.endpoint, alive.endpoint};
 		struct client_cfg cfg = {.endpoints = eps,
 					 .n_endpoints = 2,
 					 .timeout_ms = 300,
@@ -203,8 +207,8 @@ static void test_retry_stale_and_failover(void **state)
 
 	/* Nobody answers at all: CV_ETIMEDOUT, no reply. */
 	start(&dead, zctx, dir, "dead2", silent, 0);
+	eps[0] = dead.endpoint;
 	{
-		char *eps[] = {dead.endpoint};
 		struct client_cfg cfg = {.endpoints = eps,
 					 .n_endpoints = 1,
 					 .timeout_ms = 200,

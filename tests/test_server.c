@@ -90,7 +90,8 @@ static void send_store(struct fx *f, uint64_t ticket, const char *key, const cha
 	assert_int_equal(canon_submission(s, NULL), 0);
 	assert_int_equal(canon_pack(s, &content, &len, NULL), 0);
 	content = realloc(content, len + extra_len);
-	memcpy(content + len, extra, extra_len);
+	if (extra_len > 0)
+		memcpy(content + len, extra, extra_len);
 	len += extra_len;
 	cv_sha256(content, len, hash);
 	if (wrong_hash)
