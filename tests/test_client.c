@@ -117,6 +117,20 @@ static void finish(struct scripted *s)
 	pthread_join(s->thread, NULL);
 }
 
+/* A client of the endpoints (borrowed: they must outlive it), backoff 10 ms. */
+static struct client *open_client(char **eps, size_t n, long timeout_ms, int attempts)
+{
+	struct client_cfg cfg = {.endpoints = eps,
+				 .n_endpoints = n,
+				 .timeout_ms = timeout_ms,
+				 .attempts = attempts,
+				 .backoff_ms = 10};
+	struct client *c;
+	char err[256];
+	assert_int_equal(client_open(&c, &cfg, err, sizeof err), 0);
+	return c;
+}
+
 static void test_prepare_sets_the_content_key(void **state)
 {
 	Canvass__Submission *a = tu_submission(SUB);
@@ -147,7 +161,7 @@ static void test_retry_stale_and_failover(void **state)
 	static const int busy_then_ok[] = {CANVASS__STATUS__BUSY, CANVASS__STATUS__ACCEPTED, 0};
 	static const int silent[] = {0};
 	static const int ok[] = {CANVASS__STATUS__ACCEPTED, 0};
-	char *dir = tu_tempdir(), err[256];
+	char *dir = tu_tempdir();
 	void *zctx = zmq_ctx_new();
 	struct scripted one = {0}, dead = {0}, alive = {0};
 	struct client *c;
@@ -160,14 +174,7 @@ static void test_retry_stale_and_failover(void **state)
 	/* BUSY is retried, with the same key; a stale reply to another id is ignored. */
 	start(&one, zctx, dir, "one", busy_then_ok, 1);
 	eps[0] = one.endpoint;
-	{
-		struct client_cfg cfg = {.endpoints = eps,
-					 .n_endpoints = 1,
-					 .timeout_ms = 5000,
-					 .attempts = 3,
-					 .backoff_ms = 10};
-		assert_int_equal(client_open(&c, &cfg, err, sizeof err), 0);
-	}
+	c = open_client(eps, 1, 5000, 3);
 	s = tu_submission(SUB);
 	assert_int_equal(client_submit(c, s, &r, &detail), 0);
 	assert_int_equal(r->status, CANVASS__STATUS__ACCEPTED);
@@ -184,14 +191,7 @@ static void test_retry_stale_and_failover(void **state)
 	start(&alive, zctx, dir, "alive", ok, 0);
 	eps[0] = dead.endpoint;
 	eps[1] = alive.endpoint;
-	{
-		struct client_cfg cfg = {.endpoints = eps,
-					 .n_endpoints = 2,
-					 .timeout_ms = 300,
-					 .attempts = 3,
-					 .backoff_ms = 10};
-		assert_int_equal(client_open(&c, &cfg, err, sizeof err), 0);
-	}
+	c = open_client(eps, 2, 300, 3);
 	s = tu_submission(SUB);
 	assert_int_equal(client_submit(c, s, &r, &detail), 0);
 	assert_int_equal(r->status, CANVASS__STATUS__ACCEPTED);
@@ -208,14 +208,7 @@ static void test_retry_stale_and_failover(void **state)
 	/* Nobody answers at all: CV_ETIMEDOUT, no reply. */
 	start(&dead, zctx, dir, "dead2", silent, 0);
 	eps[0] = dead.endpoint;
-	{
-		struct client_cfg cfg = {.endpoints = eps,
-					 .n_endpoints = 1,
-					 .timeout_ms = 200,
-					 .attempts = 2,
-					 .backoff_ms = 10};
-		assert_int_equal(client_open(&c, &cfg, err, sizeof err), 0);
-	}
+	c = open_client(eps, 1, 200, 2);
 	s = tu_submission(SUB);
 	r = NULL;
 	assert_int_equal(client_submit(c, s, &r, &detail), CV_ETIMEDOUT);
