@@ -171,16 +171,47 @@ int wire_pack(const ProtobufCMessage *m, uint8_t **out, size_t *len)
 #define STRICT_MAX_DEPTH  8
 #define STRICT_MAX_FIELDS 64
 
-static int fault(struct wire_fault *f, const char *code, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/*
+ * Where the scan is: the fields descended into, with their repetition
+ * index. Formatted only when there is a fault, so that a valid message
+ * costs no string work.
+ */
+struct strict_path {
+	const ProtobufCFieldDescriptor *field[STRICT_MAX_DEPTH + 2];
+	unsigned index[STRICT_MAX_DEPTH + 2];
+	int n;
+};
 
-static int fault(struct wire_fault *f, const char *code, const char *path, const char *fmt, ...)
+static void path_format(const struct strict_path *sp, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < sp->n && o < len; i++) {
+		const ProtobufCFieldDescriptor *fd = sp->field[i];
+		int w = fd->label == PROTOBUF_C_LABEL_REPEATED
+				? snprintf(out + o, len - o, "%s%s[%u]", i ? "." : "", fd->name,
+					   sp->index[i])
+				: snprintf(out + o, len - o, "%s%s", i ? "." : "", fd->name);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	if (out[0] == '\0')
+		snprintf(out, len, "(message)");
+}
+
+static int fault(struct wire_fault *f, const char *code, const struct strict_path *sp,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int fault(struct wire_fault *f, const char *code, const struct strict_path *sp,
+		 const char *fmt, ...)
 {
 	va_list ap;
 
 	if (f != NULL) {
 		f->code = code;
-		snprintf(f->where, sizeof f->where, "%s", path[0] ? path : "(message)");
+		path_format(sp, f->where, sizeof f->where);
 		va_start(ap, fmt);
 		vsnprintf(f->what, sizeof f->what, fmt, ap);
 		va_end(ap);
@@ -220,42 +251,41 @@ static unsigned wire_type_of(ProtobufCType t)
 }
 
 static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
-			  const uint8_t *end, const char *path, int depth, struct wire_fault *f)
+			  const uint8_t *end, struct strict_path *sp, struct wire_fault *f)
 {
 	unsigned seen[STRICT_MAX_FIELDS] = {0};
-	char sub[sizeof f->where];
 
-	if (depth > STRICT_MAX_DEPTH)
-		return fault(f, "TOO_DEEP", path, "messages nested more than %d deep",
+	if (sp->n > STRICT_MAX_DEPTH)
+		return fault(f, "TOO_DEEP", sp, "messages nested more than %d deep",
 			     STRICT_MAX_DEPTH);
 	while (p < end) {
 		const ProtobufCFieldDescriptor *fd;
 		uint64_t tag, v;
 		unsigned wt, want;
 		size_t idx, k = read_varint(p, end, &tag);
+		int rc = 0;
 
 		if (k == 0 || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff)
-			return fault(f, "TRUNCATED", path, "a field tag is cut short or invalid");
+			return fault(f, "TRUNCATED", sp, "a field tag is cut short or invalid");
 		p += k;
 		wt = (unsigned)(tag & 7);
 		fd = protobuf_c_message_descriptor_get_field(desc, (unsigned)(tag >> 3));
 		if (fd == NULL)
-			return fault(f, "UNKNOWN_FIELD", path, "field %u is not in %s",
+			return fault(f, "UNKNOWN_FIELD", sp, "field %u is not in %s",
 				     (unsigned)(tag >> 3), desc->short_name);
 		idx = (size_t)(fd - desc->fields);
-		if (fd->label == PROTOBUF_C_LABEL_REPEATED)
-			snprintf(sub, sizeof sub, "%s%s%s[%u]", path, path[0] ? "." : "", fd->name,
-				 idx < STRICT_MAX_FIELDS ? seen[idx] : 0);
-		else
-			snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", fd->name);
+		/* From here on, faults are about this field. */
+		sp->field[sp->n] = fd;
+		sp->index[sp->n] = idx < STRICT_MAX_FIELDS ? seen[idx] : 0;
+		sp->n++;
 		want = wire_type_of(fd->type);
 		if (wt != want)
-			return fault(f, "WRONG_WIRE_TYPE", sub,
+			return fault(f, "WRONG_WIRE_TYPE", sp,
 				     "sent with wire type %u; this field takes wire type %u", wt,
 				     want);
 		if (idx < STRICT_MAX_FIELDS) {
 			if (fd->label != PROTOBUF_C_LABEL_REPEATED && seen[idx] > 0)
-				return fault(f, "REPEATED_FIELD", sub,
+				return fault(f, "REPEATED_FIELD", sp,
 					     "a single field given more than once");
 			if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
 				/* Members of one oneof share their case offset. */
@@ -264,7 +294,7 @@ static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t 
 					    (desc->fields[j].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 					    desc->fields[j].quantifier_offset ==
 						    fd->quantifier_offset)
-						return fault(f, "REPEATED_FIELD", sub,
+						return fault(f, "REPEATED_FIELD", sp,
 							     "a second value for the one-of that "
 							     "already has %s",
 							     desc->fields[j].name);
@@ -274,35 +304,35 @@ static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t 
 		switch (wt) {
 		case 0:
 			if ((k = read_varint(p, end, &v)) == 0)
-				return fault(f, "TRUNCATED", sub, "the value is cut short");
+				return fault(f, "TRUNCATED", sp, "the value is cut short");
 			p += k;
 			break;
 		case 1:
 		case 5:
 			k = wt == 1 ? 8 : 4;
 			if ((size_t)(end - p) < k)
-				return fault(f, "TRUNCATED", sub, "the value is cut short");
+				return fault(f, "TRUNCATED", sp, "the value is cut short");
 			p += k;
 			break;
 		default:
 			if ((k = read_varint(p, end, &v)) == 0 || v > (uint64_t)(end - p - k))
-				return fault(f, "TRUNCATED", sub, "the value is cut short");
+				return fault(f, "TRUNCATED", sp, "the value is cut short");
 			p += k;
 			if (fd->type == PROTOBUF_C_TYPE_STRING) {
 				size_t at = 0;
 				enum text_fault tf = text_check((const char *)p, (size_t)v, &at);
 				if (tf != TEXT_OK)
-					return fault(f, text_fault_code(tf), sub,
-						     "%s (at byte %zu)", text_fault_words(tf), at);
+					return fault(f, text_fault_code(tf), sp, "%s (at byte %zu)",
+						     text_fault_words(tf), at);
 			} else if (fd->type == PROTOBUF_C_TYPE_MESSAGE) {
-				int rc =
-					strict_message(fd->descriptor, p, p + v, sub, depth + 1, f);
+				rc = strict_message(fd->descriptor, p, p + v, sp, f);
 				if (rc != 0)
 					return rc;
 			}
 			p += v;
 			break;
 		}
+		sp->n--;
 	}
 	return 0;
 }
@@ -311,7 +341,10 @@ int wire_check_strict(const ProtobufCMessageDescriptor *desc, const void *buf, s
 		      struct wire_fault *f)
 {
 	const uint8_t *p = buf;
-	return strict_message(desc, p, p + len, "", 0, f);
+	struct strict_path sp;
+
+	sp.n = 0;
+	return strict_message(desc, p, p + len, &sp, f);
 }
 
 int wire_peek_request_id(const void *buf, size_t len, uint64_t *id)
