@@ -133,22 +133,27 @@ size_t disclosure_table(const struct disclosure_rules *r, enum disclosure_kind k
 		out[g] = r->k <= 1 ? SHOWN : judge(r, kind, &cells[g], insider);
 	}
 	if (r->k > 1 && out[world] == SHOWN) {
-		counts = calloc(w->n_options + 1, sizeof *counts);
-		values = calloc(w->n + 1, sizeof *values);
-		shown = calloc(w->n + 1, sizeof *shown);
-		if (counts == NULL || values == NULL || shown == NULL) {
-			for (size_t g = 0; g < groups; g++)
-				out[g] = SUPPRESSED_PRIMARY;
-			free(counts), free(values), free(shown);
-			return (size_t)-1;
-		}
 		for (;;) {
 			struct disclosure_cell h;
-			size_t best = (size_t)-1;
+			size_t best = (size_t)-1, shown_members = 0;
 			bool insider;
-			hidden_aggregate(kind, cells, groups, out, counts, values, shown, &h);
-			if (h.members == 0)
+			for (size_t g = 0; g < world; g++)
+				if (out[g] == SHOWN)
+					shown_members += cells[g].members;
+			if (shown_members >= w->members)
 				break; /* nothing hidden: World is the sum of what is shown */
+			if (counts == NULL) { /* scratch space, only when something is hidden */
+				counts = calloc(w->n_options + 1, sizeof *counts);
+				values = calloc(w->n + 1, sizeof *values);
+				shown = calloc(w->n + 1, sizeof *shown);
+				if (counts == NULL || values == NULL || shown == NULL) {
+					for (size_t g = 0; g < groups; g++)
+						out[g] = SUPPRESSED_PRIMARY;
+					free(counts), free(values), free(shown);
+					return (size_t)-1;
+				}
+			}
+			hidden_aggregate(kind, cells, groups, out, counts, values, shown, &h);
 			insider = r->own_group != (size_t)-1 && out[r->own_group] != SHOWN;
 			if (judge(r, kind, &h, insider) == SHOWN)
 				break;
