@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +18,28 @@
 #include "settings.h"
 #include "util.h"
 
+/* Bodies are read up to this size; a larger one is an error, never a partial read. */
+#define STATUS_MAX_BODY (8u << 20)
+
 struct body {
 	char *p;
 	size_t len;
+	bool toobig;
 };
 
 static size_t on_data(char *data, size_t size, size_t n, void *arg)
 {
 	struct body *b = arg;
 	size_t add = size * n;
-	char *np = realloc(b->p, b->len + add + 1);
-	if (np == NULL || b->len + add > (8u << 20))
+	char *np;
+
+	/* The cap is checked before growing: b->p always stays the live buffer. */
+	if (add > STATUS_MAX_BODY || b->len + add > STATUS_MAX_BODY) {
+		b->toobig = true;
+		return 0; /* curl stops with a write error */
+	}
+	np = realloc(b->p, b->len + add + 1);
+	if (np == NULL)
 		return 0;
 	b->p = np;
 	memcpy(b->p + b->len, data, add);
@@ -36,7 +48,10 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
 	return add;
 }
 
-/* GET http://ADDR/PATH; returns the HTTP status (0: unreachable), body in *out. */
+/*
+ * GET http://ADDR/PATH; returns the HTTP status (0: unreachable or the body
+ * was over STATUS_MAX_BODY, which is said on stderr), body in *out.
+ */
 static long get(const char *addr, const char *path, char **out)
 {
 	struct body b = {0};
@@ -56,6 +71,12 @@ static long get(const char *addr, const char *path, char **out)
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
+	if (b.toobig) {
+		fprintf(stderr, "canvassctl: %s: the response is over %u MiB; not read\n", url,
+			STATUS_MAX_BODY >> 20);
+		free(b.p);
+		return 0;
+	}
 	*out = b.p;
 	return code;
 }

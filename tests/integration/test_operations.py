@@ -317,5 +317,41 @@ class NotifyTest(unittest.TestCase):
                 sock.close()
 
 
+class StatusBoundTest(unittest.TestCase):
+    """canvassctl status reads at most 8 MiB of a /metrics body: a larger one is a
+    clear error (under the sanitizer build, also no memory error)."""
+
+    def test_oversized_metrics_body(self):
+        import http.server
+        big = b"# filler\n" * (9 * 1024 * 1024 // 9 + 1)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = big if self.path == "/metrics" else b"ok"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # port 0: the kernel's
+        addr = f"127.0.0.1:{server.server_address[1]}"
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            out = subprocess.run([CTL, "status", "--aggregator-http", addr,
+                                  "--interval-ms", "100"],
+                                 capture_output=True, text=True, timeout=60)
+        finally:
+            server.shutdown()
+            server.server_close()
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("the response is over 8 MiB; not read", out.stderr)
+        self.assertNotIn("AddressSanitizer", out.stderr)
+        self.assertIn("aggregator", out.stdout)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
