@@ -73,7 +73,12 @@ void render_set_confidential(bool on);
 bool render_confidential(void);
 #define RENDER_CONFIDENTIAL "CONFIDENTIAL: for the Secretariat only, not for publication"
 
-/* Helpers shared by the renderers. */
+/*
+ * Helpers shared by the renderers. render_csv_field writes one RFC 4180
+ * field; a text a spreadsheet would run as a formula (starting with = + -
+ * @, TAB or CR) is neutralised as OWASP recommends: quoted, with a single
+ * quote before it (the JSON outputs keep the text as it is).
+ */
 void render_csv_field(FILE *out, const char *s);
 void render_csv_num(FILE *out, double x);
 

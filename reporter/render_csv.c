@@ -2,6 +2,7 @@
 #include "render.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -9,13 +10,18 @@
 
 void render_csv_field(FILE *out, const char *s)
 {
+	/* OWASP's CSV injection rule: a cell a spreadsheet would run as a formula. */
+	bool formula = s != NULL && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+
 	if (s == NULL)
 		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, out);
 		return;
 	}
 	fputc('"', out);
+	if (formula)
+		fputc('\'', out);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', out);
@@ -234,7 +240,8 @@ int render_trend_csv(const struct trend *t, FILE *out)
 		}
 	}
 	{
-		/* The rules applied, summed over the cycles: figure "disclosure", value the cells. */
+		/* The rules applied, summed over the cycles: figure "disclosure", value the cells.
+		 */
 		struct disclosure_tally tally = {0};
 		static const enum suppression rules[] = {SUPPRESSED_PRIMARY, SUPPRESSED_SHARES,
 							 SUPPRESSED_EQUAL,

@@ -14,8 +14,8 @@ import subprocess
 import tempfile
 import unittest
 
-from pipeline import (CONFIDENTIAL, ISA, MEMBERS, QDIR, SRC, KeyRing, Pipeline, synth, unmarked,
-                      write_json)
+from pipeline import (BIN, CONFIDENTIAL, ISA, MEMBERS, QDIR, SRC, KeyRing, Pipeline, synth,
+                      unmarked, write_json)
 
 TOL = 1e-9
 ARTIFACTS = os.path.abspath(os.environ.get("CANVASS_ARTIFACTS",
@@ -404,6 +404,46 @@ class HtmlTest(unittest.TestCase):
             self.assertIn("Completeness by region", dom.stdout)
             self.assertIn("Members × sections", dom.stdout)
             print(f"\nHTML report rendered: {shot}", flush=True)
+        finally:
+            p.close()
+
+
+class FormulaInjectionTest(unittest.TestCase):
+    """Free text that a spreadsheet would run as a formula is neutralised in CSV
+    (OWASP: quoted, a single quote before it); JSON Lines keeps it exactly."""
+
+    def test_export_neutralises_formulas(self):
+        p = Pipeline().start()
+        try:
+            texts = {"KE": "=HYPERLINK(\"http://x\",\"y\")", "FR": "+1+2", "JP": "-3+4",
+                     "BR": "@SUM(A1)", "DE": "\tindented", "CN": "\rreturn", "IN": "plain, text"}
+            files = synth(os.path.join(p.root, "subs"), only=tuple(texts))
+            for path in files:
+                sub = load_json(path)
+                sub["answers"]["ps_notes"] = texts[sub["member"]]
+                write_json(path, sub)
+            rc, r = p.submit(*files)
+            self.assertEqual(rc, 0, r)
+            # Bytes, not text mode: universal newlines would turn the CR into LF.
+            raw = subprocess.run(
+                [os.path.join(BIN, "canvass-reporter"), "export", "--data", p.data,
+                 "--registry", p.registry, "--questionnaires", QDIR, "--questionnaire",
+                 "integrity-self-assessment", "--cycle", "2025", "--format", "csv"],
+                capture_output=True, timeout=120, check=True).stdout
+            out = raw.decode("utf-8")
+            rows = {r["member"]: r["value"]
+                    for r in csv.DictReader(io.StringIO(out, newline=""))
+                    if r["question"] == "ps_notes"}
+            for member, text in texts.items():
+                want = text if member == "IN" else "'" + text
+                self.assertEqual(rows[member], want, member)
+            # The raw file: a neutralised cell is quoted and starts with '.
+            self.assertIn('"\'=HYPERLINK(""http://x"",""y"")"', out)
+            lines = p.reporter("export", "--questionnaire", "integrity-self-assessment",
+                               "--cycle", "2025", "--format", "jsonl").stdout.splitlines()
+            got = {d["member"]: d["value"] for d in map(json.loads, lines)
+                   if d["question"] == "ps_notes"}
+            self.assertEqual(got, texts)
         finally:
             p.close()
 
