@@ -153,6 +153,13 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 	}
 	check_cycle(in, s, now_ms, r);
 	validate_submission(q, s, &r->verdict);
+	if (r->verdict.errors > 0 && r->verdict.dropped > 0) {
+		/* The reply lists at most VALIDATE_MAX_PROBLEMS: say how many are left out. */
+		answer(r, CANVASS__STATUS__REJECTED,
+		       "%zu problems, %zu listed and %zu more not listed; nothing was stored",
+		       r->verdict.n + r->verdict.dropped, r->verdict.n, r->verdict.dropped);
+		return;
+	}
 	if (r->verdict.errors > 0) {
 		answer(r, CANVASS__STATUS__REJECTED, "%zu problem%s; nothing was stored",
 		       r->verdict.errors, r->verdict.errors == 1 ? "" : "s");

@@ -7,6 +7,7 @@
 #include "intake.h"
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +231,30 @@ static void test_rules_read_only_checked_answers(void **state)
 	free(bad);
 }
 
+static void test_problems_beyond_the_cap_are_counted(void **state)
+{
+	struct fx *f = *state;
+	size_t len = strlen(f->valid) + 300 * 32;
+	char *many = malloc(len), *p;
+	size_t o;
+
+	/* 300 unknown questions: 200 listed, the message says 100 more. */
+	p = strstr(f->valid, "\"answers\": {");
+	assert_non_null(p);
+	o = (size_t)(p - f->valid) + strlen("\"answers\": {");
+	memcpy(many, f->valid, o);
+	for (int i = 0; i < 300; i++)
+		o += (size_t)snprintf(many + o, len - o, "\"unknown_%d\": 1, ", i);
+	snprintf(many + o, len - o, "%s", p + strlen("\"answers\": {"));
+	check_json(f, many, false);
+	assert_int_equal(f->r->status, CANVASS__STATUS__REJECTED);
+	assert_int_equal(f->r->verdict.n, VALIDATE_MAX_PROBLEMS);
+	assert_int_equal(f->r->verdict.dropped, 100);
+	assert_string_equal(f->r->message,
+			    "300 problems, 200 listed and 100 more not listed; nothing was stored");
+	free(many);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +264,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity_and_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules_read_only_checked_answers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_problems_beyond_the_cap_are_counted, setup,
 						teardown),
 	};
 	cv_crypto_init();
