@@ -90,6 +90,9 @@ static int check_request_limits(const Canvass__Request *r, const struct wire_lim
 	return 0;
 }
 
+static int check_strict(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
+			size_t max_repeated, struct wire_fault *f);
+
 int wire_decode_request(const void *buf, size_t len, const struct wire_limits *lim,
 			Canvass__Request **out, struct wire_fault *fault_out)
 {
@@ -104,8 +107,11 @@ int wire_decode_request(const void *buf, size_t len, const struct wire_limits *l
 		return CV_ETOOBIG;
 	/* Strict first, so that a refusal can say which field and why. */
 	rc = wire_peek_version(buf, len, &version);
-	if (rc == 0 && version == WIRE_PROTOCOL_VERSION)
-		rc = wire_check_strict(&canvass__request__descriptor, buf, len, fault_out);
+	if (rc == 0 && version == WIRE_PROTOCOL_VERSION) {
+		/* No repeated field may exceed the larger of the answer and list caps. */
+		size_t max = lim->max_answers > lim->max_list ? lim->max_answers : lim->max_list;
+		rc = check_strict(&canvass__request__descriptor, buf, len, max, fault_out);
+	}
 	if (rc == 0)
 		rc = decode(&canvass__request__descriptor, buf, len, lim->max_message, 1, &m);
 	if (rc != 0) {
@@ -251,7 +257,8 @@ static unsigned wire_type_of(ProtobufCType t)
 }
 
 static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
-			  const uint8_t *end, struct strict_path *sp, struct wire_fault *f)
+			  const uint8_t *end, struct strict_path *sp, size_t max_repeated,
+			  struct wire_fault *f)
 {
 	unsigned seen[STRICT_MAX_FIELDS] = {0};
 
@@ -284,6 +291,10 @@ static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t 
 				     "sent with wire type %u; this field takes wire type %u", wt,
 				     want);
 		if (idx < STRICT_MAX_FIELDS) {
+			/* Counted before anything is allocated: a flood of empty items is
+			 * refused at the cost of the scan. */
+			if (fd->label == PROTOBUF_C_LABEL_REPEATED && seen[idx] >= max_repeated)
+				return CV_ETOOBIG;
 			if (fd->label != PROTOBUF_C_LABEL_REPEATED && seen[idx] > 0)
 				return fault(f, "REPEATED_FIELD", sp,
 					     "a single field given more than once");
@@ -325,7 +336,7 @@ static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t 
 					return fault(f, text_fault_code(tf), sp, "%s (at byte %zu)",
 						     text_fault_words(tf), at);
 			} else if (fd->type == PROTOBUF_C_TYPE_MESSAGE) {
-				rc = strict_message(fd->descriptor, p, p + v, sp, f);
+				rc = strict_message(fd->descriptor, p, p + v, sp, max_repeated, f);
 				if (rc != 0)
 					return rc;
 			}
@@ -337,14 +348,21 @@ static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t 
 	return 0;
 }
 
-int wire_check_strict(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
-		      struct wire_fault *f)
+/* The strict scan, with a cap on the items of any repeated field (CV_ETOOBIG). */
+static int check_strict(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
+			size_t max_repeated, struct wire_fault *f)
 {
 	const uint8_t *p = buf;
 	struct strict_path sp;
 
 	sp.n = 0;
-	return strict_message(desc, p, p + len, &sp, f);
+	return strict_message(desc, p, p + len, &sp, max_repeated, f);
+}
+
+int wire_check_strict(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
+		      struct wire_fault *f)
+{
+	return check_strict(desc, buf, len, SIZE_MAX, f);
 }
 
 int wire_peek_request_id(const void *buf, size_t len, uint64_t *id)

@@ -240,6 +240,32 @@ static void test_status_names(void **state)
 	assert_false(wire_status_retryable(CANVASS__STATUS__CONFLICT));
 }
 
+static void test_empty_items_refused_before_allocation(void **state)
+{
+	/* 5000 empty answers (2 bytes each) in a 10 KB frame: TOO_LARGE from the scan. */
+	size_t n = 5000, k = 0;
+	uint8_t *req = malloc(16 + 2 * n), *sub = malloc(2 * n);
+	Canvass__Request *r = (void *)1;
+	uint64_t id = 0;
+	(void)state;
+
+	for (size_t i = 0; i < n; i++)
+		sub[2 * i] = 0x32, sub[2 * i + 1] = 0x00; /* field 6, length 0 */
+	req[k++] = 0x08, req[k++] = 0x01;                 /* protocol_version 1 */
+	req[k++] = 0x10, req[k++] = 0x05;                 /* request_id 5 */
+	req[k++] = 0x1a;                                  /* submit, length as a varint */
+	req[k++] = (uint8_t)(0x80 | ((2 * n) & 0x7f));
+	req[k++] = (uint8_t)((2 * n) >> 7);
+	memcpy(req + k, sub, 2 * n);
+	k += 2 * n;
+	assert_int_equal(wire_decode_request(req, k, &wire_default_limits, &r, NULL), CV_ETOOBIG);
+	assert_null(r);
+	assert_int_equal(wire_peek_request_id(req, k, &id), 0);
+	assert_int_equal(id, 5);
+	free(req);
+	free(sub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_peek_request_id),
+		cmocka_unit_test(test_empty_items_refused_before_allocation),
 		cmocka_unit_test(test_status_names),
 	};
 	cv_crypto_init();
