@@ -449,7 +449,16 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 			continue;
 		{
 			int64_t t0 = cv_mono_us();
+			uint64_t splits = store_batch_splits(a->cfg.store);
 			rc = store_put_batch(a->cfg.store, a->puts, n);
+			if (store_batch_splits(a->cfg.store) != splits)
+				log_event(LOG_WARN, "batch_split",
+					  "batch=%zu splits=%llu msg=\"one transaction could not "
+					  "hold "
+					  "the batch: written in parts; lower batch-max\"",
+					  n,
+					  (unsigned long long)(store_batch_splits(a->cfg.store) -
+							       splits));
 			metric_observe(a->m_commit, (double)(cv_mono_us() - t0) / 1e6);
 			metric_observe(a->m_batch, (double)n);
 		}

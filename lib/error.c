@@ -23,6 +23,7 @@ const char *cv_strerror(int code)
 	case CV_ECORRUPT: return "integrity check failed";
 	case CV_EAUTH: return "authentication failed";
 	case CV_ENOSPC: return "no space left on the device";
+	case CV_EBATCH: return "more than one write transaction holds";
 	}
 	return "unknown error";
 }

@@ -29,6 +29,7 @@ enum cv_error {
 	CV_ECORRUPT = -14,  /* stored data fails an integrity check */
 	CV_EAUTH = -15,     /* the peer refused our key, or the handshake failed */
 	CV_ENOSPC = -16,    /* no space left on the device */
+	CV_EBATCH = -17,    /* more than one write transaction holds */
 };
 
 /* Static, never NULL, also for unknown codes. */

@@ -26,6 +26,7 @@ struct store {
 	/* Head of the history as of the last commit (writer only). */
 	uint64_t head_seq;
 	uint8_t head_chain[CV_HASH_LEN];
+	uint64_t splits; /* batches split because one transaction could not hold them */
 };
 
 struct store_view {
@@ -44,6 +45,8 @@ static int map_err(int mrc)
 		return CV_ENOSPC;
 	if (mrc == EIO)
 		return CV_EIO;
+	if (mrc == MDB_TXN_FULL)
+		return CV_EBATCH;
 	return CV_ESTORE;
 }
 
@@ -445,6 +448,15 @@ int store_put_batch(struct store *s, struct store_put *items, size_t n)
 				return rc;
 			continue; /* redo the whole batch in a larger map */
 		}
+		if (rc == CV_EBATCH && n > 1) {
+			/* More than one transaction holds: two halves, each durable. */
+			size_t half = n / 2;
+			s->splits++;
+			rc = store_put_batch(s, items, half);
+			if (rc == 0)
+				rc = store_put_batch(s, items + half, n - half);
+			return rc;
+		}
 		/* CV_ENOSPC: nothing of the batch is written; the caller answers
 		 * STORAGE_FULL and later batches succeed once space returns. */
 		if (rc == CV_EIO) {
@@ -486,6 +498,11 @@ int store_readers(struct store *s, unsigned *n)
 		return CV_ESTORE;
 	*n = info.me_numreaders;
 	return 0;
+}
+
+uint64_t store_batch_splits(const struct store *s)
+{
+	return s->splits;
 }
 
 uint64_t store_head_sequence(const struct store *s)

@@ -64,7 +64,11 @@ void store_close(struct store **s);
  * outcome. 0: committed (each item ACCEPTED, DUPLICATE or CONFLICT).
  * CV_EFULL: the map is at its cap; nothing of the batch was written.
  * CV_EINVAL: an item's keys are too long (nothing written; the caller
- * should check with store_put_check first). Other codes: LMDB failed.
+ * should check with store_put_check first). A batch larger than one LMDB
+ * transaction holds (MDB_TXN_FULL) is split in halves, each committed
+ * durably on its own (store_batch_splits counts it); should a later half
+ * fail, the earlier ones stay stored and a resend gets DUPLICATE. Other
+ * codes: LMDB failed.
  */
 int store_put_batch(struct store *s, struct store_put *items, size_t n);
 /* 0 when p's key fields fit the store's key limits. */
@@ -79,6 +83,8 @@ int store_backup(struct store *s, const char *dest, char *err, size_t errlen);
 
 /* Reader table slots used so far (a high-water mark). */
 int store_readers(struct store *s, unsigned *n);
+/* How many batches were split so far (one transaction could not hold them). */
+uint64_t store_batch_splits(const struct store *s);
 /* The writer's last committed sequence. */
 uint64_t store_head_sequence(const struct store *s);
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,16 +19,28 @@
 
 int __real_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags);
 int __real_mdb_txn_commit(MDB_txn *txn);
+int __real_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **txn);
+int __wrap_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **txn);
 int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags);
 int __wrap_mdb_txn_commit(MDB_txn *txn);
 
 static int put_fault;    /* error for every mdb_put, 0: none */
 static int commit_fault; /* error for the next mdb_txn_commit (the txn is freed) */
+static int txn_puts_max; /* MDB_TXN_FULL past this many puts in one transaction, 0: no cap */
+static int txn_puts;
+
+int __wrap_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **txn)
+{
+	txn_puts = 0;
+	return __real_mdb_txn_begin(env, parent, flags, txn);
+}
 
 int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags)
 {
 	if (put_fault != 0)
 		return put_fault;
+	if (txn_puts_max > 0 && ++txn_puts > txn_puts_max)
+		return MDB_TXN_FULL;
 	return __real_mdb_put(txn, dbi, key, data, flags);
 }
 
@@ -142,11 +155,51 @@ static void test_full_map_grows_then_refuses(void **state)
 	free(dir);
 }
 
+static void test_oversized_batch_is_split(void **state)
+{
+	char *dir = tu_tempdir(), err[256];
+	struct store_cfg cfg = {.dir = dir};
+	struct store *s;
+	struct store_put p[10];
+	char keys[10][8], bodies[10][16];
+	uint8_t hashes[10][CV_HASH_LEN];
+	(void)state;
+
+	assert_int_equal(store_open(&s, &cfg, err, sizeof err), 0);
+	/* One transaction holds 3 puts per item x 2 items: a batch of 10 is split. */
+	txn_puts_max = 6;
+	for (int i = 0; i < 10; i++) {
+		snprintf(keys[i], sizeof keys[i], "k%d", i);
+		snprintf(bodies[i], sizeof bodies[i], "body %d", i);
+		memset(&p[i], 0, sizeof p[i]);
+		cv_sha256(bodies[i], strlen(bodies[i]), hashes[i]);
+		p[i].member = i % 2 ? "KE" : "FR";
+		p[i].questionnaire = "isa";
+		p[i].cycle = "2025";
+		p[i].key = keys[i];
+		p[i].content_hash = hashes[i];
+		p[i].submission = (const uint8_t *)bodies[i];
+		p[i].submission_len = strlen(bodies[i]);
+	}
+	assert_int_equal(store_put_batch(s, p, 10), 0);
+	txn_puts_max = 0;
+	assert_true(store_batch_splits(s) >= 3);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(p[i].status, CANVASS__STATUS__ACCEPTED);
+		assert_int_equal(p[i].sequence, (uint64_t)i + 1); /* in order, each once */
+	}
+	assert_int_equal(head(s), 10);
+	store_close(&s);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_failed_commit_leaves_nothing),
 		cmocka_unit_test(test_full_map_grows_then_refuses),
+		cmocka_unit_test(test_oversized_batch_is_split),
 	};
 	cv_crypto_init();
 	return cmocka_run_group_tests_name("store_faults", tests, NULL, NULL);
