@@ -317,6 +317,43 @@ class StrictTest(unittest.TestCase):
         for x in r:
             self.assertEqual(x["receipt"]["id"], x["receipt"]["content_hash"])
 
+    def test_independent_client_reproduces_the_content_hash(self):
+        """docs/protocol.md's canonical form, followed with Python's protobuf, gives
+        the content hash the receipt names."""
+        import hashlib
+        with open(VALID, encoding="utf-8") as f:
+            sub = json.load(f)
+        sub["member"] = "MX"
+        sub["answers"]["au_electronic_share"] = 87.0  # a whole number: an integer
+        path = write_json(os.path.join(self.tmp.name, "independent.json"), sub)
+        rc, r = self.p.submit_as("MX", path)
+        self.assertEqual((rc, r[0]["status"]), (0, "ACCEPTED"), r)
+        m = pb().Submission()
+        m.questionnaire = sub["questionnaire"]
+        m.version = sub["version"]
+        m.cycle = sub["cycle"]
+        m.member = sub["member"]
+        for qid in sorted(sub["answers"], key=lambda q: q.encode()):
+            v, a = sub["answers"][qid], m.answers.add()
+            a.question = qid
+            if isinstance(v, bool):
+                a.boolean = v
+            elif isinstance(v, float) and v.is_integer() and abs(v) <= 2 ** 53:
+                a.integer = int(v)
+            elif isinstance(v, int):
+                a.integer = v
+            elif isinstance(v, float):
+                a.number = v
+            elif isinstance(v, str):
+                a.text = v
+            elif isinstance(v, list):
+                a.list.items.extend(sorted(v, key=lambda o: o.encode()))
+            else:
+                a.special = {"not_applicable": 1, "dont_know": 2}[v["special"]]
+        digest = hashlib.sha256(m.SerializeToString()).hexdigest()
+        self.assertEqual(digest, r[0]["receipt"]["content_hash"])
+        self.assertEqual(digest, r[0]["receipt"]["id"])
+
     def test_outbox(self):
         with open(VALID, encoding="utf-8") as f:
             base = json.load(f)
