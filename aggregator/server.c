@@ -181,8 +181,13 @@ void aggregator_close(struct aggregator **ap)
 	if (ap == NULL || *ap == NULL)
 		return;
 	a = *ap;
-	if (a->sock != NULL)
+	if (a->sock != NULL) {
+		/* The last answers (a failed batch's INTERNAL) still reach the
+		 * collectors, within a bound: closing never hangs on a dead peer. */
+		int linger = AGGREGATOR_CLOSE_LINGER_MS;
+		zmq_setsockopt(a->sock, ZMQ_LINGER, &linger, sizeof linger);
 		zmq_close(a->sock);
+	}
 	if (a->events != NULL)
 		zmq_close(a->events);
 	if (a->slots != NULL)

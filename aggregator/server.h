@@ -39,6 +39,9 @@ struct aggregator_cfg {
 	struct httpd *http;         /* borrowed; storage failures go to /health */
 };
 
+/* How long closing waits for answers still queued to collectors, ms. */
+#define AGGREGATOR_CLOSE_LINGER_MS 2000
+
 struct aggregator_stats {
 	uint64_t batches, accepted, duplicate, conflict, malformed, storage_full;
 	uint64_t replies_dropped;

@@ -1,4 +1,5 @@
 #include "store.h"
+#include "syncwatch.h"
 #include "error.h"
 #include "wire.h"
 
@@ -11,7 +12,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define STORE_MAX_KEY 480 /* LMDB's default limit is 511 */
@@ -388,23 +388,29 @@ static int put_one(MDB_txn *txn, struct store *s, struct store_put *p, uint64_t 
 }
 
 /*
- * LMDB reports a short pwrite as EIO, so a disk that filled up during a
- * commit looks like an I/O error. When the filesystem has (next to) no room
- * left, call it what it is: out of space, which is retryable. Nothing of the
- * failed transaction is referenced by the last durable meta page, so the
- * next commit starts clean.
+ * What a failed commit means. A sync that failed stops the writer whatever
+ * the free space (CV_EIO): pages the kernel dropped are never written again.
+ * So does an environment LMDB marked unusable (a failed meta-page write:
+ * MDB_PANIC from then on). Otherwise the error came from a write before any
+ * sync: ENOSPC, EDQUOT or a short write (LMDB's EIO) mean the disk is full
+ * (CV_ENOSPC, retryable: nothing of the failed transaction is referenced by
+ * the last durable meta page).
  */
-static int classify_io_error(const struct store *s, size_t batch_bytes)
+static int classify_commit_error(struct store *s, int rc, unsigned long syncs_failed_before)
 {
-	struct statvfs vfs;
-	uint64_t avail, need = 2 * (uint64_t)batch_bytes;
+	MDB_txn *probe;
+	int mrc;
 
-	if (statvfs(s->dir, &vfs) != 0)
+	if (syncwatch_failures() != syncs_failed_before)
 		return CV_EIO;
-	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	if (avail < (1u << 20) || avail < need)
+	mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &probe);
+	if (mrc == MDB_PANIC)
+		return CV_ESTORE;
+	if (mrc == 0)
+		mdb_txn_abort(probe);
+	if (rc == CV_EIO || rc == CV_ENOSPC)
 		return CV_ENOSPC;
-	return CV_EIO;
+	return rc;
 }
 
 /* Grows the map towards its cap; CV_EFULL when already there. */
@@ -440,8 +446,11 @@ int store_put_batch(struct store *s, struct store_put *items, size_t n)
 		if (rc != 0) {
 			mdb_txn_abort(txn);
 		} else {
+			unsigned long syncs_failed = syncwatch_failures();
 			mrc = mdb_txn_commit(txn);
 			rc = mrc == 0 ? 0 : map_err(mrc);
+			if (rc != 0 && rc != CV_EFULL && rc != CV_EBATCH)
+				rc = classify_commit_error(s, rc, syncs_failed);
 		}
 		if (rc == CV_EFULL) {
 			if ((rc = grow(s)) != 0)
@@ -459,12 +468,6 @@ int store_put_batch(struct store *s, struct store_put *items, size_t n)
 		}
 		/* CV_ENOSPC: nothing of the batch is written; the caller answers
 		 * STORAGE_FULL and later batches succeed once space returns. */
-		if (rc == CV_EIO) {
-			size_t bytes = 0;
-			for (size_t i = 0; i < n; i++)
-				bytes += items[i].submission_len + 512;
-			rc = classify_io_error(s, bytes);
-		}
 		if (rc != 0)
 			return rc;
 		s->head_seq = head_seq;
