@@ -399,6 +399,34 @@ static void on_subscription(struct aggregator *a)
 	}
 }
 
+/*
+ * After a storage failure that stops the writer: for a bounded time keep
+ * reading, and answer every request INTERNAL, so that the collectors have
+ * read the failed batch's answers before the connection closes (closing on
+ * unread data would reset it, and a reset discards what the peer has not
+ * read yet).
+ */
+static void drain_after_failure(struct aggregator *a)
+{
+	int64_t end = cv_mono_ms() + AGGREGATOR_STOP_GRACE_MS, left;
+	zmq_pollitem_t item = {a->sock, 0, ZMQ_POLLIN, 0};
+
+	while ((left = end - cv_mono_ms()) > 0) {
+		int got;
+		item.revents = 0;
+		if (zmq_poll(&item, 1, (long)left) <= 0)
+			continue; /* timeout or a signal: the loop checks the time */
+		while ((got = receive_one(a, 0)) >= 0) {
+			if (got == 1) {
+				reply_status(a, a->slots[0].rid, a->slots[0].rid_len,
+					     a->slots[0].req->ticket, CANVASS__STATUS__INTERNAL,
+					     "storage failed; the aggregator is stopping");
+				WIRE_FREE(a->slots[0].req);
+			}
+		}
+	}
+}
+
 int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 {
 	zmq_pollitem_t item = {a->sock, 0, ZMQ_POLLIN, 0};
@@ -485,6 +513,7 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 			 * a restart recovers from the last durable commit. */
 			log_event(LOG_ERROR, "storage_failed", "error=\"%s\" batch=%zu",
 				  cv_strerror(rc), n);
+			drain_after_failure(a);
 			return rc;
 		}
 	}

@@ -41,6 +41,11 @@ struct aggregator_cfg {
 
 /* How long closing waits for answers still queued to collectors, ms. */
 #define AGGREGATOR_CLOSE_LINGER_MS 2000
+/*
+ * After a storage failure stops the writer, how long it goes on reading
+ * (answering INTERNAL) so that collectors read the last answers first, ms.
+ */
+#define AGGREGATOR_STOP_GRACE_MS 500
 
 struct aggregator_stats {
 	uint64_t batches, accepted, duplicate, conflict, malformed, storage_full;

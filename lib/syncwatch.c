@@ -45,30 +45,28 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	return rc;
 }
 
-int fdatasync(int fd)
+/* Calls the C library's name(fd) (found once) and counts a failure. */
+static int watched_sync(const char *name, int (**real)(int), int fd)
 {
-	static int (*real)(int);
 	int rc;
 
-	if (real == NULL && (real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync")) == NULL) {
+	if (*real == NULL && (*real = (int (*)(int))dlsym(RTLD_NEXT, name)) == NULL) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if ((rc = real(fd)) != 0)
+	if ((rc = (*real)(fd)) != 0)
 		atomic_fetch_add(&failures, 1);
 	return rc;
+}
+
+int fdatasync(int fd)
+{
+	static int (*real)(int);
+	return watched_sync("fdatasync", &real, fd);
 }
 
 int fsync(int fd)
 {
 	static int (*real)(int);
-	int rc;
-
-	if (real == NULL && (real = (int (*)(int))dlsym(RTLD_NEXT, "fsync")) == NULL) {
-		errno = ENOSYS;
-		return -1;
-	}
-	if ((rc = real(fd)) != 0)
-		atomic_fetch_add(&failures, 1);
-	return rc;
+	return watched_sync("fsync", &real, fd);
 }
