@@ -37,14 +37,11 @@ struct collector {
 	uint64_t generation;
 	struct intake_result *result;
 	struct collector_stats stats;
-	void *members_mon;   /* PAIR: the member socket's connection events */
-	uint8_t *handshaken; /* bitmap of connection fds with a completed handshake */
-	long connected;
+	void *members_mon;         /* PAIR: the member socket's events (insecure mode only) */
+	struct conn_counter count; /* insecure mode only; else the ZAP handler counts */
 	struct metric *m_requests, *m_rejections, *m_pending, *m_latency, *m_connected,
 		*m_handshake_failures, *m_upstream;
 };
-
-#define FD_BITMAP_BITS 65536
 
 static void register_metrics(struct collector *c)
 {
@@ -129,21 +126,34 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
 		rc = cv_fail(err, errlen, CV_EZMQ, "CURVE set-up: %s", zmq_strerror(errno));
 		goto fail;
 	}
-	c->handshaken = calloc(FD_BITMAP_BITS / 8, 1);
 	{
+		/* With CURVE the ZAP handler counts the connections in its own thread,
+		 * before each handshake it decides (zap_watch); without, this loop does. */
 		char mon_ep[64];
 		snprintf(mon_ep, sizeof mon_ep, "inproc://canvass-members-%p", (void *)c);
-		c->members_mon = zmq_socket(zctx, ZMQ_PAIR);
-		if (c->handshaken == NULL || c->members_mon == NULL ||
-		    zmq_socket_monitor(c->members, mon_ep,
+		if (zmq_socket_monitor(c->members, mon_ep,
 				       ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
 					       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-					       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
-		    zmq_connect(c->members_mon, mon_ep) != 0) {
+					       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0) {
 			rc = cv_fail(err, errlen, CV_EZMQ, "monitor: %s", zmq_strerror(errno));
 			goto fail;
 		}
-		zmq_setsockopt(c->members_mon, ZMQ_LINGER, &zero, sizeof zero);
+		if (cfg->zap != NULL) {
+			if (zap_watch(cfg->zap, mon_ep) != 0) {
+				rc = cv_fail(err, errlen, CV_EZMQ,
+					     "monitor: the ZAP handler cannot watch");
+				goto fail;
+			}
+		} else {
+			c->members_mon = zmq_socket(zctx, ZMQ_PAIR);
+			if (c->members_mon == NULL || conn_counter_init(&c->count) != 0 ||
+			    zmq_connect(c->members_mon, mon_ep) != 0) {
+				rc = cv_fail(err, errlen, CV_EZMQ, "monitor: %s",
+					     zmq_strerror(errno));
+				goto fail;
+			}
+			zmq_setsockopt(c->members_mon, ZMQ_LINGER, &zero, sizeof zero);
+		}
 	}
 	register_metrics(c);
 	if (zmq_bind(c->members, cfg->listen) != 0) {
@@ -190,7 +200,7 @@ void collector_close(struct collector **cp)
 	}
 	if (c->members_mon)
 		zmq_close(c->members_mon);
-	free(c->handshaken);
+	conn_counter_free(&c->count);
 	if (c->upstream) {
 		zmq_socket_monitor(c->upstream, NULL, 0);
 		zmq_close(c->upstream);
@@ -512,29 +522,9 @@ static void on_upstream_event(struct collector *c)
 
 static void on_member_event(struct collector *c)
 {
-	uint16_t event;
-	uint32_t fd;
-
-	while (zap_monitor_event(c->members_mon, ZMQ_DONTWAIT, &event, &fd)) {
-		if (fd >= FD_BITMAP_BITS)
-			continue;
-		if (event == ZMQ_EVENT_ACCEPTED) {
-			/* Both events carry the connection's descriptor (the handshake
-			 * events do not), so connections are counted from acceptance. */
-			c->handshaken[fd / 8] |= (uint8_t)(1u << (fd % 8));
-			c->connected++;
-		} else if (event == ZMQ_EVENT_DISCONNECTED) {
-			if (c->handshaken[fd / 8] & (1u << (fd % 8))) {
-				c->handshaken[fd / 8] &= (uint8_t) ~(1u << (fd % 8));
-				c->connected--;
-			}
-		} else {
-			metric_add(c->m_handshake_failures, "protocol", 1);
-		}
-		metric_set(c->m_connected, NULL, (double)c->connected);
-		if (c->cfg.zap != NULL)
-			zap_report_connected(c->cfg.zap, c->connected);
-	}
+	conn_counter_drain(&c->count, c->members_mon);
+	metric_set(c->m_connected, NULL, (double)c->count.connected);
+	metric_set(c->m_handshake_failures, "protocol", (double)c->count.failed_protocol);
 }
 
 /* Gauges and counts read from elsewhere, refreshed by the loop. */
@@ -547,6 +537,8 @@ static void refresh_metrics(struct collector *c)
 		metric_set(c->m_handshake_failures, "unknown_key", (double)zs.refused_unknown_key);
 		metric_set(c->m_handshake_failures, "not_curve", (double)zs.refused_mechanism);
 		metric_set(c->m_handshake_failures, "connection_limit", (double)zs.refused_limit);
+		metric_set(c->m_handshake_failures, "protocol", (double)zs.failed_protocol);
+		metric_set(c->m_connected, NULL, (double)zs.connected);
 	}
 }
 
@@ -565,7 +557,8 @@ int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig
 		if (*reload)
 			return COLLECTOR_RELOAD;
 		daemon_watchdog_tick();
-		rc = zmq_poll(items, 4, 100);
+		/* The member monitor is this loop's only without CURVE (else ZAP's). */
+		rc = zmq_poll(items, c->members_mon != NULL ? 4 : 3, 100);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -573,7 +566,7 @@ int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig
 		}
 		if (items[2].revents & ZMQ_POLLIN)
 			on_upstream_event(c);
-		if (items[3].revents & ZMQ_POLLIN)
+		if (c->members_mon != NULL && (items[3].revents & ZMQ_POLLIN))
 			on_member_event(c);
 		/* Answers first: they free slots for new requests. */
 		if (items[1].revents & ZMQ_POLLIN)

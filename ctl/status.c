@@ -23,7 +23,7 @@
 
 struct body {
 	char *p;
-	size_t len;
+	size_t len, cap;
 	bool toobig;
 };
 
@@ -31,17 +31,23 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
 {
 	struct body *b = arg;
 	size_t add = size * n;
-	char *np;
 
 	/* The cap is checked before growing: b->p always stays the live buffer. */
 	if (add > STATUS_MAX_BODY || b->len + add > STATUS_MAX_BODY) {
 		b->toobig = true;
 		return 0; /* curl stops with a write error */
 	}
-	np = realloc(b->p, b->len + add + 1);
-	if (np == NULL)
-		return 0;
-	b->p = np;
+	if (b->len + add + 1 > b->cap) {
+		/* Doubling: a large body costs a few copies, not one per chunk. */
+		size_t cap = b->cap ? b->cap : 16384;
+		char *np;
+		while (cap < b->len + add + 1)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL)
+			return 0;
+		b->p = np;
+		b->cap = cap;
+	}
 	memcpy(b->p + b->len, data, add);
 	b->len += add;
 	b->p[b->len] = '\0';

@@ -21,7 +21,59 @@ struct zap {
 	size_t n_entries;
 	struct zap_stats stats;          /* guarded by lock */
 	long max_connections, connected; /* guarded by lock */
+	void *mon;                       /* PAIR on the watched socket's monitor (thread's) */
+	struct conn_counter count;       /* the thread's; copied into stats under lock */
 };
+
+#define CONN_FD_BITS 65536
+
+int conn_counter_init(struct conn_counter *cc)
+{
+	memset(cc, 0, sizeof *cc);
+	cc->open = calloc(CONN_FD_BITS / 8, 1);
+	return cc->open != NULL ? 0 : CV_ENOMEM;
+}
+
+void conn_counter_free(struct conn_counter *cc)
+{
+	free(cc->open);
+	cc->open = NULL;
+}
+
+int conn_counter_drain(struct conn_counter *cc, void *mon)
+{
+	uint16_t event;
+	uint32_t fd;
+	int n = 0;
+
+	while (mon != NULL && zap_monitor_event(mon, ZMQ_DONTWAIT, &event, &fd)) {
+		n++;
+		if (event == ZMQ_EVENT_ACCEPTED && fd < CONN_FD_BITS) {
+			cc->open[fd / 8] |= (uint8_t)(1u << (fd % 8));
+			cc->connected++;
+		} else if (event == ZMQ_EVENT_DISCONNECTED && fd < CONN_FD_BITS) {
+			if (cc->open[fd / 8] & (1u << (fd % 8))) {
+				cc->open[fd / 8] &= (uint8_t) ~(1u << (fd % 8));
+				cc->connected--;
+			}
+		} else if (event != ZMQ_EVENT_ACCEPTED && event != ZMQ_EVENT_DISCONNECTED) {
+			cc->failed_protocol++;
+		}
+	}
+	return n;
+}
+
+/* Brings the watched socket's count up to date (thread only). */
+static void refresh_count(struct zap *z)
+{
+	if (z->mon == NULL || conn_counter_drain(&z->count, z->mon) == 0)
+		return;
+	pthread_mutex_lock(&z->lock);
+	z->connected = z->count.connected;
+	z->stats.connected = z->count.connected;
+	z->stats.failed_protocol = z->count.failed_protocol;
+	pthread_mutex_unlock(&z->lock);
+}
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -63,6 +115,8 @@ static void handle_request(struct zap *z)
 			zmq_msg_close(&m);
 		zmq_getsockopt(z->handler, ZMQ_RCVMORE, &more, &ml);
 	}
+	/* Every connection accepted so far is counted before deciding. */
+	refresh_count(z);
 	if (n >= 6 && zmq_msg_size(&frames[0]) == 3 &&
 	    memcmp(zmq_msg_data(&frames[0]), "1.0", 3) == 0) {
 		int curve = zmq_msg_size(&frames[5]) == 5 &&
@@ -109,22 +163,53 @@ static void handle_request(struct zap *z)
 		zmq_msg_close(&frames[i]);
 }
 
+/* A control message: "STOP", or "WATCH <endpoint>" (answered "OK" or "ERR"). */
+static int on_control(struct zap *z)
+{
+	char msg[256];
+	int n = zmq_recv(z->ctl_thr, msg, sizeof msg - 1, 0);
+	int zero = 0;
+
+	if (n < 0 || (n >= 4 && memcmp(msg, "STOP", 4) == 0))
+		return 1;
+	msg[n < (int)sizeof msg - 1 ? n : (int)sizeof msg - 1] = '\0';
+	if (strncmp(msg, "WATCH ", 6) == 0 && z->mon == NULL) {
+		z->mon = zmq_socket(z->zctx, ZMQ_PAIR);
+		if (z->mon != NULL && conn_counter_init(&z->count) == 0 &&
+		    zmq_setsockopt(z->mon, ZMQ_LINGER, &zero, sizeof zero) == 0 &&
+		    zmq_connect(z->mon, msg + 6) == 0) {
+			zmq_send(z->ctl_thr, "OK", 2, 0);
+			return 0;
+		}
+	}
+	zmq_send(z->ctl_thr, "ERR", 3, 0);
+	return 0;
+}
+
 static void *zap_thread(void *arg)
 {
 	struct zap *z = arg;
-	zmq_pollitem_t items[2] = {{z->handler, 0, ZMQ_POLLIN, 0}, {z->ctl_thr, 0, ZMQ_POLLIN, 0}};
 
 	for (;;) {
-		if (zmq_poll(items, 2, -1) < 0) {
+		zmq_pollitem_t items[3] = {{z->handler, 0, ZMQ_POLLIN, 0},
+					   {z->ctl_thr, 0, ZMQ_POLLIN, 0},
+					   {z->mon, 0, ZMQ_POLLIN, 0}};
+		if (zmq_poll(items, z->mon != NULL ? 3 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (items[1].revents & ZMQ_POLLIN)
+		if ((items[1].revents & ZMQ_POLLIN) && on_control(z) != 0)
 			break;
+		if (z->mon != NULL && (items[2].revents & ZMQ_POLLIN))
+			refresh_count(z);
 		if (items[0].revents & ZMQ_POLLIN)
 			handle_request(z);
 	}
+	if (z->mon != NULL)
+		zmq_close(z->mon);
+	z->mon = NULL;
+	conn_counter_free(&z->count);
 	return NULL;
 }
 
@@ -188,6 +273,20 @@ void zap_set_connection_cap(struct zap *z, long max)
 	pthread_mutex_lock(&z->lock);
 	z->max_connections = max;
 	pthread_mutex_unlock(&z->lock);
+}
+
+int zap_watch(struct zap *z, const char *monitor_ep)
+{
+	char msg[256], reply[8];
+	int n;
+
+	if (z == NULL || strlen(monitor_ep) > sizeof msg - 7)
+		return CV_EINVAL;
+	n = snprintf(msg, sizeof msg, "WATCH %s", monitor_ep);
+	if (zmq_send(z->ctl_main, msg, (size_t)n, 0) < 0 ||
+	    (n = zmq_recv(z->ctl_main, reply, sizeof reply, 0)) < 0)
+		return CV_EZMQ;
+	return n == 2 && memcmp(reply, "OK", 2) == 0 ? 0 : CV_EZMQ;
 }
 
 void zap_report_connected(struct zap *z, long connected)

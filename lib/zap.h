@@ -34,17 +34,44 @@ struct zap_stats {
 	uint64_t refused_unknown_key;
 	uint64_t refused_mechanism;
 	uint64_t refused_limit;
+	uint64_t failed_protocol; /* handshakes that failed below ZAP (from the monitor) */
+	long connected;           /* open connections of the watched socket */
 };
+
+/*
+ * Open connections of a socket, counted from its monitor's ACCEPTED and
+ * DISCONNECTED events (both carry the descriptor; handshake events do not).
+ */
+struct conn_counter {
+	uint8_t *open; /* bitmap of descriptors */
+	long connected;
+	uint64_t failed_protocol;
+};
+int conn_counter_init(struct conn_counter *cc);
+void conn_counter_free(struct conn_counter *cc);
+/* Reads every event waiting on the monitor PAIR mon; returns how many. */
+int conn_counter_drain(struct conn_counter *cc, void *mon);
 
 struct zap;
 
 int zap_start(struct zap **out, void *zctx, char *err, size_t errlen);
 /*
- * Caps the connections: when the connections reported open (the one
- * handshaking included) exceed max, the handshake is refused ("connection
- * limit"). 0: no cap.
+ * Caps the connections: when the open connections (the one handshaking
+ * included) exceed max, the handshake is refused ("connection limit").
+ * 0: no cap.
  */
 void zap_set_connection_cap(struct zap *z, long max);
+/*
+ * Counts the connections of a server socket in the handler's own thread:
+ * monitor_ep is the endpoint given to zmq_socket_monitor() for that socket
+ * (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED and the handshake failures).
+ * The handler reads every event waiting there before each decision; since
+ * a connection's ACCEPTED event is queued before its handshake can reach
+ * the handler, the count it decides on always includes it. Returns once
+ * the handler is connected to the monitor.
+ */
+int zap_watch(struct zap *z, const char *monitor_ep);
+/* For a handler without a watched socket (tests): the open connections. */
 void zap_report_connected(struct zap *z, long connected);
 
 /* Replaces the admitted keys with a copy of entries[0..n). */
