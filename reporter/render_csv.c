@@ -36,6 +36,28 @@ void render_csv_num(FILE *out, double x)
 		fprintf(out, "%.15g", x);
 }
 
+/* The columns every compare row starts with: questionnaire, version, cycle, sequence, chain, kind,
+ * id. */
+static void compare_lead(FILE *out, const struct compare_report *r, const char *pos,
+			 const char *kind, const char *id)
+{
+	render_csv_field(out, r->ds->def->id);
+	fprintf(out, ",%u,", r->ds->def->version);
+	render_csv_field(out, r->ds->cycle);
+	fprintf(out, ",%s,%s,", pos, kind);
+	render_csv_field(out, id);
+}
+
+/* A summary row (disclosure, classification): no group or figures; option and count. */
+static void summary_row(FILE *out, const struct compare_report *r, const char *pos,
+			const char *kind, const char *id, const char *option, const char *count)
+{
+	compare_lead(out, r, pos, kind, id);
+	fputs(",,,,,,,,,,,,,", out);
+	render_csv_field(out, option);
+	fprintf(out, ",%s,,\n", count);
+}
+
 static void compare_rows(FILE *out, const struct compare_report *r, const struct compare_table *t,
 			 const char *kind, const char *pos)
 {
@@ -46,11 +68,7 @@ static void compare_rows(FILE *out, const struct compare_report *r, const struct
 		const struct compare_cell *c = &t->cells[g];
 		size_t rows = t->numeric || nopt == 0 || c->hidden != SHOWN ? 1 : nopt;
 		for (size_t o = 0; o < rows; o++) {
-			render_csv_field(out, r->ds->def->id);
-			fprintf(out, ",%u,", r->ds->def->version);
-			render_csv_field(out, r->ds->cycle);
-			fprintf(out, ",%s,%s,", pos, kind);
-			render_csv_field(out, t->id);
+			compare_lead(out, r, pos, kind, t->id);
 			fputc(',', out);
 			render_csv_field(out, ds_group_name(r->ds, g));
 			fprintf(out, ",%zu,", r->group_submitted[g]);
@@ -104,7 +122,7 @@ static void disclosure_rows(FILE *out, const struct compare_report *r, const cha
 		     {SUPPRESSED_SHARES, "share-rule"},
 		     {SUPPRESSED_EQUAL, "equal-rule"},
 		     {SUPPRESSED_COMPLEMENTARY, "complementary"}};
-	char setting[64];
+	char setting[64], count[32];
 
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
 		const struct disclosure_rules *d = &r->rules;
@@ -119,27 +137,17 @@ static void disclosure_rows(FILE *out, const struct compare_report *r, const cha
 				 d->k > 1 && d->equal_values ? "on" : "off");
 		else
 			snprintf(setting, sizeof setting, "%s", d->k > 1 ? "on" : "off");
-		render_csv_field(out, r->ds->def->id);
-		fprintf(out, ",%u,", r->ds->def->version);
-		render_csv_field(out, r->ds->cycle);
-		fprintf(out, ",%s,disclosure,%s,,,,,,,,,,,,,", pos, disclosure_code(rules[i].s));
-		render_csv_field(out, setting);
-		fprintf(out, ",%zu,,\n", r->suppressed_by[rules[i].s]);
+		snprintf(count, sizeof count, "%zu", r->suppressed_by[rules[i].s]);
+		summary_row(out, r, pos, "disclosure", disclosure_code(rules[i].s), setting, count);
 	}
-	render_csv_field(out, r->ds->def->id);
-	fprintf(out, ",%u,", r->ds->def->version);
-	render_csv_field(out, r->ds->cycle);
-	fprintf(out, ",%s,disclosure,order_statistics,,,,,,,,,,,,,min-group-order=%zu,%zu,,\n", pos,
-		r->rules.k_order, r->order_withheld);
+	snprintf(setting, sizeof setting, "min-group-order=%zu", r->rules.k_order);
+	snprintf(count, sizeof count, "%zu", r->order_withheld);
+	summary_row(out, r, pos, "disclosure", "order_statistics", setting, count);
 	/* Last: whether the file may be published. */
-	render_csv_field(out, r->ds->def->id);
-	fprintf(out, ",%u,", r->ds->def->version);
-	render_csv_field(out, r->ds->cycle);
-	fprintf(out, ",%s,classification,%s,,,,,,,,,,,,,", pos,
-		render_confidential() ? "confidential" : "public");
-	render_csv_field(out, render_confidential() ? RENDER_CONFIDENTIAL
-						    : "public: disclosure control applied");
-	fputs(",,,\n", out);
+	summary_row(
+		out, r, pos, "classification", render_confidential() ? "confidential" : "public",
+		render_confidential() ? RENDER_CONFIDENTIAL : "public: disclosure control applied",
+		"");
 }
 
 int render_compare_csv(const struct compare_report *r, FILE *out)
