@@ -55,8 +55,13 @@ void pipeline_stop(struct bench_pipeline *p);
 uint8_t *make_request(const struct bench_pipeline *p, int m, long i, int questions, size_t *len);
 int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, double *rate, long *accepted,
 	       double *batch_mean);
-int run_latency(struct bench_pipeline *p, const struct bench_opts *o, double *p50, double *p99,
-		double *p999, long *done);
+/*
+ * Receipts at a fixed rate for one member. flood_member >= 0: meanwhile that
+ * member floods from two connections with requests it never reads the
+ * (~20 KB REJECTED) replies of, from a thread at the lowest CPU priority.
+ */
+int run_latency(struct bench_pipeline *p, const struct bench_opts *o, int flood_member,
+		double *p50, double *p99, double *p999, long *done);
 int run_idle(struct bench_pipeline *p, int n, long *collector_rss_kib);
 
 /* baselines.c */

@@ -1,4 +1,5 @@
 /* The real daemons under load: ingest, latency at a fixed rate, idle members. */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "bench.h"
 
 #include <curl/curl.h>
@@ -6,8 +7,10 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,11 +494,79 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int run_latency(struct bench_pipeline *p, const struct bench_opts *o, double *p50, double *p99,
-		double *p999, long *done)
+struct flood {
+	const struct bench_pipeline *p;
+	int m;
+	atomic_int stop;
+	long sent;
+};
+
+/* Two connections sending requests whose REJECTED replies are never read. */
+static void *flood_thread(void *arg)
+{
+	struct flood *f = arg;
+	struct sched_param none = {0};
+	Canvass__Request req = CANVASS__REQUEST__INIT;
+	Canvass__Submission *s;
+	void *zctx, *socks[2];
+	uint8_t *buf;
+	size_t len;
+
+	/* Lowest priority, inherited by this context's I/O thread: the flooding
+	 * member's CPU is not the collector's on a real network. */
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
+	zctx = zmq_ctx_new();
+	s = bench_submission("bench", f->p->codes[f->m], f->m, 1, 40);
+	s->answers = realloc(s->answers, (s->n_answers + 201) * sizeof *s->answers);
+	for (int i = 0; i < 201; i++) {
+		Canvass__Answer *a = malloc(sizeof *a);
+		canvass__answer__init(a);
+		a->question = malloc(48);
+		snprintf(a->question, 48, "not_a_question_%03d_of_this_questionnaire", i);
+		a->value_case = CANVASS__ANSWER__VALUE_INTEGER;
+		a->integer = i;
+		s->answers[s->n_answers++] = a;
+	}
+	req.protocol_version = WIRE_PROTOCOL_VERSION;
+	req.request_id = 1;
+	req.body_case = CANVASS__REQUEST__BODY_SUBMIT;
+	req.submit = s;
+	wire_pack(&req.base, &buf, &len);
+	for (int i = 0; i < 2; i++) {
+		int one = 1, small = 4096, zero = 0;
+		socks[i] = zmq_socket(zctx, ZMQ_DEALER);
+		zmq_setsockopt(socks[i], ZMQ_LINGER, &zero, sizeof zero);
+		zmq_setsockopt(socks[i], ZMQ_RCVHWM, &one, sizeof one);
+		zmq_setsockopt(socks[i], ZMQ_RCVBUF, &small, sizeof small);
+		zap_make_client(socks[i], &f->p->members[f->m], f->p->collector.public_z85);
+		zmq_connect(socks[i], f->p->col_ep);
+	}
+	while (!atomic_load(&f->stop)) {
+		int busy = 0;
+		for (int i = 0; i < 2; i++) {
+			if (zmq_send(socks[i], buf, len, ZMQ_DONTWAIT) >= 0)
+				f->sent++;
+			else
+				busy++;
+		}
+		if (busy == 2)
+			usleep(1000); /* both queues full: the collector is not taking more */
+	}
+	for (int i = 0; i < 2; i++)
+		zmq_close(socks[i]);
+	zmq_ctx_term(zctx);
+	free(buf);
+	WIRE_FREE(s);
+	return NULL;
+}
+
+int run_latency(struct bench_pipeline *p, const struct bench_opts *o, int flood_member, double *p50,
+		double *p99, double *p999, long *done)
 {
 	void *zctx = zmq_ctx_new();
 	int m = o->clients < p->n_members ? o->clients : 0; /* a member that did not ingest */
+	struct flood fl = {.p = p, .m = flood_member};
+	pthread_t flooder;
 	void *s = client_socket(zctx, p, m);
 	long n = (long)(o->rate * o->latency_secs), got = 0;
 	double *sent_at = calloc((size_t)n + 1, sizeof *sent_at);
@@ -515,6 +586,9 @@ int run_latency(struct bench_pipeline *p, const struct bench_opts *o, double *p5
 		zmq_recv(s, lat, 8, 0);
 		free(w);
 	}
+	atomic_init(&fl.stop, 0);
+	if (flood_member >= 0)
+		pthread_create(&flooder, NULL, flood_thread, &fl);
 	t0 = now_s();
 	while (got < n) {
 		double due = t0 + (double)next / (double)o->rate, now = now_s();
@@ -541,6 +615,11 @@ int run_latency(struct bench_pipeline *p, const struct bench_opts *o, double *p5
 		} else if (next >= n) {
 			break; /* nothing more came within a second */
 		}
+	}
+	if (flood_member >= 0) {
+		atomic_store(&fl.stop, 1);
+		pthread_join(flooder, NULL);
+		fprintf(stderr, "bench: the flooding member sent %ld requests\n", fl.sent);
 	}
 	qsort(lat, (size_t)got, sizeof *lat, cmp_double);
 	*p50 = got ? lat[(size_t)(0.5 * (double)(got - 1))] : NAN;

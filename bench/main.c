@@ -77,8 +77,9 @@ int main(int argc, char **argv)
 	char err[512], work[256], path[512], reg[512], qdir[512], bin[512];
 	double rate = NAN, batch = NAN, p50 = NAN, p99 = NAN, p999 = NAN, lmdb = NAN, lmdb1 = NAN;
 	double sq1 = NAN, sqb = NAN, pg1 = NAN, pgb = NAN, scan_s = NAN, sqlite_cmp = NAN;
+	double f50 = NAN, f99 = NAN, f999 = NAN;
 	long accepted = 0, done = 0, idle_rss = -1, agg_hwm = -1, col_hwm = -1, answers = 0,
-	     rows = 0;
+	     rows = 0, fdone = 0, col_flood_hwm = -1;
 	size_t rlen;
 	int next;
 
@@ -119,7 +120,7 @@ int main(int argc, char **argv)
 	/* 1, 2, 4: the daemons under load, CURVE on, tcp loopback. */
 	fprintf(stderr, "bench: starting the pipeline\n");
 	if (pipeline_start(&p, &o,
-			   (o.clients + 1 > o.idle_members ? o.clients + 1 : o.idle_members)) !=
+			   (o.clients + 2 > o.idle_members ? o.clients + 2 : o.idle_members)) !=
 	    0) {
 		fprintf(stderr, "bench: the pipeline did not start (logs in %s)\n", p.dir);
 		pipeline_stop(&p); /* whichever daemon did start */
@@ -132,7 +133,11 @@ int main(int argc, char **argv)
 	agg_hwm = rss_kib(p.agg, "VmHWM");
 	col_hwm = rss_kib(p.col, "VmHWM");
 	fprintf(stderr, "bench: latency at %ld/s for %.0f s\n", o.rate, o.latency_secs);
-	run_latency(&p, &o, &p50, &p99, &p999, &done);
+	run_latency(&p, &o, -1, &p50, &p99, &p999, &done);
+	fprintf(stderr, "bench: latency at %ld/s for %.0f s, another member flooding\n", o.rate,
+		o.latency_secs);
+	run_latency(&p, &o, o.clients + 1, &f50, &f99, &f999, &fdone);
+	col_flood_hwm = rss_kib(p.col, "VmHWM");
 	fprintf(stderr, "bench: %d idle members connected\n", o.idle_members);
 	run_idle(&p, o.idle_members, &idle_rss);
 	pipeline_stop(&p);
@@ -222,6 +227,10 @@ int main(int argc, char **argv)
 	    2);
 	add("ack latency p999", p999 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "",
 	    NAN);
+	add("ack latency p99, member flooding", f99 * 1000, "ms", "ack latency p99, no flood",
+	    p99 * 1000, "<=abs", 10);
+	add("collector peak RSS, after flood", (double)col_flood_hwm / 1024, "MiB",
+	    "collector peak RSS, ingest", (double)col_hwm / 1024, "", NAN);
 	add("collector RSS, idle members", (double)idle_rss / 1024, "MiB", NULL, NAN, "<=abs", 32);
 	add("collector peak RSS, ingest", (double)col_hwm / 1024, "MiB", NULL, NAN, "", NAN);
 	add("aggregator peak RSS, ingest", (double)agg_hwm / 1024, "MiB", NULL, NAN, "<=abs", 64);

@@ -18,8 +18,10 @@
 struct client {
 	void *zctx;
 	void *sock;
-	void *mon;      /* PAIR reading the socket monitor's handshake events */
-	int handshake;  /* for the current socket: 0 none yet, 1 ok, -1 refused, -2 failed */
+	void *mon; /* PAIR reading the socket monitor's handshake events */
+	/* For the current socket: 0 none yet, 1 ok, -1 key refused (ZAP 400), -2 failed,
+	 * -3 refused for now (ZAP 500: the collector's connection limit). */
+	int handshake;
 	size_t current; /* endpoint in use */
 	struct client_cfg cfg;
 };
@@ -119,7 +121,7 @@ static void read_monitor(struct client *c)
 		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
 			c->handshake = 1;
 		else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-			c->handshake = -1;
+			c->handshake = value == 400 ? -1 : -3;
 		else if (c->handshake != 1)
 			c->handshake = -2;
 	}
@@ -149,6 +151,8 @@ static int await_reply(struct client *c, uint64_t request_id, Canvass__Reply **o
 			read_monitor(c);
 			if (c->handshake == -1)
 				return CV_EAUTH; /* refused: waiting longer changes nothing */
+			if (c->handshake == -3)
+				return CV_EBUSY; /* another collector may have room */
 		}
 		if (!(items[0].revents & ZMQ_POLLIN))
 			continue;
@@ -169,13 +173,6 @@ static int await_reply(struct client *c, uint64_t request_id, Canvass__Reply **o
 		*out = r;
 		return 0;
 	}
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 int client_prepare(Canvass__Submission *s)
@@ -248,13 +245,15 @@ static int send_request(struct client *c, Canvass__Submission *s, int check, Can
 			last = r;
 		} else if (rc == CV_EAUTH) {
 			auth_failure = c->handshake;
+		} else if (rc == CV_EBUSY && auth_failure == 0) {
+			auth_failure = -3;
 		}
 		/* Next endpoint, fresh socket: a stale answer cannot be confused. */
 		drop_socket(c);
 		c->current = (c->current + 1) % c->cfg.n_endpoints;
-		if (attempt + 1 < c->cfg.attempts && rc == 0) {
+		if (attempt + 1 < c->cfg.attempts && (rc == 0 || rc == CV_EBUSY)) {
 			long jitter = (long)randombytes_uniform((uint32_t)(backoff / 2 + 1));
-			pause_ms(backoff / 2 + jitter);
+			cv_sleep_ms(backoff / 2 + jitter);
 			if (backoff < 10000)
 				backoff *= 2;
 		}
@@ -264,11 +263,16 @@ static int send_request(struct client *c, Canvass__Submission *s, int check, Can
 		*reply = last;
 		return 0;
 	}
+	if (auth_failure == -3) {
+		if (detail != NULL)
+			*detail = "the collector refused the connection for now: it is at its "
+				  "connection limit; retry later";
+		return CV_EBUSY;
+	}
 	if (auth_failure != 0) {
 		static const char refused[] =
 			"the collector refused the handshake: this member's key "
-			"is not registered (or revoked), or the collector is "
-			"at its connection limit";
+			"is not registered (or revoked)";
 		static const char failed_keys[] = "the CURVE handshake failed (is the collector's "
 						  "public key right?)";
 		static const char failed_plain[] =

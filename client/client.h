@@ -49,8 +49,9 @@ int client_prepare(Canvass__Submission *s);
  * answer came, or the last retryable one when attempts ran out; returns
  * CV_ETIMEDOUT when no answer came at all, CV_EINVAL when s repeats a
  * question, CV_EAUTH when a collector refused the member's key or the
- * CURVE handshake failed (a wrong server key) and no answer came.
- * *detail, when not NULL, gets a static explanation for CV_EAUTH.
+ * CURVE handshake failed (a wrong server key) and no answer came, CV_EBUSY
+ * when collectors refused the connection only for their connection limit.
+ * *detail, when not NULL, gets a static explanation for CV_EAUTH, CV_EBUSY.
  */
 int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,
 		  const char **detail);

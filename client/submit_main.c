@@ -233,18 +233,18 @@ static void process(struct run *r, struct client *cl, struct item *it)
 	}
 	rc = r->check ? client_check(cl, s, &rep, &detail) : client_submit(cl, s, &rep, &detail);
 	if (rc != 0) {
-		const char *st = rc == CV_ETIMEDOUT ? "NOT_DELIVERED"
-				 : rc == CV_EAUTH   ? "NOT_AUTHENTICATED"
-						    : "INVALID_FILE";
+		const char *st = rc == CV_ETIMEDOUT || rc == CV_EBUSY ? "NOT_DELIVERED"
+				 : rc == CV_EAUTH                     ? "NOT_AUTHENTICATED"
+								      : "INVALID_FILE";
 		if (rc == CV_ETIMEDOUT)
 			snprintf(err, sizeof err, "not delivered: no answer from any collector");
-		else if (rc == CV_EAUTH)
+		else if (rc == CV_EAUTH || rc == CV_EBUSY)
 			snprintf(err, sizeof err, "not delivered: %s", detail);
 		else
 			snprintf(err, sizeof err, "not sent: %s", cv_strerror(rc));
-		outcome = rc == CV_ETIMEDOUT ? EXIT_UNDELIVERED
-			  : rc == CV_EAUTH   ? EXIT_AUTH
-					     : EXIT_REFUSED;
+		outcome = rc == CV_ETIMEDOUT || rc == CV_EBUSY ? EXIT_UNDELIVERED
+			  : rc == CV_EAUTH                     ? EXIT_AUTH
+							       : EXIT_REFUSED;
 		pthread_mutex_lock(&r->lock);
 		record(r, it->label, s, NULL, st, err, outcome);
 		pthread_mutex_unlock(&r->lock);

@@ -87,7 +87,8 @@ int main(int argc, char **argv)
 	long health_window = 60, health_threshold = 100;
 	bool insecure = false;
 	uint64_t max_message = 256 * 1024;
-	long max_connections = 10000;
+	long max_connections = 10000, max_handshaking = 1000, member_max_pending = 1000;
+	uint64_t member_reply_bytes = 1024 * 1024;
 	long max_answers = 1000, max_string = 4000, max_pending = 10000, timeout_ms = 5000,
 	     hwm = 10000, handshake_ms = 5000;
 	const struct setting tab[] = {
@@ -114,8 +115,17 @@ int main(int argc, char **argv)
 		 "submissions awaiting storage (10000)"},
 		{"store-timeout-ms", SET_LONG, &timeout_ms, 10, 600000, "MS",
 		 "wait for the aggregator (5000)"},
+		{"member-max-pending", SET_LONG, &member_max_pending, 1, 1000000, "N",
+		 "one member's submissions awaiting storage; more get BUSY (1000)"},
+		{"member-reply-bytes", SET_SIZE, &member_reply_bytes, 65536, 1L << 30, "SIZE",
+		 "one member's unread replies: at this new requests get BUSY, at twice "
+		 "this replies are dropped (1M; 64K to 1G)"},
 		{"max-connections", SET_LONG, &max_connections, 0, 1000000, "N",
-		 "member connections; more are refused at the handshake (10000; 0: no cap)"},
+		 "member connections past the handshake; more are refused at the handshake "
+		 "(10000; 0: no cap)"},
+		{"max-handshaking", SET_LONG, &max_handshaking, 0, 1000000, "N",
+		 "connections in the handshake; for each accepted beyond, the oldest silent "
+		 "one is closed (1000; 0: no cap)"},
 		{"handshake-ms", SET_LONG, &handshake_ms, 100, 600000, "MS",
 		 "longest CURVE handshake (5000)"},
 		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
@@ -201,7 +211,7 @@ int main(int argc, char **argv)
 				  log_quote(err, q1, sizeof q1));
 			goto out;
 		}
-		zap_set_connection_cap(zap, max_connections);
+		zap_set_connection_cap(zap, max_connections, max_handshaking);
 	}
 	{
 		struct collector_cfg ccfg = {
@@ -212,6 +222,9 @@ int main(int argc, char **argv)
 				   .cycles = cs.cycles,
 				   .limits = wire_default_limits},
 			.max_pending = (size_t)max_pending,
+			.member_max_pending = (size_t)member_max_pending,
+			.member_reply_bytes = (size_t)member_reply_bytes,
+			.max_handshaking = max_handshaking,
 			.store_timeout_ms = timeout_ms,
 			.hwm = (int)hwm,
 			.handshake_ms = handshake_ms,
@@ -294,11 +307,13 @@ int main(int argc, char **argv)
 			zap_get_stats(zap, &zs);
 		log_event(rc == 0 ? LOG_INFO : LOG_ERROR, "stopped",
 			  "result=\"%s\" requests=%llu relayed=%llu rejected=%llu malformed=%llu "
-			  "busy=%llu unavailable=%llu unauthorized=%llu replies_dropped=%llu "
+			  "busy=%llu busy_member_budget=%llu unavailable=%llu unauthorized=%llu "
+			  "replies_dropped=%llu "
 			  "handshakes_admitted=%llu handshakes_refused=%llu",
 			  cv_strerror(rc), (unsigned long long)st->requests,
 			  (unsigned long long)st->relayed, (unsigned long long)st->rejected,
 			  (unsigned long long)st->malformed, (unsigned long long)st->busy,
+			  (unsigned long long)(st->busy_unread + st->busy_in_flight),
 			  (unsigned long long)st->unavailable, (unsigned long long)st->unauthorized,
 			  (unsigned long long)st->replies_dropped, (unsigned long long)zs.admitted,
 			  (unsigned long long)(zs.refused_unknown_key + zs.refused_mechanism));

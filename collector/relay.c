@@ -1,4 +1,5 @@
 #include "relay.h"
+#include "budget.h"
 #include "text.h"
 #include "error.h"
 #include "log.h"
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <zmq.h>
 
 #define ROUTING_ID_MAX 256
@@ -20,6 +22,7 @@ struct pending {
 	int64_t deadline_ms;
 	uint8_t rid[ROUTING_ID_MAX];
 	size_t rid_len;
+	struct budget_entry *who; /* the member's budget, charged while in flight */
 	struct problem *warnings; /* validation warnings, sent with the receipt */
 	size_t n_warnings;
 	int64_t received_us; /* for the acknowledgement latency */
@@ -37,10 +40,12 @@ struct collector {
 	uint64_t generation;
 	struct intake_result *result;
 	struct collector_stats stats;
+	struct budget budget;
 	void *members_mon;         /* PAIR: the member socket's events (insecure mode only) */
 	struct conn_counter count; /* insecure mode only; else the ZAP handler counts */
 	struct metric *m_requests, *m_rejections, *m_pending, *m_latency, *m_connected,
-		*m_handshake_failures, *m_upstream;
+		*m_handshaking, *m_shed, *m_handshake_failures, *m_upstream, *m_dropped, *m_unread,
+		*m_cut;
 };
 
 static void register_metrics(struct collector *c)
@@ -57,6 +62,19 @@ static void register_metrics(struct collector *c)
 					"Replies to members, by status", "status");
 	for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
 		metric_touch(c->m_requests, results[i]);
+	c->m_dropped = metrics_counter(m, "canvass_collector_replies_dropped_total",
+				       "Replies not sent, by reason", "reason");
+	metric_touch(c->m_dropped, "member_budget");
+	metric_touch(c->m_dropped, "hwm");
+	metric_touch(c->m_dropped, "gone");
+	c->m_cut = metrics_counter(
+		m, "canvass_collector_unread_disconnects_total",
+		"Member connections closed: unread replies at 2 x member-reply-bytes", NULL);
+	metric_set(c->m_cut, NULL, 0);
+	c->m_unread =
+		metrics_gauge(m, "canvass_collector_unread_reply_bytes",
+			      "Bytes of replies ZeroMQ holds, not yet written to members", NULL);
+	metric_set(c->m_unread, NULL, 0);
 	c->m_rejections = metrics_counter(m, "canvass_collector_rejections_total",
 					  "Errors in refused submissions, by problem code", "code");
 	c->m_pending = metrics_gauge(m, "canvass_collector_pending",
@@ -64,9 +82,17 @@ static void register_metrics(struct collector *c)
 	metric_set(c->m_pending, NULL, 0);
 	c->m_latency = metrics_histogram(m, "canvass_collector_ack_latency_seconds",
 					 "From a submission's arrival to its receipt", secs, 13);
-	c->m_connected = metrics_gauge(m, "canvass_collector_connected_members",
-				       "Member connections (accepted, until they close)", NULL);
+	c->m_connected =
+		metrics_gauge(m, "canvass_collector_connected_members",
+			      "Member connections past the handshake, until they close", NULL);
 	metric_set(c->m_connected, NULL, 0);
+	c->m_handshaking = metrics_gauge(m, "canvass_collector_handshaking_connections",
+					 "Connections accepted and still in the handshake", NULL);
+	metric_set(c->m_handshaking, NULL, 0);
+	c->m_shed =
+		metrics_counter(m, "canvass_collector_connections_shed_total",
+				"Connections closed at acceptance: beyond max-handshaking", NULL);
+	metric_set(c->m_shed, NULL, 0);
 	c->m_handshake_failures =
 		metrics_counter(m, "canvass_collector_handshake_failures_total",
 				"Refused or failed member handshakes, by reason", "reason");
@@ -92,7 +118,8 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
 	c->pending = calloc(cfg->max_pending, sizeof *c->pending);
 	c->free_slots = calloc(cfg->max_pending, sizeof *c->free_slots);
 	c->result = malloc(sizeof *c->result);
-	if (c->pending == NULL || c->free_slots == NULL || c->result == NULL) {
+	if (c->pending == NULL || c->free_slots == NULL || c->result == NULL ||
+	    budget_init(&c->budget, cfg->member_max_pending, cfg->member_reply_bytes) != 0) {
 		rc = CV_ENOMEM;
 		goto fail;
 	}
@@ -133,6 +160,8 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
 		snprintf(mon_ep, sizeof mon_ep, "inproc://canvass-members-%p", (void *)c);
 		if (zmq_socket_monitor(c->members, mon_ep,
 				       ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+					       ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+					       ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
 					       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
 					       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0) {
 			rc = cv_fail(err, errlen, CV_EZMQ, "monitor: %s", zmq_strerror(errno));
@@ -153,6 +182,7 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
 				goto fail;
 			}
 			zmq_setsockopt(c->members_mon, ZMQ_LINGER, &zero, sizeof zero);
+			c->count.max_handshaking = cfg->max_handshaking;
 		}
 	}
 	register_metrics(c);
@@ -195,8 +225,12 @@ void collector_close(struct collector **cp)
 		return;
 	c = *cp;
 	if (c->members) {
+		int64_t deadline = cv_mono_ms() + 2000;
 		zmq_socket_monitor(c->members, NULL, 0);
 		zmq_close(c->members);
+		/* ZeroMQ gives back the replies it held (and runs their callbacks) as it closes. */
+		while (budget_unread(&c->budget) > 0 && cv_mono_ms() < deadline)
+			cv_sleep_ms(5);
 	}
 	if (c->members_mon)
 		zmq_close(c->members_mon);
@@ -211,6 +245,10 @@ void collector_close(struct collector **cp)
 		intake_result_clear(c->result);
 	for (size_t i = 0; c->pending != NULL && i < c->cfg.max_pending; i++)
 		free(c->pending[i].warnings);
+	if (budget_unread(&c->budget) == 0)
+		budget_free(&c->budget);
+	else /* a callback may still come: keep the entries it would touch */
+		log_event(LOG_WARN, "replies_not_released", "bytes=%zu", budget_unread(&c->budget));
 	free(c->result);
 	free(c->pending);
 	free(c->free_slots);
@@ -236,16 +274,26 @@ void *collector_member_socket(struct collector *c)
 	return c->members;
 }
 
-/* Sends a Reply to a member; problems come from v when not NULL. */
-static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint64_t request_id,
-		  int status, const char *message, const struct problem *items, size_t n_items,
-		  Canvass__Receipt *receipt)
+static void count_drop(struct collector *c, const char *reason)
+{
+	c->stats.replies_dropped++;
+	metric_add(c->m_dropped, reason, 1);
+}
+
+/*
+ * Sends a Reply to a member, charged to its budget (who); a reply that does
+ * not fit the budget or ZeroMQ's queue is dropped and counted by reason.
+ */
+static void reply(struct collector *c, struct budget_entry *who, const uint8_t *rid, size_t rid_len,
+		  uint64_t request_id, int status, const char *message, const struct problem *items,
+		  size_t n_items, Canvass__Receipt *receipt)
 {
 	Canvass__Reply rep = CANVASS__REPLY__INIT;
 	Canvass__Problem *probs = NULL, **pp = NULL;
 	char text[512];
-	uint8_t *buf = NULL;
-	size_t len, n = items ? n_items : 0;
+	zmq_msg_t body;
+	size_t n = items ? n_items : 0;
+	int rc;
 
 	rep.protocol_version = WIRE_PROTOCOL_VERSION;
 	rep.request_id = request_id;
@@ -273,6 +321,21 @@ static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint6
 		rep.n_problems = n;
 		rep.problems = pp;
 	}
+	rc = who != NULL ? budget_msg_init(&c->budget, who, &body, &rep.base) : CV_ENOMEM;
+	free(probs);
+	free(pp);
+	if (rc != 0) {
+		count_drop(c, "member_budget");
+		return;
+	}
+	if (zmq_send(c->members, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_msg_send(&body, c->members, ZMQ_DONTWAIT) < 0) {
+		/* EAGAIN: this connection's queue is at hwm; else the member has gone. */
+		count_drop(c, errno == EAGAIN ? "hwm" : "gone");
+		zmq_msg_close(&body); /* gives the bytes back */
+		return;
+	}
+	c->stats.answered++;
 	if (c->m_requests != NULL) {
 		char name[32];
 		const char *st = wire_status_name(status);
@@ -285,15 +348,6 @@ static void reply(struct collector *c, const uint8_t *rid, size_t rid_len, uint6
 			if (!items[i].warning)
 				metric_add(c->m_rejections, items[i].code, 1);
 	}
-	if (wire_pack(&rep.base, &buf, &len) != 0 ||
-	    zmq_send(c->members, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(c->members, buf, len, ZMQ_DONTWAIT) < 0)
-		c->stats.replies_dropped++;
-	else
-		c->stats.answered++;
-	free(buf);
-	free(probs);
-	free(pp);
 }
 
 static void count_status(struct collector *c, int status)
@@ -316,6 +370,7 @@ static void on_member(struct collector *c)
 	size_t rid_len, more_len;
 	int more = 0, parts = 1;
 	const char *peer, *peer_key;
+	struct budget_entry *who;
 	int64_t received_us;
 	int n;
 
@@ -340,21 +395,52 @@ static void on_member(struct collector *c)
 			zmq_getsockopt(c->members, ZMQ_RCVMORE, &more, &more_len);
 		}
 	}
-	if (parts != 2) {
-		zmq_msg_close(&body);
-		c->stats.malformed++;
-		reply(c, rid, rid_len, 0, CANVASS__STATUS__MALFORMED,
-		      "a request is exactly one frame", NULL, 0, NULL);
-		return;
-	}
 	/* The ZAP handler binds the member code and the key; none in insecure mode. */
-	peer = zmq_msg_gets(&body, "User-Id");
-	peer_key = zmq_msg_gets(&body, ZAP_KEY_PROPERTY);
+	peer = parts > 1 ? zmq_msg_gets(&body, "User-Id") : NULL;
+	peer_key = parts > 1 ? zmq_msg_gets(&body, ZAP_KEY_PROPERTY) : NULL;
 	if (c->cfg.keys == NULL) {
 		peer = peer_key = NULL;
 	} else if (peer == NULL || peer[0] == '\0') {
 		/* Cannot happen behind the ZAP handler; refuse rather than trust. */
 		peer = "?";
+	}
+	/* A member's budget covers all its connections; without CURVE, one connection. */
+	who = peer != NULL ? budget_get(&c->budget, peer, strlen(peer))
+			   : budget_get(&c->budget, rid, rid_len);
+	if (parts != 2) {
+		zmq_msg_close(&body);
+		c->stats.malformed++;
+		reply(c, who, rid, rid_len, 0, CANVASS__STATUS__MALFORMED,
+		      "a request is exactly one frame", NULL, 0, NULL);
+		return;
+	}
+	if (who != NULL && budget_admit(&c->budget, who) == BUDGET_UNREAD) {
+		/* Not even checked: a member that does not read its replies gets no more work. */
+		uint64_t request_id = 0;
+		int fd = zmq_msg_get(&body, ZMQ_SRCFD);
+		wire_peek_request_id(zmq_msg_data(&body), zmq_msg_size(&body), &request_id);
+		zmq_msg_close(&body);
+		if (budget_full(&c->budget, who) && fd >= 0) {
+			/* Not even a BUSY fits: close the connection this came on (ZeroMQ drops
+			 * its queued replies with it); the member may reconnect and resend. */
+			if (shutdown(fd, SHUT_RDWR) == 0) {
+				c->stats.unread_disconnects++;
+				metric_add(c->m_cut, NULL, 1);
+				log_event(LOG_WARN, "member_disconnected",
+					  "member=%s reason=unread_replies unread_bytes=%zu",
+					  peer != NULL ? peer : "-",
+					  (size_t)atomic_load(&who->unread));
+			}
+			count_drop(c, "member_budget");
+			return;
+		}
+		c->stats.busy++;
+		c->stats.busy_unread++;
+		reply(c, who, rid, rid_len, request_id, CANVASS__STATUS__BUSY,
+		      "your unread replies are at this collector's limit: read them, then "
+		      "resend",
+		      NULL, 0, NULL);
+		return;
 	}
 	received_us = cv_mono_us();
 	intake_check(&c->cfg.intake, zmq_msg_data(&body), zmq_msg_size(&body), peer, peer_key,
@@ -362,14 +448,23 @@ static void on_member(struct collector *c)
 	zmq_msg_close(&body);
 	if (r->status != 0) {
 		count_status(c, r->status);
-		reply(c, rid, rid_len, r->request_id, r->status, r->message, r->verdict.items,
+		reply(c, who, rid, rid_len, r->request_id, r->status, r->message, r->verdict.items,
 		      r->verdict.n, NULL);
 		return;
 	}
 	if (c->n_free == 0) {
 		c->stats.busy++;
-		reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__BUSY,
+		reply(c, who, rid, rid_len, r->request_id, CANVASS__STATUS__BUSY,
 		      "too many submissions in flight; retry later", NULL, 0, NULL);
+		return;
+	}
+	if (who == NULL || budget_admit(&c->budget, who) == BUDGET_IN_FLIGHT) {
+		c->stats.busy++;
+		c->stats.busy_in_flight++;
+		reply(c, who, rid, rid_len, r->request_id, CANVASS__STATUS__BUSY,
+		      "too many of your submissions are in flight at this collector; retry "
+		      "later",
+		      NULL, 0, NULL);
 		return;
 	}
 	{
@@ -381,7 +476,7 @@ static void on_member(struct collector *c)
 		c->generation++;
 		r->store.ticket = (c->generation << 20) | slot;
 		if (wire_pack(&r->store.base, &buf, &len) != 0) {
-			reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__INTERNAL,
+			reply(c, who, rid, rid_len, r->request_id, CANVASS__STATUS__INTERNAL,
 			      "out of memory", NULL, 0, NULL);
 			return;
 		}
@@ -389,11 +484,12 @@ static void on_member(struct collector *c)
 			free(buf);
 			if (c->upstream_up > 0) {
 				c->stats.busy++;
-				reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__BUSY,
+				reply(c, who, rid, rid_len, r->request_id, CANVASS__STATUS__BUSY,
 				      "the storage queue is full; retry later", NULL, 0, NULL);
 			} else {
 				c->stats.unavailable++;
-				reply(c, rid, rid_len, r->request_id, CANVASS__STATUS__UNAVAILABLE,
+				reply(c, who, rid, rid_len, r->request_id,
+				      CANVASS__STATUS__UNAVAILABLE,
 				      "storage is not reachable; retry later", NULL, 0, NULL);
 			}
 			return;
@@ -401,6 +497,8 @@ static void on_member(struct collector *c)
 		free(buf);
 		c->n_free--;
 		p->ticket = r->store.ticket;
+		p->who = who;
+		who->in_flight++;
 		p->request_id = r->request_id;
 		p->deadline_ms = cv_mono_ms() + c->cfg.store_timeout_ms;
 		memcpy(p->rid, rid, rid_len);
@@ -424,6 +522,8 @@ static void on_member(struct collector *c)
 static void release(struct collector *c, struct pending *p)
 {
 	p->ticket = 0;
+	p->who->in_flight--;
+	p->who = NULL;
 	free(p->warnings);
 	p->warnings = NULL;
 	p->n_warnings = 0;
@@ -474,8 +574,8 @@ static void on_upstream(struct collector *c)
 				 nw == 1 ? "" : "s");
 			text = note;
 		}
-		reply(c, p->rid, p->rid_len, p->request_id, sr->status, text, p->warnings, nw,
-		      sr->receipt);
+		reply(c, p->who, p->rid, p->rid_len, p->request_id, sr->status, text, p->warnings,
+		      nw, sr->receipt);
 		metric_observe(c->m_latency, (double)(cv_mono_us() - p->received_us) / 1e6);
 		if (sr->status == CANVASS__STATUS__STORAGE_FULL ||
 		    sr->status == CANVASS__STATUS__INTERNAL)
@@ -494,7 +594,7 @@ static void expire(struct collector *c, int all)
 			continue;
 		c->stats.unavailable++;
 		httpd_record_error(c->cfg.http);
-		reply(c, p->rid, p->rid_len, p->request_id, CANVASS__STATUS__UNAVAILABLE,
+		reply(c, p->who, p->rid, p->rid_len, p->request_id, CANVASS__STATUS__UNAVAILABLE,
 		      "storage did not answer in time; the submission may or may not be "
 		      "stored: resend it with the same id",
 		      NULL, 0, NULL);
@@ -523,14 +623,17 @@ static void on_upstream_event(struct collector *c)
 static void on_member_event(struct collector *c)
 {
 	conn_counter_drain(&c->count, c->members_mon);
-	metric_set(c->m_connected, NULL, (double)c->count.connected);
+	metric_set(c->m_connected, NULL, (double)conn_counter_authenticated(&c->count));
+	metric_set(c->m_handshaking, NULL, (double)conn_counter_handshaking(&c->count));
 	metric_set(c->m_handshake_failures, "protocol", (double)c->count.failed_protocol);
+	metric_set(c->m_shed, NULL, (double)c->count.shed);
 }
 
 /* Gauges and counts read from elsewhere, refreshed by the loop. */
 static void refresh_metrics(struct collector *c)
 {
 	metric_set(c->m_pending, NULL, (double)(c->cfg.max_pending - c->n_free));
+	metric_set(c->m_unread, NULL, (double)budget_unread(&c->budget));
 	if (c->cfg.zap != NULL && c->m_handshake_failures != NULL) {
 		struct zap_stats zs;
 		zap_get_stats(c->cfg.zap, &zs);
@@ -539,6 +642,25 @@ static void refresh_metrics(struct collector *c)
 		metric_set(c->m_handshake_failures, "connection_limit", (double)zs.refused_limit);
 		metric_set(c->m_handshake_failures, "protocol", (double)zs.failed_protocol);
 		metric_set(c->m_connected, NULL, (double)zs.connected);
+		metric_set(c->m_handshaking, NULL, (double)zs.handshaking);
+		metric_set(c->m_shed, NULL, (double)zs.shed);
+	}
+}
+
+static int readable(void *sock)
+{
+	int ev = 0;
+	size_t el = sizeof ev;
+	return zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &el) == 0 && (ev & ZMQ_POLLIN);
+}
+
+/* Reads the aggregator's answers waiting, up to 1000. */
+static void drain_upstream(struct collector *c)
+{
+	for (int i = 0; i < 1000; i++) {
+		on_upstream(c);
+		if (!readable(c->upstream))
+			break;
 	}
 }
 
@@ -570,25 +692,19 @@ int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig
 			on_member_event(c);
 		/* Answers first: they free slots for new requests. */
 		if (items[1].revents & ZMQ_POLLIN)
-			for (int i = 0; i < 1000; i++) {
-				int ev = 0;
-				size_t el = sizeof ev;
-				on_upstream(c);
-				zmq_getsockopt(c->upstream, ZMQ_EVENTS, &ev, &el);
-				if (!(ev & ZMQ_POLLIN))
-					break;
-			}
+			drain_upstream(c);
 		if (items[0].revents & ZMQ_POLLIN)
 			for (int i = 0; i < 1000; i++) {
-				int ev = 0;
-				size_t el = sizeof ev;
 				on_member(c);
-				zmq_getsockopt(c->members, ZMQ_EVENTS, &ev, &el);
-				if (!(ev & ZMQ_POLLIN))
+				if (!readable(c->members))
 					break;
+				/* A flood of requests does not hold back the answers waiting. */
+				if (i % 8 == 7 && readable(c->upstream))
+					drain_upstream(c);
 			}
 		if (cv_mono_ms() >= next_sweep) {
 			expire(c, 0);
+			budget_sweep(&c->budget);
 			refresh_metrics(c);
 			next_sweep = cv_mono_ms() + 100;
 		}

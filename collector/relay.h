@@ -27,9 +27,12 @@ struct collector_cfg {
 	const char *aggregator; /* aggregator endpoint to connect */
 	struct intake intake;
 	size_t max_pending;
+	size_t member_max_pending; /* per member: submissions in flight (BUSY beyond) */
+	size_t member_reply_bytes; /* per member: unread reply bytes (budget.h) */
 	long store_timeout_ms;
 	int hwm;
 	long handshake_ms; /* ZMQ_HANDSHAKE_IVL on the member socket */
+	long max_handshaking; /* insecure mode; with CURVE the ZAP handler's (zap.h) */
 	/* CURVE: both NULL only in insecure mode (ipc:// only). */
 	const struct keypair *keys; /* this collector's key pair */
 	const char *aggregator_key; /* aggregator public key, Z85 */
@@ -45,6 +48,8 @@ struct collector_stats {
 	uint64_t requests, relayed, rejected, malformed, busy, unavailable, unauthorized;
 	uint64_t checked; /* dry runs answered VALID */
 	uint64_t answered, late_store_replies, replies_dropped;
+	uint64_t busy_unread, busy_in_flight; /* BUSY for a member over its budget */
+	uint64_t unread_disconnects;          /* connections closed: unread replies (budget.h) */
 };
 
 struct collector;

@@ -183,11 +183,7 @@ int ctl_status(int argc, char **argv)
 		free(body);
 		get(procs[i].addr, "/metrics", &procs[i].m1);
 	}
-	{
-		struct timespec ts = {interval_ms / 1000, (interval_ms % 1000) * 1000000L};
-		nanosleep(&ts,
-			  NULL); /* the sampling interval of the rates, not a synchronisation */
-	}
+	cv_sleep_ms(interval_ms); /* the sampling interval of the rates, not a synchronisation */
 	for (size_t i = 0; i < n; i++)
 		get(procs[i].addr, "/metrics", &procs[i].m2);
 

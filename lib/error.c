@@ -24,6 +24,7 @@ const char *cv_strerror(int code)
 	case CV_EAUTH: return "authentication failed";
 	case CV_ENOSPC: return "no space left on the device";
 	case CV_EBATCH: return "more than one write transaction holds";
+	case CV_EBUSY: return "at a limit; retry later";
 	}
 	return "unknown error";
 }

@@ -30,6 +30,7 @@ enum cv_error {
 	CV_EAUTH = -15,     /* the peer refused our key, or the handshake failed */
 	CV_ENOSPC = -16,    /* no space left on the device */
 	CV_EBATCH = -17,    /* more than one write transaction holds */
+	CV_EBUSY = -18,     /* at a limit for now; retry later */
 };
 
 /* Static, never NULL, also for unknown codes. */

@@ -50,6 +50,12 @@ static int apply(const struct setting *s, const char *value, char *err, size_t e
 			return cv_fail(err, errlen, CV_ECONFIG,
 				       "%s: \"%s\" is not a size (e.g. 512K, 64M, 2G)", s->name,
 				       value);
+		/* min and max bound a size when given (bytes). */
+		if ((s->min > 0 && *(uint64_t *)s->target < (uint64_t)s->min) ||
+		    (s->max > 0 && *(uint64_t *)s->target > (uint64_t)s->max))
+			return cv_fail(err, errlen, CV_ECONFIG,
+				       "%s: \"%s\" is not a size from %ld to %ld bytes", s->name,
+				       value, s->min, s->max);
 		return 0;
 	case SET_LONG:
 		if (config_parse_long(value, s->min, s->max, s->target) != 0)

@@ -16,6 +16,8 @@ int64_t cv_now_ms(void);
 int64_t cv_mono_ms(void);
 /* Monotonic clock, microseconds. */
 int64_t cv_mono_us(void);
+/* Sleeps ms milliseconds, resuming after signals. */
+void cv_sleep_ms(long ms);
 
 /* Formats Unix ms as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes); returns buf. */
 const char *cv_utc_time(int64_t ms, char *buf, size_t len);

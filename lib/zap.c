@@ -3,7 +3,11 @@
 #include "util.h"
 
 #include <errno.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +25,83 @@ struct zap {
 	size_t n_entries;
 	struct zap_stats stats;          /* guarded by lock */
 	long max_connections, connected; /* guarded by lock */
+	long max_handshaking;            /* guarded by lock; copied into count */
 	void *mon;                       /* PAIR on the watched socket's monitor (thread's) */
 	struct conn_counter count;       /* the thread's; copied into stats under lock */
 };
 
-#define CONN_FD_BITS 65536
+#define CONN_FDS 65536
 
 int conn_counter_init(struct conn_counter *cc)
 {
 	memset(cc, 0, sizeof *cc);
-	cc->open = calloc(CONN_FD_BITS / 8, 1);
-	return cc->open != NULL ? 0 : CV_ENOMEM;
+	cc->order = calloc(CONN_FDS, sizeof *cc->order);
+	cc->talked = calloc(CONN_FDS, 1);
+	if (cc->order == NULL || cc->talked == NULL) {
+		conn_counter_free(cc);
+		return CV_ENOMEM;
+	}
+	return 0;
 }
 
 void conn_counter_free(struct conn_counter *cc)
 {
-	free(cc->open);
-	cc->open = NULL;
+	free(cc->order);
+	free(cc->talked);
+	cc->order = NULL;
+	cc->talked = NULL;
+}
+
+long conn_counter_handshaking(const struct conn_counter *cc)
+{
+	uint64_t done = cc->succeeded + cc->failed;
+	long n = cc->accepted > done ? (long)(cc->accepted - done) : 0;
+	return n < cc->connected ? n : cc->connected;
+}
+
+long conn_counter_authenticated(const struct conn_counter *cc)
+{
+	return cc->connected - conn_counter_handshaking(cc);
+}
+
+/* Bytes received on a TCP descriptor; -1 when not TCP (ipc://) or unknown. */
+static long long bytes_received(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+
+	memset(&ti, 0, sizeof ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received)
+		return -1;
+	return (long long)ti.tcpi_bytes_received;
+}
+
+/* Shuts down the oldest connection that is still silent, if any. */
+static void shed_one(struct conn_counter *cc)
+{
+	for (;;) {
+		uint32_t victim = 0;
+		uint64_t oldest = UINT64_MAX;
+		long long got;
+
+		for (uint32_t fd = 0; fd < cc->top; fd++)
+			if (cc->order[fd] != 0 && !cc->talked[fd] && cc->order[fd] < oldest) {
+				oldest = cc->order[fd];
+				victim = fd;
+			}
+		if (oldest == UINT64_MAX)
+			return;
+		cc->talked[victim] = 1; /* looked at once */
+		got = bytes_received((int)victim);
+		if (got < 0 || got >= CONN_SHED_BELOW)
+			continue;
+		/* ZeroMQ sees the end of the stream and closes the connection itself. */
+		if (shutdown((int)victim, SHUT_RDWR) == 0) {
+			cc->shed++;
+			return;
+		}
+	}
 }
 
 int conn_counter_drain(struct conn_counter *cc, void *mon)
@@ -48,16 +112,33 @@ int conn_counter_drain(struct conn_counter *cc, void *mon)
 
 	while (mon != NULL && zap_monitor_event(mon, ZMQ_DONTWAIT, &event, &fd)) {
 		n++;
-		if (event == ZMQ_EVENT_ACCEPTED && fd < CONN_FD_BITS) {
-			cc->open[fd / 8] |= (uint8_t)(1u << (fd % 8));
-			cc->connected++;
-		} else if (event == ZMQ_EVENT_DISCONNECTED && fd < CONN_FD_BITS) {
-			if (cc->open[fd / 8] & (1u << (fd % 8))) {
-				cc->open[fd / 8] &= (uint8_t) ~(1u << (fd % 8));
+		switch (event) {
+		case ZMQ_EVENT_ACCEPTED:
+			cc->accepted++;
+			if (fd < CONN_FDS) {
+				if (cc->order[fd] == 0)
+					cc->connected++;
+				cc->order[fd] = ++cc->serial;
+				cc->talked[fd] = 0;
+				if (fd >= cc->top)
+					cc->top = fd + 1;
+			}
+			if (cc->max_handshaking > 0 &&
+			    conn_counter_handshaking(cc) > cc->max_handshaking)
+				shed_one(cc);
+			break;
+		case ZMQ_EVENT_DISCONNECTED:
+			if (fd < CONN_FDS && cc->order[fd] != 0) {
+				cc->order[fd] = 0;
 				cc->connected--;
 			}
-		} else if (event != ZMQ_EVENT_ACCEPTED && event != ZMQ_EVENT_DISCONNECTED) {
+			break;
+		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: cc->succeeded++; break;
+		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: cc->failed++; break;
+		default: /* HANDSHAKE_FAILED_PROTOCOL, _NO_DETAIL */
+			cc->failed++;
 			cc->failed_protocol++;
+			break;
 		}
 	}
 	return n;
@@ -66,12 +147,17 @@ int conn_counter_drain(struct conn_counter *cc, void *mon)
 /* Brings the watched socket's count up to date (thread only). */
 static void refresh_count(struct zap *z)
 {
+	pthread_mutex_lock(&z->lock);
+	z->count.max_handshaking = z->max_handshaking;
+	pthread_mutex_unlock(&z->lock);
 	if (z->mon == NULL || conn_counter_drain(&z->count, z->mon) == 0)
 		return;
 	pthread_mutex_lock(&z->lock);
-	z->connected = z->count.connected;
-	z->stats.connected = z->count.connected;
+	z->connected = conn_counter_authenticated(&z->count);
+	z->stats.connected = z->connected;
+	z->stats.handshaking = conn_counter_handshaking(&z->count);
 	z->stats.failed_protocol = z->count.failed_protocol;
+	z->stats.shed = z->count.shed;
 	pthread_mutex_unlock(&z->lock);
 }
 
@@ -122,25 +208,28 @@ static void handle_request(struct zap *z)
 		int curve = zmq_msg_size(&frames[5]) == 5 &&
 			    memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0;
 		pthread_mutex_lock(&z->lock);
-		/* The new connection is counted already (accepted before its handshake). */
-		if (z->max_connections > 0 && z->connected > z->max_connections) {
-			text = "connection limit";
-			z->stats.refused_limit++;
-		} else if (curve && n >= 7 && zmq_msg_size(&frames[6]) == 32) {
+		if (curve && n >= 7 && zmq_msg_size(&frames[6]) == 32) {
 			struct zap_entry probe, *hit;
 			zmq_z85_encode(probe.key, zmq_msg_data(&frames[6]), 32);
 			hit = bsearch(&probe, z->entries, z->n_entries, sizeof *z->entries,
 				      entry_cmp);
-			if (hit != NULL) {
+			if (hit == NULL) {
+				text = "unknown key";
+				z->stats.refused_unknown_key++;
+			} else if (z->max_connections > 0 && z->connected >= z->max_connections) {
+				/* The new connection is in its handshake: only the others
+				 * count. Not 300, RFC 27's temporary error: for 300 libzmq
+				 * closes without an ERROR, and the client could not tell. */
+				status = "500";
+				text = "connection limit";
+				z->stats.refused_limit++;
+			} else {
 				status = "200";
 				text = "OK";
 				snprintf(user, sizeof user, "%s", hit->user);
 				snprintf(key, sizeof key, "%s", hit->key);
 				meta_len = metadata(meta, ZAP_KEY_PROPERTY, key);
 				z->stats.admitted++;
-			} else {
-				text = "unknown key";
-				z->stats.refused_unknown_key++;
 			}
 		} else {
 			text = "CURVE required";
@@ -266,12 +355,13 @@ int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n)
 	return 0;
 }
 
-void zap_set_connection_cap(struct zap *z, long max)
+void zap_set_connection_cap(struct zap *z, long max, long max_handshaking)
 {
 	if (z == NULL)
 		return;
 	pthread_mutex_lock(&z->lock);
 	z->max_connections = max;
+	z->max_handshaking = max_handshaking;
 	pthread_mutex_unlock(&z->lock);
 }
 

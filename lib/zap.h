@@ -35,32 +35,58 @@ struct zap_stats {
 	uint64_t refused_mechanism;
 	uint64_t refused_limit;
 	uint64_t failed_protocol; /* handshakes that failed below ZAP (from the monitor) */
-	long connected;           /* open connections of the watched socket */
+	uint64_t shed;            /* connections closed at acceptance (handshake bound) */
+	long connected;           /* connections of the watched socket past the handshake */
+	long handshaking;         /* accepted and still in the handshake */
 };
 
 /*
- * Open connections of a socket, counted from its monitor's ACCEPTED and
- * DISCONNECTED events (both carry the descriptor; handshake events do not).
+ * Connections of a socket, counted from its monitor (ZMQ_EVENT_ACCEPTED,
+ * DISCONNECTED, HANDSHAKE_SUCCEEDED and the HANDSHAKE_FAILED_* events).
+ * ACCEPTED and DISCONNECTED carry the descriptor, the handshake events do
+ * not; but every accepted connection ends its handshake with exactly one
+ * SUCCEEDED or FAILED event (libzmq 4.3 reports a timeout or a close
+ * during the handshake as FAILED_NO_DETAIL), so
+ *     handshaking   = accepted - succeeded - failed
+ *     authenticated = open - handshaking.
+ * max_handshaking (0: none) bounds the first: for each connection accepted
+ * beyond it, the oldest connection that has sent fewer than
+ * CONN_SHED_BELOW bytes (less than a greeting, a HELLO and an INITIATE) is
+ * shut down, so that silent connections make room for new ones instead of
+ * keeping them out. A connection past its CURVE handshake has always sent
+ * more, so even a reused descriptor of one is never touched.
  */
 struct conn_counter {
-	uint8_t *open; /* bitmap of descriptors */
+	uint64_t *order;  /* per descriptor: acceptance order, 0 when closed */
+	uint8_t *talked;  /* per descriptor: sent CONN_SHED_BELOW bytes or more (or shed) */
+	uint32_t top;     /* highest descriptor seen + 1 */
+	uint64_t serial;  /* acceptance order */
 	long connected;
+	uint64_t accepted, succeeded, failed;
 	uint64_t failed_protocol;
+	uint64_t shed;
+	long max_handshaking;
 };
+#define CONN_SHED_BELOW 512
 int conn_counter_init(struct conn_counter *cc);
 void conn_counter_free(struct conn_counter *cc);
 /* Reads every event waiting on the monitor PAIR mon; returns how many. */
 int conn_counter_drain(struct conn_counter *cc, void *mon);
+long conn_counter_handshaking(const struct conn_counter *cc);
+long conn_counter_authenticated(const struct conn_counter *cc);
 
 struct zap;
 
 int zap_start(struct zap **out, void *zctx, char *err, size_t errlen);
 /*
- * Caps the connections: when the open connections (the one handshaking
- * included) exceed max, the handshake is refused ("connection limit").
+ * Caps the connections: when max connections are past their handshake
+ * already, a new handshake is refused with ZAP status 500 ("connection
+ * limit"), which the client sees (HANDSHAKE_FAILED_AUTH, value 500) and
+ * tells from 400, an unknown key. Connections still in
+ * the handshake do not count; max_handshaking bounds those (conn_counter).
  * 0: no cap.
  */
-void zap_set_connection_cap(struct zap *z, long max);
+void zap_set_connection_cap(struct zap *z, long max, long max_handshaking);
 /*
  * Counts the connections of a server socket in the handler's own thread:
  * monitor_ep is the endpoint given to zmq_socket_monitor() for that socket
@@ -71,7 +97,7 @@ void zap_set_connection_cap(struct zap *z, long max);
  * the handler is connected to the monitor.
  */
 int zap_watch(struct zap *z, const char *monitor_ep);
-/* For a handler without a watched socket (tests): the open connections. */
+/* For a handler without a watched socket (tests): connections past the handshake. */
 void zap_report_connected(struct zap *z, long connected);
 
 /* Replaces the admitted keys with a copy of entries[0..n). */

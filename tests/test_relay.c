@@ -72,6 +72,8 @@ static int setup(void **state)
 	cfg.intake.cycles = f->cycles;
 	cfg.intake.limits = wire_default_limits;
 	cfg.max_pending = 16;
+	cfg.member_max_pending = 2;
+	cfg.member_reply_bytes = 1 << 20;
 	cfg.store_timeout_ms = 500;
 	cfg.hwm = 1000;
 	cfg.handshake_ms = 5000;
@@ -222,6 +224,34 @@ static void test_silent_aggregator_is_unavailable(void **state)
 	WIRE_FREE(r);
 }
 
+static void test_member_in_flight_cap(void **state)
+{
+	struct fx *f = *state;
+	Canvass__Reply *r;
+
+	/* Two in flight for this member (the aggregator is silent); the third is BUSY. */
+	send_request(f, f->valid, 51, 0);
+	send_request(f, f->valid, 52, 0);
+	send_request(f, f->valid, 53, 0);
+	r = member_reply(f);
+	assert_int_equal(r->request_id, 53);
+	assert_int_equal(r->status, CANVASS__STATUS__BUSY);
+	assert_non_null(strstr(r->message, "too many of your submissions are in flight"));
+	WIRE_FREE(r);
+	/* The two relayed ones time out as usual, and free the member's slots. */
+	for (int i = 0; i < 2; i++) {
+		r = member_reply(f);
+		assert_int_equal(r->status, CANVASS__STATUS__UNAVAILABLE);
+		WIRE_FREE(r);
+	}
+	assert_int_equal(collector_stats(f->col)->busy_in_flight, 1);
+	send_request(f, f->valid, 54, 0);
+	r = member_reply(f);
+	assert_int_equal(r->request_id, 54);
+	assert_int_equal(r->status, CANVASS__STATUS__UNAVAILABLE); /* relayed, not BUSY */
+	WIRE_FREE(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +260,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_silent_aggregator_is_unavailable, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_member_in_flight_cap, setup, teardown),
 	};
 	cv_crypto_init();
 	return cmocka_run_group_tests_name("relay", tests, NULL, NULL);

@@ -50,7 +50,8 @@ static void test_file_then_argv(void **state)
 	assert_null(data);
 	{
 		/* -c after options with values is still read first; the command line wins. */
-		char *late[] = {"prog", "--listen", "ipc://argv", "--insecure", "-c", ini, "f", NULL};
+		char *late[] = {"prog", "--listen", "ipc://argv", "--insecure",
+				"-c",   ini,        "f",          NULL};
 		flag = false;
 		assert_int_equal(settings_parse(tab, "aggregator", 7, late, &next, err, sizeof err),
 				 0);
@@ -89,6 +90,27 @@ static void test_errors(void **state)
 	assert_int_equal(settings_parse(tab, "x", 2, help, &next, err, sizeof err), SETTINGS_HELP);
 	assert_int_equal(settings_parse(tab, "x", 3, nofile, &next, err, sizeof err), CV_ECONFIG);
 	assert_non_null(strstr(err, "/nonexistent.ini"));
+	{
+		/* A size with bounds: below, above, and at the bounds. */
+		uint64_t sz = 0;
+		const struct setting sizes[] = {
+			{"reply-bytes", SET_SIZE, &sz, 65536, 1L << 30, "SIZE", ""},
+			{NULL, 0, NULL, 0, 0, NULL, NULL},
+		};
+		char *small[] = {"prog", "--reply-bytes", "1K", NULL};
+		char *big[] = {"prog", "--reply-bytes", "2G", NULL};
+		char *low[] = {"prog", "--reply-bytes", "64K", NULL};
+		char *high[] = {"prog", "--reply-bytes", "1G", NULL};
+		assert_int_equal(settings_parse(sizes, "x", 3, small, &next, err, sizeof err),
+				 CV_ECONFIG);
+		assert_non_null(strstr(err, "from 65536 to 1073741824 bytes"));
+		assert_int_equal(settings_parse(sizes, "x", 3, big, &next, err, sizeof err),
+				 CV_ECONFIG);
+		assert_int_equal(settings_parse(sizes, "x", 3, low, &next, err, sizeof err), 0);
+		assert_int_equal(sz, 65536);
+		assert_int_equal(settings_parse(sizes, "x", 3, high, &next, err, sizeof err), 0);
+		assert_int_equal(sz, 1u << 30);
+	}
 }
 
 int main(void)

@@ -1,8 +1,15 @@
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
 #include "subjson.h"
+#include "util.h"
 
+#include <errno.h>
+
+#include <arpa/inet.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,4 +68,39 @@ Canvass__Submission *tu_submission(const char *json)
 	if (rc != 0)
 		fail_msg("submission does not parse: %s", err);
 	return s;
+}
+
+int tu_tcp_connect(int port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+int tu_peer_closed(int fd, int ms)
+{
+	int64_t deadline = cv_mono_ms() + ms;
+	char buf[256];
+
+	/* Whatever the peer sent before closing (a greeting) is read and dropped. */
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		int64_t left = deadline - cv_mono_ms();
+		ssize_t n;
+
+		if (poll(&p, 1, left > 0 ? (int)left : 0) != 1)
+			return 0;
+		n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return 1;
+		if (n < 0 && left <= 0)
+			return 0;
+	}
 }

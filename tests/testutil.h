@@ -21,6 +21,10 @@ void tu_rmtree(const char *dir);
 const char *tu_src(const char *rel);
 /* Writes text to dir/name and returns the path (static buffer). */
 const char *tu_write(const char *dir, const char *name, const char *text);
+/* A TCP connection to 127.0.0.1:port that sends nothing; fails the test if none. */
+int tu_tcp_connect(int port);
+/* 1 when the peer of fd closes the connection within ms, else 0 (data is dropped). */
+int tu_peer_closed(int fd, int ms);
 /* Parses a JSON submission; fails the test when it does not parse. */
 Canvass__Submission *tu_submission(const char *json);
 

@@ -272,9 +272,11 @@ class FailClosedTest(unittest.TestCase):
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                 self.assertEqual(json.loads(poke.stdout.readline())["first"], {"ACCEPTED": 1})
                 holders.append(poke)
+            # Refused for the limit, not for the key: not delivered (3), retry later.
             rc, r = p.submit_as("JP", files["JP"], extra=("--attempts", "2"))
-            self.assertEqual((rc, r[0]["status"]), (4, "NOT_AUTHENTICATED"))
+            self.assertEqual((rc, r[0]["status"]), (3, "NOT_DELIVERED"))
             self.assertIn("connection limit", r[0]["message"])
+            self.assertNotIn("not registered", r[0]["message"])
             for poke in holders:
                 poke.stdin.write("go\n")
                 poke.stdin.close()

@@ -19,6 +19,12 @@
  *   hold:FILE         the request for FILE, then wait for a line on stdin, then
  *                     the same request again on the same connection
  *   raw:FILE          the bytes of FILE, as they are, as one frame
+ *   flood:N:FILE      the request for FILE N times without reading a reply (the
+ *                     socket takes in as little as it can), prints
+ *                     {"case": "flood", "sent": N}, waits for a line on stdin,
+ *                     then reads what replies come (until none for --timeout-ms)
+ *   latency:N:FILE    the request for FILE N times, one after the other, each
+ *                     waiting for its reply; adds "ms": {"p50", "p99", "max"}
  * Output per case: {"case": ..., "sent": n, "replies": {"STATUS": count}, "no_reply": n,
  *                   "codes": [problem codes of the last reply],
  *                   "raw": [hex of each reply frame, up to 1000]}
@@ -169,13 +175,85 @@ static void add_answers(Canvass__Submission *s, long n, size_t id_len)
 	}
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sends n requests without reading; then, on a line from stdin, reads the replies. */
+static void flood(struct poke *p, const uint8_t *buf, size_t len, long n)
+{
+	int one = 1, small = 4096;
+	char l[16];
+
+	zmq_close(p->sock);
+	p->sock = zmq_socket(p->zctx, ZMQ_DEALER);
+	zmq_setsockopt(p->sock, ZMQ_LINGER, &(int){0}, sizeof(int));
+	zmq_setsockopt(p->sock, ZMQ_RCVHWM, &one, sizeof one);
+	zmq_setsockopt(p->sock, ZMQ_RCVBUF, &small, sizeof small);
+	zmq_setsockopt(p->sock, ZMQ_SNDHWM, &(int){0}, sizeof(int)); /* no limit: block never */
+	if (p->secure)
+		zap_make_client(p->sock, &p->keys, p->server_key);
+	zmq_connect(p->sock, p->endpoint);
+	for (long i = 0; i < n; i++)
+		if (zmq_send(p->sock, buf, len, 0) >= 0)
+			p->sent++;
+	printf("{\"case\": \"flood\", \"sent\": %d}\n", p->sent);
+	fflush(stdout);
+	if (fgets(l, sizeof l, stdin) == NULL)
+		exit(2);
+	for (;;) {
+		zmq_pollitem_t item = {p->sock, 0, ZMQ_POLLIN, 0};
+		zmq_msg_t msg;
+		Canvass__Reply *r;
+		const char *status = "UNDECODABLE_REPLY";
+		if (zmq_poll(&item, 1, p->timeout_ms) <= 0)
+			break;
+		zmq_msg_init(&msg);
+		zmq_msg_recv(&msg, p->sock, 0);
+		if (wire_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), 1 << 22, &r) == 0) {
+			status = wire_status_name(r->status);
+			WIRE_FREE(r);
+		}
+		zmq_msg_close(&msg);
+		json_object_set_new(
+			p->replies, status,
+			json_integer(json_integer_value(json_object_get(p->replies, status)) + 1));
+	}
+}
+
+/* n exchanges one after the other; the reply times in ms go into ms. */
+static json_t *latency(struct poke *p, const uint8_t *buf, size_t len, long n)
+{
+	double *ms = calloc((size_t)(n > 0 ? n : 1), sizeof *ms);
+	long k = 0;
+	json_t *out;
+
+	for (long i = 0; i < n; i++) {
+		int64_t t0 = cv_mono_us();
+		int before = p->no_reply;
+		send_one(p, buf, len);
+		if (p->no_reply == before)
+			ms[k++] = (double)(cv_mono_us() - t0) / 1000.0;
+	}
+	qsort(ms, (size_t)k, sizeof *ms, cmp_double);
+	out = json_pack("{sf sf sf}", "p50", k ? ms[k / 2] : 0.0, "p99",
+			k ? ms[(size_t)((double)k * 0.99) < (size_t)k ? (size_t)((double)k * 0.99)
+								      : (size_t)k - 1]
+			  : 0.0,
+			"max", k ? ms[k - 1] : 0.0);
+	free(ms);
+	return out;
+}
+
 static void run_case(struct poke *p, const char *spec)
 {
 	char kind[32] = "", a1[4096] = "", a2[4096] = "";
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	Canvass__Submission *s = NULL;
-	json_t *line;
+	json_t *line, *ms = NULL;
 	char *text;
 
 	sscanf(spec, "%31[^:]:%4095[^:]:%4095s", kind, a1, a2);
@@ -199,6 +277,13 @@ static void run_case(struct poke *p, const char *spec)
 				exit(2);
 			send_one(p, buf, len);
 		}
+	} else if (strcmp(kind, "flood") == 0 || strcmp(kind, "latency") == 0) {
+		s = load(a2);
+		pack_request(s, WIRE_PROTOCOL_VERSION, &buf, &len);
+		if (kind[0] == 'f')
+			flood(p, buf, len, atol(a1));
+		else
+			ms = latency(p, buf, len, atol(a1));
 	} else if (strcmp(kind, "raw") == 0) {
 		char err[512], *bytes;
 		if (cv_read_file(a1, 1 << 24, &bytes, &len, err, sizeof err) != 0) {
@@ -275,6 +360,8 @@ static void run_case(struct poke *p, const char *spec)
 	}
 	line = json_pack("{ss si sO si sO sO}", "case", kind, "sent", p->sent, "replies",
 			 p->replies, "no_reply", p->no_reply, "codes", p->codes, "raw", p->raw);
+	if (ms != NULL)
+		json_object_set_new(line, "ms", ms);
 	text = json_dumps(line, JSON_COMPACT);
 	printf("%s\n", text);
 	fflush(stdout);
