@@ -112,6 +112,7 @@ int main(int argc, char **argv)
 	}
 	if (daemon_endpoint_allowed(listen, insecure, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "endpoint_refused", "error=%s", log_quote(err, q1, sizeof q1));
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
 	if (insecure) {
@@ -121,9 +122,11 @@ int main(int argc, char **argv)
 			LOG_ERROR, "no_keys",
 			"msg=\"--key and at least one --collector-key are required (or --insecure "
 			"on ipc://)\"");
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	} else if (keys_load_pair(key_path, &keys, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "keys_invalid", "error=%s", log_quote(err, q1, sizeof q1));
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
 	if (events != NULL && strncmp(events, "ipc://", 6) != 0 &&
@@ -131,6 +134,7 @@ int main(int argc, char **argv)
 		log_event(LOG_ERROR, "events_refused",
 			  "msg=\"the event feed binds to ipc:// or tcp://127.x only\" events=%s",
 			  log_quote(events, q1, sizeof q1));
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
 	if (metrics_new(&metrics) != 0)
@@ -172,6 +176,7 @@ int main(int argc, char **argv)
 		if ((rc = aggregator_open(&agg, zctx, &acfg, err, sizeof err)) != 0) {
 			log_event(LOG_ERROR, "listen_failed", "error=%s",
 				  log_quote(err, q1, sizeof q1));
+			status = DAEMON_EXIT_CONFIG;
 			goto out;
 		}
 	}

@@ -251,7 +251,10 @@ static int send_request(struct client *c, Canvass__Submission *s, int check, Can
 		/* Next endpoint, fresh socket: a stale answer cannot be confused. */
 		drop_socket(c);
 		c->current = (c->current + 1) % c->cfg.n_endpoints;
-		if (attempt + 1 < c->cfg.attempts && (rc == 0 || rc == CV_EBUSY)) {
+		/* A refused key is retried too: a key just added is admitted once the
+		 * collector has reloaded its registry. */
+		if (attempt + 1 < c->cfg.attempts &&
+		    (rc == 0 || rc == CV_EBUSY || rc == CV_EAUTH)) {
 			long jitter = (long)randombytes_uniform((uint32_t)(backoff / 2 + 1));
 			cv_sleep_ms(backoff / 2 + jitter);
 			if (backoff < 10000)

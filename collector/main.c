@@ -44,6 +44,14 @@ static int admit_registry(struct zap *zap, const struct registry *reg, size_t *w
 	rc = zap != NULL ? zap_set_keys(zap, e, n) : 0;
 	free(e);
 	*with_keys = n;
+	if (zap != NULL && n < reg->n)
+		/* Loud: a member without a key cannot connect at all. */
+		log_event(LOG_WARN, "members_without_keys",
+			  "members=%zu without_key=%zu msg=\"%s\"", reg->n, reg->n - n,
+			  n == 0 ? "no member has a public key: every member is refused at the "
+				   "handshake (canvassctl member-key sets one)"
+				 : "these members are refused at the handshake until canvassctl "
+				   "member-key sets their key");
 	return rc;
 }
 
@@ -171,6 +179,7 @@ int main(int argc, char **argv)
 	if (daemon_endpoint_allowed(listen, insecure, err, sizeof err) != 0 ||
 	    daemon_endpoint_allowed(aggregator, insecure, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "endpoint_refused", "error=%s", log_quote(err, q1, sizeof q1));
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
 	if (insecure) {
@@ -180,14 +189,17 @@ int main(int argc, char **argv)
 		log_event(LOG_ERROR, "no_keys",
 			  "msg=\"--key and --aggregator-key are required (or --insecure on "
 			  "ipc://)\"");
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	} else if (keys_load_pair(key_path, &keys, err, sizeof err) != 0 ||
 		   keys_load_public(agg_key_path, agg_key, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "keys_invalid", "error=%s", log_quote(err, q1, sizeof q1));
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
 	if (load_config(registry_path, qdir, cycles_path, &cs, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "config_invalid", "error=%s", log_quote(err, q1, sizeof q1));
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
 	if (metrics_new(&metrics) != 0)
@@ -240,6 +252,7 @@ int main(int argc, char **argv)
 		if (collector_open(&col, zctx, &ccfg, err, sizeof err) != 0) {
 			log_event(LOG_ERROR, "listen_failed", "error=%s",
 				  log_quote(err, q1, sizeof q1));
+			status = DAEMON_EXIT_CONFIG;
 			goto out;
 		}
 	}

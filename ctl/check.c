@@ -59,6 +59,10 @@ int ctl_check(int argc, char **argv)
 			with_keys += reg->members[i].public_key != NULL;
 		printf("registry %s: %zu members in %zu regions, %zu with a public key\n",
 		       registry_path, reg->n, reg->n_regions, with_keys);
+		if (with_keys < reg->n)
+			printf("WARNING: %zu members have no public key: a collector refuses them "
+			       "at the handshake until `canvassctl member-key` sets one\n",
+			       reg->n - with_keys);
 	}
 	if (qdir != NULL) {
 		if (qset_load_dir(qdir, &qs, err, sizeof err) != 0)

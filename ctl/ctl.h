@@ -8,6 +8,7 @@
 
 int ctl_keygen(int argc, char **argv);
 int ctl_check(int argc, char **argv);
+int ctl_member_key(int argc, char **argv);
 int ctl_verify(int argc, char **argv);
 int ctl_history(int argc, char **argv);
 int ctl_backup(int argc, char **argv);

@@ -1,7 +1,10 @@
 /* canvassctl keygen: a new CURVE key pair on disk. */
 #include "ctl.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "keys.h"
 #include "settings.h"
@@ -10,7 +13,8 @@ int ctl_keygen(int argc, char **argv)
 {
 	char *dir = NULL, err[512];
 	const struct setting tab[] = {
-		{"dir", SET_STRING, &dir, 0, 0, "DIR", "where to write NAME.key and NAME.pub (.)"},
+		{"dir", SET_STRING, &dir, 0, 0, "DIR",
+		 "where to write NAME.key and NAME.pub (.; made, mode 0700, if missing)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
 	struct keypair kp;
@@ -27,6 +31,12 @@ int ctl_keygen(int argc, char **argv)
 		settings_usage(tab, rc == SETTINGS_HELP ? stdout : stderr);
 		settings_free(tab);
 		return rc == SETTINGS_HELP ? 0 : 2;
+	}
+	/* A missing directory is made, for the owner only (it holds a secret). */
+	if (dir != NULL && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "canvassctl keygen: %s: %s\n", dir, strerror(errno));
+		settings_free(tab);
+		return 1;
 	}
 	if (keys_generate(&kp) != 0 ||
 	    keys_save(dir ? dir : ".", argv[next], &kp, err, sizeof err) != 0) {

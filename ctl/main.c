@@ -11,6 +11,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"keygen", ctl_keygen, "write a new CURVE key pair (NAME.key, NAME.pub)"},
+	{"member-key", ctl_member_key, "set, rotate or revoke a member's key in the registry"},
 	{"check", ctl_check, "check a registry, questionnaires, cycles and keys without starting"},
 	{"verify", ctl_verify, "walk the history's hash chain; report the first broken link"},
 	{"history", ctl_history, "the history entries (no answer values) as JSON Lines"},
@@ -28,6 +29,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		cv_print_version(argv[0]);
+		return 0;
+	}
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

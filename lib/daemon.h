@@ -15,6 +15,15 @@
 #include "zap.h"
 
 /*
+ * Exit status of a daemon whose configuration is unusable (EX_CONFIG of
+ * sysexits.h): an endpoint it may not or cannot bind, missing or unreadable
+ * keys, an invalid registry, questionnaire set or cycle schedule. The units
+ * list it (with 2, a usage error) in RestartPreventExitStatus: restarting
+ * changes nothing until the configuration does.
+ */
+#define DAEMON_EXIT_CONFIG 78
+
+/*
  * The start of every daemon's main: parses tab from the [component] section of
  * -c FILE and the command line, checks that the settings named in required
  * (NULL-terminated) are set, prints the usage for --help or a mistake, and

@@ -1,4 +1,5 @@
 #include "settings.h"
+#include "util.h"
 #include "config.h"
 #include "error.h"
 
@@ -129,6 +130,11 @@ int settings_parse(const struct setting *tab, const char *section, int argc, cha
 			cfgpath = argv[++i];
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			return SETTINGS_HELP;
+		} else if (strcmp(a, "--version") == 0 && find(tab, "version", 7) == NULL) {
+			/* Every program answers it the same way, before anything else (but
+			 * where --version is a setting: the reporter's definition version). */
+			cv_print_version(argv[0]);
+			exit(0);
 		} else if (a[0] != '-' || strcmp(a, "--") == 0) {
 			break;
 		} else if (a[1] == '-' && strchr(a, '=') == NULL &&

@@ -16,6 +16,11 @@ int64_t cv_now_ms(void);
 int64_t cv_mono_ms(void);
 /* Monotonic clock, microseconds. */
 int64_t cv_mono_us(void);
+/* The version (CMake's project version) and the commit built (git, at configure time). */
+const char *cv_version(void);
+const char *cv_commit(void);
+/* "PROGRAM (canvass) VERSION, commit COMMIT" on stdout, PROGRAM from argv0. */
+void cv_print_version(const char *argv0);
 /* Sleeps ms milliseconds, resuming after signals. */
 void cv_sleep_ms(long ms);
 

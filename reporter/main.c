@@ -24,6 +24,7 @@
 #include "ranking.h"
 #include "render.h"
 #include "settings.h"
+#include "util.h"
 #include "trend.h"
 
 static const char *const reports[] = {"compare", "member", "ranking", "completeness",
@@ -139,6 +140,10 @@ int main(int argc, char **argv)
 	if (!known) {
 		if (strcmp(report, "-h") == 0 || strcmp(report, "--help") == 0) {
 			usage(stdout, tab);
+			return 0;
+		}
+		if (strcmp(report, "--version") == 0) { /* after REPORT, --version N is a setting */
+			cv_print_version(argv[0]);
 			return 0;
 		}
 		fprintf(stderr, "canvass-reporter: unknown or missing report \"%s\"\n", report);

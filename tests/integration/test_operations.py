@@ -317,6 +317,57 @@ class NotifyTest(unittest.TestCase):
                 sock.close()
 
 
+class VersionExitTest(unittest.TestCase):
+    PROGRAMS = ("canvass-aggregator", "canvass-collector", "canvass-reporter",
+                "canvass-submit", "canvassctl")
+
+    def test_every_program_answers_version(self):
+        for prog in self.PROGRAMS:
+            r = subprocess.run([os.path.join(BIN, prog), "--version"], capture_output=True,
+                               text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, prog + r.stderr)
+            self.assertRegex(r.stdout, rf"^{prog} \(canvass\) \d+\.\d+\.\d+, commit \S+\n$")
+        # The reporter's --version N after a report stays the definition version.
+        r = subprocess.run([os.path.join(BIN, "canvass-reporter"), "compare", "--version",
+                            "x"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("version", r.stderr)
+
+    def test_config_errors_exit_78_and_units_do_not_restart_them(self):
+        p = Pipeline()
+        try:
+            bad = os.path.join(p.root, "bad.csv")
+            with open(bad, "w", encoding="utf-8") as f:
+                f.write("code,name\nKE,Kenya\n")
+            cases = {
+                "invalid registry": [os.path.join(BIN, "canvass-collector"), "--listen", "tcp://127.0.0.1:*", "--aggregator",
+                                     "tcp://127.0.0.1:9", "--registry", bad,
+                                     "--questionnaires", os.path.join(p.root, "none"),
+                                     "--cycles", p.cycles, "--key", p.keys.key("collector"),
+                                     "--aggregator-key", p.keys.pub("aggregator")],
+                "missing key": [os.path.join(BIN, "canvass-aggregator"), "--data", p.data,
+                                "--listen", "tcp://127.0.0.1:*", "--key",
+                                os.path.join(p.root, "none.key"), "--collector-key",
+                                p.keys.pub("collector")],
+                "address not here": [os.path.join(BIN, "canvass-aggregator"), "--data",
+                                     p.data, "--listen", "tcp://192.0.2.1:7001", "--key",
+                                     p.keys.key("aggregator"), "--collector-key",
+                                     p.keys.pub("collector")],
+            }
+            for what, cmd in cases.items():
+                r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+                self.assertEqual(r.returncode, 78, what + ": " + r.stderr)
+            r = subprocess.run([os.path.join(BIN, "canvass-collector"), "--no-such-option"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2)
+        finally:
+            p.close()
+        src = os.environ.get("CANVASS_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
+        for unit in ("canvass-aggregator.service", "canvass-collector.service"):
+            with open(os.path.join(src, "dist/systemd", unit), encoding="utf-8") as f:
+                self.assertIn("\nRestartPreventExitStatus=2 78\n", f.read())
+
+
 class StatusBoundTest(unittest.TestCase):
     """canvassctl status reads at most 8 MiB of a /metrics body: a larger one is a
     clear error (under the sanitizer build, also no memory error)."""

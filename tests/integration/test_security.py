@@ -198,6 +198,79 @@ class HostileInputTest(unittest.TestCase):
             p.close()
 
 
+class MemberKeyTest(unittest.TestCase):
+    """canvassctl member-key: set, rotate, revoke; atomic; refused edits change nothing."""
+
+    def setUp(self):
+        self.root = tempfile.TemporaryDirectory(prefix="canvass-mk-")
+        self.keys = KeyRing.shared()
+        self.registry = self.keys.write_registry(os.path.join(self.root.name, "registry.csv"),
+                                                 drop=("KE",))
+        self.p = Pipeline(root=self.root.name, registry=self.registry).start()
+        self.file = synth(os.path.join(self.root.name, "subs"), only=("KE",))[0]
+        self.pidfile = os.path.join(self.root.name, "collector.pid")
+
+    def tearDown(self):
+        self.p.close()
+        self.root.cleanup()
+
+    def ctl(self, *args):
+        return subprocess.run([os.path.join(BIN, "canvassctl"), "member-key", "--registry",
+                               self.registry] + list(args), capture_output=True, text=True,
+                              timeout=60)
+
+    def reloaded(self, n):
+        wait_for(lambda: self.p.log("collector").count("event=reloaded") > n, "the reload")
+
+    def test_set_rotate_revoke(self):
+        self.assertIn("members_without_keys", self.p.log("collector"))
+        rc, r = self.p.submit_as("KE", self.file, extra=("--attempts", "1"))
+        self.assertEqual((rc, r[0]["status"]), (4, "NOT_AUTHENTICATED"))
+        # The member's own new pair; the Secretariat adds the public half.
+        keygen(self.root.name, "KE-new")
+        n = self.p.log("collector").count("event=reloaded")
+        r = self.ctl("--reload", self.pidfile, "KE", os.path.join(self.root.name, "KE-new.pub"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^KE: key \S{40} \(was none\) in ")
+        self.assertIn("asked to reload", r.stdout)
+        self.reloaded(n)
+        rc, r = self.p.submit_as("KE", self.file, key=os.path.join(self.root.name, "KE-new.key"))
+        self.assertEqual((rc, r[0]["status"]), (0, "ACCEPTED"), r)
+        # Only KE's row changed; every other row is as it was.
+        with open(self.registry, encoding="utf-8") as f:
+            rows = {line.split(",")[0]: line for line in f.read().splitlines()[1:]}
+        self.assertEqual(len(rows), len(self.keys.members))
+        fr = next(m for m in self.keys.members if m["code"] == "FR")
+        self.assertTrue(rows["FR"].endswith("," + fr["public_key"]))
+        # Revoked: refused at the next handshake.
+        n = self.p.log("collector").count("event=reloaded")
+        r = self.ctl("--reload", self.pidfile, "--revoke", "KE")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("KE: key revoked", r.stdout)
+        self.reloaded(n)
+        rc, r = self.p.submit_as("KE", self.file, key=os.path.join(self.root.name, "KE-new.key"),
+                                 extra=("--attempts", "1"))
+        self.assertEqual((rc, r[0]["status"]), (4, "NOT_AUTHENTICATED"))
+
+    def test_refused_edits_change_nothing(self):
+        with open(self.registry, "rb") as f:
+            before = f.read()
+        keygen(self.root.name, "KE-new")
+        cases = [
+            (["ZZ", os.path.join(self.root.name, "KE-new.pub")], "no member ZZ"),
+            (["KE", self.keys.pub("FR")], "member FR's already"),
+            (["KE", os.path.join(self.root.name, "missing.pub")], "missing.pub"),
+        ]
+        for args, message in cases:
+            r = self.ctl(*args)
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertIn(message, r.stderr)
+        self.assertEqual(self.ctl("KE").returncode, 2)  # no key file and no --revoke
+        with open(self.registry, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual([n for n in os.listdir(self.root.name) if n.endswith(".tmp")], [])
+
+
 class FailClosedTest(unittest.TestCase):
     def start_failing(self, p, name, args, env=None):
         proc = subprocess.run([os.path.join(BIN, f"canvass-{name}")] + args,
