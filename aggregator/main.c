@@ -142,6 +142,7 @@ int main(int argc, char **argv)
 	metric_set(metrics_gauge(metrics, "process_start_time_seconds",
 				 "Start time of the process since the Unix epoch", NULL),
 		   NULL, (double)cv_now_ms() / 1000);
+	metrics_process(metrics, "aggregator");
 	if (http != NULL &&
 	    daemon_start_http(http, metrics, health_window, health_threshold, &httpd) != 0)
 		goto out;

@@ -207,6 +207,7 @@ int main(int argc, char **argv)
 	metric_set(metrics_gauge(metrics, "process_start_time_seconds",
 				 "Start time of the process since the Unix epoch", NULL),
 		   NULL, (double)cv_now_ms() / 1000);
+	metrics_process(metrics, "collector");
 	m_reloads = metrics_counter(metrics, "canvass_collector_reloads_total",
 				    "Reloads of registry, questionnaires and cycles, by result",
 				    "result");

@@ -15,6 +15,7 @@
 struct httpd {
 	struct MHD_Daemon *mhd;
 	struct metrics *metrics;
+	struct metric *m_health, *m_ready; /* what /health and /ready answer, as gauges */
 	pthread_mutex_t lock;
 	bool ready;
 	long window_ms, threshold;
@@ -88,6 +89,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(url, "/metrics") == 0) {
 		char *body;
 		size_t len;
+		bool ready;
+		size_t n;
+		pthread_mutex_lock(&h->lock);
+		n = recent_errors(h);
+		ready = h->ready;
+		pthread_mutex_unlock(&h->lock);
+		metric_set(h->m_health, NULL, (long)n >= h->threshold ? 0 : 1);
+		metric_set(h->m_ready, NULL, ready ? 1 : 0);
 		if (metrics_render(h->metrics, &body, &len) != 0)
 			return reply(c, 500, "text/plain", (char *)"out of memory\n", 14,
 				     MHD_RESPMEM_PERSISTENT);
@@ -134,6 +143,13 @@ int httpd_start(struct httpd **out, const struct httpd_cfg *cfg, char *err, size
 	pthread_mutex_init(&h->lock, NULL);
 	inet_ntop(AF_INET, &sa.sin_addr, h->host, sizeof h->host);
 	h->metrics = cfg->metrics;
+	if (h->metrics != NULL) {
+		h->m_health = metrics_gauge(h->metrics, "canvass_health_ok",
+					    "1 while /health answers 200, 0 while it answers 500",
+					    NULL);
+		h->m_ready = metrics_gauge(h->metrics, "canvass_ready",
+					   "1 while /ready answers 200 (serving)", NULL);
+	}
 	h->window_ms = cfg->health_window_ms > 0 ? cfg->health_window_ms : 60000;
 	h->threshold = cfg->health_threshold > 0 ? cfg->health_threshold : 1;
 	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, ntohs(sa.sin_port), NULL, NULL,

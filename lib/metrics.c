@@ -1,11 +1,17 @@
 #include "metrics.h"
 #include "error.h"
 
+#include <dirent.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "util.h"
 
 enum kind { COUNTER, GAUGE, HISTOGRAM };
 
@@ -32,6 +38,7 @@ struct metric {
 struct metrics {
 	pthread_mutex_t lock;
 	struct metric *first, *last;
+	char *component; /* metrics_process: process_* and canvass_build_info */
 };
 
 int metrics_new(struct metrics **out)
@@ -61,6 +68,7 @@ void metrics_free(struct metrics **mp)
 		free(f);
 	}
 	pthread_mutex_destroy(&(*mp)->lock);
+	free((*mp)->component);
 	free(*mp);
 	*mp = NULL;
 }
@@ -220,10 +228,80 @@ static void put(struct buf *b, const char *fmt, ...)
 
 static void number(struct buf *b, double x)
 {
-	if (x == (double)(long long)x && x < 1e15 && x > -1e15)
+	char text[40];
+
+	if (isnan(x))
+		put(b, "NaN");
+	else if (isinf(x))
+		put(b, x > 0 ? "+Inf" : "-Inf");
+	else if (x == (double)(long long)x && x < 1e15 && x > -1e15)
 		put(b, "%lld", (long long)x);
-	else
-		put(b, "%.17g", x);
+	else /* the shortest form that reads back as x: 0.00025, not 0.00025000000000000001 */
+		put(b, "%s", cv_format_double(x, text, sizeof text));
+}
+
+static void family(struct buf *b, const char *name, const char *kind, const char *help, double x)
+{
+	put(b, "# HELP %s %s\n# TYPE %s %s\n%s ", name, help, name, kind, name);
+	number(b, x);
+	put(b, "\n");
+}
+
+/* The process_* metrics of Prometheus's client libraries, read from /proc. */
+static void process_metrics(struct buf *b, const char *component)
+{
+	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	unsigned long utime = 0, stime = 0, vsize = 0;
+	long rss = 0, open_fds = 0;
+	struct rlimit rl;
+	char stat[1024];
+	FILE *f = fopen("/proc/self/stat", "r");
+	DIR *d;
+
+	if (f != NULL) {
+		size_t n = fread(stat, 1, sizeof stat - 1, f);
+		char *p;
+		stat[n] = '\0';
+		fclose(f);
+		/* After the command's closing parenthesis: fields 3 on; utime is 14. */
+		p = strrchr(stat, ')');
+		if (p != NULL)
+			sscanf(p + 2,
+			       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
+			       "%*d %*d %*u %lu %ld",
+			       &utime, &stime, &vsize, &rss);
+	}
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL)
+			open_fds += e->d_name[0] != '.';
+		closedir(d);
+		open_fds--; /* the directory's own descriptor */
+	}
+	family(b, "process_cpu_seconds_total", "counter", "User and system CPU time spent, seconds",
+	       ticks > 0 ? (double)(utime + stime) / (double)ticks : 0);
+	family(b, "process_resident_memory_bytes", "gauge", "Resident memory size, bytes",
+	       (double)rss * (double)page);
+	family(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size, bytes",
+	       (double)vsize);
+	family(b, "process_open_fds", "gauge", "Open file descriptors", (double)open_fds);
+	family(b, "process_max_fds", "gauge", "Limit of open file descriptors",
+	       getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+		       ? (double)rl.rlim_cur
+		       : -1);
+	put(b,
+	    "# HELP canvass_build_info The canvass version and commit of this process\n"
+	    "# TYPE canvass_build_info gauge\n"
+	    "canvass_build_info{component=\"%s\",version=\"%s\",commit=\"%s\"} 1\n",
+	    component, cv_version(), cv_commit());
+}
+
+void metrics_process(struct metrics *m, const char *component)
+{
+	pthread_mutex_lock(&m->lock);
+	free(m->component);
+	m->component = strdup(component);
+	pthread_mutex_unlock(&m->lock);
 }
 
 int metrics_render(struct metrics *m, char **out, size_t *len)
@@ -261,6 +339,8 @@ int metrics_render(struct metrics *m, char **out, size_t *len)
 			put(&b, "\n");
 		}
 	}
+	if (m->component != NULL)
+		process_metrics(&b, m->component);
 	pthread_mutex_unlock(&m->lock);
 	if (b.failed) {
 		free(b.p);

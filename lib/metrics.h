@@ -36,6 +36,14 @@ void metric_observe(struct metric *h, double x);
 /* Creates a labelled series at 0, so that it is exported before its first event. */
 void metric_touch(struct metric *c, const char *value);
 
+/*
+ * Adds, at every render, the process_* metrics Prometheus's client libraries
+ * export (CPU seconds, resident and virtual memory, open and maximum
+ * descriptors; read from /proc) and canvass_build_info{component, version,
+ * commit} 1. process_start_time_seconds is the daemon's own gauge.
+ */
+void metrics_process(struct metrics *m, const char *component);
+
 /* The exposition text (caller frees). */
 int metrics_render(struct metrics *m, char **out, size_t *len);
 

@@ -10,7 +10,7 @@ libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
 libjansson-dev libsodium-dev libinih-dev libcsv-dev libcmocka-dev
 libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev libsqlite3-dev"
 if [ "${1:-}" = "--test" ]; then
-	PACKAGES="$PACKAGES chromium fonts-dejavu-core python3-protobuf protobuf-compiler"
+	PACKAGES="$PACKAGES chromium fonts-dejavu-core python3-protobuf protobuf-compiler prometheus"
 fi
 
 missing=""

@@ -2,6 +2,7 @@
 load, SIGHUP counted, hot backup restored, the event feed, systemd notify."""
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -315,6 +316,65 @@ class NotifyTest(unittest.TestCase):
                 proc.send_signal(signal.SIGTERM)
                 self.assertEqual(proc.wait(timeout=20), 0)
                 sock.close()
+
+
+class PrometheusTest(unittest.TestCase):
+    """The rules, the scrape config and both daemons' /metrics pass promtool; the
+    rules' job names are the scrape config's; every runbook_url has its section."""
+    SRC = os.environ.get("CANVASS_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
+
+    @unittest.skipIf(shutil.which("promtool") is None, "promtool not installed "
+                     "(scripts/setup.sh --test installs it)")
+    def test_promtool_rules_config_and_metrics(self):
+        dist = os.path.join(self.SRC, "dist/prometheus")
+        for args in (["check", "rules", "alerts.yml"], ["check", "config", "prometheus.yml"]):
+            r = subprocess.run(["promtool"] + args, cwd=dist, capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        p = Ops()
+        try:
+            p.start()
+            out = subprocess.run([os.path.join(BIN, "canvassctl"), "--version"],
+                                 capture_output=True, text=True).stdout
+            version, commit = re.match(r"\S+ \(canvass\) (\S+), commit (\S+)", out).groups()
+            for name in ("aggregator", "collector"):
+                status, body = http_get(p.ready[name]["http"], "/metrics")
+                self.assertEqual(status, 200)
+                r = subprocess.run(["promtool", "check", "metrics"], input=body,
+                                   capture_output=True, text=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertEqual(r.stdout + r.stderr, "")  # not even a lint warning
+                for family in ("process_cpu_seconds_total", "process_resident_memory_bytes",
+                               "process_open_fds", "process_max_fds",
+                               "process_start_time_seconds", "canvass_health_ok 1",
+                               "canvass_ready 1"):
+                    self.assertIn("\n" + family, body)
+                self.assertIn(f'\ncanvass_build_info{{component="{name}",version="{version}",'
+                              f'commit="{commit}"}} 1\n', body)
+                # Bucket bounds in their shortest form: 0.00025, never 0.00025000000000000001.
+                for le in re.findall(r'le="([^"]+)"', body):
+                    if le != "+Inf":
+                        self.assertEqual(le, repr(float(le)) if "." in le or "e" in le
+                                         else str(int(float(le))), le)
+        finally:
+            p.close()
+
+    def test_rules_match_the_scrape_config_and_the_runbook(self):
+        dist = os.path.join(self.SRC, "dist/prometheus")
+        with open(os.path.join(dist, "prometheus.yml"), encoding="utf-8") as f:
+            jobs = set(re.findall(r"job_name: (\S+)", f.read()))
+        with open(os.path.join(dist, "alerts.yml"), encoding="utf-8") as f:
+            rules = f.read()
+        with open(os.path.join(self.SRC, "docs/operations.md"), encoding="utf-8") as f:
+            headings = {h.strip().lower() for h in re.findall(r"^#+ (.+)$", f.read(), re.M)}
+        self.assertEqual(jobs, {"canvass-aggregator", "canvass-collector"})
+        self.assertIn('up{job=~"canvass-aggregator|canvass-collector"}', rules)
+        alerts = re.findall(r"- alert: (\w+)", rules)
+        self.assertEqual(len(alerts), rules.count("severity:"))
+        anchors = re.findall(r"operations\.md#(\w+)", rules)
+        self.assertEqual(anchors, [a.lower() for a in alerts])
+        for a in alerts:
+            self.assertIn(a.lower(), headings, f"no runbook section for {a}")
 
 
 class VersionExitTest(unittest.TestCase):
