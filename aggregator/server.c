@@ -505,9 +505,11 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 		}
 		log_event(LOG_DEBUG, "batch", "size=%zu result=%s", n, cv_strerror(rc));
 		if (rc == CV_EFULL || rc == CV_ENOSPC) {
-			/* Retryable: keep serving; the next batch tries again. */
-			log_event(LOG_WARN, "storage_full", "reason=\"%s\" batch=%zu",
-				  cv_strerror(rc), n);
+			/* Retryable: keep serving; the next batch tries again. One line a
+			 * second at most: a full store fails every batch. */
+			static struct log_limit full_lines;
+			log_limited(&full_lines, cv_mono_ms(), 1000, LOG_WARN, "storage_full",
+				    "reason=\"%s\" batch=%zu", cv_strerror(rc), n);
 		} else if (rc != 0) {
 			/* An I/O error on commit: never retry an fsync that failed. Exit;
 			 * a restart recovers from the last durable commit. */

@@ -424,12 +424,14 @@ static void on_member(struct collector *c)
 			/* Not even a BUSY fits: close the connection this came on (ZeroMQ drops
 			 * its queued replies with it); the member may reconnect and resend. */
 			if (shutdown(fd, SHUT_RDWR) == 0) {
+				static struct log_limit cut_lines;
 				c->stats.unread_disconnects++;
 				metric_add(c->m_cut, NULL, 1);
-				log_event(LOG_WARN, "member_disconnected",
-					  "member=%s reason=unread_replies unread_bytes=%zu",
-					  peer != NULL ? peer : "-",
-					  (size_t)atomic_load(&who->unread));
+				log_limited(&cut_lines, cv_mono_ms(), 1000, LOG_WARN,
+					    "member_disconnected",
+					    "member=%s reason=unread_replies unread_bytes=%zu",
+					    peer != NULL ? peer : "-",
+					    (size_t)atomic_load(&who->unread));
 			}
 			count_drop(c, "member_budget");
 			return;
@@ -554,7 +556,8 @@ static void on_upstream(struct collector *c)
 			zmq_getsockopt(c->upstream, ZMQ_RCVMORE, &more, &more_len);
 			zmq_msg_close(&msg);
 		}
-		log_event(LOG_WARN, "bad_store_reply", NULL);
+		static struct log_limit bad_lines;
+		log_limited(&bad_lines, cv_mono_ms(), 1000, LOG_WARN, "bad_store_reply", NULL);
 		return;
 	}
 	zmq_msg_close(&msg);

@@ -48,7 +48,8 @@ const char *log_quote(const char *s, char *out, size_t outlen)
 	return out;
 }
 
-void log_event(enum log_level level, const char *event, const char *fmt, ...)
+static void vlog(enum log_level level, const char *event, unsigned long suppressed, const char *fmt,
+		 va_list ap)
 {
 	static const char *names[] = {"debug", "info", "warn", "error"};
 	char line[2048], ts[32];
@@ -56,19 +57,48 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 	struct tm tm;
 	int n;
 
-	if (level < log_min)
-		return;
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 	n = snprintf(line, sizeof line, "ts=%s.%03ldZ level=%s component=%s event=%s", ts,
 		     now.tv_nsec / 1000000, names[level], log_component, event);
 	if (fmt != NULL && fmt[0] != '\0' && n > 0 && (size_t)n < sizeof line - 1) {
-		va_list ap;
 		line[n++] = ' ';
-		va_start(ap, fmt);
 		vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-		va_end(ap);
+	}
+	if (suppressed > 0) {
+		size_t len = strlen(line);
+		snprintf(line + len, sizeof line - len, " suppressed=%lu", suppressed);
 	}
 	fprintf(stderr, "%s\n", line);
+}
+
+void log_event(enum log_level level, const char *event, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < log_min)
+		return;
+	va_start(ap, fmt);
+	vlog(level, event, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_limited(struct log_limit *lim, int64_t now_ms, long interval_ms, enum log_level level,
+		 const char *event, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < log_min)
+		return;
+	if (lim->logged && now_ms - lim->last_ms < interval_ms) {
+		lim->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	vlog(level, event, lim->suppressed, fmt, ap);
+	va_end(ap);
+	lim->logged = 1;
+	lim->last_ms = now_ms;
+	lim->suppressed = 0;
 }

@@ -10,6 +10,7 @@
 #define CANVASS_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -25,6 +26,20 @@ int log_level_parse(const char *s);
  */
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A repeated event (one per failed batch, say) logged at most once per
+ * interval_ms: the others are counted, and the next line logged says how
+ * many were left out (suppressed=N). now_ms: a monotonic clock (cv_mono_ms).
+ * The caller keeps the state, one per event, zeroed.
+ */
+struct log_limit {
+	int64_t last_ms;
+	unsigned long suppressed;
+	int logged; /* at least one line so far */
+};
+void log_limited(struct log_limit *lim, int64_t now_ms, long interval_ms, enum log_level level,
+		 const char *event, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Quotes s for a logfmt value into out (always NUL-terminated). */
 const char *log_quote(const char *s, char *out, size_t outlen);
