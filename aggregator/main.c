@@ -23,7 +23,7 @@
 #include "wire.h"
 #include "zap.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 /* Admits the collectors' public keys; the User-Id is the file's base name. */
 static int admit_collectors(struct zap *zap, const struct strlist *files, char *err, size_t errlen)
@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	struct zap *zap = NULL;
 	struct metrics *metrics = NULL;
 	struct httpd *httpd = NULL;
+	struct metric *m_reloads = NULL;
 	struct keypair keys;
 	void *zctx = NULL;
 	char err[512], q1[600], q2[600];
@@ -143,6 +144,10 @@ int main(int argc, char **argv)
 				 "Start time of the process since the Unix epoch", NULL),
 		   NULL, (double)cv_now_ms() / 1000);
 	metrics_process(metrics, "aggregator");
+	m_reloads = metrics_counter(metrics, "canvass_aggregator_reloads_total",
+				    "SIGHUP reloads of the configuration, by result", "result");
+	metric_touch(m_reloads, "ok");
+	metric_touch(m_reloads, "refused");
 	if (http != NULL &&
 	    daemon_start_http(http, metrics, health_window, health_threshold, &httpd) != 0)
 		goto out;
@@ -190,7 +195,7 @@ int main(int argc, char **argv)
 		}
 		log_event(LOG_INFO, "selftest_passed", "msg=\"an unknown CURVE key is refused\"");
 	}
-	daemon_install_signals(&stop_requested, NULL);
+	daemon_install_signals(&stop_requested, &reload_requested);
 	if (pidfile != NULL && cv_write_pidfile(pidfile, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "pidfile_failed", "error=%s", log_quote(err, q1, sizeof q1));
 		goto out;
@@ -214,7 +219,42 @@ int main(int argc, char **argv)
 	}
 	httpd_set_ready(httpd, true);
 	daemon_notify_ready();
-	rc = aggregator_run(agg, &stop_requested);
+	while ((rc = aggregator_run(agg, &stop_requested, &reload_requested)) ==
+	       AGGREGATOR_RELOAD) {
+		/* What a reload applies; the other settings need a restart. */
+		static const char *const live[] = {"log-level",     "batch-wait-us",
+						   "health-window", "health-threshold",
+						   "collector-key", NULL};
+		char applied[512], ignored[512];
+		reload_requested = 0;
+		if (daemon_reload_settings(tab, live, applied, sizeof applied, ignored,
+					   sizeof ignored, err, sizeof err) != 0) {
+			log_event(LOG_ERROR, "reload_refused",
+				  "error=%s msg=\"the configuration file does not parse; nothing "
+				  "changed\"",
+				  log_quote(err, q1, sizeof q1));
+			metric_add(m_reloads, "refused", 1);
+			continue;
+		}
+		if (ignored[0] != '\0')
+			log_event(LOG_WARN, "reload_ignored",
+				  "settings=%s msg=\"changed, but only a restart applies them; the "
+				  "running values stay\"",
+				  log_quote(ignored, q1, sizeof q1));
+		aggregator_set_batch_wait(agg, batch_wait_us);
+		httpd_set_health(httpd, health_window * 1000, health_threshold);
+		if (zap != NULL && admit_collectors(zap, &collector_keys, err, sizeof err) != 0) {
+			log_event(LOG_ERROR, "reload_refused",
+				  "error=%s msg=\"the admitted collector keys stay\"",
+				  log_quote(err, q1, sizeof q1));
+			metric_add(m_reloads, "refused", 1);
+			continue;
+		}
+		metric_add(m_reloads, "ok", 1);
+		log_event(LOG_INFO, "reloaded", "collectors=%zu settings_changed=%s",
+			  collector_keys.n,
+			  log_quote(applied[0] ? applied : "none", q1, sizeof q1));
+	}
 	httpd_set_ready(httpd, false);
 	daemon_notify_stopping();
 	{
@@ -240,6 +280,6 @@ out:
 		zmq_ctx_term(zctx);
 	store_close(&store);
 	keys_wipe(&keys);
-	settings_free(tab);
+	daemon_settings_free(tab);
 	return status;
 }

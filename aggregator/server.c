@@ -427,7 +427,12 @@ static void drain_after_failure(struct aggregator *a)
 	}
 }
 
-int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
+void aggregator_set_batch_wait(struct aggregator *a, long batch_wait_us)
+{
+	a->cfg.batch_wait_us = batch_wait_us;
+}
+
+int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
 	zmq_pollitem_t item = {a->sock, 0, ZMQ_POLLIN, 0};
 	zmq_pollitem_t both[2] = {{a->sock, 0, ZMQ_POLLIN, 0}, {a->events, 0, ZMQ_POLLIN, 0}};
@@ -439,6 +444,8 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop)
 		int64_t deadline;
 		int rc;
 
+		if (reload != NULL && *reload)
+			return AGGREGATOR_RELOAD;
 		daemon_watchdog_tick();
 		if (cv_mono_ms() >= next_reader_check) {
 			int dead = 0;

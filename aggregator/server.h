@@ -58,10 +58,17 @@ int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator
 		    char *err, size_t errlen);
 /*
  * Serves until *stop becomes non-zero (the batch in hand is finished and
- * answered first). Returns 0, or the store error that stopped it (an I/O
- * error on commit is never retried: the process should exit and restart).
+ * answered first). Returns 0, AGGREGATOR_RELOAD (run it again), or the
+ * store error that stopped it (an I/O error on commit is never retried:
+ * the process should exit and restart).
  */
-int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop);
+int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop,
+		   volatile sig_atomic_t *reload);
+/* Returned by aggregator_run when *reload was set (between batches). */
+#define AGGREGATOR_RELOAD 1
+/* batch-wait-us, which a reload may change, from the next batch on (batch-max
+ * sizes the batch's buffers: a restart changes it). */
+void aggregator_set_batch_wait(struct aggregator *a, long batch_wait_us);
 const struct aggregator_stats *aggregator_stats(const struct aggregator *a);
 /* The collector-facing socket, for the start-up self-test. */
 void *aggregator_socket(struct aggregator *a);

@@ -289,8 +289,52 @@ int main(int argc, char **argv)
 	httpd_set_ready(httpd, true);
 	daemon_notify_ready();
 	while ((rc = collector_run(col, &stop_requested, &reload_requested)) == COLLECTOR_RELOAD) {
+		/* What a reload applies; the other settings need a restart. */
+		static const char *const live[] = {"registry",
+						   "questionnaires",
+						   "cycles",
+						   "log-level",
+						   "max-answers",
+						   "max-string",
+						   "store-timeout-ms",
+						   "member-max-pending",
+						   "member-reply-bytes",
+						   "max-connections",
+						   "max-handshaking",
+						   "health-window",
+						   "health-threshold",
+						   NULL};
 		struct config_set next_cs;
+		char applied[512], ignored[512];
 		reload_requested = 0;
+		if (daemon_reload_settings(tab, live, applied, sizeof applied, ignored,
+					   sizeof ignored, err, sizeof err) != 0) {
+			log_event(LOG_ERROR, "reload_refused",
+				  "error=%s msg=\"the configuration file does not parse; nothing "
+				  "changed\"",
+				  log_quote(err, q1, sizeof q1));
+			metric_add(m_reloads, "refused", 1);
+			continue;
+		}
+		if (ignored[0] != '\0')
+			log_event(LOG_WARN, "reload_ignored",
+				  "settings=%s msg=\"changed, but only a restart applies them; the "
+				  "running values stay\"",
+				  log_quote(ignored, q1, sizeof q1));
+		{
+			struct collector_limits lim = {
+				.wire = wire_default_limits,
+				.store_timeout_ms = timeout_ms,
+				.member_max_pending = (size_t)member_max_pending,
+				.member_reply_bytes = (size_t)member_reply_bytes,
+				.max_handshaking = max_handshaking,
+			};
+			lim.wire.max_answers = (size_t)max_answers;
+			lim.wire.max_string = (size_t)max_string;
+			collector_set_limits(col, &lim);
+			zap_set_connection_cap(zap, max_connections, max_handshaking);
+			httpd_set_health(httpd, health_window * 1000, health_threshold);
+		}
 		if (load_config(registry_path, qdir, cycles_path, &next_cs, err, sizeof err) != 0) {
 			log_event(LOG_ERROR, "reload_refused",
 				  "error=%s msg=\"previous set stays\"",
@@ -309,8 +353,10 @@ int main(int argc, char **argv)
 		cs = next_cs;
 		metric_add(m_reloads, "ok", 1);
 		log_event(LOG_INFO, "reloaded",
-			  "members=%zu members_with_keys=%zu questionnaires=%zu cycles=%zu",
-			  cs.reg->n, with_keys, cs.qs->n, cs.cycles->n);
+			  "members=%zu members_with_keys=%zu questionnaires=%zu cycles=%zu "
+			  "settings_changed=%s",
+			  cs.reg->n, with_keys, cs.qs->n, cs.cycles->n,
+			  log_quote(applied[0] ? applied : "none", q1, sizeof q1));
 	}
 	httpd_set_ready(httpd, false);
 	daemon_notify_stopping();
@@ -344,6 +390,6 @@ out:
 	keys_wipe(&keys);
 	config_set_free(&cs);
 	metrics_free(&metrics);
-	settings_free(tab);
+	daemon_settings_free(tab);
 	return status;
 }

@@ -269,6 +269,17 @@ void collector_set_intake(struct collector *c, const struct registry *reg, const
 	c->cfg.intake.cycles = cycles;
 }
 
+void collector_set_limits(struct collector *c, const struct collector_limits *l)
+{
+	size_t max_message = c->cfg.intake.limits.max_message; /* ZMQ_MAXMSGSIZE: fixed */
+	c->cfg.intake.limits = l->wire;
+	c->cfg.intake.limits.max_message = max_message;
+	c->cfg.store_timeout_ms = l->store_timeout_ms;
+	c->budget.max_in_flight = l->member_max_pending;
+	c->budget.reply_bytes = l->member_reply_bytes;
+	c->count.max_handshaking = l->max_handshaking;
+}
+
 void *collector_member_socket(struct collector *c)
 {
 	return c->members;
@@ -336,6 +347,8 @@ static void reply(struct collector *c, struct budget_entry *who, const uint8_t *
 		return;
 	}
 	c->stats.answered++;
+	log_event(LOG_DEBUG, "reply", "status=%s problems=%zu bytes=%zu", wire_status_name(status),
+		  n, zmq_msg_size(&body));
 	if (c->m_requests != NULL) {
 		char name[32];
 		const char *st = wire_status_name(status);

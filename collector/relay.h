@@ -31,7 +31,7 @@ struct collector_cfg {
 	size_t member_reply_bytes; /* per member: unread reply bytes (budget.h) */
 	long store_timeout_ms;
 	int hwm;
-	long handshake_ms; /* ZMQ_HANDSHAKE_IVL on the member socket */
+	long handshake_ms;    /* ZMQ_HANDSHAKE_IVL on the member socket */
 	long max_handshaking; /* insecure mode; with CURVE the ZAP handler's (zap.h) */
 	/* CURVE: both NULL only in insecure mode (ipc:// only). */
 	const struct keypair *keys; /* this collector's key pair */
@@ -62,6 +62,14 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
  * everything in flight kept; call collector_set_intake, then run again).
  */
 int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
+/* The limits a reload may change, from the next request on. */
+struct collector_limits {
+	struct wire_limits wire; /* max_answers, max_string (max_message stays) */
+	long store_timeout_ms;
+	size_t member_max_pending, member_reply_bytes;
+	long max_handshaking; /* insecure mode; with CURVE, zap_set_connection_cap */
+};
+void collector_set_limits(struct collector *c, const struct collector_limits *l);
 /* Replaces the registry and questionnaires used from the next request on. */
 void collector_set_intake(struct collector *c, const struct registry *reg, const struct qset *qs,
 			  const struct cycles *cycles);

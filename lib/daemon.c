@@ -103,6 +103,14 @@ static const struct setting *named(const struct setting *tab, const char *name)
 	return NULL;
 }
 
+/* What daemon_reload_settings reads again: kept from daemon_setup. */
+static struct {
+	const char *component;
+	int argc;
+	char **argv;
+	struct settings_shadow *defaults;
+} setup_args;
+
 int daemon_setup(const char *program, const char *component, const struct setting *tab,
 		 const char *const *required, const char *usage, int argc, char **argv)
 {
@@ -111,6 +119,14 @@ int daemon_setup(const char *program, const char *component, const struct settin
 	char err[512];
 	int next, rc, lvl;
 
+	settings_shadow_free(&setup_args.defaults);
+	if (settings_defaults(tab, &setup_args.defaults) != 0) {
+		fprintf(stderr, "%s: out of memory\n", program);
+		return 1;
+	}
+	setup_args.component = component;
+	setup_args.argc = argc;
+	setup_args.argv = argv;
 	rc = settings_parse(tab, component, argc, argv, &next, err, sizeof err);
 	if (rc == 0 && next < argc)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "unexpected argument %s", argv[next]);
@@ -131,10 +147,49 @@ int daemon_setup(const char *program, const char *component, const struct settin
 		fprintf(out, "usage: %s\n", usage);
 		settings_usage(tab, out);
 		settings_free(tab);
+		settings_shadow_free(&setup_args.defaults);
 		return rc == SETTINGS_HELP ? 0 : 2;
 	}
 	log_init(component, (enum log_level)lvl);
 	return -1;
+}
+
+int daemon_reload_settings(const struct setting *tab, const char *const *live, char *applied,
+			   size_t applied_len, char *ignored, size_t ignored_len, char *err,
+			   size_t errlen)
+{
+	const struct setting *lv = named(tab, "log-level");
+	char *old_level = NULL;
+	int rc, lvl;
+
+	if (setup_args.defaults == NULL)
+		return cv_fail(err, errlen, CV_EINVAL, "daemon_setup was not called");
+	/* A bad log level must not be applied: check it on a copy first. */
+	if (lv != NULL && *(char **)lv->target != NULL &&
+	    (old_level = strdup(*(char **)lv->target)) == NULL)
+		return CV_ENOMEM;
+	rc = settings_reload(tab, setup_args.defaults, setup_args.component, setup_args.argc,
+			     setup_args.argv, live, applied, applied_len, ignored, ignored_len, err,
+			     errlen);
+	if (rc == 0 && lv != NULL) {
+		const char *level = *(char **)lv->target;
+		if ((lvl = log_level_parse(level ? level : "info")) < 0) {
+			rc = cv_fail(err, errlen, CV_ECONFIG, "unknown log level %s", level);
+			free(*(char **)lv->target); /* the old one stays */
+			*(char **)lv->target = old_level;
+			old_level = NULL;
+		} else {
+			log_init(setup_args.component, (enum log_level)lvl);
+		}
+	}
+	free(old_level);
+	return rc;
+}
+
+void daemon_settings_free(const struct setting *tab)
+{
+	settings_free(tab);
+	settings_shadow_free(&setup_args.defaults);
 }
 
 const char *daemon_bound_endpoint(void *sock, char *buf, size_t len)

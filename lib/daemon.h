@@ -24,6 +24,21 @@
 #define DAEMON_EXIT_CONFIG 78
 
 /*
+ * On SIGHUP: reads the configuration file (and the command line over it)
+ * again, as daemon_setup did. Settings named in live that changed are
+ * applied to tab's targets (a new log-level at once); the others that
+ * changed are left as they run and named in ignored (they need a restart).
+ * Nothing is applied when the file does not parse (CV_ECONFIG, the reason
+ * in err); an unknown log-level is refused the same way, the running one
+ * staying.
+ */
+int daemon_reload_settings(const struct setting *tab, const char *const *live, char *applied,
+			   size_t applied_len, char *ignored, size_t ignored_len, char *err,
+			   size_t errlen);
+/* settings_free(tab), and what daemon_setup kept for reloading. */
+void daemon_settings_free(const struct setting *tab);
+
+/*
  * The start of every daemon's main: parses tab from the [component] section of
  * -c FILE and the command line, checks that the settings named in required
  * (NULL-terminated) are set, prints the usage for --help or a mistake, and

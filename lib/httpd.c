@@ -144,9 +144,9 @@ int httpd_start(struct httpd **out, const struct httpd_cfg *cfg, char *err, size
 	inet_ntop(AF_INET, &sa.sin_addr, h->host, sizeof h->host);
 	h->metrics = cfg->metrics;
 	if (h->metrics != NULL) {
-		h->m_health = metrics_gauge(h->metrics, "canvass_health_ok",
-					    "1 while /health answers 200, 0 while it answers 500",
-					    NULL);
+		h->m_health =
+			metrics_gauge(h->metrics, "canvass_health_ok",
+				      "1 while /health answers 200, 0 while it answers 500", NULL);
 		h->m_ready = metrics_gauge(h->metrics, "canvass_ready",
 					   "1 while /ready answers 200 (serving)", NULL);
 	}
@@ -174,6 +174,16 @@ const char *httpd_address(const struct httpd *h, char *buf, size_t len)
 	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	snprintf(buf, len, "%s:%u", h->host, info != NULL ? (unsigned)info->port : 0u);
 	return buf;
+}
+
+void httpd_set_health(struct httpd *h, long window_ms, long threshold)
+{
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->window_ms = window_ms > 0 ? window_ms : h->window_ms;
+	h->threshold = threshold > 0 ? threshold : h->threshold;
+	pthread_mutex_unlock(&h->lock);
 }
 
 void httpd_set_ready(struct httpd *h, bool ready)

@@ -32,6 +32,8 @@ int httpd_start(struct httpd **out, const struct httpd_cfg *cfg, char *err, size
 /* "HOST:PORT" the endpoint is bound to, written into buf; returns buf ("" for NULL h). */
 const char *httpd_address(const struct httpd *h, char *buf, size_t len);
 void httpd_set_ready(struct httpd *h, bool ready);
+/* Changes the /health window and threshold (a reload). NULL-safe. */
+void httpd_set_health(struct httpd *h, long window_ms, long threshold);
 /* Records one error for /health (e.g. a storage failure). NULL-safe. */
 void httpd_record_error(struct httpd *h);
 void httpd_stop(struct httpd **h);

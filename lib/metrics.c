@@ -267,7 +267,8 @@ static void process_metrics(struct buf *b, const char *component)
 		p = strrchr(stat, ')');
 		if (p != NULL)
 			sscanf(p + 2,
-			       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
+			       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d "
+			       "%*d "
 			       "%*d %*d %*u %lu %ld",
 			       &utime, &stime, &vsize, &rss);
 	}

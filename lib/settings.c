@@ -222,3 +222,205 @@ void settings_free(const struct setting *tab)
 		}
 	}
 }
+
+/* ------------------------------------------------------------------ reload */
+
+union setting_value {
+	char *s;
+	long l;
+	uint64_t u;
+	bool b;
+	struct strlist list;
+};
+
+struct settings_shadow {
+	const struct setting *tab; /* the table the defaults are of */
+	size_t n;
+	union setting_value *defaults;
+};
+
+static size_t table_size(const struct setting *tab)
+{
+	size_t n = 0;
+	while (tab[n].name != NULL)
+		n++;
+	return n;
+}
+
+/* Copies what target holds (deeply) into v. */
+static int copy_value(const struct setting *s, const void *target, union setting_value *v)
+{
+	memset(v, 0, sizeof *v);
+	switch (s->type) {
+	case SET_STRING: {
+		const char *t = *(char *const *)target;
+		v->s = t != NULL ? strdup(t) : NULL;
+		return t != NULL && v->s == NULL ? CV_ENOMEM : 0;
+	}
+	case SET_LONG: v->l = *(const long *)target; return 0;
+	case SET_SIZE: v->u = *(const uint64_t *)target; return 0;
+	case SET_FLAG: v->b = *(const bool *)target; return 0;
+	case SET_LIST: {
+		const struct strlist *l = target;
+		if (l->n == 0)
+			return 0;
+		v->list.items = calloc(l->n, sizeof *v->list.items);
+		if (v->list.items == NULL)
+			return CV_ENOMEM;
+		for (size_t i = 0; i < l->n; i++)
+			if ((v->list.items[v->list.n++] = strdup(l->items[i])) == NULL)
+				return CV_ENOMEM;
+		return 0;
+	}
+	case SET_OTHERS: return 0;
+	}
+	return 0;
+}
+
+static bool same_value(const struct setting *s, const void *target, const union setting_value *v)
+{
+	switch (s->type) {
+	case SET_STRING: {
+		const char *t = *(char *const *)target;
+		return (t == NULL && v->s == NULL) ||
+		       (t != NULL && v->s != NULL && !strcmp(t, v->s));
+	}
+	case SET_LONG: return *(const long *)target == v->l;
+	case SET_SIZE: return *(const uint64_t *)target == v->u;
+	case SET_FLAG: return *(const bool *)target == v->b;
+	case SET_LIST: {
+		const struct strlist *l = target;
+		if (l->n != v->list.n)
+			return false;
+		for (size_t i = 0; i < l->n; i++)
+			if (strcmp(l->items[i], v->list.items[i]) != 0)
+				return false;
+		return true;
+	}
+	case SET_OTHERS: return true;
+	}
+	return true;
+}
+
+/* Moves v into target (freeing what target held); v is left empty. */
+static void move_value(const struct setting *s, void *target, union setting_value *v)
+{
+	switch (s->type) {
+	case SET_STRING:
+		free(*(char **)target);
+		*(char **)target = v->s;
+		v->s = NULL;
+		break;
+	case SET_LONG: *(long *)target = v->l; break;
+	case SET_SIZE: *(uint64_t *)target = v->u; break;
+	case SET_FLAG: *(bool *)target = v->b; break;
+	case SET_LIST: {
+		struct strlist *l = target;
+		for (size_t i = 0; i < l->n; i++)
+			free(l->items[i]);
+		free(l->items);
+		*l = v->list;
+		memset(&v->list, 0, sizeof v->list);
+		break;
+	}
+	case SET_OTHERS: break;
+	}
+}
+
+static void free_values(const struct setting *tab, union setting_value *vals, size_t n)
+{
+	for (size_t i = 0; vals != NULL && i < n; i++) {
+		if (tab[i].type == SET_STRING) {
+			free(vals[i].s);
+		} else if (tab[i].type == SET_LIST) {
+			for (size_t k = 0; k < vals[i].list.n; k++)
+				free(vals[i].list.items[k]);
+			free(vals[i].list.items);
+		}
+	}
+	free(vals);
+}
+
+int settings_defaults(const struct setting *tab, struct settings_shadow **out)
+{
+	struct settings_shadow *sh = calloc(1, sizeof *sh);
+
+	*out = NULL;
+	if (sh == NULL)
+		return CV_ENOMEM;
+	sh->tab = tab;
+	sh->n = table_size(tab);
+	sh->defaults = calloc(sh->n + 1, sizeof *sh->defaults);
+	if (sh->defaults == NULL) {
+		free(sh);
+		return CV_ENOMEM;
+	}
+	for (size_t i = 0; i < sh->n; i++)
+		if (copy_value(&tab[i], tab[i].target, &sh->defaults[i]) != 0) {
+			settings_shadow_free(&sh);
+			return CV_ENOMEM;
+		}
+	*out = sh;
+	return 0;
+}
+
+void settings_shadow_free(struct settings_shadow **shp)
+{
+	struct settings_shadow *sh = shp != NULL ? *shp : NULL;
+	if (sh == NULL)
+		return;
+	free_values(sh->tab, sh->defaults, sh->n);
+	free(sh);
+	*shp = NULL;
+}
+
+static void append_name(char *buf, size_t len, const char *name)
+{
+	size_t used = strlen(buf);
+	snprintf(buf + used, len > used ? len - used : 0, "%s%s", used ? "," : "", name);
+}
+
+int settings_reload(const struct setting *tab, const struct settings_shadow *defaults,
+		    const char *section, int argc, char **argv, const char *const *live,
+		    char *applied, size_t applied_len, char *ignored, size_t ignored_len, char *err,
+		    size_t errlen)
+{
+	size_t n = table_size(tab);
+	union setting_value *vals = calloc(n + 1, sizeof *vals);
+	struct setting *shadow = calloc(n + 1, sizeof *shadow);
+	int next, rc = CV_ENOMEM;
+
+	applied[0] = ignored[0] = '\0';
+	if (vals == NULL || shadow == NULL || defaults == NULL || defaults->n != n)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		shadow[i] = tab[i];
+		shadow[i].target = &vals[i];
+		if (copy_value(&tab[i], &defaults->defaults[i], &vals[i]) != 0)
+			goto out;
+	}
+	/* Read as at start-up: the file first, then the command line over it. */
+	rc = settings_parse(shadow, section, argc, argv, &next, err, errlen);
+	if (rc == SETTINGS_HELP)
+		rc = cv_fail(err, errlen, CV_ECONFIG, "unexpected --help");
+	if (rc != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		bool can = false;
+		if (same_value(&tab[i], tab[i].target, &vals[i]))
+			continue;
+		for (size_t k = 0; live != NULL && live[k] != NULL && !can; k++)
+			can = strcmp(live[k], tab[i].name) == 0;
+		if (can) {
+			move_value(&tab[i], tab[i].target, &vals[i]);
+			append_name(applied, applied_len, tab[i].name);
+		} else {
+			append_name(ignored, ignored_len, tab[i].name);
+		}
+	}
+	rc = 0;
+out:
+	free_values(tab, vals, n);
+	free(shadow);
+	return rc;
+}

@@ -54,6 +54,22 @@ int settings_set(const struct setting *tab, const char *name, const char *value,
 		 size_t errlen);
 /* Prints "  --name ARG   help" lines. */
 void settings_usage(const struct setting *tab, FILE *out);
+/*
+ * Reloading. settings_defaults() keeps a copy of the table's values before
+ * settings_parse() (the built-in defaults). settings_reload() reads argv and
+ * its -c file again onto those defaults, as at start-up; a setting whose new
+ * value differs is applied (moved into the table's target) when its name is
+ * in live, and otherwise left as it is: the names go, comma-separated, into
+ * applied and ignored. Nothing is applied when the file does not parse.
+ */
+struct settings_shadow;
+int settings_defaults(const struct setting *tab, struct settings_shadow **out);
+void settings_shadow_free(struct settings_shadow **sh);
+int settings_reload(const struct setting *tab, const struct settings_shadow *defaults,
+		    const char *section, int argc, char **argv, const char *const *live,
+		    char *applied, size_t applied_len, char *ignored, size_t ignored_len, char *err,
+		    size_t errlen);
+
 /* Frees every string the table's targets hold; sets them to NULL. */
 void settings_free(const struct setting *tab);
 

@@ -59,5 +59,4 @@ int cv_read_file(const char *path, size_t max, char **out, size_t *len, char *er
  */
 int cv_write_pidfile(const char *path, char *err, size_t errlen);
 
-
 #endif

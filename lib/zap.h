@@ -57,10 +57,10 @@ struct zap_stats {
  * more, so even a reused descriptor of one is never touched.
  */
 struct conn_counter {
-	uint64_t *order;  /* per descriptor: acceptance order, 0 when closed */
-	uint8_t *talked;  /* per descriptor: sent CONN_SHED_BELOW bytes or more (or shed) */
-	uint32_t top;     /* highest descriptor seen + 1 */
-	uint64_t serial;  /* acceptance order */
+	uint64_t *order; /* per descriptor: acceptance order, 0 when closed */
+	uint8_t *talked; /* per descriptor: sent CONN_SHED_BELOW bytes or more (or shed) */
+	uint32_t top;    /* highest descriptor seen + 1 */
+	uint64_t serial; /* acceptance order */
 	long connected;
 	uint64_t accepted, succeeded, failed;
 	uint64_t failed_protocol;

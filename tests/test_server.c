@@ -31,7 +31,7 @@ struct fx {
 static void *run(void *arg)
 {
 	struct fx *f = arg;
-	aggregator_run(f->agg, &f->stop);
+	aggregator_run(f->agg, &f->stop, NULL);
 	return NULL;
 }
 

@@ -14,7 +14,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from pipeline import BIN, Pipeline, last_event, synth, unmarked, wait_for, write_json
+from pipeline import BIN, QDIR, Pipeline, last_event, synth, unmarked, wait_for, write_json
 
 CTL = os.path.join(BIN, "canvassctl")
 
@@ -252,6 +252,76 @@ class SignalsTest(unittest.TestCase):
             p.col.send_signal(signal.SIGHUP)
             wait_for(lambda: scrape(p.col_http)[0][
                 'canvass_collector_reloads_total{result="refused"}'] == 1, "a refused reload")
+        finally:
+            p.close()
+
+
+class ReloadTest(unittest.TestCase):
+    """SIGHUP re-reads the configuration file: what can change at run time is
+    applied, what needs a restart is logged as ignored; both daemons."""
+
+    def write_ini(self, p, path, registry, level, col_listen, agg_batch_wait="0", agg_extra=""):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(f"[aggregator]\ndata = {p.data}\nlisten = {p.agg_listen}\n"
+                    f"key = {p.keys.key('aggregator')}\n"
+                    f"collector-key = {p.keys.pub('collector')}\nhttp = 127.0.0.1:0\n"
+                    f"log-level = {level}\nbatch-wait-us = {agg_batch_wait}\n{agg_extra}"
+                    f"[collector]\nlisten = {col_listen}\naggregator = {p.agg_ep}\n"
+                    f"registry = {registry}\nquestionnaires = {QDIR}\ncycles = {p.cycles}\n"
+                    f"key = {p.keys.key('collector')}\n"
+                    f"aggregator-key = {p.keys.pub('aggregator')}\nhttp = 127.0.0.1:0\n"
+                    f"log-level = {level}\n")
+
+    def test_sighup_applies_the_file(self):
+        p = Ops()
+        try:
+            without_ke = p.keys.write_registry(os.path.join(p.root, "without-ke.csv"),
+                                               drop=("KE",))
+            ini = os.path.join(p.root, "canvass.ini")
+            p.agg_listen = "tcp://127.0.0.1:*"
+            self.write_ini(p, ini, without_ke, "info", "tcp://127.0.0.1:*")
+            p.agg = p._start("aggregator", ["-c", ini])
+            self.write_ini(p, ini, without_ke, "info", "tcp://127.0.0.1:*")  # agg_ep is known now
+            p.col = p._start("collector", ["-c", ini])
+            ke = synth(os.path.join(p.root, "subs"), only=("KE",))[0]
+            rc, r = p.submit_as("KE", ke, extra=("--attempts", "1"))
+            self.assertEqual(rc, 4)  # not in this registry
+            self.assertNotIn("event=reply", p.log("collector"))
+            self.assertNotIn("event=batch", p.log("aggregator"))
+
+            # The registry path, the log level and a restart-only setting change.
+            self.write_ini(p, ini, p.registry, "debug", "tcp://127.0.0.1:1", "100",
+                           "hwm = 5000\n")
+            for name, proc in (("collector", p.col), ("aggregator", p.agg)):
+                n = p.log(name).count("event=reloaded")
+                proc.send_signal(signal.SIGHUP)
+                wait_for(lambda: p.log(name).count("event=reloaded") > n, f"{name} reload")
+            col_log, agg_log = p.log("collector"), p.log("aggregator")
+            self.assertIn('event=reload_ignored settings="listen"', col_log)
+            self.assertIn('event=reload_ignored settings="hwm"', agg_log)
+            self.assertRegex(col_log, r'event=reloaded .*settings_changed="registry,log-level"')
+            self.assertRegex(agg_log, r'event=reloaded .*settings_changed="batch-wait-us,'
+                                      r'log-level"|settings_changed="log-level,batch-wait-us"')
+            # Applied: KE is in the new registry, and debug lines appear.
+            rc, r = p.submit_as("KE", ke)
+            self.assertEqual((rc, r[0]["status"]), (0, "ACCEPTED"), r)
+            wait_for(lambda: "event=reply status=ACCEPTED" in p.log("collector"),
+                     "a debug line of the collector")
+            wait_for(lambda: "event=batch" in p.log("aggregator"),
+                     "a debug line of the aggregator")
+            # Ignored: still listening where it was.
+            self.assertEqual(last_event(os.path.join(p.root, "collector.log"), "ready")["listen"],
+                             p.col_ep)
+            self.assertEqual(scrape(p.ready["aggregator"]["http"])[0][
+                'canvass_aggregator_reloads_total{result="ok"}'], 1)
+
+            # A file that does not parse: nothing changes, counted as refused.
+            with open(ini, "a", encoding="utf-8") as f:
+                f.write("[collector]\nmax-answers = many\n")
+            p.col.send_signal(signal.SIGHUP)
+            wait_for(lambda: "event=reload_refused" in p.log("collector"), "a refused reload")
+            self.assertIn("max-answers", p.log("collector").split("event=reload_refused")[1])
+            self.assertEqual(p.col.poll(), None)
         finally:
             p.close()
 
