@@ -90,6 +90,27 @@ static int read_head(struct store *s, MDB_txn *txn, uint64_t *seq, uint8_t chain
 	return rc;
 }
 
+/*
+ * A read-only open (canvassctl verify, the reporter) may have made LMDB's
+ * lock file. Made by root, it would be root's, mode 0600, and the service
+ * user's aggregator could not open the store any more: give it to the owner
+ * of the data directory.
+ */
+static void keep_owner(const char *dir)
+{
+	char path[4200];
+	struct stat d, l;
+
+	if (geteuid() != 0 || stat(dir, &d) != 0)
+		return;
+	snprintf(path, sizeof path, "%s/lock.mdb", dir);
+	/* (root may always chown; on a filesystem that refuses, nothing better is
+	 * possible here, and the read itself succeeded.) */
+	if (stat(path, &l) == 0 && (l.st_uid != d.st_uid || l.st_gid != d.st_gid) &&
+	    chown(path, d.st_uid, d.st_gid) != 0)
+		return;
+}
+
 int store_open(struct store **out, const struct store_cfg *cfg, char *err, size_t errlen)
 {
 	struct store *s = calloc(1, sizeof *s);
@@ -148,6 +169,7 @@ int store_open(struct store **out, const struct store_cfg *cfg, char *err, size_
 		int dead = 0;
 		mdb_reader_check(s->env, &dead);
 	} else {
+		keep_owner(cfg->dir);
 		MDB_envinfo info;
 		mdb_env_info(s->env, &info);
 		s->map_size = info.me_mapsize;

@@ -326,6 +326,60 @@ class ReloadTest(unittest.TestCase):
             p.close()
 
 
+@unittest.skipUnless(os.geteuid() == 0 and shutil.which("setpriv"),
+                     "needs root (and setpriv) to run tools as root and the writer as another user")
+class ReadOnlyToolsTest(unittest.TestCase):
+    """Read-only tools run as root leave the store usable by its owner."""
+
+    def test_tools_as_root_then_the_writer_as_its_user(self):
+        p = Ops(secure=False)
+        try:
+            p.start()
+            rc, r = p.submit(synth(os.path.join(p.root, "subs"), only=("KE",))[0])
+            self.assertEqual(rc, 0, r)
+            p.stop()
+            # The store belongs to another user (nobody, 65534), as to canvass.
+            for top, dirs, files in os.walk(p.data):
+                for n in dirs + files:
+                    os.chown(os.path.join(top, n), 65534, 65534)
+            os.chown(p.data, 65534, 65534)
+            os.unlink(os.path.join(p.data, "lock.mdb"))
+            # As root: each read-only tool, with no lock file there to begin with.
+            runs = [
+                [CTL, "verify", "--data", p.data],
+                [CTL, "history", "--data", p.data],
+                [CTL, "backup", "--data", p.data, os.path.join(p.root, "backup")],
+                [os.path.join(BIN, "canvass-reporter"), "completeness", "--data", p.data,
+                 "--registry", p.registry, "--questionnaires", QDIR, "--questionnaire",
+                 "integrity-self-assessment", "--cycle", "2025"],
+            ]
+            for cmd in runs:
+                r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 0, cmd[1] + r.stderr)
+                st = os.stat(os.path.join(p.data, "lock.mdb"))
+                self.assertEqual((st.st_uid, st.st_gid), (65534, 65534), cmd[1])
+            # The writer, as the store's owner, opens it and serves.
+            os.chmod(p.root, 0o755)
+            agg = subprocess.Popen(
+                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                 os.path.join(BIN, "canvass-aggregator"), "--data", p.data, "--listen",
+                 f"ipc://{p.data}/aggregator.sock", "--insecure", "--pidfile",
+                 os.path.join(p.data, "aggregator.pid")],
+                stderr=subprocess.PIPE, text=True)
+            try:
+                wait_for(lambda: agg.poll() is not None or
+                         os.path.exists(os.path.join(p.data, "aggregator.pid")),
+                         "the aggregator as nobody")
+                self.assertIsNone(agg.poll(), agg.stderr.read() if agg.poll() is not None
+                                  else "")
+            finally:
+                agg.terminate()
+                agg.wait(timeout=20)
+                agg.stderr.close()
+        finally:
+            p.close()
+
+
 class BackupTest(unittest.TestCase):
     def test_backup_during_load_restores(self):
         p = Ops().start()
