@@ -50,7 +50,8 @@ static int admit_collectors(struct zap *zap, const struct strlist *files, char *
 int main(int argc, char **argv)
 {
 	char *data = NULL, *listen = NULL, *level = NULL, *pidfile = NULL, *key_path = NULL;
-	char *http = NULL, *events = NULL;
+	char *http = NULL, *events = NULL, *http_auth = NULL, *http_tls_cert = NULL,
+	     *http_tls_key = NULL;
 	long health_window = 60, health_threshold = 1;
 	struct strlist collector_keys = {0};
 	bool insecure = false;
@@ -75,7 +76,13 @@ int main(int argc, char **argv)
 		{"events", SET_STRING, &events, 0, 0, "ENDPOINT",
 		 "PUB endpoint of the event feed (ipc:// or tcp://127.x)"},
 		{"http", SET_STRING, &http, 0, 0, "ADDR",
-		 "loopback HOST:PORT for /metrics /health /ready"},
+		 "HOST:PORT for /metrics /health /ready: loopback, or any address with "
+		 "http-auth and TLS"},
+		{"http-auth", SET_STRING, &http_auth, 0, 0, "FILE",
+		 "USER:SHA256HEX lines: HTTP basic authentication on every request"},
+		{"http-tls-cert", SET_STRING, &http_tls_cert, 0, 0, "FILE",
+		 "TLS certificate (PEM) for the http endpoint"},
+		{"http-tls-key", SET_STRING, &http_tls_key, 0, 0, "FILE", "its private key (PEM)"},
 		{"health-window", SET_LONG, &health_window, 1, 86400, "S",
 		 "errors within this many seconds count for /health (60)"},
 		{"health-threshold", SET_LONG, &health_threshold, 1, 1000000, "N",
@@ -148,9 +155,24 @@ int main(int argc, char **argv)
 				    "SIGHUP reloads of the configuration, by result", "result");
 	metric_touch(m_reloads, "ok");
 	metric_touch(m_reloads, "refused");
-	if (http != NULL &&
-	    daemon_start_http(http, metrics, health_window, health_threshold, &httpd) != 0)
+	if (http != NULL) {
+		struct httpd_cfg hcfg = {.listen = http,
+					 .metrics = metrics,
+					 .health_window_ms = health_window * 1000,
+					 .health_threshold = health_threshold,
+					 .auth_file = http_auth,
+					 .tls_cert = http_tls_cert,
+					 .tls_key = http_tls_key};
+		if ((rc = daemon_start_http(&hcfg, &httpd)) != 0) {
+			if (rc == CV_ECONFIG)
+				status = DAEMON_EXIT_CONFIG;
+			goto out;
+		}
+	} else if (http_auth != NULL || http_tls_cert != NULL) {
+		log_event(LOG_ERROR, "http_failed", "error=\"http-auth and http-tls-* need http\"");
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
+	}
 	{
 		struct store_cfg scfg = {.dir = data, .map_size = map_size, .map_max = map_max};
 		if ((rc = store_open(&store, &scfg, err, sizeof err)) != 0) {

@@ -91,7 +91,8 @@ int main(int argc, char **argv)
 {
 	char *listen = NULL, *aggregator = NULL, *registry_path = NULL, *qdir = NULL;
 	char *level = NULL, *pidfile = NULL, *key_path = NULL, *agg_key_path = NULL;
-	char *cycles_path = NULL, *http = NULL;
+	char *cycles_path = NULL, *http = NULL, *http_auth = NULL, *http_tls_cert = NULL,
+	     *http_tls_key = NULL;
 	long health_window = 60, health_threshold = 100;
 	bool insecure = false;
 	uint64_t max_message = 256 * 1024;
@@ -138,7 +139,13 @@ int main(int argc, char **argv)
 		 "longest CURVE handshake (5000)"},
 		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
 		{"http", SET_STRING, &http, 0, 0, "ADDR",
-		 "loopback HOST:PORT for /metrics /health /ready"},
+		 "HOST:PORT for /metrics /health /ready: loopback, or any address with "
+		 "http-auth and TLS"},
+		{"http-auth", SET_STRING, &http_auth, 0, 0, "FILE",
+		 "USER:SHA256HEX lines: HTTP basic authentication on every request"},
+		{"http-tls-cert", SET_STRING, &http_tls_cert, 0, 0, "FILE",
+		 "TLS certificate (PEM) for the http endpoint"},
+		{"http-tls-key", SET_STRING, &http_tls_key, 0, 0, "FILE", "its private key (PEM)"},
 		{"health-window", SET_LONG, &health_window, 1, 86400, "S",
 		 "errors within this many seconds count for /health (60)"},
 		{"health-threshold", SET_LONG, &health_threshold, 1, 1000000, "N",
@@ -213,9 +220,24 @@ int main(int argc, char **argv)
 				    "result");
 	metric_touch(m_reloads, "ok");
 	metric_touch(m_reloads, "refused");
-	if (http != NULL &&
-	    daemon_start_http(http, metrics, health_window, health_threshold, &httpd) != 0)
+	if (http != NULL) {
+		struct httpd_cfg hcfg = {.listen = http,
+					 .metrics = metrics,
+					 .health_window_ms = health_window * 1000,
+					 .health_threshold = health_threshold,
+					 .auth_file = http_auth,
+					 .tls_cert = http_tls_cert,
+					 .tls_key = http_tls_key};
+		if ((rc = daemon_start_http(&hcfg, &httpd)) != 0) {
+			if (rc == CV_ECONFIG)
+				status = DAEMON_EXIT_CONFIG;
+			goto out;
+		}
+	} else if (http_auth != NULL || http_tls_cert != NULL) {
+		log_event(LOG_ERROR, "http_failed", "error=\"http-auth and http-tls-* need http\"");
+		status = DAEMON_EXIT_CONFIG;
 		goto out;
+	}
 	zctx = zmq_ctx_new();
 	if (!insecure) {
 		if (daemon_start_zap(zctx, &zap, err, sizeof err) != 0 ||

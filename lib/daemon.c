@@ -204,15 +204,10 @@ const char *daemon_bound_endpoint(void *sock, char *buf, size_t len)
 	return buf;
 }
 
-int daemon_start_http(const char *listen, struct metrics *metrics, long health_window,
-		      long health_threshold, struct httpd **out)
+int daemon_start_http(const struct httpd_cfg *cfg, struct httpd **out)
 {
-	struct httpd_cfg hcfg = {.listen = listen,
-				 .metrics = metrics,
-				 .health_window_ms = health_window * 1000,
-				 .health_threshold = health_threshold};
-	char err[512], q[600], addr[64];
-	int rc = httpd_start(out, &hcfg, err, sizeof err);
+	char err[8700], q[9000], addr[64];
+	int rc = httpd_start(out, cfg, err, sizeof err);
 
 	if (rc != 0) {
 		log_event(LOG_ERROR, "http_failed", "error=%s", log_quote(err, q, sizeof q));

@@ -66,12 +66,11 @@ int daemon_endpoint_allowed(const char *endpoint, bool insecure, char *err, size
 const char *daemon_bound_endpoint(void *sock, char *buf, size_t len);
 
 /*
- * Starts the operator HTTP endpoint on listen (HOST:PORT; port 0: the
- * kernel's choice) and logs event=http_listening with the bound address, or
- * event=http_failed. health_window is in seconds. Returns 0 or the error.
+ * Starts the operator HTTP endpoint (httpd.h; port 0: the kernel's choice)
+ * and logs event=http_listening with the bound address, or event=http_failed.
+ * Returns 0 or the error (CV_ECONFIG: the settings are unusable).
  */
-int daemon_start_http(const char *listen, struct metrics *metrics, long health_window,
-		      long health_threshold, struct httpd **out);
+int daemon_start_http(const struct httpd_cfg *cfg, struct httpd **out);
 
 /*
  * Starts the ZAP handler. The environment variable

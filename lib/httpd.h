@@ -1,6 +1,9 @@
 /*
- * httpd.h - the daemons' operator endpoint (libmicrohttpd), on a loopback
- * address only:
+ * httpd.h - the daemons' operator endpoint (libmicrohttpd): on a loopback
+ * address, or on any address with both TLS (a certificate and its key, PEM)
+ * and HTTP basic authentication (a file of USER:SHA256HEX lines, the hex
+ * SHA-256 of each user's password); with an auth file, every request needs
+ * a listed user and password, whatever the address:
  *
  *   GET /metrics   Prometheus text format
  *   GET /health    200 "ok", or 500 when errors recorded in the last window
@@ -24,6 +27,9 @@ struct httpd_cfg {
 	struct metrics *metrics; /* borrowed */
 	long health_window_ms;   /* errors older than this no longer count */
 	long health_threshold;   /* errors in the window that make /health 500 */
+	const char *auth_file;   /* NULL: no authentication */
+	const char *tls_cert;    /* PEM files; both or neither (NULL: plain HTTP) */
+	const char *tls_key;
 };
 
 struct httpd;

@@ -501,6 +501,65 @@ class PrometheusTest(unittest.TestCase):
             self.assertIn(a.lower(), headings, f"no runbook section for {a}")
 
 
+@unittest.skipIf(shutil.which("openssl") is None, "openssl not installed (setup.sh --test)")
+class HttpAuthTest(unittest.TestCase):
+    """/metrics on a non-loopback address: only with TLS and basic auth, and then
+    only for a listed user with the right password."""
+
+    def test_tls_and_basic_auth(self):
+        import base64
+        import hashlib
+        import ssl
+        p = Ops(secure=False)
+        try:
+            cert, key = os.path.join(p.root, "http.crt"), os.path.join(p.root, "http.key")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", key, "-out", cert], check=True, capture_output=True)
+            password = "b7c1f0e2a9d84e6f"
+            auth = os.path.join(p.root, "http.auth")
+            with open(auth, "w", encoding="utf-8") as f:
+                f.write("# user:sha256 of the password\nprometheus:"
+                        + hashlib.sha256(password.encode()).hexdigest() + "\n")
+            # Another address without TLS and auth: refused, exit 78.
+            r = subprocess.run([os.path.join(BIN, "canvass-aggregator")] +
+                               p.aggregator_args("--http", "0.0.0.0:0"), capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 78, r.stderr)
+            self.assertIn("needs http-auth and http-tls-cert", r.stderr)
+            p.agg_http = "0.0.0.0:0"
+            p.agg = p._start("aggregator", p.aggregator_args(
+                "--http", "0.0.0.0:0", "--http-auth", auth, "--http-tls-cert", cert,
+                "--http-tls-key", key))
+            port = p.ready["aggregator"]["http"].rsplit(":", 1)[1]
+            ctx = ssl.create_default_context(cafile=cert)
+            url = f"https://127.0.0.1:{port}/metrics"
+
+            def get(user=None, pw=None):
+                req = urllib.request.Request(url)
+                if user is not None:
+                    token = base64.b64encode(f"{user}:{pw}".encode()).decode()
+                    req.add_header("Authorization", "Basic " + token)
+                try:
+                    with urllib.request.urlopen(req, timeout=10, context=ctx) as resp:
+                        return resp.status, resp.read().decode()
+                except urllib.error.HTTPError as e:
+                    return e.code, e.headers.get("WWW-Authenticate", "")
+
+            self.assertEqual(get(), (401, 'Basic realm="canvass"'))
+            self.assertEqual(get("prometheus", "wrong")[0], 401)
+            self.assertEqual(get("someone", password)[0], 401)
+            status, body = get("prometheus", password)
+            self.assertEqual(status, 200)
+            self.assertIn("canvass_build_info", body)
+            # Plain HTTP to the TLS port gets nothing.
+            with self.assertRaises(Exception):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+        finally:
+            p.close()
+
+
 class VersionExitTest(unittest.TestCase):
     PROGRAMS = ("canvass-aggregator", "canvass-collector", "canvass-reporter",
                 "canvass-submit", "canvassctl")
