@@ -50,9 +50,8 @@ static int admit_collectors(struct zap *zap, const struct strlist *files, char *
 int main(int argc, char **argv)
 {
 	char *data = NULL, *listen = NULL, *level = NULL, *pidfile = NULL, *key_path = NULL;
-	char *http = NULL, *events = NULL, *http_auth = NULL, *http_tls_cert = NULL,
-	     *http_tls_key = NULL;
-	long health_window = 60, health_threshold = 1;
+	char *events = NULL;
+	struct daemon_http ops_http = {.health_window = 60, .health_threshold = 1};
 	struct strlist collector_keys = {0};
 	bool insecure = false;
 	uint64_t map_size = 64ull << 20, map_max = 16ull << 30, max_message = 512 * 1024;
@@ -75,18 +74,7 @@ int main(int argc, char **argv)
 		{"max-message", SET_SIZE, &max_message, 0, 0, "SIZE", "largest request (512K)"},
 		{"events", SET_STRING, &events, 0, 0, "ENDPOINT",
 		 "PUB endpoint of the event feed (ipc:// or tcp://127.x)"},
-		{"http", SET_STRING, &http, 0, 0, "ADDR",
-		 "HOST:PORT for /metrics /health /ready: loopback, or any address with "
-		 "http-auth and TLS"},
-		{"http-auth", SET_STRING, &http_auth, 0, 0, "FILE",
-		 "USER:SHA256HEX lines: HTTP basic authentication on every request"},
-		{"http-tls-cert", SET_STRING, &http_tls_cert, 0, 0, "FILE",
-		 "TLS certificate (PEM) for the http endpoint"},
-		{"http-tls-key", SET_STRING, &http_tls_key, 0, 0, "FILE", "its private key (PEM)"},
-		{"health-window", SET_LONG, &health_window, 1, 86400, "S",
-		 "errors within this many seconds count for /health (60)"},
-		{"health-threshold", SET_LONG, &health_threshold, 1, 1000000, "N",
-		 "errors in the window that make /health fail (1)"},
+		DAEMON_HTTP_SETTINGS(ops_http, "errors in the window that make /health fail (1)"),
 		{"pidfile", SET_STRING, &pidfile, 0, 0, "FILE", "write the PID here once ready"},
 		{"log-level", SET_STRING, &level, 0, 0, "LEVEL", "debug, info, warn, error (info)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -145,34 +133,9 @@ int main(int argc, char **argv)
 		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
-	if (metrics_new(&metrics) != 0)
+	if ((status = daemon_observe("aggregator", &ops_http, &metrics, &m_reloads, &httpd)) != 0)
 		goto out;
-	metric_set(metrics_gauge(metrics, "process_start_time_seconds",
-				 "Start time of the process since the Unix epoch", NULL),
-		   NULL, (double)cv_now_ms() / 1000);
-	metrics_process(metrics, "aggregator");
-	m_reloads = metrics_counter(metrics, "canvass_aggregator_reloads_total",
-				    "SIGHUP reloads of the configuration, by result", "result");
-	metric_touch(m_reloads, "ok");
-	metric_touch(m_reloads, "refused");
-	if (http != NULL) {
-		struct httpd_cfg hcfg = {.listen = http,
-					 .metrics = metrics,
-					 .health_window_ms = health_window * 1000,
-					 .health_threshold = health_threshold,
-					 .auth_file = http_auth,
-					 .tls_cert = http_tls_cert,
-					 .tls_key = http_tls_key};
-		if ((rc = daemon_start_http(&hcfg, &httpd)) != 0) {
-			if (rc == CV_ECONFIG)
-				status = DAEMON_EXIT_CONFIG;
-			goto out;
-		}
-	} else if (http_auth != NULL || http_tls_cert != NULL) {
-		log_event(LOG_ERROR, "http_failed", "error=\"http-auth and http-tls-* need http\"");
-		status = DAEMON_EXIT_CONFIG;
-		goto out;
-	}
+	status = 1;
 	{
 		struct store_cfg scfg = {.dir = data, .map_size = map_size, .map_max = map_max};
 		if ((rc = store_open(&store, &scfg, err, sizeof err)) != 0) {
@@ -264,7 +227,7 @@ int main(int argc, char **argv)
 				  "running values stay\"",
 				  log_quote(ignored, q1, sizeof q1));
 		aggregator_set_batch_wait(agg, batch_wait_us);
-		httpd_set_health(httpd, health_window * 1000, health_threshold);
+		httpd_set_health(httpd, ops_http.health_window * 1000, ops_http.health_threshold);
 		if (zap != NULL && admit_collectors(zap, &collector_keys, err, sizeof err) != 0) {
 			log_event(LOG_ERROR, "reload_refused",
 				  "error=%s msg=\"the admitted collector keys stay\"",

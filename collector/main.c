@@ -91,9 +91,8 @@ int main(int argc, char **argv)
 {
 	char *listen = NULL, *aggregator = NULL, *registry_path = NULL, *qdir = NULL;
 	char *level = NULL, *pidfile = NULL, *key_path = NULL, *agg_key_path = NULL;
-	char *cycles_path = NULL, *http = NULL, *http_auth = NULL, *http_tls_cert = NULL,
-	     *http_tls_key = NULL;
-	long health_window = 60, health_threshold = 100;
+	char *cycles_path = NULL;
+	struct daemon_http ops_http = {.health_window = 60, .health_threshold = 100};
 	bool insecure = false;
 	uint64_t max_message = 256 * 1024;
 	long max_connections = 10000, max_handshaking = 1000, member_max_pending = 1000;
@@ -138,18 +137,8 @@ int main(int argc, char **argv)
 		{"handshake-ms", SET_LONG, &handshake_ms, 100, 600000, "MS",
 		 "longest CURVE handshake (5000)"},
 		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
-		{"http", SET_STRING, &http, 0, 0, "ADDR",
-		 "HOST:PORT for /metrics /health /ready: loopback, or any address with "
-		 "http-auth and TLS"},
-		{"http-auth", SET_STRING, &http_auth, 0, 0, "FILE",
-		 "USER:SHA256HEX lines: HTTP basic authentication on every request"},
-		{"http-tls-cert", SET_STRING, &http_tls_cert, 0, 0, "FILE",
-		 "TLS certificate (PEM) for the http endpoint"},
-		{"http-tls-key", SET_STRING, &http_tls_key, 0, 0, "FILE", "its private key (PEM)"},
-		{"health-window", SET_LONG, &health_window, 1, 86400, "S",
-		 "errors within this many seconds count for /health (60)"},
-		{"health-threshold", SET_LONG, &health_threshold, 1, 1000000, "N",
-		 "storage errors relayed in the window that make /health fail (100)"},
+		DAEMON_HTTP_SETTINGS(
+			ops_http, "storage errors relayed in the window that make /health fail (100)"),
 		{"pidfile", SET_STRING, &pidfile, 0, 0, "FILE", "write the PID here once ready"},
 		{"log-level", SET_STRING, &level, 0, 0, "LEVEL", "debug, info, warn, error (info)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -209,35 +198,9 @@ int main(int argc, char **argv)
 		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
-	if (metrics_new(&metrics) != 0)
+	if ((status = daemon_observe("collector", &ops_http, &metrics, &m_reloads, &httpd)) != 0)
 		goto out;
-	metric_set(metrics_gauge(metrics, "process_start_time_seconds",
-				 "Start time of the process since the Unix epoch", NULL),
-		   NULL, (double)cv_now_ms() / 1000);
-	metrics_process(metrics, "collector");
-	m_reloads = metrics_counter(metrics, "canvass_collector_reloads_total",
-				    "Reloads of registry, questionnaires and cycles, by result",
-				    "result");
-	metric_touch(m_reloads, "ok");
-	metric_touch(m_reloads, "refused");
-	if (http != NULL) {
-		struct httpd_cfg hcfg = {.listen = http,
-					 .metrics = metrics,
-					 .health_window_ms = health_window * 1000,
-					 .health_threshold = health_threshold,
-					 .auth_file = http_auth,
-					 .tls_cert = http_tls_cert,
-					 .tls_key = http_tls_key};
-		if ((rc = daemon_start_http(&hcfg, &httpd)) != 0) {
-			if (rc == CV_ECONFIG)
-				status = DAEMON_EXIT_CONFIG;
-			goto out;
-		}
-	} else if (http_auth != NULL || http_tls_cert != NULL) {
-		log_event(LOG_ERROR, "http_failed", "error=\"http-auth and http-tls-* need http\"");
-		status = DAEMON_EXIT_CONFIG;
-		goto out;
-	}
+	status = 1;
 	zctx = zmq_ctx_new();
 	if (!insecure) {
 		if (daemon_start_zap(zctx, &zap, err, sizeof err) != 0 ||
@@ -355,7 +318,8 @@ int main(int argc, char **argv)
 			lim.wire.max_string = (size_t)max_string;
 			collector_set_limits(col, &lim);
 			zap_set_connection_cap(zap, max_connections, max_handshaking);
-			httpd_set_health(httpd, health_window * 1000, health_threshold);
+			httpd_set_health(httpd, ops_http.health_window * 1000,
+					 ops_http.health_threshold);
 		}
 		if (load_config(registry_path, qdir, cycles_path, &next_cs, err, sizeof err) != 0) {
 			log_event(LOG_ERROR, "reload_refused",

@@ -204,7 +204,7 @@ const char *daemon_bound_endpoint(void *sock, char *buf, size_t len)
 	return buf;
 }
 
-int daemon_start_http(const struct httpd_cfg *cfg, struct httpd **out)
+static int start_http(const struct httpd_cfg *cfg, struct httpd **out)
 {
 	char err[8700], q[9000], addr[64];
 	int rc = httpd_start(out, cfg, err, sizeof err);
@@ -215,5 +215,39 @@ int daemon_start_http(const struct httpd_cfg *cfg, struct httpd **out)
 	}
 	log_event(LOG_INFO, "http_listening", "http=%s",
 		  log_quote(httpd_address(*out, addr, sizeof addr), q, sizeof q));
+	return 0;
+}
+
+int daemon_observe(const char *component, const struct daemon_http *h, struct metrics **metrics,
+		   struct metric **reloads, struct httpd **out)
+{
+	char name[96];
+	int rc;
+
+	if (metrics_new(metrics) != 0)
+		return 1;
+	metric_set(metrics_gauge(*metrics, "process_start_time_seconds",
+				 "Start time of the process since the Unix epoch", NULL),
+		   NULL, (double)cv_now_ms() / 1000);
+	metrics_process(*metrics, component);
+	snprintf(name, sizeof name, "canvass_%s_reloads_total", component);
+	*reloads = metrics_counter(*metrics, name, "SIGHUP reloads of the configuration, by result",
+				   "result");
+	metric_touch(*reloads, "ok");
+	metric_touch(*reloads, "refused");
+	if (h->listen != NULL) {
+		struct httpd_cfg cfg = {.listen = h->listen,
+					.metrics = *metrics,
+					.health_window_ms = h->health_window * 1000,
+					.health_threshold = h->health_threshold,
+					.auth_file = h->auth,
+					.tls_cert = h->tls_cert,
+					.tls_key = h->tls_key};
+		if ((rc = start_http(&cfg, out)) != 0)
+			return rc == CV_ECONFIG ? DAEMON_EXIT_CONFIG : 1;
+	} else if (h->auth != NULL || h->tls_cert != NULL) {
+		log_event(LOG_ERROR, "http_failed", "error=\"http-auth and http-tls-* need http\"");
+		return DAEMON_EXIT_CONFIG;
+	}
 	return 0;
 }

@@ -65,12 +65,58 @@ int daemon_endpoint_allowed(const char *endpoint, bool insecure, char *err, size
  */
 const char *daemon_bound_endpoint(void *sock, char *buf, size_t len);
 
+/* The operator endpoint's settings, the same in both daemons. */
+struct daemon_http {
+	char *listen, *auth, *tls_cert, *tls_key;
+	long health_window, health_threshold; /* seconds; errors */
+};
+/* Its rows of a settings table; threshold_help says the daemon's default. */
+#define DAEMON_HTTP_SETTINGS(h, threshold_help)                                                    \
+	{"http",                                                                                   \
+	 SET_STRING,                                                                               \
+	 &(h).listen,                                                                              \
+	 0,                                                                                        \
+	 0,                                                                                        \
+	 "ADDR",                                                                                   \
+	 "HOST:PORT for /metrics /health /ready: loopback, or any address with http-auth "         \
+	 "and TLS"},                                                                               \
+		{"http-auth",                                                                      \
+		 SET_STRING,                                                                       \
+		 &(h).auth,                                                                        \
+		 0,                                                                                \
+		 0,                                                                                \
+		 "FILE",                                                                           \
+		 "USER:SHA256HEX lines: HTTP basic authentication on every request"},              \
+		{"http-tls-cert",                                                                  \
+		 SET_STRING,                                                                       \
+		 &(h).tls_cert,                                                                    \
+		 0,                                                                                \
+		 0,                                                                                \
+		 "FILE",                                                                           \
+		 "TLS certificate (PEM) for the http endpoint"},                                   \
+		{"http-tls-key", SET_STRING, &(h).tls_key, 0, 0, "FILE", "its private key (PEM)"}, \
+		{"health-window",                                                                  \
+		 SET_LONG,                                                                         \
+		 &(h).health_window,                                                               \
+		 1,                                                                                \
+		 86400,                                                                            \
+		 "S",                                                                              \
+		 "errors within this many seconds count for /health (60)"},                        \
+	{                                                                                          \
+		"health-threshold", SET_LONG, &(h).health_threshold, 1, 1000000, "N",              \
+			threshold_help                                                             \
+	}
+
 /*
- * Starts the operator HTTP endpoint (httpd.h; port 0: the kernel's choice)
- * and logs event=http_listening with the bound address, or event=http_failed.
- * Returns 0 or the error (CV_ECONFIG: the settings are unusable).
+ * The metrics every daemon exports (process_*, canvass_build_info,
+ * process_start_time_seconds, canvass_COMPONENT_reloads_total{result}, into
+ * *reloads) and, when h->listen is set, the operator endpoint (httpd.h),
+ * logged as event=http_listening with its bound address or event=http_failed.
+ * Returns 0, or the exit status the daemon should give: DAEMON_EXIT_CONFIG
+ * for unusable settings, 1 otherwise.
  */
-int daemon_start_http(const struct httpd_cfg *cfg, struct httpd **out);
+int daemon_observe(const char *component, const struct daemon_http *h, struct metrics **metrics,
+		   struct metric **reloads, struct httpd **out);
 
 /*
  * Starts the ZAP handler. The environment variable

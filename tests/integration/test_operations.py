@@ -607,7 +607,7 @@ class VersionExitTest(unittest.TestCase):
             p.close()
         src = os.environ.get("CANVASS_SOURCE", os.path.join(os.path.dirname(__file__), "../.."))
         for unit in ("canvass-aggregator.service", "canvass-collector.service"):
-            with open(os.path.join(src, "dist/systemd", unit), encoding="utf-8") as f:
+            with open(os.path.join(src, "dist/systemd", unit + ".in"), encoding="utf-8") as f:
                 self.assertIn("\nRestartPreventExitStatus=2 78\n", f.read())
 
 

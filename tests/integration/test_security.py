@@ -305,11 +305,11 @@ class FailClosedTest(unittest.TestCase):
         try:
             args = ["--data", p.data, "--listen", p.agg_ep, "--insecure"]
             rc, err = self.start_failing(p, "aggregator", args)
-            self.assertEqual(rc, 1)
+            self.assertEqual(rc, 78)  # an unusable configuration (docs/operations.md)
             self.assertIn("allowed on ipc:// endpoints only", err)
             args = ["--data", p.data, "--listen", p.agg_ep]
             rc, err = self.start_failing(p, "aggregator", args)
-            self.assertEqual(rc, 1)
+            self.assertEqual(rc, 78)
             self.assertIn("event=no_keys", err)
         finally:
             p.close()
@@ -323,7 +323,7 @@ class FailClosedTest(unittest.TestCase):
             args = p.aggregator_args()
             args[args.index("--key") + 1] = loose
             rc, err = self.start_failing(p, "aggregator", args)
-            self.assertEqual(rc, 1)
+            self.assertEqual(rc, 78)
             self.assertIn("readable by others", err)
             with open(loose, encoding="utf-8") as f:
                 secret = f.read().split("secret = ")[1].strip()

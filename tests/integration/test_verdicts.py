@@ -177,7 +177,7 @@ class DefinitionCheckTest(unittest.TestCase):
                 args[args.index("--questionnaires") + 1] = qdir
                 out = subprocess.run([os.path.join(BIN, "canvass-collector"), *args],
                                      capture_output=True, text=True, timeout=60)
-                self.assertEqual(out.returncode, 1)
+                self.assertEqual(out.returncode, 78)
                 self.assertIn("event=config_invalid", out.stderr)
                 self.assertIn("$.rules[0].expr", out.stderr)
             finally:
