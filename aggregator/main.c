@@ -210,22 +210,10 @@ int main(int argc, char **argv)
 		static const char *const live[] = {"log-level",     "batch-wait-us",
 						   "health-window", "health-threshold",
 						   "collector-key", NULL};
-		char applied[512], ignored[512];
+		char applied[512];
 		reload_requested = 0;
-		if (daemon_reload_settings(tab, live, applied, sizeof applied, ignored,
-					   sizeof ignored, err, sizeof err) != 0) {
-			log_event(LOG_ERROR, "reload_refused",
-				  "error=%s msg=\"the configuration file does not parse; nothing "
-				  "changed\"",
-				  log_quote(err, q1, sizeof q1));
-			metric_add(m_reloads, "refused", 1);
+		if (daemon_reload(tab, live, m_reloads, applied, sizeof applied) != 0)
 			continue;
-		}
-		if (ignored[0] != '\0')
-			log_event(LOG_WARN, "reload_ignored",
-				  "settings=%s msg=\"changed, but only a restart applies them; the "
-				  "running values stay\"",
-				  log_quote(ignored, q1, sizeof q1));
 		aggregator_set_batch_wait(agg, batch_wait_us);
 		httpd_set_health(httpd, ops_http.health_window * 1000, ops_http.health_threshold);
 		if (zap != NULL && admit_collectors(zap, &collector_keys, err, sizeof err) != 0) {
@@ -237,8 +225,7 @@ int main(int argc, char **argv)
 		}
 		metric_add(m_reloads, "ok", 1);
 		log_event(LOG_INFO, "reloaded", "collectors=%zu settings_changed=%s",
-			  collector_keys.n,
-			  log_quote(applied[0] ? applied : "none", q1, sizeof q1));
+			  collector_keys.n, log_quote(applied, q1, sizeof q1));
 	}
 	httpd_set_ready(httpd, false);
 	daemon_notify_stopping();

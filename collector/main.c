@@ -138,7 +138,8 @@ int main(int argc, char **argv)
 		 "longest CURVE handshake (5000)"},
 		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
 		DAEMON_HTTP_SETTINGS(
-			ops_http, "storage errors relayed in the window that make /health fail (100)"),
+			ops_http,
+			"storage errors relayed in the window that make /health fail (100)"),
 		{"pidfile", SET_STRING, &pidfile, 0, 0, "FILE", "write the PID here once ready"},
 		{"log-level", SET_STRING, &level, 0, 0, "LEVEL", "debug, info, warn, error (info)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -290,22 +291,10 @@ int main(int argc, char **argv)
 						   "health-threshold",
 						   NULL};
 		struct config_set next_cs;
-		char applied[512], ignored[512];
+		char applied[512];
 		reload_requested = 0;
-		if (daemon_reload_settings(tab, live, applied, sizeof applied, ignored,
-					   sizeof ignored, err, sizeof err) != 0) {
-			log_event(LOG_ERROR, "reload_refused",
-				  "error=%s msg=\"the configuration file does not parse; nothing "
-				  "changed\"",
-				  log_quote(err, q1, sizeof q1));
-			metric_add(m_reloads, "refused", 1);
+		if (daemon_reload(tab, live, m_reloads, applied, sizeof applied) != 0)
 			continue;
-		}
-		if (ignored[0] != '\0')
-			log_event(LOG_WARN, "reload_ignored",
-				  "settings=%s msg=\"changed, but only a restart applies them; the "
-				  "running values stay\"",
-				  log_quote(ignored, q1, sizeof q1));
 		{
 			struct collector_limits lim = {
 				.wire = wire_default_limits,
@@ -342,7 +331,7 @@ int main(int argc, char **argv)
 			  "members=%zu members_with_keys=%zu questionnaires=%zu cycles=%zu "
 			  "settings_changed=%s",
 			  cs.reg->n, with_keys, cs.qs->n, cs.cycles->n,
-			  log_quote(applied[0] ? applied : "none", q1, sizeof q1));
+			  log_quote(applied, q1, sizeof q1));
 	}
 	httpd_set_ready(httpd, false);
 	daemon_notify_stopping();

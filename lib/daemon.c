@@ -186,6 +186,29 @@ int daemon_reload_settings(const struct setting *tab, const char *const *live, c
 	return rc;
 }
 
+int daemon_reload(const struct setting *tab, const char *const *live, struct metric *reloads,
+		  char *applied, size_t applied_len)
+{
+	char ignored[512], err[8700], q[9000];
+
+	if (daemon_reload_settings(tab, live, applied, applied_len, ignored, sizeof ignored, err,
+				   sizeof err) != 0) {
+		log_event(LOG_ERROR, "reload_refused",
+			  "error=%s msg=\"the configuration file does not parse; nothing changed\"",
+			  log_quote(err, q, sizeof q));
+		metric_add(reloads, "refused", 1);
+		return CV_ECONFIG;
+	}
+	if (ignored[0] != '\0')
+		log_event(LOG_WARN, "reload_ignored",
+			  "settings=%s msg=\"changed, but only a restart applies them; the running "
+			  "values stay\"",
+			  log_quote(ignored, q, sizeof q));
+	if (applied[0] == '\0')
+		snprintf(applied, applied_len, "none");
+	return 0;
+}
+
 void daemon_settings_free(const struct setting *tab)
 {
 	settings_free(tab);

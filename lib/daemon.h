@@ -35,6 +35,14 @@
 int daemon_reload_settings(const struct setting *tab, const char *const *live, char *applied,
 			   size_t applied_len, char *ignored, size_t ignored_len, char *err,
 			   size_t errlen);
+/*
+ * daemon_reload_settings, logged and counted: event=reload_refused (and
+ * reloads{result="refused"}) when nothing could be applied, returning
+ * non-zero; event=reload_ignored naming the settings that need a restart.
+ * The applied names go into applied ("none" when there are none).
+ */
+int daemon_reload(const struct setting *tab, const char *const *live, struct metric *reloads,
+		  char *applied, size_t applied_len);
 /* settings_free(tab), and what daemon_setup kept for reloading. */
 void daemon_settings_free(const struct setting *tab);
 
