@@ -304,6 +304,7 @@ static void reply(struct collector *c, struct budget_entry *who, const uint8_t *
 	char text[512];
 	zmq_msg_t body;
 	size_t n = items ? n_items : 0;
+	size_t bytes;
 	int rc;
 
 	rep.protocol_version = WIRE_PROTOCOL_VERSION;
@@ -339,6 +340,7 @@ static void reply(struct collector *c, struct budget_entry *who, const uint8_t *
 		count_drop(c, "member_budget");
 		return;
 	}
+	bytes = zmq_msg_size(&body);
 	if (zmq_send(c->members, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_msg_send(&body, c->members, ZMQ_DONTWAIT) < 0) {
 		/* EAGAIN: this connection's queue is at hwm; else the member has gone. */
@@ -348,7 +350,7 @@ static void reply(struct collector *c, struct budget_entry *who, const uint8_t *
 	}
 	c->stats.answered++;
 	log_event(LOG_DEBUG, "reply", "status=%s problems=%zu bytes=%zu", wire_status_name(status),
-		  n, zmq_msg_size(&body));
+		  n, bytes);
 	if (c->m_requests != NULL) {
 		char name[32];
 		const char *st = wire_status_name(status);
@@ -432,7 +434,6 @@ static void on_member(struct collector *c)
 		uint64_t request_id = 0;
 		int fd = zmq_msg_get(&body, ZMQ_SRCFD);
 		wire_peek_request_id(zmq_msg_data(&body), zmq_msg_size(&body), &request_id);
-		zmq_msg_close(&body);
 		if (budget_full(&c->budget, who) && fd >= 0) {
 			/* Not even a BUSY fits: close the connection this came on (ZeroMQ drops
 			 * its queued replies with it); the member may reconnect and resend. */
@@ -446,9 +447,11 @@ static void on_member(struct collector *c)
 					    peer != NULL ? peer : "-",
 					    (size_t)atomic_load(&who->unread));
 			}
+			zmq_msg_close(&body); /* (peer points into its properties) */
 			count_drop(c, "member_budget");
 			return;
 		}
+		zmq_msg_close(&body);
 		c->stats.busy++;
 		c->stats.busy_unread++;
 		reply(c, who, rid, rid_len, request_id, CANVASS__STATUS__BUSY,
