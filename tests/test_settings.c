@@ -113,11 +113,86 @@ static void test_errors(void **state)
 	}
 }
 
+static void test_reload(void **state)
+{
+	char *dir = tu_tempdir(), ini[4096], applied[256], ignored[256], err[256];
+	char *listen = NULL, *registry = NULL;
+	struct strlist keys = {0};
+	long answers = 1000, hwm = 10000;
+	const struct setting tab[] = {
+		{"listen", SET_STRING, &listen, 0, 0, "EP", ""},
+		{"registry", SET_STRING, &registry, 0, 0, "FILE", ""},
+		{"collector-key", SET_LIST, &keys, 0, 0, "FILE", ""},
+		{"max-answers", SET_LONG, &answers, 1, 100000, "N", ""},
+		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", ""},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
+	};
+	static const char *const live[] = {"registry", "collector-key", "max-answers", NULL};
+	struct settings_shadow *defaults = NULL;
+	char *argv[] = {"prog", "-c", ini, "--hwm", "50", NULL};
+	int next;
+	(void)state;
+
+	snprintf(ini, sizeof ini, "%s",
+		 tu_write(dir, "c.ini",
+			  "[x]\nlisten = ipc://a\nregistry = /r1\ncollector-key = k1\n"));
+	assert_int_equal(settings_defaults(tab, &defaults), 0);
+	assert_int_equal(settings_parse(tab, "x", 5, argv, &next, err, sizeof err), 0);
+	assert_string_equal(registry, "/r1");
+	assert_int_equal(hwm, 50);
+
+	/* Nothing changed: nothing applied, nothing ignored. */
+	assert_int_equal(settings_reload(tab, defaults, "x", 5, argv, live, applied, sizeof applied,
+					 ignored, sizeof ignored, err, sizeof err),
+			 0);
+	assert_string_equal(applied, "");
+	assert_string_equal(ignored, "");
+
+	/* Live ones are applied; a restart-only one is named and left; the command
+	 * line still wins over the file (hwm stays 50); a key removed from the file
+	 * falls back to its built-in default (max-answers 1000). */
+	tu_write(dir, "c.ini",
+		 "[x]\nlisten = ipc://b\nregistry = /r2\ncollector-key = k1\ncollector-key = "
+		 "k2\nmax-answers = 7\nhwm = 99\n");
+	assert_int_equal(settings_reload(tab, defaults, "x", 5, argv, live, applied, sizeof applied,
+					 ignored, sizeof ignored, err, sizeof err),
+			 0);
+	assert_string_equal(applied, "registry,collector-key,max-answers");
+	assert_string_equal(ignored, "listen");
+	assert_string_equal(registry, "/r2");
+	assert_string_equal(listen, "ipc://a");
+	assert_int_equal(keys.n, 2);
+	assert_string_equal(keys.items[1], "k2");
+	assert_int_equal(answers, 7);
+	assert_int_equal(hwm, 50);
+	tu_write(dir, "c.ini", "[x]\nlisten = ipc://a\nregistry = /r2\n");
+	assert_int_equal(settings_reload(tab, defaults, "x", 5, argv, live, applied, sizeof applied,
+					 ignored, sizeof ignored, err, sizeof err),
+			 0);
+	assert_string_equal(applied, "collector-key,max-answers");
+	assert_int_equal(keys.n, 0);
+	assert_int_equal(answers, 1000);
+
+	/* A file that does not parse: an error, and nothing changes. */
+	tu_write(dir, "c.ini", "[x]\nregistry = /r3\nmax-answers = many\n");
+	assert_int_equal(settings_reload(tab, defaults, "x", 5, argv, live, applied, sizeof applied,
+					 ignored, sizeof ignored, err, sizeof err),
+			 CV_ECONFIG);
+	assert_non_null(strstr(err, "max-answers"));
+	assert_string_equal(registry, "/r2");
+
+	settings_shadow_free(&defaults);
+	settings_free(tab);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_then_argv),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_reload),
 	};
 	return cmocka_run_group_tests_name("settings", tests, NULL, NULL);
 }
