@@ -84,6 +84,14 @@ class InstallTest(unittest.TestCase):
                 self.assertIsNotNone(m, r.stdout + r.stderr)
                 exposure[u] = float(m.group(1))
                 self.assertLessEqual(exposure[u], 3.0, r.stdout)
+            for prog in PAGES[:5]:  # bash completion under every program's name
+                self.assertTrue(os.path.exists(
+                    f"/usr/share/bash-completion/completions/{prog}"), prog)
+            r = subprocess.run(["bash", "-c", "source /usr/share/bash-completion/completions/"
+                                "canvassctl; COMP_WORDS=(canvassctl member-key --re); "
+                                "COMP_CWORD=2; _canvass; echo ${COMPREPLY[@]}"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.stdout.split(), ["--registry", "--revoke", "--reload"], r.stderr)
             for page in PAGES:
                 r = subprocess.run(["man", "-w", page], capture_output=True, text=True)
                 self.assertEqual(r.returncode, 0, page + r.stderr)
