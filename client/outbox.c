@@ -95,7 +95,7 @@ int outbox_put(const char *dir, const Canvass__Submission *s, char **path, char 
 	char name[128], final[4096], tmp[4096];
 	json_t *j = subjson_from_submission(s);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	int fd = -1, dfd = -1, rc = 0;
+	int fd = -1, rc = 0;
 
 	json_decref(j);
 	*path = NULL;
@@ -127,8 +127,7 @@ int outbox_put(const char *dir, const Canvass__Submission *s, char **path, char 
 		goto out;
 	}
 	tmp[0] = '\0';
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
+	if (cv_sync_dir(dir) != 0) {
 		rc = cv_fail(err, errlen, CV_EIO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -137,8 +136,6 @@ int outbox_put(const char *dir, const Canvass__Submission *s, char **path, char 
 out:
 	if (fd >= 0)
 		close(fd);
-	if (dfd >= 0)
-		close(dfd);
 	if (tmp[0] != '\0')
 		unlink(tmp);
 	free(text);

@@ -24,24 +24,9 @@
 #include "settings.h"
 #include "util.h"
 
-/* One CSV field, quoted when it must be (RFC 4180). */
-static void put_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static int write_registry(const struct registry *reg, const char *code, const char *key,
-			  const char *tmp, mode_t mode, char *err, size_t errlen)
+/* reg into a new file tmp (mode), synced. */
+static int write_synced(const struct registry *reg, const char *tmp, mode_t mode, char *err,
+			size_t errlen)
 {
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -52,42 +37,13 @@ static int write_registry(const struct registry *reg, const char *code, const ch
 			close(fd);
 		return cv_fail(err, errlen, CV_EIO, "%s: %s", tmp, strerror(errno));
 	}
-	fputs("code,name,region,public_key\n", f);
-	for (size_t i = 0; i < reg->n; i++) {
-		const struct member *m = &reg->members[i];
-		const char *k = strcmp(m->code, code) == 0 ? key : m->public_key;
-		put_field(f, m->code);
-		fputc(',', f);
-		put_field(f, m->name);
-		fputc(',', f);
-		put_field(f, m->region);
-		fputc(',', f);
-		fputs(k != NULL ? k : "", f);
-		fputc('\n', f);
-	}
-	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok = registry_write(reg, f) == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = fclose(f) == 0 && ok;
 	if (!ok) {
 		unlink(tmp);
 		return cv_fail(err, errlen, CV_EIO, "%s: %s", tmp, strerror(errno));
 	}
 	return 0;
-}
-
-static int sync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int fd, rc = -1;
-
-	if (copy == NULL)
-		return -1;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		rc = fsync(fd);
-		close(fd);
-	}
-	free(copy);
-	return rc;
 }
 
 static int reload(const char *pidfile, long *pid, char *err, size_t errlen)
@@ -121,6 +77,7 @@ int ctl_member_key(int argc, char **argv)
 	};
 	struct registry *reg = NULL, *check = NULL;
 	const struct member *m;
+	char *old_key = NULL, dir[4200];
 	struct stat st;
 	int next, rc, status = 1;
 
@@ -159,9 +116,19 @@ int ctl_member_key(int argc, char **argv)
 		snprintf(err, sizeof err, "%s: %s", registry, strerror(errno));
 		goto fail;
 	}
+	{
+		/* The member's row changes; every other row is written as it was read. */
+		struct member *row = &reg->members[m - reg->members];
+		old_key = row->public_key;
+		row->public_key = revoke ? NULL : strdup(key);
+		if (!revoke && row->public_key == NULL) {
+			snprintf(err, sizeof err, "out of memory");
+			goto fail;
+		}
+	}
 	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", registry, (long)getpid());
-	if (write_registry(reg, m->code, revoke ? NULL : key, tmp, st.st_mode & 0777, err,
-			   sizeof err) != 0)
+	snprintf(dir, sizeof dir, "%s", registry); /* dirname() may write into it */
+	if (write_synced(reg, tmp, st.st_mode & 0777, err, sizeof err) != 0)
 		goto fail;
 	/* The owner stays (a registry the operator keeps as root:canvass, say). */
 	if (fchownat(AT_FDCWD, tmp, st.st_uid, st.st_gid, 0) != 0 && geteuid() == 0) {
@@ -174,17 +141,17 @@ int ctl_member_key(int argc, char **argv)
 		unlink(tmp);
 		goto fail;
 	}
-	if (rename(tmp, registry) != 0 || sync_dir(registry) != 0) {
+	if (rename(tmp, registry) != 0 || cv_sync_dir(dirname(dir)) != 0) {
 		snprintf(err, sizeof err, "%s: %s", registry, strerror(errno));
 		unlink(tmp);
 		goto fail;
 	}
 	if (revoke)
-		printf("%s: key revoked (was %s) in %s\n", m->code,
-		       m->public_key ? m->public_key : "none", registry);
+		printf("%s: key revoked (was %s) in %s\n", m->code, old_key ? old_key : "none",
+		       registry);
 	else
-		printf("%s: key %s (was %s) in %s\n", m->code, key,
-		       m->public_key ? m->public_key : "none", registry);
+		printf("%s: key %s (was %s) in %s\n", m->code, key, old_key ? old_key : "none",
+		       registry);
 	status = 0;
 	if (pidfile != NULL) {
 		long pid = 0;
@@ -202,6 +169,7 @@ int ctl_member_key(int argc, char **argv)
 fail:
 	fprintf(stderr, "canvassctl member-key: %s\n", err);
 out:
+	free(old_key);
 	registry_free(&reg);
 	registry_free(&check);
 	settings_free(tab);

@@ -242,3 +242,20 @@ const struct member *registry_find_key(const struct registry *reg, const char *k
 			return &reg->members[i];
 	return NULL;
 }
+
+int registry_write(const struct registry *reg, FILE *out)
+{
+	fputs("code,name,region,public_key\n", out);
+	for (size_t i = 0; i < reg->n; i++) {
+		const struct member *m = &reg->members[i];
+		cv_csv_field(out, m->code);
+		fputc(',', out);
+		cv_csv_field(out, m->name);
+		fputc(',', out);
+		cv_csv_field(out, m->region);
+		fputc(',', out);
+		fputs(m->public_key != NULL ? m->public_key : "", out);
+		fputc('\n', out);
+	}
+	return ferror(out) ? CV_EIO : 0;
+}

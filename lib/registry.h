@@ -11,6 +11,7 @@
 #define CANVASS_REGISTRY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define REGISTRY_MAX_CODE 16
 #define REGISTRY_KEY_LEN  40
@@ -32,6 +33,8 @@ struct registry {
 
 int registry_load(const char *path, struct registry **out, char *err, size_t errlen);
 void registry_free(struct registry **reg);
+/* Writes reg as a registry file registry_load reads back (header, one row per member). */
+int registry_write(const struct registry *reg, FILE *out);
 const struct member *registry_find(const struct registry *reg, const char *code);
 /* The member whose public key is key (Z85), or NULL. */
 const struct member *registry_find_key(const struct registry *reg, const char *key);

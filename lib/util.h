@@ -6,6 +6,7 @@
 #define CANVASS_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define CV_HASH_LEN 32
@@ -58,5 +59,9 @@ int cv_read_file(const char *path, size_t max, char **out, size_t *len, char *er
  * is the readiness signal scripts and tests wait for.
  */
 int cv_write_pidfile(const char *path, char *err, size_t errlen);
+/* fsync()s directory dir, so that a name just made or renamed in it is durable. 0 or -1 (errno). */
+int cv_sync_dir(const char *dir);
+/* Writes s as one CSV field (RFC 4180): quoted, quotes doubled, when it holds , " CR or LF. */
+void cv_csv_field(FILE *out, const char *s);
 
 #endif

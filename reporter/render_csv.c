@@ -15,13 +15,12 @@ void render_csv_field(FILE *out, const char *s)
 
 	if (s == NULL)
 		return;
-	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, out);
+	if (!formula) {
+		cv_csv_field(out, s);
 		return;
 	}
-	fputc('"', out);
-	if (formula)
-		fputc('\'', out);
+	/* Quoted, with the apostrophe the rule prescribes in front. */
+	fputs("\"'", out);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', out);

@@ -80,12 +80,51 @@ static void test_keys(void **state)
 	free(dir);
 }
 
+/* What registry_write writes, registry_load reads back the same: quotes, commas, keys. */
+static void test_write_round_trip(void **state)
+{
+	char *dir = tu_tempdir(), path[4200], err[512];
+	const char *src = tu_write(dir, "in.csv",
+				   "code,name,region,public_key\n"
+				   "KE,Kenya,\"East and Southern Africa\",\n"
+				   "XX,\"The \"\"Quoted\"\", Name\",\"North, South\","
+				   "rq:qBX#!^6o0.VMlz)H8Cg6>5)dZZ.@Gy[*o6&zZ\n");
+	struct registry *a, *b;
+	FILE *f;
+	(void)state;
+
+	assert_int_equal(registry_load(src, &a, err, sizeof err), 0);
+	snprintf(path, sizeof path, "%s/out.csv", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(registry_write(a, f), 0);
+	assert_int_equal(fclose(f), 0);
+	if (registry_load(path, &b, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(b->n, a->n);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_string_equal(b->members[i].code, a->members[i].code);
+		assert_string_equal(b->members[i].name, a->members[i].name);
+		assert_string_equal(b->members[i].region, a->members[i].region);
+		if (a->members[i].public_key == NULL)
+			assert_null(b->members[i].public_key);
+		else
+			assert_string_equal(b->members[i].public_key, a->members[i].public_key);
+	}
+	assert_string_equal(registry_find(b, "XX")->name, "The \"Quoted\", Name");
+	registry_free(&a);
+	registry_free(&b);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_write_round_trip),
 	};
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
 }
