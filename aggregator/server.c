@@ -73,7 +73,6 @@ static void register_metrics(struct aggregator *a)
 	metric_touch(a->m_events, NULL);
 	a->m_subscribers = metrics_gauge(m, "canvass_aggregator_event_subscriptions",
 					 "Subscriptions to the event feed", NULL);
-	metric_set(a->m_subscribers, NULL, 0);
 }
 
 static void update_store_gauges(struct aggregator *a)

@@ -70,29 +70,23 @@ static void register_metrics(struct collector *c)
 	c->m_cut = metrics_counter(
 		m, "canvass_collector_unread_disconnects_total",
 		"Member connections closed: unread replies at 2 x member-reply-bytes", NULL);
-	metric_set(c->m_cut, NULL, 0);
 	c->m_unread =
 		metrics_gauge(m, "canvass_collector_unread_reply_bytes",
 			      "Bytes of replies ZeroMQ holds, not yet written to members", NULL);
-	metric_set(c->m_unread, NULL, 0);
 	c->m_rejections = metrics_counter(m, "canvass_collector_rejections_total",
 					  "Errors in refused submissions, by problem code", "code");
 	c->m_pending = metrics_gauge(m, "canvass_collector_pending",
 				     "Submissions waiting for the aggregator's answer", NULL);
-	metric_set(c->m_pending, NULL, 0);
 	c->m_latency = metrics_histogram(m, "canvass_collector_ack_latency_seconds",
 					 "From a submission's arrival to its receipt", secs, 13);
 	c->m_connected =
 		metrics_gauge(m, "canvass_collector_connected_members",
 			      "Member connections past the handshake, until they close", NULL);
-	metric_set(c->m_connected, NULL, 0);
 	c->m_handshaking = metrics_gauge(m, "canvass_collector_handshaking_connections",
 					 "Connections accepted and still in the handshake", NULL);
-	metric_set(c->m_handshaking, NULL, 0);
 	c->m_shed =
 		metrics_counter(m, "canvass_collector_connections_shed_total",
 				"Connections closed at acceptance: beyond max-handshaking", NULL);
-	metric_set(c->m_shed, NULL, 0);
 	c->m_handshake_failures =
 		metrics_counter(m, "canvass_collector_handshake_failures_total",
 				"Refused or failed member handshakes, by reason", "reason");
@@ -101,7 +95,6 @@ static void register_metrics(struct collector *c)
 	metric_touch(c->m_handshake_failures, "protocol");
 	c->m_upstream = metrics_gauge(m, "canvass_collector_aggregator_connected",
 				      "1 while the link to the aggregator is up", NULL);
-	metric_set(c->m_upstream, NULL, 0);
 }
 
 int collector_open(struct collector **out, void *zctx, const struct collector_cfg *cfg, char *err,

@@ -84,6 +84,9 @@ static struct metric *add_family(struct metrics *m, enum kind kind, const char *
 	f->name = strdup(name);
 	f->help = strdup(help);
 	f->label = label ? strdup(label) : NULL;
+	/* A family without a label is one series, exported at 0 from the start. */
+	if (label == NULL && kind != HISTOGRAM)
+		f->n_series = 1;
 	if (f->name == NULL || f->help == NULL || (label && f->label == NULL)) {
 		free(f->name);
 		free(f->help);

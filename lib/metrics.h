@@ -20,7 +20,8 @@ struct metric;
 int metrics_new(struct metrics **out);
 void metrics_free(struct metrics **m);
 
-/* label may be NULL for a family without a label. Returns NULL on ENOMEM. */
+/* label may be NULL for a family without a label: its one series is exported
+ * (at 0) from the start. Returns NULL on ENOMEM. */
 struct metric *metrics_counter(struct metrics *m, const char *name, const char *help,
 			       const char *label);
 struct metric *metrics_gauge(struct metrics *m, const char *name, const char *help,
