@@ -103,7 +103,7 @@ static const struct setting *named(const struct setting *tab, const char *name)
 	return NULL;
 }
 
-/* What daemon_reload_settings reads again: kept from daemon_setup. */
+/* What a reload reads again: kept from daemon_setup. */
 static struct {
 	const char *component;
 	int argc;
@@ -154,7 +154,7 @@ int daemon_setup(const char *program, const char *component, const struct settin
 	return -1;
 }
 
-int daemon_reload_settings(const struct setting *tab, const char *const *live, char *applied,
+static int reload_settings(const struct setting *tab, const char *const *live, char *applied,
 			   size_t applied_len, char *ignored, size_t ignored_len, char *err,
 			   size_t errlen)
 {
@@ -191,8 +191,8 @@ int daemon_reload(const struct setting *tab, const char *const *live, struct met
 {
 	char ignored[512], err[8700], q[9000];
 
-	if (daemon_reload_settings(tab, live, applied, applied_len, ignored, sizeof ignored, err,
-				   sizeof err) != 0) {
+	if (reload_settings(tab, live, applied, applied_len, ignored, sizeof ignored, err,
+			    sizeof err) != 0) {
 		log_event(LOG_ERROR, "reload_refused",
 			  "error=%s msg=\"the configuration file does not parse; nothing changed\"",
 			  log_quote(err, q, sizeof q));

@@ -26,20 +26,11 @@
 /*
  * On SIGHUP: reads the configuration file (and the command line over it)
  * again, as daemon_setup did. Settings named in live that changed are
- * applied to tab's targets (a new log-level at once); the others that
- * changed are left as they run and named in ignored (they need a restart).
- * Nothing is applied when the file does not parse (CV_ECONFIG, the reason
- * in err); an unknown log-level is refused the same way, the running one
- * staying.
- */
-int daemon_reload_settings(const struct setting *tab, const char *const *live, char *applied,
-			   size_t applied_len, char *ignored, size_t ignored_len, char *err,
-			   size_t errlen);
-/*
- * daemon_reload_settings, logged and counted: event=reload_refused (and
- * reloads{result="refused"}) when nothing could be applied, returning
- * non-zero; event=reload_ignored naming the settings that need a restart.
- * The applied names go into applied ("none" when there are none).
+ * applied to tab's targets (a new log-level at once) and named in applied
+ * ("none" when there are none); the others that changed are left as they
+ * run and logged as event=reload_ignored (they need a restart). When the
+ * file does not parse, or names an unknown log-level, nothing is applied:
+ * event=reload_refused, reloads{result="refused"}, a non-zero return.
  */
 int daemon_reload(const struct setting *tab, const char *const *live, struct metric *reloads,
 		  char *applied, size_t applied_len);
