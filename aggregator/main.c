@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "keys.h"
 #include "log.h"
+#include "registry.h"
 #include "server.h"
 #include "settings.h"
 #include "util.h"
@@ -50,7 +51,8 @@ static int admit_collectors(struct zap *zap, const struct strlist *files, char *
 int main(int argc, char **argv)
 {
 	char *data = NULL, *listen = NULL, *level = NULL, *pidfile = NULL, *key_path = NULL;
-	char *events = NULL;
+	char *events = NULL, *registry_path = NULL;
+	struct registry *registry = NULL;
 	struct daemon_http ops_http = {.health_window = 60, .health_threshold = 1};
 	struct strlist collector_keys = {0};
 	bool insecure = false;
@@ -72,6 +74,8 @@ int main(int argc, char **argv)
 		 "extra wait to fill a batch (0: what is queued)"},
 		{"hwm", SET_LONG, &hwm, 1, 1000000, "N", "socket high-water mark (10000)"},
 		{"max-message", SET_SIZE, &max_message, 0, 0, "SIZE", "largest request (512K)"},
+		{"registry", SET_STRING, &registry_path, 0, 0, "FILE",
+		 "member registry: the regions of the outlier check (none: world only)"},
 		{"events", SET_STRING, &events, 0, 0, "ENDPOINT",
 		 "PUB endpoint of the event feed (ipc:// or tcp://127.x)"},
 		DAEMON_HTTP_SETTINGS(ops_http, "errors in the window that make /health fail (1)"),
@@ -133,6 +137,12 @@ int main(int argc, char **argv)
 		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
+	if (registry_path != NULL &&
+	    registry_load(registry_path, &registry, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "registry_invalid", "error=%s", log_quote(err, q1, sizeof q1));
+		status = DAEMON_EXIT_CONFIG;
+		goto out;
+	}
 	if ((status = daemon_observe("aggregator", &ops_http, &metrics, &m_reloads, &httpd)) != 0)
 		goto out;
 	status = 1;
@@ -163,6 +173,7 @@ int main(int argc, char **argv)
 			.events = events,
 			.metrics = metrics,
 			.http = httpd,
+			.registry = registry,
 		};
 		if ((rc = aggregator_open(&agg, zctx, &acfg, err, sizeof err)) != 0) {
 			log_event(LOG_ERROR, "listen_failed", "error=%s",
@@ -207,9 +218,13 @@ int main(int argc, char **argv)
 	while ((rc = aggregator_run(agg, &stop_requested, &reload_requested)) ==
 	       AGGREGATOR_RELOAD) {
 		/* What a reload applies; the other settings need a restart. */
-		static const char *const live[] = {"log-level",     "batch-wait-us",
-						   "health-window", "health-threshold",
-						   "collector-key", NULL};
+		static const char *const live[] = {"log-level",
+						   "batch-wait-us",
+						   "health-window",
+						   "health-threshold",
+						   "collector-key",
+						   "registry",
+						   NULL};
 		char applied[512];
 		reload_requested = 0;
 		if (daemon_reload(tab, live, m_reloads, applied, sizeof applied) != 0)
@@ -222,6 +237,22 @@ int main(int argc, char **argv)
 				  log_quote(err, q1, sizeof q1));
 			metric_add(m_reloads, "refused", 1);
 			continue;
+		}
+		if (registry_path != NULL) {
+			struct registry *fresh = NULL;
+			if (registry_load(registry_path, &fresh, err, sizeof err) != 0) {
+				log_event(LOG_ERROR, "reload_refused",
+					  "error=%s msg=\"the registry in force stays\"",
+					  log_quote(err, q1, sizeof q1));
+				metric_add(m_reloads, "refused", 1);
+				continue;
+			}
+			aggregator_set_registry(agg, fresh);
+			registry_free(&registry);
+			registry = fresh;
+		} else if (registry != NULL) {
+			aggregator_set_registry(agg, NULL);
+			registry_free(&registry);
 		}
 		metric_add(m_reloads, "ok", 1);
 		log_event(LOG_INFO, "reloaded", "collectors=%zu settings_changed=%s",
@@ -251,6 +282,7 @@ out:
 	if (zctx != NULL)
 		zmq_ctx_term(zctx);
 	store_close(&store);
+	registry_free(&registry);
 	keys_wipe(&keys);
 	daemon_settings_free(tab);
 	return status;

@@ -1,4 +1,5 @@
 #include "server.h"
+#include "checks.h"
 #include "error.h"
 #include "log.h"
 #include "wire.h"
@@ -28,6 +29,9 @@ struct aggregator {
 	struct slot *slots;
 	struct store_put *puts;
 	struct aggregator_stats stats;
+	struct checks *checks;
+	struct verdict *findings; /* one request's quality findings */
+	struct metric *m_findings, *m_check_values;
 	struct metric *m_results, *m_late, *m_batch, *m_commit, *m_map, *m_used, *m_history,
 		*m_readers, *m_dropped, *m_last_commit, *m_events, *m_subscribers;
 	long subscriptions;
@@ -39,8 +43,8 @@ static void register_metrics(struct aggregator *a)
 	static const double secs[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
 				      0.025,  0.05,    0.1,    0.25,  0.5,    1};
 	struct metrics *m = a->cfg.metrics;
-	const char *results[] = {"accepted",     "duplicate", "conflict",
-				 "storage_full", "internal",  "malformed"};
+	const char *results[] = {"accepted", "duplicate", "conflict", "storage_full",
+				 "internal", "malformed", "valid"};
 
 	if (m == NULL)
 		return;
@@ -73,6 +77,14 @@ static void register_metrics(struct aggregator *a)
 	metric_touch(a->m_events, NULL);
 	a->m_subscribers = metrics_gauge(m, "canvass_aggregator_event_subscriptions",
 					 "Subscriptions to the event feed", NULL);
+	a->m_findings =
+		metrics_counter(m, "canvass_aggregator_findings_total",
+				"Quality findings sent in receipts and dry runs, by code", "code");
+	metric_touch(a->m_findings, "CHANGE_FROM_PREVIOUS");
+	metric_touch(a->m_findings, "OUTLIER");
+	a->m_check_values = metrics_gauge(
+		m, "canvass_aggregator_check_values",
+		"Members' current numbers held in memory for the quality checks", NULL);
 }
 
 static void update_store_gauges(struct aggregator *a)
@@ -127,7 +139,9 @@ int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator
 		a->cfg.batch_max = 1;
 	a->slots = calloc(a->cfg.batch_max, sizeof *a->slots);
 	a->puts = calloc(a->cfg.batch_max, sizeof *a->puts);
-	if (a->slots == NULL || a->puts == NULL) {
+	a->findings = malloc(sizeof *a->findings);
+	if (a->slots == NULL || a->puts == NULL || a->findings == NULL ||
+	    checks_open(&a->checks) != 0) {
 		rc = CV_ENOMEM;
 		goto fail;
 	}
@@ -161,6 +175,7 @@ int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator
 			goto fail;
 		}
 	}
+	checks_set_registry(a->checks, cfg->registry);
 	register_metrics(a);
 	update_store_gauges(a);
 	if (zmq_bind(a->sock, cfg->listen) != 0) {
@@ -194,6 +209,8 @@ void aggregator_close(struct aggregator **ap)
 			WIRE_FREE(a->slots[i].req);
 	free(a->slots);
 	free(a->puts);
+	free(a->findings);
+	checks_close(&a->checks);
 	free(a);
 	*ap = NULL;
 }
@@ -206,6 +223,12 @@ const struct aggregator_stats *aggregator_stats(const struct aggregator *a)
 void *aggregator_events_socket(struct aggregator *a)
 {
 	return a->events;
+}
+
+void aggregator_set_registry(struct aggregator *a, const struct registry *reg)
+{
+	checks_set_registry(a->checks, reg);
+	a->cfg.registry = reg;
 }
 
 void *aggregator_socket(struct aggregator *a)
@@ -241,6 +264,70 @@ static void reply_status(struct aggregator *a, const uint8_t *rid, size_t rid_le
 	rep.status = status;
 	rep.message = (char *)(uintptr_t)message;
 	send_reply(a, rid, rid_len, &rep);
+}
+
+/*
+ * The quality findings of req into a->findings (none when the groups could
+ * not be loaded: a store that cannot be read leaves the checks out, never
+ * the answer). commit: req's numbers become the member's current ones.
+ */
+static void run_checks(struct aggregator *a, const Canvass__StoreRequest *req, bool commit)
+{
+	verdict_init(a->findings);
+	if (req->n_checks == 0)
+		return;
+	checks_run(a->checks, req, commit, a->findings);
+	for (size_t i = 0; i < a->findings->n; i++)
+		metric_add(a->m_findings, a->findings->items[i].code, 1);
+	if (a->m_check_values != NULL) {
+		size_t groups, values;
+		checks_size(a->checks, &groups, &values);
+		metric_set(a->m_check_values, NULL, (double)values);
+	}
+}
+
+/* Puts a->findings on rep; *msgs and *ptrs are the caller's to free. */
+static void attach_findings(struct aggregator *a, Canvass__StoreReply *rep, Canvass__Problem **msgs,
+			    Canvass__Problem ***ptrs)
+{
+	*msgs = NULL;
+	*ptrs = NULL;
+	if (a->findings->n == 0 ||
+	    verdict_to_wire(a->findings->items, a->findings->n, msgs, ptrs) != 0)
+		return;
+	rep->findings = *ptrs;
+	rep->n_findings = a->findings->n;
+}
+
+static void prepare_checks(struct aggregator *a, const Canvass__StoreRequest *req)
+{
+	int rc;
+	if (req->n_checks == 0 || (rc = checks_prepare(a->checks, a->cfg.store, req)) == 0)
+		return;
+	static struct log_limit lines;
+	log_limited(&lines, cv_mono_ms(), 1000, LOG_WARN, "checks_skipped",
+		    "error=\"%s\" msg=\"the groups could not be read from the store\"",
+		    cv_strerror(rc));
+}
+
+/* A dry run: the findings against what is stored now; nothing is written. */
+static void answer_dry_run(struct aggregator *a, struct slot *sl)
+{
+	Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
+	Canvass__Problem *msgs, **ptrs;
+
+	prepare_checks(a, sl->req);
+	run_checks(a, sl->req, false);
+	rep.protocol_version = WIRE_PROTOCOL_VERSION;
+	rep.ticket = sl->req->ticket;
+	rep.status = CANVASS__STATUS__VALID;
+	rep.message = (char *)"valid; nothing was stored (dry run)";
+	attach_findings(a, &rep, &msgs, &ptrs);
+	send_reply(a, sl->rid, sl->rid_len, &rep);
+	free(msgs);
+	free(ptrs);
+	a->stats.dry_runs++;
+	metric_add(a->m_results, "valid", 1);
 }
 
 /*
@@ -309,8 +396,15 @@ static int receive_one(struct aggregator *a, size_t n)
 					      p->submission_len, NULL) != 0)
 				rc = CV_EMALFORMED;
 		}
-		if (rc == 0)
+		if (rc == 0 && sl->req->dry_run) {
+			answer_dry_run(a, sl);
+			WIRE_FREE(sl->req);
+			return 0;
+		}
+		if (rc == 0) {
+			prepare_checks(a, sl->req);
 			return 1;
+		}
 	}
 	status = rc == CV_ETOOBIG    ? CANVASS__STATUS__TOO_LARGE
 		 : rc == CV_EVERSION ? CANVASS__STATUS__UNSUPPORTED_VERSION
@@ -330,6 +424,7 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 		struct store_put *p = &a->puts[i];
 		Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
 		Canvass__Receipt rc = CANVASS__RECEIPT__INIT;
+		Canvass__Problem *msgs = NULL, **ptrs = NULL;
 
 		rep.protocol_version = WIRE_PROTOCOL_VERSION;
 		rep.ticket = sl->req->ticket;
@@ -365,9 +460,13 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 				rc.member = (char *)(uintptr_t)p->member;
 				rc.late = p->late;
 				rep.receipt = &rc;
+				run_checks(a, sl->req, p->status == CANVASS__STATUS__ACCEPTED);
+				attach_findings(a, &rep, &msgs, &ptrs);
 			}
 		}
 		send_reply(a, sl->rid, sl->rid_len, &rep);
+		free(msgs);
+		free(ptrs);
 		if (a->cfg.metrics != NULL) {
 			char name[32];
 			const char *st = wire_status_name(rep.status);

@@ -24,19 +24,21 @@
 #include "httpd.h"
 #include "keys.h"
 #include "metrics.h"
+#include "registry.h"
 #include "store.h"
 
 struct aggregator_cfg {
-	const char *listen;         /* ZeroMQ endpoint to bind */
-	struct store *store;        /* borrowed */
-	size_t batch_max;           /* requests per transaction */
-	long batch_wait_us;         /* longest wait for a batch to fill */
-	int hwm;                    /* ZeroMQ high-water mark, messages */
-	size_t max_message;         /* largest StoreRequest frame, bytes */
-	const struct keypair *keys; /* CURVE server keys; NULL in insecure mode */
-	const char *events;         /* PUB endpoint for the event feed, or NULL */
-	struct metrics *metrics;    /* borrowed; NULL: none */
-	struct httpd *http;         /* borrowed; storage failures go to /health */
+	const char *listen;              /* ZeroMQ endpoint to bind */
+	struct store *store;             /* borrowed */
+	size_t batch_max;                /* requests per transaction */
+	long batch_wait_us;              /* longest wait for a batch to fill */
+	int hwm;                         /* ZeroMQ high-water mark, messages */
+	size_t max_message;              /* largest StoreRequest frame, bytes */
+	const struct keypair *keys;      /* CURVE server keys; NULL in insecure mode */
+	const char *events;              /* PUB endpoint for the event feed, or NULL */
+	struct metrics *metrics;         /* borrowed; NULL: none */
+	struct httpd *http;              /* borrowed; storage failures go to /health */
+	const struct registry *registry; /* borrowed: regions for the outlier check; may be NULL */
 };
 
 /* How long closing waits for answers still queued to collectors, ms. */
@@ -49,10 +51,13 @@ struct aggregator_cfg {
 
 struct aggregator_stats {
 	uint64_t batches, accepted, duplicate, conflict, malformed, storage_full;
-	uint64_t replies_dropped;
+	uint64_t replies_dropped, dry_runs;
 };
 
 struct aggregator;
+
+/* Regions for the outlier check from now on (borrowed; NULL: world only). */
+void aggregator_set_registry(struct aggregator *a, const struct registry *reg);
 
 int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator_cfg *cfg,
 		    char *err, size_t errlen);

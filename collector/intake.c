@@ -1,6 +1,7 @@
 #include "intake.h"
 #include "canon.h"
 #include "error.h"
+#include "quality.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@ void intake_result_clear(struct intake_result *r)
 {
 	WIRE_FREE(r->req);
 	free(r->content);
+	free(r->checks);
+	free(r->check_ptrs);
 	intake_result_init(r);
 }
 
@@ -56,6 +59,47 @@ static void check_cycle(const struct intake *in, const Canvass__Submission *s, i
 			    s->cycle);
 		break;
 	}
+}
+
+/*
+ * The questions whose checks need the store, with the member's number (or
+ * none: unanswered, special, or not applying) and the parameters.
+ */
+static int add_checks(const struct intake *in, const struct questionnaire *q,
+		      const Canvass__Submission *s, struct intake_result *r)
+{
+	const struct cycle *prev = cycles_previous(in->cycles, s->questionnaire, s->cycle);
+	size_t n = 0;
+
+	r->checks = calloc(q->n_store_checks, sizeof *r->checks);
+	r->check_ptrs = calloc(q->n_store_checks, sizeof *r->check_ptrs);
+	if (r->checks == NULL || r->check_ptrs == NULL)
+		return CV_ENOMEM;
+	for (size_t i = 0; i < q->n_questions && n < q->n_store_checks; i++) {
+		const struct question *qn = &q->questions[i];
+		const struct qcheck *k = &qn->check;
+		Canvass__QualityCheck *c = &r->checks[n];
+		const Canvass__Answer *a;
+
+		if (!k->change && k->outlier_z <= 0)
+			continue;
+		canvass__quality_check__init(c);
+		c->question = qn->id;
+		a = canon_find_answer(s, qn->id);
+		c->answered = a != NULL && quality_answer_value(a, &c->value);
+		c->change = k->change;
+		c->has_relative = k->has_relative;
+		c->relative = k->relative;
+		c->has_absolute = k->has_absolute;
+		c->absolute = k->absolute;
+		c->outlier_z = k->outlier_z;
+		c->outlier_min_answers = k->outlier_min_answers;
+		r->check_ptrs[n++] = c;
+	}
+	r->store.checks = r->check_ptrs;
+	r->store.n_checks = n;
+	r->store.previous_cycle = prev != NULL ? prev->cycle : (char *)"";
+	return 0;
 }
 
 void intake_check(const struct intake *in, const void *buf, size_t len, const char *peer,
@@ -165,7 +209,7 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 		       r->verdict.errors, r->verdict.errors == 1 ? "" : "s");
 		return;
 	}
-	if (dry_run) {
+	if (dry_run && q->n_store_checks == 0) {
 		size_t w = verdict_warnings(&r->verdict);
 		answer(r, CANVASS__STATUS__VALID, "valid%s%s; nothing was stored (dry run)",
 		       r->late ? " but late" : "", w ? ", with warnings" : "");
@@ -196,5 +240,10 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 	r->store.submission.len = r->content_len;
 	r->store.received_at_ms = now_ms;
 	r->store.late = r->late;
+	r->store.dry_run = dry_run;
+	if (q->n_store_checks > 0 && add_checks(in, q, s, r) != 0) {
+		answer(r, CANVASS__STATUS__INTERNAL, "out of memory");
+		return;
+	}
 	r->status = 0;
 }

@@ -12,7 +12,15 @@
  * payload's claim is taken instead, provided the registry knows it.
  *
  * A validate-only request (dry run) goes through every check and is
- * answered VALID or REJECTED here; it is never relayed.
+ * answered VALID or REJECTED here, unless its questionnaire has quality
+ * checks that need the store (change from the previous cycle, outliers):
+ * then a valid one is relayed with dry_run set, and the aggregator answers
+ * VALID with its findings, storing nothing.
+ *
+ * For those checks every relayed request carries, per checked question,
+ * the member's number and the check's parameters (StoreRequest.checks) and
+ * the previous cycle of the schedule: the aggregator compares without the
+ * definition and without decoding the submission again.
  */
 #ifndef CANVASS_COLLECTOR_INTAKE_H
 #define CANVASS_COLLECTOR_INTAKE_H
@@ -52,6 +60,8 @@ struct intake_result {
 	uint8_t hash[CV_HASH_LEN];
 	char key[TEXT_MAX_KEY + 1];
 	char member[REGISTRY_MAX_CODE + 1];
+	Canvass__QualityCheck *checks; /* store.checks points into these */
+	Canvass__QualityCheck **check_ptrs;
 };
 
 void intake_result_init(struct intake_result *r);

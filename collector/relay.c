@@ -26,6 +26,7 @@ struct pending {
 	struct problem *warnings; /* validation warnings, sent with the receipt */
 	size_t n_warnings;
 	int64_t received_us; /* for the acknowledgement latency */
+	bool dry_run, late;
 };
 
 struct collector {
@@ -308,21 +309,8 @@ static void reply(struct collector *c, struct budget_entry *who, const uint8_t *
 	rep.message = text;
 	rep.receipt = receipt;
 	if (n > 0) {
-		probs = calloc(n, sizeof *probs);
-		pp = calloc(n, sizeof *pp);
-		if (probs == NULL || pp == NULL) {
+		if (verdict_to_wire(items, n, &probs, &pp) != 0)
 			n = 0;
-		}
-		for (size_t i = 0; i < n; i++) {
-			canvass__problem__init(&probs[i]);
-			probs[i].code = (char *)(uintptr_t)items[i].code;
-			probs[i].question = (char *)(uintptr_t)items[i].question;
-			probs[i].message = (char *)(uintptr_t)items[i].message;
-			probs[i].severity = items[i].warning ? CANVASS__SEVERITY__SEVERITY_WARNING
-							     : CANVASS__SEVERITY__SEVERITY_ERROR;
-			probs[i].rule = (char *)(uintptr_t)items[i].rule;
-			pp[i] = &probs[i];
-		}
 		rep.n_problems = n;
 		rep.problems = pp;
 	}
@@ -516,6 +504,8 @@ static void on_member(struct collector *c)
 		p->rid_len = rid_len;
 		p->n_warnings = 0;
 		p->received_us = received_us;
+		p->dry_run = r->store.dry_run;
+		p->late = r->late;
 		if (r->verdict.n > 0) {
 			/* Only warnings remain on a valid submission; they go with the receipt. */
 			p->warnings = malloc(r->verdict.n * sizeof *p->warnings);
@@ -540,6 +530,39 @@ static void release(struct collector *c, struct pending *p)
 	p->n_warnings = 0;
 	c->free_slots[c->n_free++] = (size_t)(p - c->pending);
 	metric_set(c->m_pending, NULL, (double)(c->cfg.max_pending - c->n_free));
+}
+
+/*
+ * Appends the aggregator's quality findings to the collector's own warnings
+ * (what does not fit VALIDATE_MAX_PROBLEMS in all is left out). Only what
+ * the finding says about this member's answer is kept; the text is checked
+ * UTF-8 again on the way to the member (reply()).
+ */
+static void add_findings(struct pending *p, const Canvass__StoreReply *sr)
+{
+	size_t n = p->n_warnings + sr->n_findings;
+	struct problem *w;
+
+	if (n > VALIDATE_MAX_PROBLEMS)
+		n = VALIDATE_MAX_PROBLEMS;
+	if (n <= p->n_warnings || (w = realloc(p->warnings, n * sizeof *w)) == NULL)
+		return;
+	p->warnings = w;
+	for (size_t i = 0; p->n_warnings < n; i++) {
+		const Canvass__Problem *f = sr->findings[i];
+		struct problem *d = &w[p->n_warnings++];
+		memset(d, 0, sizeof *d);
+		d->warning = 1;
+		d->finding = true;
+		text_copy(d->code, sizeof d->code, f->code);
+		text_copy(d->question, sizeof d->question, f->question);
+		text_copy(d->message, sizeof d->message, f->message);
+		text_copy(d->group, sizeof d->group, f->group);
+		d->value = f->value;
+		d->reference = f->reference;
+		d->score = f->score;
+		d->group_size = f->group_size;
+	}
 }
 
 static void on_upstream(struct collector *c)
@@ -577,18 +600,28 @@ static void on_upstream(struct collector *c)
 		WIRE_FREE(sr);
 		return;
 	}
+	if (sr->n_findings > 0 && (sr->receipt != NULL || sr->status == CANVASS__STATUS__VALID))
+		add_findings(p, sr);
 	{
-		char note[96];
+		char note[128];
 		const char *text = sr->message;
-		size_t nw = sr->receipt != NULL ? p->n_warnings : 0;
-		if (nw > 0 && text[0] == '\0') {
+		int answered = sr->receipt != NULL || sr->status == CANVASS__STATUS__VALID;
+		size_t nw = answered ? p->n_warnings : 0;
+		if (sr->status == CANVASS__STATUS__VALID) {
+			snprintf(note, sizeof note, "valid%s%s; nothing was stored (dry run)",
+				 p->late ? " but late" : "", nw ? ", with warnings" : "");
+			text = note;
+		} else if (nw > 0 && text[0] == '\0') {
 			snprintf(note, sizeof note, "stored, with %zu warning%s", nw,
 				 nw == 1 ? "" : "s");
 			text = note;
 		}
 		reply(c, p->who, p->rid, p->rid_len, p->request_id, sr->status, text, p->warnings,
 		      nw, sr->receipt);
-		metric_observe(c->m_latency, (double)(cv_mono_us() - p->received_us) / 1e6);
+		if (p->dry_run)
+			c->stats.checked++;
+		else
+			metric_observe(c->m_latency, (double)(cv_mono_us() - p->received_us) / 1e6);
 		if (sr->status == CANVASS__STATUS__STORAGE_FULL ||
 		    sr->status == CANVASS__STATUS__INTERNAL)
 			httpd_record_error(c->cfg.http);

@@ -77,3 +77,25 @@ int canon_pack(const Canvass__Submission *s, uint8_t **out, size_t *len, uint8_t
 		cv_sha256(*out, *len, hash);
 	return rc;
 }
+
+long canon_find_index(const Canvass__Submission *s, const char *question)
+{
+	size_t lo = 0, hi = s->n_answers;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(question, s->answers[mid]->question);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+const Canvass__Answer *canon_find_answer(const Canvass__Submission *s, const char *question)
+{
+	long i = canon_find_index(s, question);
+	return i < 0 ? NULL : s->answers[i];
+}

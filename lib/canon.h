@@ -30,6 +30,11 @@
  */
 int canon_submission(Canvass__Submission *s, const char **dup);
 
+/* Index of the answer to question in a canonical s, or -1 (binary search). */
+long canon_find_index(const Canvass__Submission *s, const char *question);
+/* The answer to question in a canonical s, or NULL. */
+const Canvass__Answer *canon_find_answer(const Canvass__Submission *s, const char *question);
+
 /*
  * Packs the content of a canonical s: the submission with its
  * idempotency key left out (s itself is unchanged). *out is malloc'd

@@ -175,3 +175,19 @@ enum cycle_state cycles_state(const struct cycles *c, const char *questionnaire,
 	}
 	return CYCLE_UNKNOWN;
 }
+
+const struct cycle *cycles_previous(const struct cycles *c, const char *questionnaire,
+				    const char *cycle)
+{
+	const struct cycle *self = NULL, *best = NULL;
+
+	cycles_state(c, questionnaire, cycle, 0, &self);
+	for (size_t i = 0; self != NULL && i < c->n; i++) {
+		const struct cycle *cy = &c->items[i];
+		if (strcmp(cy->questionnaire, questionnaire) != 0 || cy->opens_ms >= self->opens_ms)
+			continue;
+		if (best == NULL || cy->opens_ms > best->opens_ms)
+			best = cy;
+	}
+	return best;
+}

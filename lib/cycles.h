@@ -40,6 +40,14 @@ void cycles_free(struct cycles **c);
 enum cycle_state cycles_state(const struct cycles *c, const char *questionnaire, const char *cycle,
 			      int64_t now_ms, const struct cycle **found);
 
+/*
+ * The cycle of the same questionnaire that opened last before this one
+ * opened (the "previous cycle" of the change check), or NULL: none, or
+ * this cycle is not listed.
+ */
+const struct cycle *cycles_previous(const struct cycles *c, const char *questionnaire,
+				    const char *cycle);
+
 /* Parses "YYYY-MM-DD" (start or end of day) or "YYYY-MM-DDTHH:MM:SSZ". */
 int cycles_parse_time(const char *s, int end_of_day, int64_t *out_ms);
 

@@ -1,4 +1,5 @@
 #include "qdef.h"
+#include "quality.h"
 #include "text.h"
 #include "error.h"
 #include "expr.h"
@@ -251,6 +252,113 @@ static int parse_score(struct ctx *c, json_t *sj, struct question *qn)
 	return 0;
 }
 
+/* A non-negative threshold of an object, if given. */
+static int get_threshold(struct ctx *c, json_t *obj, const char *key, bool *has, double *out)
+{
+	int rc = get_number(c, obj, key, has, out);
+	if (rc == 0 && *has && !(*out >= 0)) {
+		size_t base = strlen(c->path);
+		snprintf(c->path + base, sizeof c->path - base, ".%s", key);
+		rc = bad(c, "must be 0 or more");
+		c->path[base] = '\0';
+	}
+	return rc;
+}
+
+static int parse_change(struct ctx *c, json_t *cj, struct qcheck *k)
+{
+	static const char *const keys[] = {"relative", "absolute", NULL};
+	size_t base = strlen(c->path);
+	int rc;
+
+	strncat(c->path, ".change_from_previous", sizeof c->path - base - 1);
+	if (!json_is_object(cj))
+		return bad(c, "must be an object: {\"relative\": R, \"absolute\": A}");
+	if ((rc = check_keys(c, cj, keys)) != 0 ||
+	    (rc = get_threshold(c, cj, "relative", &k->has_relative, &k->relative)) != 0 ||
+	    (rc = get_threshold(c, cj, "absolute", &k->has_absolute, &k->absolute)) != 0)
+		return rc;
+	if (!k->has_relative && !k->has_absolute)
+		return bad(c, "needs a relative or an absolute threshold, or both");
+	k->change = true;
+	c->path[base] = '\0';
+	return 0;
+}
+
+static int parse_outlier(struct ctx *c, json_t *oj, struct qcheck *k)
+{
+	static const char *const keys[] = {"threshold", "min_answers", NULL};
+	size_t base = strlen(c->path);
+	json_t *mn;
+	bool has;
+	int rc;
+
+	strncat(c->path, ".outlier", sizeof c->path - base - 1);
+	if (!json_is_object(oj))
+		return bad(c, "must be an object: {\"threshold\": Z, \"min_answers\": N}");
+	if ((rc = check_keys(c, oj, keys)) != 0)
+		return rc;
+	k->outlier_z = QUALITY_DEFAULT_Z;
+	k->outlier_min_answers = QUALITY_DEFAULT_MIN_ANSWERS;
+	if ((rc = get_number(c, oj, "threshold", &has, &k->outlier_z)) != 0)
+		return rc;
+	if (!(k->outlier_z > 0))
+		return bad(c, "threshold must be greater than 0");
+	mn = json_object_get(oj, "min_answers");
+	if (mn != NULL) {
+		if (!json_is_integer(mn) || json_integer_value(mn) < 3 ||
+		    json_integer_value(mn) > 100000)
+			return bad(c, "min_answers: an integer from 3 to 100000");
+		k->outlier_min_answers = (unsigned)json_integer_value(mn);
+	}
+	c->path[base] = '\0';
+	return 0;
+}
+
+/* The quality checks (docs/questionnaires.md): numbers, integers and scales. */
+static int parse_checks(struct ctx *c, json_t *qj, struct question *qn)
+{
+	struct qcheck *k = &qn->check;
+	json_t *cj = json_object_get(qj, "change_from_previous");
+	json_t *oj = json_object_get(qj, "outlier");
+	double lo = -INFINITY, hi = INFINITY;
+	int rc;
+
+	if ((rc = get_number(c, qj, "warn_below", &k->has_warn_below, &k->warn_below)) != 0 ||
+	    (rc = get_number(c, qj, "warn_above", &k->has_warn_above, &k->warn_above)) != 0)
+		return rc;
+	if ((k->has_warn_below || k->has_warn_above || cj != NULL || oj != NULL) &&
+	    qn->type != QT_INTEGER && qn->type != QT_NUMBER && qn->type != QT_SCALE)
+		return bad(c, "warn_below, warn_above, change_from_previous and outlier apply to "
+			      "integer, number and scale questions only");
+	if (qn->has_min)
+		lo = qn->min;
+	if (qn->has_max)
+		hi = qn->max;
+	if (qn->type == QT_SCALE && qn->n_options > 0) {
+		lo = hi = (double)qn->options[0].value;
+		for (size_t i = 1; i < qn->n_options; i++) {
+			double v = (double)qn->options[i].value;
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+	}
+	/* A soft bound outside the hard ones could never be crossed. */
+	if (k->has_warn_below && !(k->warn_below > lo && k->warn_below <= hi))
+		return bad(c, "warn_below must lie above the lowest allowed answer and not above "
+			      "the highest");
+	if (k->has_warn_above && !(k->warn_above < hi && k->warn_above >= lo))
+		return bad(c, "warn_above must lie below the highest allowed answer and not below "
+			      "the lowest");
+	if (k->has_warn_below && k->has_warn_above && k->warn_below > k->warn_above)
+		return bad(c, "warn_below is greater than warn_above");
+	if (cj != NULL && (rc = parse_change(c, cj, k)) != 0)
+		return rc;
+	if (oj != NULL && (rc = parse_outlier(c, oj, k)) != 0)
+		return rc;
+	return 0;
+}
+
 static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
 {
 	static const char *const keys[] = {"id",
@@ -267,6 +375,10 @@ static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
 					   "levels",
 					   "when",
 					   "score",
+					   "warn_below",
+					   "warn_above",
+					   "change_from_previous",
+					   "outlier",
 					   NULL};
 	char *type = NULL;
 	json_t *ml;
@@ -321,7 +433,9 @@ static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
 		   json_object_get(qj, "levels") != NULL) {
 		return bad(c, "options/levels apply to choice and scale questions only");
 	}
-	return parse_score(c, json_object_get(qj, "score"), qn);
+	if ((rc = parse_score(c, json_object_get(qj, "score"), qn)) != 0)
+		return rc;
+	return parse_checks(c, qj, qn);
 }
 
 static int by_id_cmp(const void *a, const void *b)
@@ -463,6 +577,8 @@ static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
 			q->n_questions++;
 			if ((rc = parse_question(c, qj, qn)) != 0)
 				return rc;
+			if (qn->check.change || qn->check.outlier_z > 0)
+				q->n_store_checks++;
 		}
 	}
 	qsort(q->by_id, q->n_questions, sizeof *q->by_id, by_id_cmp);

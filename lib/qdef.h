@@ -60,6 +60,20 @@ struct qrule {
 	char *message;
 };
 
+/*
+ * Quality checks of a number (integer, number, scale level): findings are
+ * warnings, never refusals (docs/questionnaires.md, "Quality checks").
+ */
+struct qcheck {
+	bool has_warn_below, has_warn_above; /* SOFT_RANGE */
+	double warn_below, warn_above;
+	bool change; /* CHANGE_FROM_PREVIOUS; at least one threshold */
+	bool has_relative, has_absolute;
+	double relative, absolute;
+	double outlier_z; /* OUTLIER threshold; 0: not checked */
+	unsigned outlier_min_answers;
+};
+
 struct question {
 	char *id;
 	char *text;
@@ -79,6 +93,7 @@ struct question {
 	char *when_src; /* condition, or NULL: always applies */
 	struct expr *when;
 	struct qscore score;
+	struct qcheck check;
 };
 
 struct section {
@@ -97,6 +112,7 @@ struct questionnaire {
 	struct question **by_id; /* sorted by id, for lookups */
 	struct qrule *rules;
 	size_t n_rules;
+	size_t n_store_checks; /* questions with a change or outlier check */
 };
 
 struct qset {

@@ -285,6 +285,13 @@ json_t *subjson_from_submission(const Canvass__Submission *s)
 	return o;
 }
 
+/* The quality findings, whose numbers the JSON output carries. */
+static bool is_finding(const char *code)
+{
+	return strcmp(code, "SOFT_RANGE") == 0 || strcmp(code, "CHANGE_FROM_PREVIOUS") == 0 ||
+	       strcmp(code, "OUTLIER") == 0;
+}
+
 json_t *subjson_reply(const Canvass__Reply *r)
 {
 	json_t *o = json_object(), *probs = json_array();
@@ -324,6 +331,17 @@ json_t *subjson_reply(const Canvass__Reply *r)
 			"message", p->message);
 		if (pj != NULL && p->rule[0] != '\0')
 			json_object_set_new(pj, "rule", json_string(p->rule));
+		if (pj != NULL && is_finding(p->code)) {
+			json_object_set_new(pj, "value", json_real(p->value));
+			json_object_set_new(pj, "reference", json_real(p->reference));
+			if (strcmp(p->code, "SOFT_RANGE") != 0) {
+				json_object_set_new(pj, "score", json_real(p->score));
+				json_object_set_new(pj, "group", json_string(p->group));
+			}
+			if (strcmp(p->code, "OUTLIER") == 0)
+				json_object_set_new(pj, "group_size",
+						    json_integer((json_int_t)p->group_size));
+		}
 		json_array_append_new(probs, pj);
 	}
 	json_object_set_new(o, "problems", probs);

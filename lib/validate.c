@@ -1,5 +1,7 @@
 #include "validate.h"
+#include "quality.h"
 #include "canon.h"
+#include "error.h"
 #include "expr.h"
 #include "text.h"
 #include "wire.h"
@@ -7,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,10 +38,93 @@ void verdict_add(struct verdict *v, int warning, const char *code, const char *q
 	/* What a peer sent is echoed only as valid UTF-8, cut at a character boundary. */
 	text_copy(p->question, sizeof p->question, question ? question : "");
 	p->rule[0] = '\0';
+	p->finding = false;
+	p->value = p->reference = p->score = 0;
+	p->group[0] = '\0';
+	p->group_size = 0;
 	va_start(ap, fmt);
 	vsnprintf(p->message, sizeof p->message, fmt, ap);
 	va_end(ap);
 	text_sanitize(p->message);
+}
+
+struct problem *verdict_add_finding(struct verdict *v, const char *code, const char *question,
+				    double value, double reference, double score, const char *group,
+				    unsigned group_size, const char *message)
+{
+	struct problem *p;
+	size_t before = v->n;
+
+	verdict_add(v, 1, code, question, "%s", message);
+	if (v->n == before)
+		return NULL;
+	p = &v->items[before];
+	p->finding = true;
+	p->value = value;
+	p->reference = reference;
+	p->score = score;
+	text_copy(p->group, sizeof p->group, group ? group : "");
+	p->group_size = group_size;
+	return p;
+}
+
+int verdict_to_wire(const struct problem *items, size_t n, Canvass__Problem **msgs,
+		    Canvass__Problem ***ptrs)
+{
+	Canvass__Problem *m = calloc(n ? n : 1, sizeof *m);
+	Canvass__Problem **pp = calloc(n ? n : 1, sizeof *pp);
+
+	*msgs = m;
+	*ptrs = pp;
+	if (m == NULL || pp == NULL) {
+		free(m);
+		free(pp);
+		*msgs = NULL;
+		*ptrs = NULL;
+		return CV_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		canvass__problem__init(&m[i]);
+		m[i].code = (char *)(uintptr_t)items[i].code;
+		m[i].question = (char *)(uintptr_t)items[i].question;
+		m[i].message = (char *)(uintptr_t)items[i].message;
+		m[i].severity = items[i].warning ? CANVASS__SEVERITY__SEVERITY_WARNING
+						 : CANVASS__SEVERITY__SEVERITY_ERROR;
+		m[i].rule = (char *)(uintptr_t)items[i].rule;
+		if (items[i].finding) {
+			m[i].value = items[i].value;
+			m[i].reference = items[i].reference;
+			m[i].score = items[i].score;
+			m[i].group = (char *)(uintptr_t)items[i].group;
+			m[i].group_size = items[i].group_size;
+		}
+		pp[i] = &m[i];
+	}
+	return 0;
+}
+
+/* SOFT_RANGE: an answer that passed its own checks, outside warn_below..warn_above. */
+static void check_soft_range(const struct question *qn, const Canvass__Answer *a, struct verdict *v)
+{
+	const struct qcheck *k = &qn->check;
+	char xs[32], bs[32], msg[160];
+	double x;
+
+	if (!(k->has_warn_below || k->has_warn_above) || !quality_answer_value(a, &x))
+		return;
+	if (k->has_warn_below && x < k->warn_below) {
+		quality_format(xs, sizeof xs, x);
+		quality_format(bs, sizeof bs, k->warn_below);
+		snprintf(msg, sizeof msg,
+			 "%s is below the expected range (warn_below %s): check it", xs, bs);
+		verdict_add_finding(v, "SOFT_RANGE", qn->id, x, k->warn_below, 0, NULL, 0, msg);
+	} else if (k->has_warn_above && x > k->warn_above) {
+		quality_format(xs, sizeof xs, x);
+		quality_format(bs, sizeof bs, k->warn_above);
+		snprintf(msg, sizeof msg,
+			 "%s is above the expected range (warn_above %s): check it", xs, bs);
+		verdict_add_finding(v, "SOFT_RANGE", qn->id, x, k->warn_above, 0, NULL, 0, msg);
+	}
 }
 
 static const char *value_kind(const Canvass__Answer *a)
@@ -171,27 +257,14 @@ static void check_answer(const struct question *qn, const Canvass__Answer *a, st
 		    value_kind(a));
 }
 
-/* Index of the answer to qn in a canonical (sorted) submission, or -1. */
 static long find_index(const Canvass__Submission *s, const struct question *qn)
 {
-	size_t lo = 0, hi = s->n_answers;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(qn->id, s->answers[mid]->question);
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	return canon_find_index(s, qn->id);
 }
 
 static const Canvass__Answer *find_answer(const Canvass__Submission *s, const struct question *qn)
 {
-	long i = find_index(s, qn);
-	return i < 0 ? NULL : s->answers[i];
+	return canon_find_answer(s, qn->id);
 }
 
 static const Canvass__Answer *find_answer_cb(void *ctx, const struct question *qn)
@@ -265,6 +338,8 @@ size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s
 		check_answer(qn, a, v);
 		if (v->errors > errors)
 			bad[i] = 1;
+		else
+			check_soft_range(qn, a, v);
 	}
 	/* Conditions and required questions, in questionnaire order. */
 	for (size_t i = 0; i < q->n_questions; i++) {

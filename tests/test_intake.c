@@ -199,10 +199,42 @@ static void test_identity_and_dry_run(void **state)
 	assert_int_equal(f->r->status, CANVASS__STATUS__UNAUTHORIZED);
 	free(buf);
 	WIRE_FREE(s);
-	/* A dry run: VALID, nothing to relay. */
+	/* A dry run of a questionnaire whose checks need the store: relayed with
+	 * dry_run set and every checked question's number (the aggregator answers). */
 	check_json(f, f->valid, true);
-	assert_int_equal(f->r->status, CANVASS__STATUS__VALID);
-	assert_null(f->r->content);
+	assert_int_equal(f->r->status, 0);
+	assert_true(f->r->store.dry_run);
+	assert_int_equal(f->r->store.n_checks, 10);
+	assert_string_equal(f->r->store.previous_cycle, ""); /* 2025 is the first cycle */
+	for (size_t i = 0; i < f->r->store.n_checks; i++) {
+		const Canvass__QualityCheck *k = f->r->store.checks[i];
+		if (strcmp(k->question, "hr_staff_total") == 0) {
+			assert_true(k->answered);
+			assert_true(k->value == 5200);
+			assert_true(k->change && k->has_relative && k->has_absolute);
+			assert_true(k->relative == 0.5 && k->absolute == 100);
+			assert_true(k->outlier_z == 0);
+		}
+		if (strcmp(k->question, "tr_advance_rulings_days") == 0) {
+			assert_true(k->answered && k->value == 30.5);
+			assert_false(k->change);
+			assert_true(k->outlier_z == 3.5 && k->outlier_min_answers == 10);
+		}
+	}
+	/* Without such checks a dry run is answered here: VALID, nothing to relay. */
+	{
+		struct questionnaire *nq = NULL;
+		for (size_t i = 0; i < f->qs->n; i++)
+			if (strcmp(f->qs->items[i]->id, "integrity-self-assessment") == 0)
+				nq = f->qs->items[i];
+		assert_non_null(nq);
+		nq->n_store_checks = 0; /* as if the definition had none */
+		check_json(f, f->valid, true);
+		assert_int_equal(f->r->status, CANVASS__STATUS__VALID);
+		assert_null(f->r->content);
+		assert_int_equal(f->r->store.n_checks, 0);
+		nq->n_store_checks = 10;
+	}
 	/* The cycle closed: refused with its code. */
 	s = tu_submission(f->valid);
 	buf = request(s, false, &len);

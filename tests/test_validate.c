@@ -210,6 +210,107 @@ static void test_bad_definitions(void **state)
 		       "$.sections[0].questions[0].requird: unknown key");
 }
 
+#define ONE_Q(q)                                                                                   \
+	"{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\",\"title\":\"S\"," \
+	"\"questions\":[" q "]}]}"
+
+static void test_quality_checks(void **state)
+{
+	static const char def[] =
+		ONE_Q("{\"id\":\"n\",\"type\":\"number\",\"text\":\"?\",\"min\":0,\"max\":100,"
+		      "\"warn_below\":1,\"warn_above\":95,\"allow_dont_know\":true,"
+		      "\"change_from_previous\":{\"relative\":0.5},\"outlier\":{}},"
+		      "{\"id\":\"i\",\"type\":\"integer\",\"text\":\"?\",\"warn_above\":10,"
+		      "\"outlier\":{\"threshold\":5,\"min_answers\":20}},"
+		      "{\"id\":\"sc\",\"type\":\"scale\",\"text\":\"?\",\"warn_below\":1,"
+		      "\"levels\":[{\"value\":0,\"label\":\"a\"},{\"value\":1,\"label\":\"b\"},"
+		      "{\"value\":2,\"label\":\"c\"}]}");
+	struct questionnaire *q;
+	struct verdict *v = malloc(sizeof *v);
+	Canvass__Submission *s;
+	const struct question *n, *i;
+	char err[512];
+	(void)state;
+
+	if (qdef_load_text("c", def, strlen(def), &q, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	n = qdef_question(q, "n");
+	i = qdef_question(q, "i");
+	assert_true(n->check.has_warn_below && n->check.warn_below == 1);
+	assert_true(n->check.has_warn_above && n->check.warn_above == 95);
+	assert_true(n->check.change && n->check.has_relative && !n->check.has_absolute);
+	assert_true(n->check.outlier_z == 3.5 && n->check.outlier_min_answers == 10);
+	assert_true(i->check.outlier_z == 5 && i->check.outlier_min_answers == 20);
+	assert_false(i->check.change);
+	assert_int_equal(q->n_store_checks, 2);
+
+	/* 0.85 typed for 85 %, 11 above 10, level 0 below 1: three warnings, stored. */
+	s = tu_submission("{\"questionnaire\":\"t\",\"version\":1,\"cycle\":\"2025\","
+			  "\"member\":\"KE\",\"answers\":{\"n\":0.85,\"i\":11,\"sc\":0}}");
+	verdict_init(v);
+	assert_int_equal(validate_submission(q, s, v), 0);
+	assert_int_equal(v->n, 3);
+	for (size_t k = 0; k < v->n; k++) {
+		assert_string_equal(v->items[k].code, "SOFT_RANGE");
+		assert_true(v->items[k].warning && v->items[k].finding);
+	}
+	assert_string_equal(v->items[0].question, "i");
+	assert_true(v->items[0].value == 11 && v->items[0].reference == 10);
+	assert_string_equal(v->items[0].message,
+			    "11 is above the expected range (warn_above 10): check it");
+	assert_string_equal(v->items[1].question, "n");
+	assert_true(v->items[1].value == 0.85 && v->items[1].reference == 1);
+	assert_string_equal(v->items[1].message,
+			    "0.85 is below the expected range (warn_below 1): check it");
+	assert_string_equal(v->items[2].question, "sc");
+	WIRE_FREE(s);
+	/* Inside the range, a special answer, an answer that fails its own check: none. */
+	s = tu_submission(
+		"{\"questionnaire\":\"t\",\"version\":1,\"cycle\":\"2025\","
+		"\"member\":\"KE\",\"answers\":{\"n\":{\"special\":\"dont_know\"},\"i\":10,"
+		"\"sc\":7}}");
+	verdict_init(v);
+	assert_int_equal(validate_submission(q, s, v), 1);
+	assert_int_equal(v->n, 1);
+	assert_string_equal(v->items[0].code, "NOT_AN_OPTION");
+	WIRE_FREE(s);
+	qdef_free(&q);
+	free(v);
+
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"yes_no\",\"text\":\"?\",\"outlier\":{}}"),
+		       "$.sections[0].questions[0]: warn_below, warn_above, change_from_previous "
+		       "and outlier apply to integer, number and scale questions only");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\",\"min\":0,"
+			     "\"warn_below\":0}"),
+		       "warn_below must lie above the lowest allowed answer");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\",\"max\":9,"
+			     "\"warn_above\":9}"),
+		       "warn_above must lie below the highest allowed answer");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\","
+			     "\"warn_below\":5,\"warn_above\":4}"),
+		       "warn_below is greater than warn_above");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\","
+			     "\"change_from_previous\":{}}"),
+		       "$.sections[0].questions[0].change_from_previous: needs a relative or an "
+		       "absolute threshold");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\","
+			     "\"change_from_previous\":{\"relative\":-1}}"),
+		       "change_from_previous.relative: must be 0 or more");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\","
+			     "\"outlier\":{\"threshold\":0}}"),
+		       "$.sections[0].questions[0].outlier: threshold must be greater than 0");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\","
+			     "\"outlier\":{\"min_answers\":2}}"),
+		       "min_answers: an integer from 3 to 100000");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\","
+			     "\"outlier\":{\"z\":3}}"),
+		       "$.sections[0].questions[0].outlier.z: unknown key");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"scale\",\"text\":\"?\","
+			     "\"warn_above\":2,\"levels\":[{\"value\":0,\"label\":\"a\"},"
+			     "{\"value\":2,\"label\":\"b\"}]}"),
+		       "warn_above must lie below the highest allowed answer");
+}
+
 static void test_shipped_set(void **state)
 {
 	struct qset *set;
@@ -398,11 +499,12 @@ static void test_bad_logic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_definition),    cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_problems),      cmocka_unit_test(test_normalises_numbers),
-		cmocka_unit_test(test_cycle_and_key), cmocka_unit_test(test_bad_definitions),
-		cmocka_unit_test(test_shipped_set),   cmocka_unit_test(test_conditions_and_rules),
-		cmocka_unit_test(test_scores),        cmocka_unit_test(test_bad_logic),
+		cmocka_unit_test(test_definition),     cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_problems),       cmocka_unit_test(test_normalises_numbers),
+		cmocka_unit_test(test_cycle_and_key),  cmocka_unit_test(test_bad_definitions),
+		cmocka_unit_test(test_shipped_set),    cmocka_unit_test(test_conditions_and_rules),
+		cmocka_unit_test(test_scores),         cmocka_unit_test(test_bad_logic),
+		cmocka_unit_test(test_quality_checks),
 	};
 	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }

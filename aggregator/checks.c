@@ -1,0 +1,436 @@
+#include "checks.h"
+#include "canon.h"
+#include "error.h"
+#include "log.h"
+#include "quality.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_BUCKETS 1024
+
+/* Numbers kept sorted ascending. */
+struct vec {
+	double *v;
+	size_t n, cap;
+};
+
+/* One member's current number in a group, and the region it was counted in. */
+struct gmember {
+	char code[REGISTRY_MAX_CODE + 1];
+	double value;
+	long region; /* index into the registry's regions; -1: none */
+};
+
+/* Every member's current number for one (questionnaire, cycle, question). */
+struct group {
+	struct group *next;
+	char *key; /* questionnaire \0 cycle \0 question */
+	size_t key_len;
+	bool loaded;
+	struct gmember *m; /* sorted by code */
+	size_t n, cap;
+	struct vec world;
+	struct vec *regions; /* one per registry region */
+	size_t n_regions;
+};
+
+struct checks {
+	struct group *buckets[N_BUCKETS];
+	const struct registry *reg;
+	size_t groups, values;
+};
+
+int checks_open(struct checks **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out != NULL ? 0 : CV_ENOMEM;
+}
+
+static void group_free(struct group *g)
+{
+	free(g->key);
+	free(g->m);
+	free(g->world.v);
+	for (size_t i = 0; i < g->n_regions; i++)
+		free(g->regions[i].v);
+	free(g->regions);
+	free(g);
+}
+
+static void drop_all(struct checks *c)
+{
+	for (size_t b = 0; b < N_BUCKETS; b++) {
+		while (c->buckets[b] != NULL) {
+			struct group *g = c->buckets[b];
+			c->buckets[b] = g->next;
+			group_free(g);
+		}
+	}
+	c->groups = c->values = 0;
+}
+
+void checks_close(struct checks **cp)
+{
+	if (cp == NULL || *cp == NULL)
+		return;
+	drop_all(*cp);
+	free(*cp);
+	*cp = NULL;
+}
+
+void checks_set_registry(struct checks *c, const struct registry *reg)
+{
+	drop_all(c);
+	c->reg = reg;
+}
+
+void checks_size(const struct checks *c, size_t *groups, size_t *values)
+{
+	*groups = c->groups;
+	*values = c->values;
+}
+
+static size_t make_key(char *buf, size_t cap, const char *q, const char *cycle,
+		       const char *question)
+{
+	int n = snprintf(buf, cap, "%s%c%s%c%s", q, 0, cycle, 0, question);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static size_t hash(const char *key, size_t len)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)key[i]) * 1099511628211ull;
+	return (size_t)(h % N_BUCKETS);
+}
+
+static struct group *find(struct checks *c, const char *q, const char *cycle, const char *question,
+			  bool create)
+{
+	char key[512];
+	size_t len = make_key(key, sizeof key, q, cycle, question), b;
+	struct group *g;
+
+	if (len == 0)
+		return NULL;
+	b = hash(key, len);
+	for (g = c->buckets[b]; g != NULL; g = g->next)
+		if (g->key_len == len && memcmp(g->key, key, len) == 0)
+			return g;
+	if (!create || (g = calloc(1, sizeof *g)) == NULL)
+		return NULL;
+	g->n_regions = c->reg != NULL ? c->reg->n_regions : 0;
+	if ((g->key = malloc(len)) == NULL ||
+	    (g->n_regions > 0 && (g->regions = calloc(g->n_regions, sizeof *g->regions)) == NULL)) {
+		group_free(g);
+		return NULL;
+	}
+	memcpy(g->key, key, len);
+	g->key_len = len;
+	g->next = c->buckets[b];
+	c->buckets[b] = g;
+	c->groups++;
+	return g;
+}
+
+static long member_region(const struct checks *c, const char *code)
+{
+	const struct member *m = c->reg != NULL ? registry_find(c->reg, code) : NULL;
+	return m != NULL ? (long)m->region_index : -1;
+}
+
+/* Index of code in g, or where it would go (*found false). */
+static size_t member_at(const struct group *g, const char *code, bool *found)
+{
+	size_t lo = 0, hi = g->n;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int k = strcmp(code, g->m[mid].code);
+		if (k == 0) {
+			*found = true;
+			return mid;
+		}
+		if (k < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static int vec_insert(struct vec *v, double x)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		double *nv = realloc(v->v, cap * sizeof *nv);
+		if (nv == NULL)
+			return CV_ENOMEM;
+		v->v = nv;
+		v->cap = cap;
+	}
+	quality_sorted_insert(v->v, &v->n, x);
+	return 0;
+}
+
+static struct vec *region_vec(struct group *g, long region)
+{
+	return region >= 0 && (size_t)region < g->n_regions ? &g->regions[region] : NULL;
+}
+
+static void unset(struct checks *c, struct group *g, const char *code)
+{
+	bool found;
+	size_t i = member_at(g, code, &found);
+	struct vec *rv;
+
+	if (!found)
+		return;
+	quality_sorted_remove(g->world.v, &g->world.n, g->m[i].value);
+	if ((rv = region_vec(g, g->m[i].region)) != NULL)
+		quality_sorted_remove(rv->v, &rv->n, g->m[i].value);
+	memmove(&g->m[i], &g->m[i + 1], (g->n - i - 1) * sizeof *g->m);
+	g->n--;
+	c->values--;
+}
+
+static int set(struct checks *c, struct group *g, const char *code, long region, double x)
+{
+	bool found;
+	size_t i;
+	struct vec *rv = region_vec(g, region);
+
+	unset(c, g, code);
+	if (strlen(code) > REGISTRY_MAX_CODE)
+		return CV_EINVAL;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		struct gmember *nm = realloc(g->m, cap * sizeof *nm);
+		if (nm == NULL)
+			return CV_ENOMEM;
+		g->m = nm;
+		g->cap = cap;
+	}
+	/* Room first, so that a failure leaves the group as it was. */
+	if (g->world.n == g->world.cap || (rv != NULL && rv->n == rv->cap)) {
+		if (vec_insert(&g->world, x) != 0)
+			return CV_ENOMEM;
+		quality_sorted_remove(g->world.v, &g->world.n, x);
+		if (rv != NULL) {
+			if (vec_insert(rv, x) != 0)
+				return CV_ENOMEM;
+			quality_sorted_remove(rv->v, &rv->n, x);
+		}
+	}
+	i = member_at(g, code, &found);
+	memmove(&g->m[i + 1], &g->m[i], (g->n - i) * sizeof *g->m);
+	snprintf(g->m[i].code, sizeof g->m[i].code, "%s", code);
+	g->m[i].value = x;
+	g->m[i].region = region;
+	g->n++;
+	c->values++;
+	vec_insert(&g->world, x);
+	if (rv != NULL)
+		vec_insert(rv, x);
+	return 0;
+}
+
+/* ------------------------------------------------------------ loading */
+
+struct loading {
+	struct checks *c;
+	struct group **groups; /* of one cycle, not loaded yet */
+	const char **questions;
+	size_t n;
+	int rc;
+};
+
+static int load_entry(const Canvass__HistoryEntry *e, void *arg)
+{
+	struct loading *l = arg;
+	Canvass__Submission *s =
+		canvass__submission__unpack(NULL, e->submission.len, e->submission.data);
+	long region;
+
+	if (s == NULL)
+		return CV_ECORRUPT;
+	region = member_region(l->c, e->member);
+	for (size_t i = 0; i < l->n && l->rc == 0; i++) {
+		const Canvass__Answer *a = canon_find_answer(s, l->questions[i]);
+		double x;
+		if (a != NULL && quality_answer_value(a, &x))
+			l->rc = set(l->c, l->groups[i], e->member, region, x);
+	}
+	canvass__submission__free_unpacked(s, NULL);
+	return l->rc;
+}
+
+static int load_cycle(struct checks *c, struct store_view *view, const Canvass__StoreRequest *req,
+		      const char *cycle, bool previous)
+{
+	struct loading l = {.c = c};
+	int rc = 0;
+
+	l.groups = calloc(req->n_checks, sizeof *l.groups);
+	l.questions = calloc(req->n_checks, sizeof *l.questions);
+	if (l.groups == NULL || l.questions == NULL) {
+		rc = CV_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < req->n_checks; i++) {
+		const Canvass__QualityCheck *k = req->checks[i];
+		struct group *g;
+		if (previous && !k->change)
+			continue;
+		g = find(c, req->questionnaire, cycle, k->question, true);
+		if (g == NULL) {
+			rc = CV_ENOMEM;
+			goto out;
+		}
+		if (g->loaded)
+			continue;
+		l.groups[l.n] = g;
+		l.questions[l.n++] = k->question;
+	}
+	if (l.n == 0)
+		goto out;
+	rc = store_view_each_current(view, req->questionnaire, cycle, load_entry, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		if (rc == 0) {
+			l.groups[i]->loaded = true;
+			continue;
+		}
+		/* Not half a group: empty it; the next request tries again. */
+		while (l.groups[i]->n > 0)
+			unset(c, l.groups[i], l.groups[i]->m[l.groups[i]->n - 1].code);
+	}
+out:
+	free(l.groups);
+	free(l.questions);
+	return rc;
+}
+
+int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreRequest *req)
+{
+	struct store_view *view = NULL;
+	bool missing = false;
+	int rc;
+
+	for (size_t i = 0; i < req->n_checks && !missing; i++) {
+		const Canvass__QualityCheck *k = req->checks[i];
+		struct group *g = find(c, req->questionnaire, req->cycle, k->question, false);
+		missing = g == NULL || !g->loaded;
+		if (!missing && k->change && req->previous_cycle[0] != '\0') {
+			g = find(c, req->questionnaire, req->previous_cycle, k->question, false);
+			missing = g == NULL || !g->loaded;
+		}
+	}
+	if (!missing)
+		return 0;
+	if ((rc = store_view_open(s, &view)) != 0)
+		return rc;
+	rc = load_cycle(c, view, req, req->cycle, false);
+	if (rc == 0 && req->previous_cycle[0] != '\0')
+		rc = load_cycle(c, view, req, req->previous_cycle, true);
+	store_view_close(&view);
+	return rc;
+}
+
+/* ------------------------------------------------------------ checking */
+
+static void check_change(struct checks *c, const Canvass__StoreRequest *req,
+			 const Canvass__QualityCheck *k, struct verdict *v)
+{
+	struct group *pg = find(c, req->questionnaire, req->previous_cycle, k->question, false);
+	char xs[32], ps[32], pct[48], msg[320];
+	double rel;
+	bool found;
+	size_t i;
+
+	if (pg == NULL || !pg->loaded)
+		return;
+	i = member_at(pg, req->member, &found);
+	if (!found || !quality_change_exceeds(pg->m[i].value, k->value, k->has_relative,
+					      k->relative, k->has_absolute, k->absolute, &rel))
+		return;
+	quality_format(xs, sizeof xs, k->value);
+	quality_format(ps, sizeof ps, pg->m[i].value);
+	pct[0] = '\0';
+	if (pg->m[i].value != 0)
+		snprintf(pct, sizeof pct, ", %s%.0f%%", k->value >= pg->m[i].value ? "+" : "-",
+			 rel * 100);
+	snprintf(msg, sizeof msg, "%s against %s in cycle %.32s%s: check it", xs, ps,
+		 req->previous_cycle, pct);
+	verdict_add_finding(v, "CHANGE_FROM_PREVIOUS", k->question, k->value, pg->m[i].value, rel,
+			    req->previous_cycle, 0, msg);
+}
+
+static void check_outlier(const struct vec *vv, const char *group, const char *label,
+			  const Canvass__QualityCheck *k, struct verdict *v)
+{
+	struct quality_stats st;
+	char xs[32], ms[32], msg[320];
+	double z;
+
+	if (vv == NULL || vv->n < k->outlier_min_answers || vv->n == 0)
+		return;
+	quality_stats_sorted(vv->v, vv->n, &st);
+	z = quality_modified_z(&st, k->value);
+	if (!(fabs(z) > k->outlier_z))
+		return;
+	quality_format(xs, sizeof xs, k->value);
+	quality_format(ms, sizeof ms, st.median);
+	snprintf(msg, sizeof msg,
+		 "%s is far from the median %s of %.64s (modified z-score %.1f over %zu "
+		 "answers): check it",
+		 xs, ms, label, z, vv->n);
+	verdict_add_finding(v, "OUTLIER", k->question, k->value, st.median, z, group,
+			    (unsigned)vv->n, msg);
+}
+
+void checks_run(struct checks *c, const Canvass__StoreRequest *req, bool commit, struct verdict *v)
+{
+	long region = member_region(c, req->member);
+
+	for (size_t i = 0; i < req->n_checks; i++) {
+		const Canvass__QualityCheck *k = req->checks[i];
+		struct group *g = find(c, req->questionnaire, req->cycle, k->question, false);
+		struct gmember old;
+		bool had;
+		size_t at;
+
+		if (k->answered && !isfinite(k->value))
+			continue;
+		if (k->change && k->answered && req->previous_cycle[0] != '\0')
+			check_change(c, req, k, v);
+		if (g == NULL || !g->loaded)
+			continue;
+		at = member_at(g, req->member, &had);
+		if (had)
+			old = g->m[at];
+		if (k->answered) {
+			if (set(c, g, req->member, region, k->value) != 0) {
+				log_event(LOG_WARN, "check_skipped", "reason=\"out of memory\"");
+				continue;
+			}
+		} else {
+			unset(c, g, req->member);
+		}
+		if (k->answered && k->outlier_z > 0) {
+			check_outlier(&g->world, "world", "the world", k, v);
+			if (c->reg != NULL && region >= 0)
+				check_outlier(region_vec(g, region), c->reg->regions[region],
+					      c->reg->regions[region], k, v);
+		}
+		if (commit)
+			continue;
+		if (had)
+			set(c, g, old.code, old.region, old.value);
+		else
+			unset(c, g, req->member);
+	}
+}
