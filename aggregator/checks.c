@@ -346,7 +346,7 @@ static void check_change(struct checks *c, const Canvass__StoreRequest *req,
 			 const Canvass__QualityCheck *k, struct verdict *v)
 {
 	struct group *pg = find(c, req->questionnaire, req->previous_cycle, k->question, false);
-	char xs[32], ps[32], pct[48], msg[320];
+	char msg[200];
 	double rel;
 	bool found;
 	size_t i;
@@ -357,14 +357,7 @@ static void check_change(struct checks *c, const Canvass__StoreRequest *req,
 	if (!found || !quality_change_exceeds(pg->m[i].value, k->value, k->has_relative,
 					      k->relative, k->has_absolute, k->absolute, &rel))
 		return;
-	quality_format(xs, sizeof xs, k->value);
-	quality_format(ps, sizeof ps, pg->m[i].value);
-	pct[0] = '\0';
-	if (pg->m[i].value != 0)
-		snprintf(pct, sizeof pct, ", %s%.0f%%", k->value >= pg->m[i].value ? "+" : "-",
-			 rel * 100);
-	snprintf(msg, sizeof msg, "%s against %s in cycle %.32s%s: check it", xs, ps,
-		 req->previous_cycle, pct);
+	quality_msg_change(msg, sizeof msg, k->value, pg->m[i].value, rel, req->previous_cycle);
 	verdict_add_finding(v, "CHANGE_FROM_PREVIOUS", k->question, k->value, pg->m[i].value, rel,
 			    req->previous_cycle, 0, msg);
 }
@@ -373,21 +366,16 @@ static void check_outlier(const struct vec *vv, const char *group, const char *l
 			  const Canvass__QualityCheck *k, struct verdict *v)
 {
 	struct quality_stats st;
-	char xs[32], ms[32], msg[320];
+	char msg[200];
 	double z;
 
-	if (vv == NULL || vv->n < k->outlier_min_answers || vv->n == 0)
+	if (vv == NULL || vv->n == 0 || vv->n < k->outlier_min_answers)
 		return;
 	quality_stats_sorted(vv->v, vv->n, &st);
 	z = quality_modified_z(&st, k->value);
 	if (!(fabs(z) > k->outlier_z))
 		return;
-	quality_format(xs, sizeof xs, k->value);
-	quality_format(ms, sizeof ms, st.median);
-	snprintf(msg, sizeof msg,
-		 "%s is far from the median %s of %.64s (modified z-score %.1f over %zu "
-		 "answers): check it",
-		 xs, ms, label, z, vv->n);
+	quality_msg_outlier(msg, sizeof msg, k->value, st.median, z, vv->n, label);
 	verdict_add_finding(v, "OUTLIER", k->question, k->value, st.median, z, group,
 			    (unsigned)vv->n, msg);
 }

@@ -106,3 +106,35 @@ void quality_format(char *buf, size_t len, double x)
 	else
 		snprintf(buf, len, "%.6g", x);
 }
+
+void quality_msg_soft_range(char *buf, size_t len, double x, double bound, bool below)
+{
+	char xs[32], bs[32];
+	quality_format(xs, sizeof xs, x);
+	quality_format(bs, sizeof bs, bound);
+	snprintf(buf, len, "%s is %s the expected range (%s %s): check it", xs,
+		 below ? "below" : "above", below ? "warn_below" : "warn_above", bs);
+}
+
+void quality_msg_change(char *buf, size_t len, double x, double prev, double relative,
+			const char *prev_cycle)
+{
+	char xs[32], ps[32], pct[48] = "";
+	quality_format(xs, sizeof xs, x);
+	quality_format(ps, sizeof ps, prev);
+	if (prev != 0)
+		snprintf(pct, sizeof pct, ", %s%.0f%%", x >= prev ? "+" : "-", relative * 100);
+	snprintf(buf, len, "%s against %s in cycle %.32s%s: check it", xs, ps, prev_cycle, pct);
+}
+
+void quality_msg_outlier(char *buf, size_t len, double x, double median, double z, size_t n,
+			 const char *label)
+{
+	char xs[32], ms[32];
+	quality_format(xs, sizeof xs, x);
+	quality_format(ms, sizeof ms, median);
+	snprintf(buf, len,
+		 "%s is far from the median %s of %.64s (modified z-score %.1f over %zu answers): "
+		 "check it",
+		 xs, ms, label, z, n);
+}

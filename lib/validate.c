@@ -104,25 +104,20 @@ int verdict_to_wire(const struct problem *items, size_t n, Canvass__Problem **ms
 }
 
 /* SOFT_RANGE: an answer that passed its own checks, outside warn_below..warn_above. */
-static void check_soft_range(const struct question *qn, const Canvass__Answer *a, struct verdict *v)
+static void check_soft_range(const struct question *qn, const Canvass__Answer *a,
+			     struct verdict *v)
 {
 	const struct qcheck *k = &qn->check;
-	char xs[32], bs[32], msg[160];
+	char msg[200];
 	double x;
 
 	if (!(k->has_warn_below || k->has_warn_above) || !quality_answer_value(a, &x))
 		return;
 	if (k->has_warn_below && x < k->warn_below) {
-		quality_format(xs, sizeof xs, x);
-		quality_format(bs, sizeof bs, k->warn_below);
-		snprintf(msg, sizeof msg,
-			 "%s is below the expected range (warn_below %s): check it", xs, bs);
+		quality_msg_soft_range(msg, sizeof msg, x, k->warn_below, true);
 		verdict_add_finding(v, "SOFT_RANGE", qn->id, x, k->warn_below, 0, NULL, 0, msg);
 	} else if (k->has_warn_above && x > k->warn_above) {
-		quality_format(xs, sizeof xs, x);
-		quality_format(bs, sizeof bs, k->warn_above);
-		snprintf(msg, sizeof msg,
-			 "%s is above the expected range (warn_above %s): check it", xs, bs);
+		quality_msg_soft_range(msg, sizeof msg, x, k->warn_above, false);
 		verdict_add_finding(v, "SOFT_RANGE", qn->id, x, k->warn_above, 0, NULL, 0, msg);
 	}
 }

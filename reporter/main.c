@@ -28,7 +28,7 @@
 #include "trend.h"
 
 static const char *const reports[] = {"compare", "member", "ranking", "completeness",
-				      "trend",   "export", NULL};
+				      "trend",   "export", "quality", NULL};
 
 int render_format(const char *s)
 {
@@ -51,6 +51,45 @@ static bool has_format(const char *report, int f)
 	return f == FMT_TEXT || f == FMT_JSON || f == FMT_CSV;
 }
 
+/*
+ * The quality report: the previous cycle is --previous-cycle, or the
+ * store's cycle sorting just before --cycle; "none" turns the change check off.
+ */
+static int quality_report(struct store_view *view, const struct questionnaire *def,
+			  const struct dataset *ds, const struct registry *reg, const char *previous,
+			  double special_rate, uint64_t as_of, int fmt)
+{
+	struct dataset *prev = NULL;
+	struct findings *f = NULL;
+	char **cycles = NULL, *chosen = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (previous == NULL) {
+		rc = ds_cycles(view, def->id, &cycles, &n);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			if (strcmp(cycles[i], ds->cycle) < 0)
+				chosen = cycles[i];
+		previous = chosen;
+	} else if (strcmp(previous, "none") == 0) {
+		previous = NULL;
+	}
+	if (rc == 0 && previous != NULL)
+		rc = dataset_load(view, def, previous, reg, as_of, &prev);
+	if (rc == 0)
+		rc = findings_build(ds, prev, special_rate, &f);
+	if (rc == 0)
+		rc = fmt == FMT_JSON  ? render_findings_json(f, stdout)
+		     : fmt == FMT_CSV ? render_findings_csv(f, stdout)
+				      : render_findings_text(f, stdout);
+	findings_free(&f);
+	dataset_free(&prev);
+	for (size_t i = 0; i < n; i++)
+		free(cycles[i]);
+	free(cycles);
+	return rc;
+}
+
 static void usage(FILE *out, const struct setting *tab)
 {
 	fprintf(out,
@@ -59,7 +98,8 @@ static void usage(FILE *out, const struct setting *tab)
 		"reports: compare (text, json, csv, html), member (text, json; --member, "
 		"--feedback), ranking (text, json, csv; --section),\n"
 		"         completeness (text, json, csv), trend (text, json, csv; --cycles, "
-		"--member), export (csv, jsonl)\n");
+		"--member), export (csv, jsonl),\n"
+		"         quality (text, json, csv; --previous-cycle, --special-rate)\n");
 	settings_usage(tab, out);
 }
 
@@ -85,6 +125,8 @@ int main(int argc, char **argv)
 {
 	char *data = NULL, *registry_path = NULL, *qdir = NULL, *qid = NULL, *cycle = NULL;
 	char *format = NULL, *member = NULL, *section = NULL, *cycles_list = NULL;
+	char *previous_cycle = NULL, *special_rate_text = NULL;
+	double special_rate = 0.25;
 	long version = 0, as_of = 0, min_group = 3, min_group_order = 10;
 	bool feedback = false, members = false, share_rule = true, equal_rule = true;
 	char *suppressed_as = NULL;
@@ -119,6 +161,12 @@ int main(int argc, char **argv)
 		{"section", SET_STRING, &section, 0, 0, "ID", "ranking: by this section's score"},
 		{"cycles", SET_STRING, &cycles_list, 0, 0, "LIST",
 		 "trend: cycles, comma-separated (all in the store)"},
+		{"previous-cycle", SET_STRING, &previous_cycle, 0, 0, "CYCLE",
+		 "quality: the cycle changes are measured from (the store's cycle before "
+		 "--cycle; \"none\": no change check)"},
+		{"special-rate", SET_STRING, &special_rate_text, 0, 0, "SHARE",
+		 "quality: report questions whose share of don't know / not applicable "
+		 "answers is at least SHARE, 0-1 (0.25)"},
 		{"members", SET_FLAG, &members, 0, 0, NULL,
 		 "compare: add member-level rows and the heatmap (Secretariat only)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -174,6 +222,14 @@ int main(int argc, char **argv)
 	if (rc == 0 && (fmt < 0 || !has_format(report, fmt)))
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "%s has no format \"%s\"", report,
 			     format ? format : "text");
+	if (rc == 0 && special_rate_text != NULL) {
+		char *end;
+		special_rate = strtod(special_rate_text, &end);
+		if (end == special_rate_text || *end != '\0' || !(special_rate > 0) ||
+		    special_rate > 1)
+			rc = cv_fail(err, sizeof err, CV_ECONFIG,
+				     "--special-rate must be a share above 0 and at most 1");
+	}
 	if (rc == 0 && strcmp(report, "member") == 0 && member == NULL)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "member needs --member CODE");
 	if (rc != 0) {
@@ -283,6 +339,9 @@ int main(int argc, char **argv)
 			     : fmt == FMT_CSV ? render_trend_csv(t, stdout)
 					      : render_trend_text(t, stdout);
 		trend_free(&t);
+	} else if (strcmp(report, "quality") == 0) {
+		rc = quality_report(view, def, ds, reg, previous_cycle, special_rate,
+				    (uint64_t)as_of, fmt);
 	} else if (ds != NULL) {
 		rc = export_write(ds, fmt == FMT_JSONL, true, stdout);
 	} else {

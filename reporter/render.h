@@ -17,6 +17,7 @@
 
 #include "compare.h"
 #include "completeness.h"
+#include "findings.h"
 #include "profile.h"
 #include "ranking.h"
 #include "trend.h"
@@ -47,6 +48,11 @@ int render_completeness_csv(const struct completeness *c, FILE *out);
 int render_trend_text(const struct trend *t, FILE *out);
 int render_trend_json(const struct trend *t, FILE *out);
 int render_trend_csv(const struct trend *t, FILE *out);
+
+/* The quality report: always confidential (member codes and answers). */
+int render_findings_text(const struct findings *f, FILE *out);
+int render_findings_json(const struct findings *f, FILE *out);
+int render_findings_csv(const struct findings *f, FILE *out);
 
 /* Disclosure control as every output states it (render_disclosure.c). */
 struct disclosure_tally {

@@ -263,3 +263,41 @@ int render_trend_csv(const struct trend *t, FILE *out)
 	}
 	return ferror(out) ? -1 : 0;
 }
+
+int render_findings_csv(const struct findings *f, FILE *out)
+{
+	fputs("questionnaire,version,cycle,sequence,code,member,region,question,value,reference,"
+	      "score,group,n,message,classification\n",
+	      out);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct finding *x = &f->items[i];
+		bool outlier = strcmp(x->code, "OUTLIER") == 0;
+		bool change = strcmp(x->code, "CHANGE_FROM_PREVIOUS") == 0;
+		render_csv_field(out, f->ds->def->id);
+		fprintf(out, ",%u,", f->ds->def->version);
+		render_csv_field(out, f->ds->cycle);
+		fprintf(out, ",%llu,%s,", (unsigned long long)f->ds->sequence, x->code);
+		render_csv_field(out, x->member ? x->member : "");
+		fputc(',', out);
+		render_csv_field(out, x->region ? x->region : "");
+		fputc(',', out);
+		render_csv_field(out, x->question ? x->question : "");
+		fputc(',', out);
+		render_csv_num(out, x->value);
+		fputc(',', out);
+		if (strcmp(x->code, "SAME_LEVEL") != 0)
+			render_csv_num(out, x->reference);
+		fputc(',', out);
+		if (outlier || change)
+			render_csv_num(out, x->score);
+		fputc(',', out);
+		render_csv_field(out, x->group ? x->group : "");
+		fputc(',', out);
+		if (!change && strcmp(x->code, "SOFT_RANGE") != 0)
+			fprintf(out, "%zu", x->n);
+		fputc(',', out);
+		render_csv_field(out, x->message);
+		fputs(",confidential\n", out);
+	}
+	return ferror(out) ? -1 : 0;
+}

@@ -300,3 +300,54 @@ int render_trend_json(const struct trend *t, FILE *out)
 	json_object_set_new(root, "series", series);
 	return dump(root, out);
 }
+
+static json_t *num_or_null(double x, bool set)
+{
+	return set ? json_real(x) : json_null();
+}
+
+int render_findings_json(const struct findings *f, FILE *out)
+{
+	json_t *root = stamp("quality", f->ds, true), *items = json_array();
+	size_t counts[5] = {0};
+	static const char *const codes[] = {"SOFT_RANGE", "CHANGE_FROM_PREVIOUS", "OUTLIER",
+					    "HIGH_SPECIAL_RATE", "SAME_LEVEL"};
+	json_t *by_code = json_object();
+
+	if (root == NULL || items == NULL || by_code == NULL) {
+		json_decref(root);
+		json_decref(items);
+		json_decref(by_code);
+		return CV_ENOMEM;
+	}
+	json_object_set_new(root, "previous_cycle",
+			    f->prev ? json_string(f->prev->cycle) : json_null());
+	json_object_set_new(root, "returns", json_integer((json_int_t)f->returns));
+	json_object_set_new(root, "special_rate_threshold", json_real(f->special_rate));
+	for (size_t i = 0; i < f->n; i++) {
+		const struct finding *x = &f->items[i];
+		bool outlier = strcmp(x->code, "OUTLIER") == 0;
+		bool change = strcmp(x->code, "CHANGE_FROM_PREVIOUS") == 0;
+		bool soft = strcmp(x->code, "SOFT_RANGE") == 0;
+		bool same = strcmp(x->code, "SAME_LEVEL") == 0;
+		for (size_t c = 0; c < 5; c++)
+			counts[c] += strcmp(x->code, codes[c]) == 0;
+		json_array_append_new(
+			items,
+			json_pack("{ss so so so so so so so so so ss}", "code", x->code, "member",
+				  x->member ? json_string(x->member) : json_null(), "region",
+				  x->region ? json_string(x->region) : json_null(), "question",
+				  x->question ? json_string(x->question) : json_null(), "value",
+				  json_real(x->value), "reference",
+				  num_or_null(x->reference, !same), "score",
+				  num_or_null(x->score, outlier || change), "group",
+				  x->group ? json_string(x->group) : json_null(), "n",
+				  !soft && !change ? json_integer((json_int_t)x->n) : json_null(),
+				  "message", x->message));
+	}
+	for (size_t c = 0; c < 5; c++)
+		json_object_set_new(by_code, codes[c], json_integer((json_int_t)counts[c]));
+	json_object_set_new(root, "counts", by_code);
+	json_object_set_new(root, "findings", items);
+	return dump(root, out);
+}

@@ -85,6 +85,7 @@ col_http="127.0.0.1:${ports#* }"
 echo "== starting canvass-aggregator and canvass-collector in $run (CURVE on)" >&2
 "$bin/canvass-aggregator" --data "$run/data" --listen "ipc://$run/aggregator.sock" \
 	--key "$keys/aggregator.key" --collector-key "$keys/collector.pub" --http "$agg_http" \
+	--registry "$keys/registry.csv" \
 	--events "ipc://$run/events.sock" --pidfile "$run/aggregator.pid" 2>"$run/aggregator.log" &
 pids="$!"
 wait_ready "$run/aggregator.pid" aggregator

@@ -65,15 +65,34 @@ def answer(q, rng, maturity):
     raise ValueError("unknown type " + t)
 
 
-def balance_counts(answers, rng):
-    """Women and men within their total, as the questionnaires' rules require."""
+def plausible_number(q, value, seed, code, cycle):
+    """Honest numbers: inside the question's expected range (warn_below,
+    warn_above), and, where the definition checks the change from the
+    previous cycle, the member's own level give or take 10 % a cycle."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    lo, hi = q.get("warn_below", q.get("min")), q.get("warn_above", q.get("max"))
+    if "change_from_previous" in q:
+        base = random.Random(f"{seed}/{code}/{q['id']}").uniform(0.2, 1.0) * min(hi or 1000, 5000) / 2
+        drift = random.Random(f"{seed}/{cycle}/{code}/{q['id']}").uniform(0.9, 1.1)
+        value = base * drift
+    if lo is not None:
+        value = max(lo, value)
+    if hi is not None:
+        value = min(hi, value)
+    return int(round(value)) if q["type"] == "integer" else round(value, 1)
+
+
+def balance_counts(answers, rng, stable):
+    """Women and men within their total, as the questionnaires' rules require;
+    the share of women is the member's own (stable), from cycle to cycle."""
     for key, total in list(answers.items()):
         if not key.endswith("_total") or not isinstance(total, int):
             continue
         stem = key[:-len("_total")]
         women = f"{stem}_women"
         men = f"{stem}_men"
-        share = rng.uniform(0.15, 0.6)
+        share = random.Random(f"{stable}/{key}").uniform(0.15, 0.6)
         if women in answers:
             answers[women] = int(total * share)
         if men in answers:
@@ -116,9 +135,10 @@ def main():
                 if when is not None and answers.get(when) is not True:
                     continue
                 value = answer(q, rng, maturity)
+                value = plausible_number(q, value, args.seed, m["code"], args.cycle)
                 if value is not None:
                     answers[q["id"]] = value
-        balance_counts(answers, rng)
+        balance_counts(answers, rng, f"{args.seed}/{m['code']}")
         plausible_cases(answers, rng)
         sub = {
             "questionnaire": qdef["id"],
