@@ -104,8 +104,7 @@ int verdict_to_wire(const struct problem *items, size_t n, Canvass__Problem **ms
 }
 
 /* SOFT_RANGE: an answer that passed its own checks, outside warn_below..warn_above. */
-static void check_soft_range(const struct question *qn, const Canvass__Answer *a,
-			     struct verdict *v)
+static void check_soft_range(const struct question *qn, const Canvass__Answer *a, struct verdict *v)
 {
 	const struct qcheck *k = &qn->check;
 	char msg[200];

@@ -219,7 +219,7 @@ static int by_place(const void *pa, const void *pb)
 	if ((a->group == NULL) != (b->group == NULL))
 		return a->group == NULL ? -1 : 1;
 	if (a->group != NULL && strcmp(a->group, b->group) != 0)
-		return strcmp(a->group, "world") == 0	? -1
+		return strcmp(a->group, "world") == 0   ? -1
 		       : strcmp(b->group, "world") == 0 ? 1
 							: strcmp(a->group, b->group);
 	return 0;

@@ -28,12 +28,12 @@ struct finding {
 	const char *question; /* NULL: about a return (SAME_LEVEL) */
 	size_t order;         /* question order (SIZE_MAX for none) */
 	const char *code;
-	double value;     /* the answer; HIGH_SPECIAL_RATE: the rate; SAME_LEVEL: the level */
-	double reference; /* bound, previous answer, median; HIGH_SPECIAL_RATE: the threshold */
-	double score;     /* OUTLIER: modified z; CHANGE_FROM_PREVIOUS: relative change */
+	double value;      /* the answer; HIGH_SPECIAL_RATE: the rate; SAME_LEVEL: the level */
+	double reference;  /* bound, previous answer, median; HIGH_SPECIAL_RATE: the threshold */
+	double score;      /* OUTLIER: modified z; CHANGE_FROM_PREVIOUS: relative change */
 	const char *group; /* OUTLIER: "world" or the region; CHANGE: the previous cycle */
-	size_t n; /* OUTLIER: answers in the group; HIGH_SPECIAL_RATE: returns answering;
-		     SAME_LEVEL: scale questions */
+	size_t n;          /* OUTLIER: answers in the group; HIGH_SPECIAL_RATE: returns answering;
+			      SAME_LEVEL: scale questions */
 	char message[200];
 };
 

@@ -56,8 +56,8 @@ static bool has_format(const char *report, int f)
  * store's cycle sorting just before --cycle; "none" turns the change check off.
  */
 static int quality_report(struct store_view *view, const struct questionnaire *def,
-			  const struct dataset *ds, const struct registry *reg, const char *previous,
-			  double special_rate, uint64_t as_of, int fmt)
+			  const struct dataset *ds, const struct registry *reg,
+			  const char *previous, double special_rate, uint64_t as_of, int fmt)
 {
 	struct dataset *prev = NULL;
 	struct findings *f = NULL;

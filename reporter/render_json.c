@@ -334,7 +334,7 @@ int render_findings_json(const struct findings *f, FILE *out)
 			counts[c] += strcmp(x->code, codes[c]) == 0;
 		json_array_append_new(
 			items,
-			json_pack("{ss so so so so so so so so so ss}", "code", x->code, "member",
+			json_pack("{ss so so so so so so so so ss}", "code", x->code, "member",
 				  x->member ? json_string(x->member) : json_null(), "region",
 				  x->region ? json_string(x->region) : json_null(), "question",
 				  x->question ? json_string(x->question) : json_null(), "value",

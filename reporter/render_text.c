@@ -385,14 +385,11 @@ int render_findings_text(const struct findings *f, FILE *out)
 	stamp(out, "quality", f->ds, true);
 	fprintf(out, "previous cycle: %s; returns: %zu; findings: %zu\n",
 		f->prev ? f->prev->cycle : "none", f->returns, f->n);
-	fprintf(out, "\n%-8s %-24s %-21s %s\n", "member", "question", "code", "finding");
+	fprintf(out, "\n%-8s %-28s %-20s %s\n", "member", "question", "code", "finding");
 	for (size_t i = 0; i < f->n; i++) {
 		const struct finding *x = &f->items[i];
-		fprintf(out, "%-8s %-24s %-21s %s", x->member ? x->member : "-",
+		fprintf(out, "%-8s %-28s %-20s %s\n", x->member ? x->member : "-",
 			x->question ? x->question : "-", x->code, x->message);
-		if (x->group != NULL && strcmp(x->code, "OUTLIER") == 0)
-			fprintf(out, " [%s]", x->group);
-		fputc('\n', out);
 	}
 	if (f->n == 0)
 		fputs("(no findings)\n", out);

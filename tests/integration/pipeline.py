@@ -181,7 +181,7 @@ class Pipeline:
         return proc
 
     def aggregator_args(self, *extra):
-        args = ["--data", self.data, "--listen", self.agg_ep]
+        args = ["--data", self.data, "--listen", self.agg_ep, "--registry", self.registry]
         if self.secure:
             args += ["--key", self.keys.key("aggregator"),
                      "--collector-key", self.keys.pub("collector")]
