@@ -46,7 +46,7 @@ struct collector {
 	struct conn_counter count; /* insecure mode only; else the ZAP handler counts */
 	struct metric *m_requests, *m_rejections, *m_pending, *m_latency, *m_connected,
 		*m_handshaking, *m_shed, *m_handshake_failures, *m_upstream, *m_dropped, *m_unread,
-		*m_cut;
+		*m_cut, *m_findings;
 };
 
 static void register_metrics(struct collector *c)
@@ -76,6 +76,11 @@ static void register_metrics(struct collector *c)
 			      "Bytes of replies ZeroMQ holds, not yet written to members", NULL);
 	c->m_rejections = metrics_counter(m, "canvass_collector_rejections_total",
 					  "Errors in refused submissions, by problem code", "code");
+	c->m_findings = metrics_counter(m, "canvass_collector_findings_total",
+					"Quality findings in replies sent to members, by code", "code");
+	metric_touch(c->m_findings, "SOFT_RANGE");
+	metric_touch(c->m_findings, "CHANGE_FROM_PREVIOUS");
+	metric_touch(c->m_findings, "OUTLIER");
 	c->m_pending = metrics_gauge(m, "canvass_collector_pending",
 				     "Submissions waiting for the aggregator's answer", NULL);
 	c->m_latency = metrics_histogram(m, "canvass_collector_ack_latency_seconds",
@@ -340,9 +345,12 @@ static void reply(struct collector *c, struct budget_entry *who, const uint8_t *
 			name[k] = (char)(st[k] >= 'A' && st[k] <= 'Z' ? st[k] + 32 : st[k]);
 		name[k] = '\0';
 		metric_add(c->m_requests, name, 1);
-		for (size_t i = 0; status == CANVASS__STATUS__REJECTED && i < n; i++)
-			if (!items[i].warning)
+		for (size_t i = 0; i < n; i++) {
+			if (status == CANVASS__STATUS__REJECTED && !items[i].warning)
 				metric_add(c->m_rejections, items[i].code, 1);
+			if (items[i].finding)
+				metric_add(c->m_findings, items[i].code, 1);
+		}
 	}
 }
 
