@@ -52,16 +52,18 @@ Canvass__Submission *bench_submission(const char *id, const char *code, int m, l
 int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_members);
 void pipeline_stop(struct bench_pipeline *p);
 /* One packed Request of member m, distinct by i; *len set; caller frees. */
-uint8_t *make_request(const struct bench_pipeline *p, int m, long i, int questions, size_t *len);
-int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, double *rate, long *accepted,
-	       double *batch_mean);
+/* A submit request of member m for questionnaire qid (bench, bench-checks), cycle 2026. */
+uint8_t *make_request(const struct bench_pipeline *p, const char *qid, int m, long i, int questions,
+		      size_t *len);
+int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, const char *qid, double *rate,
+	       long *accepted, double *batch_mean);
 /*
  * Receipts at a fixed rate for one member. flood_member >= 0: meanwhile that
  * member floods from two connections with requests it never reads the
  * (~20 KB REJECTED) replies of, from a thread at the lowest CPU priority.
  */
-int run_latency(struct bench_pipeline *p, const struct bench_opts *o, int flood_member,
-		double *p50, double *p99, double *p999, long *done);
+int run_latency(struct bench_pipeline *p, const struct bench_opts *o, int flood_member, double *p50,
+		double *p99, double *p999, long *done);
 int run_idle(struct bench_pipeline *p, int n, long *collector_rss_kib);
 
 /* baselines.c */

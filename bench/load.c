@@ -130,8 +130,12 @@ static int ready_value(const char *log_path, const char *key, char *out, size_t 
 	return rc;
 }
 
-/* The bench questionnaire: q questions over 10 sections, valid answers by construction. */
-static void write_questionnaire(const char *path, const char *id, int q)
+/*
+ * The bench questionnaire: q questions over 10 sections, valid answers by
+ * construction. With checks, every number question has the three quality
+ * checks (a soft range, the change from the previous cycle, outliers).
+ */
+static void write_questionnaire(const char *path, const char *id, int q, bool checks)
 {
 	FILE *f = fopen(path, "w");
 	fprintf(f,
@@ -165,8 +169,11 @@ static void write_questionnaire(const char *path, const char *id, int q)
 				fprintf(f,
 					"%s{\"id\": \"q%03d\", \"type\": \"number\", \"text\": "
 					"\"?\", "
-					"\"min\": 0, \"max\": 100, \"unit\": \"percent\"}",
-					sep, k);
+					"\"min\": 0, \"max\": 100, \"unit\": \"percent\"%s}",
+					sep, k,
+					checks ? ", \"warn_above\": 95, \"change_from_previous\": "
+						 "{\"relative\": 0.5}, \"outlier\": {}"
+					       : "");
 				break;
 			case 7:
 			case 8:
@@ -195,13 +202,13 @@ static void write_questionnaire(const char *path, const char *id, int q)
 Canvass__Submission *bench_submission(const char *id, const char *code, int m, long i, int q)
 {
 	Canvass__Submission *s = malloc(sizeof *s);
-	char buf[32];
+	char buf[96];
 	canvass__submission__init(s);
 	s->questionnaire = strdup(id);
 	s->version = 1;
 	s->cycle = strdup("2026");
 	s->member = strdup(code);
-	snprintf(buf, sizeof buf, "%s-%ld", code, i);
+	snprintf(buf, sizeof buf, "%s-%s-%ld", id, code, i);
 	s->idempotency_key = strdup(buf);
 	s->answers = calloc((size_t)q, sizeof *s->answers);
 	for (int k = 0; k < q; k++) {
@@ -239,10 +246,11 @@ Canvass__Submission *bench_submission(const char *id, const char *code, int m, l
 	return s;
 }
 
-uint8_t *make_request(const struct bench_pipeline *p, int m, long i, int questions, size_t *len)
+uint8_t *make_request(const struct bench_pipeline *p, const char *qid, int m, long i, int questions,
+		      size_t *len)
 {
 	Canvass__Request req = CANVASS__REQUEST__INIT;
-	Canvass__Submission *s = bench_submission("bench", p->codes[m], m, i, questions);
+	Canvass__Submission *s = bench_submission(qid, p->codes[m], m, i, questions);
 	uint8_t *buf;
 	req.protocol_version = WIRE_PROTOCOL_VERSION;
 	req.request_id = (uint64_t)i + 1;
@@ -294,15 +302,21 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 	snprintf(qdir, sizeof qdir, "%s/q", p->dir);
 	mkdir(qdir, 0700);
 	snprintf(path, sizeof path, "%s/bench.json", qdir);
-	write_questionnaire(path, "bench", 40);
+	write_questionnaire(path, "bench", 40, false);
+	snprintf(path, sizeof path, "%s/bench-checks.json", qdir);
+	write_questionnaire(path, "bench-checks", 40, true);
 	snprintf(path, sizeof path, "%s/bench-report.json", qdir);
-	write_questionnaire(path, "bench-report", o->questions);
+	write_questionnaire(path, "bench-report", o->questions, false);
 	snprintf(cyc, sizeof cyc, "%s/cycles.json", p->dir);
 	f = fopen(cyc, "w");
 	fprintf(f, "{\"cycles\": [{\"questionnaire\": \"bench\", \"cycle\": \"2026\", \"opens\": "
 		   "\"2000-01-01\", \"due\": \"2099-12-31\", \"closes\": \"2099-12-31\"}, "
 		   "{\"questionnaire\": \"bench-report\", \"cycle\": \"2026\", \"opens\": "
-		   "\"2000-01-01\", \"due\": \"2099-12-31\", \"closes\": \"2099-12-31\"}]}\n");
+		   "\"2000-01-01\", \"due\": \"2099-12-31\", \"closes\": \"2099-12-31\"}, "
+		   "{\"questionnaire\": \"bench-checks\", \"cycle\": \"2025\", \"opens\": "
+		   "\"2000-01-01\", \"due\": \"2099-12-31\", \"closes\": \"2099-12-31\"}, "
+		   "{\"questionnaire\": \"bench-checks\", \"cycle\": \"2026\", \"opens\": "
+		   "\"2001-01-01\", \"due\": \"2099-12-31\", \"closes\": \"2099-12-31\"}]}\n");
 	fclose(f);
 	keys_generate(&p->aggregator);
 	keys_generate(&p->collector);
@@ -337,10 +351,10 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 	snprintf(path, sizeof path, "%s/data", p->dir);
 	snprintf(log, sizeof log, "%s/aggregator.log", p->dir);
 	{
-		char *argv[] = {agg_bin,   "--data",      path,        "--listen",
-				p->agg_ep, "--key",       key_a,       "--collector-key",
-				pub_c,     "--http",      p->agg_http, "--pidfile",
-				pid_a,     "--log-level", "info",      NULL};
+		char *argv[] = {
+			agg_bin, "--data",          path,   "--listen",   p->agg_ep,   "--key",
+			key_a,   "--collector-key", pub_c,  "--http",     p->agg_http, "--pidfile",
+			pid_a,   "--log-level",     "info", "--registry", reg,         NULL};
 		p->agg = spawn(argv, log);
 	}
 	if (p->agg < 0 || wait_file(pid_a, p->agg, 20) != 0 ||
@@ -443,8 +457,8 @@ static void *ingest_thread(void *arg)
 	return NULL;
 }
 
-int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, double *rate, long *accepted,
-	       double *batch_mean)
+int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, const char *qid, double *rate,
+	       long *accepted, double *batch_mean)
 {
 	void *zctx = zmq_ctx_new();
 	struct ingest_client *cl = calloc((size_t)o->clients, sizeof *cl);
@@ -459,7 +473,7 @@ int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, double *rat
 		cl[i].reqs = calloc((size_t)per, sizeof *cl[i].reqs);
 		cl[i].lens = calloc((size_t)per, sizeof *cl[i].lens);
 		for (long k = 0; k < per; k++)
-			cl[i].reqs[k] = make_request(p, i, k, 40, &cl[i].lens[k]);
+			cl[i].reqs[k] = make_request(p, qid, i, k, 40, &cl[i].lens[k]);
 	}
 	http_metric(p->agg_http, "canvass_aggregator_batch_size_sum", &sum0);
 	http_metric(p->agg_http, "canvass_aggregator_batch_size_count", &cnt0);
@@ -577,11 +591,11 @@ int run_latency(struct bench_pipeline *p, const struct bench_opts *o, int flood_
 	long next = 0;
 
 	for (long k = 0; k < n; k++)
-		reqs[k] = make_request(p, m, 1000000 + k, 40, &lens[k]);
+		reqs[k] = make_request(p, "bench", m, 1000000 + k, 40, &lens[k]);
 	/* Warm the connection: the handshake is not part of the latency. */
 	{
 		size_t wl;
-		uint8_t *w = make_request(p, m, 999999, 40, &wl);
+		uint8_t *w = make_request(p, "bench", m, 999999, 40, &wl);
 		zmq_send(s, w, wl, 0);
 		zmq_recv(s, lat, 8, 0);
 		free(w);

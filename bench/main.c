@@ -75,11 +75,12 @@ int main(int argc, char **argv)
 	};
 	struct bench_pipeline p;
 	char err[512], work[256], path[512], reg[512], qdir[512], bin[512];
-	double rate = NAN, batch = NAN, p50 = NAN, p99 = NAN, p999 = NAN, lmdb = NAN, lmdb1 = NAN;
+	double rate = NAN, batch = NAN, rate_checks = NAN, batch_checks = NAN, p50 = NAN, p99 = NAN,
+	       p999 = NAN, lmdb = NAN, lmdb1 = NAN;
 	double sq1 = NAN, sqb = NAN, pg1 = NAN, pgb = NAN, scan_s = NAN, sqlite_cmp = NAN;
 	double f50 = NAN, f99 = NAN, f999 = NAN;
-	long accepted = 0, done = 0, idle_rss = -1, agg_hwm = -1, col_hwm = -1, answers = 0,
-	     rows = 0, fdone = 0, col_flood_hwm = -1;
+	long accepted = 0, accepted_checks = 0, done = 0, idle_rss = -1, agg_hwm = -1, col_hwm = -1,
+	     answers = 0, rows = 0, fdone = 0, col_flood_hwm = -1;
 	size_t rlen;
 	int next;
 
@@ -126,10 +127,12 @@ int main(int argc, char **argv)
 		pipeline_stop(&p); /* whichever daemon did start */
 		return 1;
 	}
-	free(make_request(&p, 0, 0, 40, &rlen));
+	free(make_request(&p, "bench", 0, 0, 40, &rlen));
 	fprintf(stderr, "bench: ingest, %d clients, %ld submissions of %zu bytes\n", o.clients,
 		o.submissions, rlen);
-	run_ingest(&p, &o, &rate, &accepted, &batch);
+	run_ingest(&p, &o, "bench", &rate, &accepted, &batch);
+	fprintf(stderr, "bench: ingest again, quality checks on (12 numbers with 3 checks each)\n");
+	run_ingest(&p, &o, "bench-checks", &rate_checks, &accepted_checks, &batch_checks);
 	agg_hwm = rss_kib(p.agg, "VmHWM");
 	col_hwm = rss_kib(p.col, "VmHWM");
 	fprintf(stderr, "bench: latency at %ld/s for %.0f s\n", o.rate, o.latency_secs);
@@ -222,6 +225,8 @@ int main(int argc, char **argv)
 	add("durable ingest", rate, "/s", "PostgreSQL, 1 tx each", pg1, ">=", 10);
 	add("durable ingest", rate, "/s", "PostgreSQL, 1000 per tx", pgb, "", NAN);
 	add("mean batch size during ingest", batch, "", NULL, NAN, "", NAN);
+	add("durable ingest, quality checks on", rate_checks, "/s", "durable ingest, checks off",
+	    rate, ">=", 0.9);
 	add("ack latency p50", p50 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "", NAN);
 	add("ack latency p99", p99 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "<=abs",
 	    2);
