@@ -14,7 +14,7 @@ import signal
 import statistics
 import unittest
 
-from pipeline import ISA, MEMBERS, Pipeline, synth, write_json
+from pipeline import ISA, MEMBERS, Pipeline, synth, wait_for, write_json
 
 CHECKED = {}  # question id -> its definition
 with open(ISA, encoding="utf-8") as f:
@@ -245,6 +245,46 @@ class QualityTest(unittest.TestCase):
             self.assertEqual(dry["status"], "VALID", dry)
             self.assertEqual(received(dry), before[c], c)
         self.check_report()
+        self.check_registry_reload()
+
+    def check_registry_reload(self):
+        """The aggregator's registry gives the regions; SIGHUP re-reads it."""
+        log = os.path.join(self.p.root, "aggregator.log")
+
+        def reloads(event):
+            return sum(1 for line in open(log, encoding="utf-8") if f" event={event} " in line
+                       or line.rstrip().endswith(f" event={event}"))
+
+        def groups(code):
+            dry = self.send("2025", code, check=True)
+            self.assertEqual(dry["status"], "VALID", dry)
+            return {f[5] for f in received(dry) if f[0] == "OUTLIER"}
+
+        self.assertEqual(groups(OUTLYING), {"world", REGION[OUTLYING]})
+        with open(self.p.registry, encoding="utf-8") as f:
+            original = f.read()
+        try:
+            # BR moves to Europe: its outlier is now tested against Europe.
+            with open(self.p.registry, "w", encoding="utf-8") as f:
+                f.write(moved(original, OUTLYING, "Europe"))
+            ok = reloads("reloaded")
+            self.p.agg.send_signal(signal.SIGHUP)
+            wait_for(lambda: reloads("reloaded") > ok, "the aggregator's reload")
+            self.assertEqual(groups(OUTLYING), {"world", "Europe"})
+            # A registry that does not load is refused; the one in force stays.
+            with open(self.p.registry, "w", encoding="utf-8") as f:
+                f.write("code,name\n")
+            bad = reloads("reload_refused")
+            self.p.agg.send_signal(signal.SIGHUP)
+            wait_for(lambda: reloads("reload_refused") > bad, "the refused reload")
+            self.assertEqual(groups(OUTLYING), {"world", "Europe"})
+        finally:
+            with open(self.p.registry, "w", encoding="utf-8") as f:
+                f.write(original)
+        ok = reloads("reloaded")
+        self.p.agg.send_signal(signal.SIGHUP)
+        wait_for(lambda: reloads("reloaded") > ok, "the aggregator's reload")
+        self.assertEqual(groups(OUTLYING), {"world", REGION[OUTLYING]})
 
     def check_report(self):
         out = self.p.reporter("export", "--questionnaire", "integrity-self-assessment",
@@ -323,6 +363,17 @@ class QualityTest(unittest.TestCase):
                               "--cycle", "2025", "--special-rate", "1.5", check=False)
         self.assertEqual(bad.returncode, 2)
         self.assertIn("--special-rate must be a share above 0 and at most 1", bad.stderr)
+
+
+def moved(registry_text, code, region):
+    """The registry CSV with code's region changed."""
+    rows = list(csv.reader(io.StringIO(registry_text)))
+    for row in rows[1:]:
+        if row and row[0] == code:
+            row[2] = region
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
 
 
 def got_problems(test, code):
