@@ -41,6 +41,7 @@ struct checks {
 	struct group *buckets[N_BUCKETS];
 	const struct registry *reg;
 	size_t groups, values;
+	uint64_t generation; /* counts the drops: plans of an older one are stale */
 };
 
 int checks_open(struct checks **out)
@@ -70,6 +71,7 @@ static void drop_all(struct checks *c)
 		}
 	}
 	c->groups = c->values = 0;
+	c->generation++;
 }
 
 void checks_close(struct checks **cp)
@@ -93,11 +95,19 @@ void checks_size(const struct checks *c, size_t *groups, size_t *values)
 	*values = c->values;
 }
 
+/* questionnaire \0 cycle \0 question; 0 when it does not fit (no snprintf: a hot path). */
 static size_t make_key(char *buf, size_t cap, const char *q, const char *cycle,
 		       const char *question)
 {
-	int n = snprintf(buf, cap, "%s%c%s%c%s", q, 0, cycle, 0, question);
-	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+	size_t lq = strlen(q), lc = strlen(cycle), ln = strlen(question);
+	if (lq + lc + ln + 2 > cap)
+		return 0;
+	memcpy(buf, q, lq);
+	buf[lq] = '\0';
+	memcpy(buf + lq + 1, cycle, lc);
+	buf[lq + 1 + lc] = '\0';
+	memcpy(buf + lq + lc + 2, question, ln);
+	return lq + lc + ln + 2;
 }
 
 static size_t hash(const char *key, size_t len)
@@ -269,32 +279,32 @@ static int load_entry(const Canvass__HistoryEntry *e, void *arg)
 	return l->rc;
 }
 
+/*
+ * Fills the groups of plan[0..n-1] that are not loaded yet, all of one
+ * cycle, in one pass over the store's current returns of that cycle.
+ */
 static int load_cycle(struct checks *c, struct store_view *view, const Canvass__StoreRequest *req,
-		      const char *cycle, bool previous)
+		      const char *cycle, struct group **plan, size_t n)
 {
 	struct loading l = {.c = c};
 	int rc = 0;
 
-	l.groups = calloc(req->n_checks, sizeof *l.groups);
-	l.questions = calloc(req->n_checks, sizeof *l.questions);
+	l.groups = calloc(n, sizeof *l.groups);
+	l.questions = calloc(n, sizeof *l.questions);
 	if (l.groups == NULL || l.questions == NULL) {
 		rc = CV_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < req->n_checks; i++) {
-		const Canvass__QualityCheck *k = req->checks[i];
-		struct group *g;
-		if (previous && !k->change)
+	for (size_t i = 0; i < n; i++) {
+		if (plan[i] == NULL || plan[i]->loaded)
 			continue;
-		g = find(c, req->questionnaire, cycle, k->question, true);
-		if (g == NULL) {
-			rc = CV_ENOMEM;
-			goto out;
-		}
-		if (g->loaded)
-			continue;
-		l.groups[l.n] = g;
-		l.questions[l.n++] = k->question;
+		/* The same question twice in a request: load its group once. */
+		for (size_t k = 0; k < l.n; k++)
+			if (l.groups[k] == plan[i])
+				goto next;
+		l.groups[l.n] = plan[i];
+		l.questions[l.n++] = req->checks[i]->question;
+	next:;
 	}
 	if (l.n == 0)
 		goto out;
@@ -314,38 +324,63 @@ out:
 	return rc;
 }
 
-int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreRequest *req)
+/* The groups of one request, found once: [0, n) this cycle, [n, 2n) the previous one. */
+struct checks_plan {
+	uint64_t generation; /* the cache's, when the plan was made */
+	size_t n;
+	struct group *groups[];
+};
+
+void checks_plan_free(struct checks_plan **p)
 {
+	if (p != NULL) {
+		free(*p);
+		*p = NULL;
+	}
+}
+
+int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreRequest *req,
+		   struct checks_plan **out)
+{
+	struct checks_plan *plan;
 	struct store_view *view = NULL;
-	bool missing = false;
+	bool has_prev = req->previous_cycle[0] != '\0', missing = false;
+	size_t n = req->n_checks;
 	int rc;
 
-	for (size_t i = 0; i < req->n_checks && !missing; i++) {
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	plan = calloc(1, sizeof *plan + 2 * n * sizeof plan->groups[0]);
+	if (plan == NULL)
+		return CV_ENOMEM;
+	plan->generation = c->generation;
+	plan->n = n;
+	for (size_t i = 0; i < n; i++) {
 		const Canvass__QualityCheck *k = req->checks[i];
-		struct group *g = find(c, req->questionnaire, req->cycle, k->question, false);
-		missing = g == NULL || !g->loaded;
-		if (!missing && k->change && req->previous_cycle[0] != '\0') {
-			g = find(c, req->questionnaire, req->previous_cycle, k->question, false);
-			missing = g == NULL || !g->loaded;
-		}
+		struct group **cur = &plan->groups[i], **prev = &plan->groups[n + i];
+		*cur = find(c, req->questionnaire, req->cycle, k->question, true);
+		if (k->change && has_prev)
+			*prev = find(c, req->questionnaire, req->previous_cycle, k->question, true);
+		missing |= (*cur != NULL && !(*cur)->loaded) || (*prev != NULL && !(*prev)->loaded);
 	}
+	*out = plan;
 	if (!missing)
 		return 0;
 	if ((rc = store_view_open(s, &view)) != 0)
 		return rc;
-	rc = load_cycle(c, view, req, req->cycle, false);
-	if (rc == 0 && req->previous_cycle[0] != '\0')
-		rc = load_cycle(c, view, req, req->previous_cycle, true);
+	rc = load_cycle(c, view, req, req->cycle, plan->groups, n);
+	if (rc == 0 && has_prev)
+		rc = load_cycle(c, view, req, req->previous_cycle, plan->groups + n, n);
 	store_view_close(&view);
 	return rc;
 }
 
 /* ------------------------------------------------------------ checking */
 
-static void check_change(struct checks *c, const Canvass__StoreRequest *req,
+static void check_change(const struct group *pg, const Canvass__StoreRequest *req,
 			 const Canvass__QualityCheck *k, struct verdict *v)
 {
-	struct group *pg = find(c, req->questionnaire, req->previous_cycle, k->question, false);
 	char msg[200];
 	double rel;
 	bool found;
@@ -380,21 +415,33 @@ static void check_outlier(const struct vec *vv, const char *group, const char *l
 			    (unsigned)vv->n, msg);
 }
 
-void checks_run(struct checks *c, const Canvass__StoreRequest *req, bool commit, struct verdict *v)
+void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct checks_plan *plan,
+		bool commit, struct verdict *v)
 {
 	long region = member_region(c, req->member);
+	bool fresh = plan != NULL && plan->generation == c->generation && plan->n == req->n_checks;
 
 	for (size_t i = 0; i < req->n_checks; i++) {
 		const Canvass__QualityCheck *k = req->checks[i];
-		struct group *g = find(c, req->questionnaire, req->cycle, k->question, false);
+		struct group *g, *pg = NULL;
 		struct gmember old;
-		bool had;
+		bool had, has_prev = k->change && req->previous_cycle[0] != '\0';
 		size_t at;
 
 		if (k->answered && !isfinite(k->value))
 			continue;
-		if (k->change && k->answered && req->previous_cycle[0] != '\0')
-			check_change(c, req, k, v);
+		/* A plan made before the cache was dropped points at freed groups. */
+		if (fresh) {
+			g = plan->groups[i];
+			pg = plan->groups[plan->n + i];
+		} else {
+			g = find(c, req->questionnaire, req->cycle, k->question, false);
+			if (has_prev)
+				pg = find(c, req->questionnaire, req->previous_cycle, k->question,
+					  false);
+		}
+		if (k->answered && has_prev)
+			check_change(pg, req, k, v);
 		if (g == NULL || !g->loaded)
 			continue;
 		at = member_at(g, req->member, &had);

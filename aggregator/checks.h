@@ -32,19 +32,30 @@ void checks_close(struct checks **c);
 /* The registry that gives regions (borrowed; NULL: world groups only). Drops the cache. */
 void checks_set_registry(struct checks *c, const struct registry *reg);
 
+/* The groups one request needs, found once (checks_prepare) for checks_run. */
+struct checks_plan;
+void checks_plan_free(struct checks_plan **p);
+
 /*
- * Loads from the store, in one snapshot, the groups req needs that are not
- * in memory yet. Call before the batch holding req is written, so that a
- * group never holds a revision whose findings are still to be computed.
+ * Finds the groups req needs and loads from the store, in one snapshot,
+ * those that are not in memory yet; *plan (the caller frees it; NULL when
+ * req has no checks) is for checks_run. Call before the batch holding req
+ * is written, so that a group never holds a revision whose findings are
+ * still to be computed. On an error the plan is still made (the groups that
+ * could not be read are left out of the checks).
  */
-int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreRequest *req);
+int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreRequest *req,
+		   struct checks_plan **plan);
 
 /*
  * Adds req's findings to v. When commit, req's numbers become the member's
  * current ones (call in commit order, once the revision is stored);
  * otherwise (a dry run, a duplicate) the groups are left as they were.
+ * plan may be NULL or stale (the cache dropped since): the groups are then
+ * looked up again.
  */
-void checks_run(struct checks *c, const Canvass__StoreRequest *req, bool commit, struct verdict *v);
+void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct checks_plan *plan,
+		bool commit, struct verdict *v);
 
 /* Groups and numbers held, for the metrics. */
 void checks_size(const struct checks *c, size_t *groups, size_t *values);

@@ -20,6 +20,7 @@ struct slot {
 	uint8_t rid[ROUTING_ID_MAX];
 	size_t rid_len;
 	Canvass__StoreRequest *req;
+	struct checks_plan *plan; /* the quality checks' groups of req */
 };
 
 struct aggregator {
@@ -205,8 +206,10 @@ void aggregator_close(struct aggregator **ap)
 	if (a->events != NULL)
 		zmq_close(a->events);
 	if (a->slots != NULL)
-		for (size_t i = 0; i < a->cfg.batch_max; i++)
+		for (size_t i = 0; i < a->cfg.batch_max; i++) {
 			WIRE_FREE(a->slots[i].req);
+			checks_plan_free(&a->slots[i].plan);
+		}
 	free(a->slots);
 	free(a->puts);
 	free(a->findings);
@@ -271,12 +274,13 @@ static void reply_status(struct aggregator *a, const uint8_t *rid, size_t rid_le
  * not be loaded: a store that cannot be read leaves the checks out, never
  * the answer). commit: req's numbers become the member's current ones.
  */
-static void run_checks(struct aggregator *a, const Canvass__StoreRequest *req, bool commit)
+static void run_checks(struct aggregator *a, struct slot *sl, bool commit)
 {
 	verdict_init(a->findings);
-	if (req->n_checks == 0)
+	if (sl->req->n_checks == 0)
 		return;
-	checks_run(a->checks, req, commit, a->findings);
+	checks_run(a->checks, sl->req, sl->plan, commit, a->findings);
+	checks_plan_free(&sl->plan);
 	for (size_t i = 0; i < a->findings->n; i++)
 		metric_add(a->m_findings, a->findings->items[i].code, 1);
 	if (a->m_check_values != NULL) {
@@ -299,10 +303,12 @@ static void attach_findings(struct aggregator *a, Canvass__StoreReply *rep, Canv
 	rep->n_findings = a->findings->n;
 }
 
-static void prepare_checks(struct aggregator *a, const Canvass__StoreRequest *req)
+static void prepare_checks(struct aggregator *a, struct slot *sl)
 {
 	int rc;
-	if (req->n_checks == 0 || (rc = checks_prepare(a->checks, a->cfg.store, req)) == 0)
+	checks_plan_free(&sl->plan);
+	if (sl->req->n_checks == 0 ||
+	    (rc = checks_prepare(a->checks, a->cfg.store, sl->req, &sl->plan)) == 0)
 		return;
 	static struct log_limit lines;
 	log_limited(&lines, cv_mono_ms(), 1000, LOG_WARN, "checks_skipped",
@@ -316,8 +322,8 @@ static void answer_dry_run(struct aggregator *a, struct slot *sl)
 	Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
 	Canvass__Problem *msgs, **ptrs;
 
-	prepare_checks(a, sl->req);
-	run_checks(a, sl->req, false);
+	prepare_checks(a, sl);
+	run_checks(a, sl, false);
 	rep.protocol_version = WIRE_PROTOCOL_VERSION;
 	rep.ticket = sl->req->ticket;
 	rep.status = CANVASS__STATUS__VALID;
@@ -402,7 +408,7 @@ static int receive_one(struct aggregator *a, size_t n)
 			return 0;
 		}
 		if (rc == 0) {
-			prepare_checks(a, sl->req);
+			prepare_checks(a, sl);
 			return 1;
 		}
 	}
@@ -460,7 +466,7 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 				rc.member = (char *)(uintptr_t)p->member;
 				rc.late = p->late;
 				rep.receipt = &rc;
-				run_checks(a, sl->req, p->status == CANVASS__STATUS__ACCEPTED);
+				run_checks(a, sl, p->status == CANVASS__STATUS__ACCEPTED);
 				attach_findings(a, &rep, &msgs, &ptrs);
 			}
 		}
@@ -481,6 +487,7 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 		if (store_rc == 0)
 			publish(a, p, rep.status);
 		WIRE_FREE(sl->req);
+		checks_plan_free(&sl->plan);
 	}
 }
 
@@ -520,6 +527,7 @@ static void drain_after_failure(struct aggregator *a)
 					     a->slots[0].req->ticket, CANVASS__STATUS__INTERNAL,
 					     "storage failed; the aggregator is stopping");
 				WIRE_FREE(a->slots[0].req);
+				checks_plan_free(&a->slots[0].plan);
 			}
 		}
 	}
@@ -607,6 +615,9 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop, volatile s
 			update_store_gauges(a);
 		} else {
 			httpd_record_error(a->cfg.http);
+			/* Part of a split batch may be stored although its answer is a
+			 * failure: read the checks' groups back from the store. */
+			checks_set_registry(a->checks, a->cfg.registry);
 		}
 		log_event(LOG_DEBUG, "batch", "size=%zu result=%s", n, cv_strerror(rc));
 		if (rc == CV_EFULL || rc == CV_ENOSPC) {

@@ -75,18 +75,21 @@ static int add_checks(const struct intake *in, const struct questionnaire *q,
 	r->check_ptrs = calloc(q->n_store_checks, sizeof *r->check_ptrs);
 	if (r->checks == NULL || r->check_ptrs == NULL)
 		return CV_ENOMEM;
-	for (size_t i = 0; i < q->n_questions && n < q->n_store_checks; i++) {
-		const struct question *qn = &q->questions[i];
+	/* One merge of two lists sorted by id: the definition's and the answers. */
+	for (size_t i = 0, j = 0; i < q->n_questions && n < q->n_store_checks; i++) {
+		const struct question *qn = q->by_id[i];
 		const struct qcheck *k = &qn->check;
 		Canvass__QualityCheck *c = &r->checks[n];
-		const Canvass__Answer *a;
+		int cmp = -1;
 
+		while (j < s->n_answers && (cmp = strcmp(s->answers[j]->question, qn->id)) < 0)
+			j++;
 		if (!k->change && k->outlier_z <= 0)
 			continue;
 		canvass__quality_check__init(c);
 		c->question = qn->id;
-		a = canon_find_answer(s, qn->id);
-		c->answered = a != NULL && quality_answer_value(a, &c->value);
+		c->answered = j < s->n_answers && cmp == 0 &&
+			      quality_answer_value(s->answers[j], &c->value);
 		c->change = k->change;
 		c->has_relative = k->has_relative;
 		c->relative = k->relative;

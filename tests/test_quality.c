@@ -257,8 +257,11 @@ static void run(struct fx *f, const char *member, const char *cycle, const char 
 	Canvass__QualityCheck k, *kp;
 	request(&r, &k, &kp, member, cycle, previous, x);
 	verdict_init(v);
-	assert_int_equal(checks_prepare(f->checks, f->store, &r), 0);
-	checks_run(f->checks, &r, commit, v);
+	struct checks_plan *plan;
+	assert_int_equal(checks_prepare(f->checks, f->store, &r, &plan), 0);
+	assert_non_null(plan);
+	checks_run(f->checks, &r, plan, commit, v);
+	checks_plan_free(&plan);
 }
 
 static const struct problem *finding(const struct verdict *v, const char *code, const char *group)
@@ -354,7 +357,7 @@ static void test_outliers_world_and_region(void **state)
 		request(&r, &k, &kp, "B04", "2026", "", 90);
 		k.outlier_min_answers = 4;
 		verdict_init(v);
-		checks_run(f->checks, &r, false, v);
+		checks_run(f->checks, &r, NULL, false, v); /* no plan: looked up */
 		p = finding(v, "OUTLIER", "West");
 		assert_non_null(p);
 		NEAR(p->reference, 21.5);
@@ -385,6 +388,19 @@ static void test_commit_and_unanswered(void **state)
 	run(f, "B01", "2026", "", NAN, true, v);
 	checks_size(f->checks, &groups, &values);
 	assert_int_equal(values, 8);
+	/* A plan made before the cache was dropped is not followed (ASan would see). */
+	{
+		Canvass__StoreRequest r;
+		Canvass__QualityCheck k, *kp;
+		struct checks_plan *plan;
+		request(&r, &k, &kp, "B02", "2026", "", 1e6);
+		assert_int_equal(checks_prepare(f->checks, f->store, &r, &plan), 0);
+		checks_set_registry(f->checks, f->reg);
+		verdict_init(v);
+		checks_run(f->checks, &r, plan, false, v);
+		assert_int_equal(v->n, 0); /* the group is not in memory now: not tested */
+		checks_plan_free(&plan);
+	}
 	/* A dry run of a member not in the group adds nothing. */
 	run(f, "B02", "2026", "", 11, false, v);
 	checks_size(f->checks, &groups, &values);
