@@ -10,9 +10,11 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import statistics
 import unittest
+import urllib.request
 
 from pipeline import ISA, MEMBERS, Pipeline, synth, wait_for, write_json
 
@@ -123,8 +125,10 @@ class QualityTest(unittest.TestCase):
         cls.p.cycles = write_json(os.path.join(cls.p.root, "cycles.json"), {"cycles": [
             {"questionnaire": "integrity-self-assessment", "cycle": c, "opens": f"{c}-01-01",
              "due": "2099-12-31", "closes": "2099-12-31"} for c in ("2024", "2025")]})
-        cls.p.start()
+        cls.p.start_aggregator("--http", "127.0.0.1:0")
+        cls.p.start_collector("--http", "127.0.0.1:0")
         cls.codes = sorted(REGION)
+        cls.sent = {}  # findings the collector sent us, by code
         cls.data = {}
         for cycle in ("2024", "2025"):
             files = synth(os.path.join(cls.p.root, cycle), cycle=cycle)
@@ -153,6 +157,8 @@ class QualityTest(unittest.TestCase):
                           self.data[(cycle, code)])
         rc, replies = self.p.submit_as(code, path, extra=("--check",) if check else ())
         self.assertEqual(len(replies), 1, (code, rc))
+        for f in received(replies[0]):
+            self.sent[f[0]] = self.sent.get(f[0], 0) + 1
         return replies[0]
 
     def assertNothingOfOthers(self, code, reply):
@@ -197,6 +203,9 @@ class QualityTest(unittest.TestCase):
             self.assertEqual(received(r), [], code)
             honest += 1
         self.assertEqual(honest, 184)
+        honest_position = json.loads(self.p.reporter(
+            "quality", "--questionnaire", "integrity-self-assessment", "--cycle", "2025",
+            "--format", "json").stdout)["store"]["sequence"]
 
         seen = {}
         for code in chosen:
@@ -226,7 +235,8 @@ class QualityTest(unittest.TestCase):
         self.assertIn(("OUTLIER", "world"), seen[FRACTION])
         self.assertEqual(seen[OUTLYING], {("OUTLIER", "world"),
                                           ("OUTLIER", REGION[OUTLYING])})
-        jump = [p for p in got_problems(self, JUMP) if p["code"] == "CHANGE_FROM_PREVIOUS"]
+        jump = [p for p in self.send("2025", JUMP, check=True)["problems"]
+                if p["code"] == "CHANGE_FROM_PREVIOUS"]
         self.assertEqual(jump[0]["message"], "4000 against 40 in cycle 2024, +9900%: check it")
 
         # A resend is a DUPLICATE with the same findings; a revision back to an
@@ -239,13 +249,41 @@ class QualityTest(unittest.TestCase):
         # the store, and the same return gets the same findings.
         before = {c: received(self.send("2025", c, check=True)) for c in chosen}
         self.p.stop_proc(self.p.agg, signal.SIGKILL)
-        self.p.start_aggregator()
+        self.p.start_aggregator("--http", "127.0.0.1:0")
         for c in chosen:
             dry = self.send("2025", c, check=True)
             self.assertEqual(dry["status"], "VALID", dry)
             self.assertEqual(received(dry), before[c], c)
         self.check_report()
+        # --as-of: the report as it stood before the chosen three were stored.
+        before = json.loads(self.p.reporter(
+            "quality", "--questionnaire", "integrity-self-assessment", "--cycle", "2025",
+            "--format", "json", "--as-of", str(honest_position)).stdout)
+        self.assertEqual(before["store"]["sequence"], honest_position)
+        self.assertEqual(before["returns"], 184)
+        self.assertEqual([f for f in before["findings"]
+                          if f["member"] in (JUMP, FRACTION, OUTLYING)], [])
         self.check_registry_reload()
+        self.check_metrics()
+
+    def check_metrics(self):
+        """Every finding the collector sent is counted by code; the aggregator's too."""
+        def scrape(name):
+            http = self.p.ready[name]["http"]
+            with urllib.request.urlopen(f"http://{http}/metrics", timeout=10) as r:
+                return r.read().decode()
+        col = scrape("collector")
+        for code in ("SOFT_RANGE", "CHANGE_FROM_PREVIOUS", "OUTLIER"):
+            self.assertIn(f'canvass_collector_findings_total{{code="{code}"}} '
+                          f'{self.sent.get(code, 0)}\n', col)
+        self.assertGreater(self.sent["OUTLIER"], 0)
+        agg = scrape("aggregator")  # restarted by the kill -9 above: counts since then
+        outliers = re.search(r'canvass_aggregator_findings_total\{code="OUTLIER"\} (\d+)', agg)
+        self.assertGreater(int(outliers.group(1)), 0)
+        valid = re.search(r'canvass_aggregator_submissions_total\{result="valid"\} (\d+)', agg)
+        self.assertGreater(int(valid.group(1)), 0)
+        values = re.search(r"canvass_aggregator_check_values (\d+)", agg)
+        self.assertGreater(int(values.group(1)), 187)
 
     def check_registry_reload(self):
         """The aggregator's registry gives the regions; SIGHUP re-reads it."""
@@ -374,12 +412,6 @@ def moved(registry_text, code, region):
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
-
-
-def got_problems(test, code):
-    path = os.path.join(test.p.root, f"2025-{code}.json")
-    rc, replies = test.p.submit_as(code, path, extra=("--check",))
-    return replies[0]["problems"]
 
 
 def applies(q, answers):
