@@ -69,13 +69,17 @@ int ctl_check(int argc, char **argv)
 			goto bad;
 		for (size_t i = 0; i < qs->n; i++) {
 			const struct questionnaire *q = qs->items[i];
-			size_t conditions = 0;
-			for (size_t k = 0; k < q->n_questions; k++)
+			size_t conditions = 0, checked = 0;
+			for (size_t k = 0; k < q->n_questions; k++) {
+				const struct qcheck *c = &q->questions[k].check;
 				conditions += q->questions[k].when != NULL;
+				checked += c->has_warn_below || c->has_warn_above || c->change ||
+					   c->outlier_z > 0;
+			}
 			printf("questionnaire %s version %u: %zu sections, %zu questions, %zu "
-			       "conditions, %zu rules\n",
+			       "conditions, %zu rules, %zu questions with quality checks\n",
 			       q->id, q->version, q->n_sections, q->n_questions, conditions,
-			       q->n_rules);
+			       q->n_rules, checked);
 		}
 	}
 	if (cycles_path != NULL) {

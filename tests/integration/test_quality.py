@@ -13,10 +13,11 @@ import os
 import re
 import signal
 import statistics
+import subprocess
 import unittest
 import urllib.request
 
-from pipeline import ISA, MEMBERS, Pipeline, synth, wait_for, write_json
+from pipeline import BIN, ISA, MEMBERS, Pipeline, synth, wait_for, write_json
 
 CHECKED = {}  # question id -> its definition
 with open(ISA, encoding="utf-8") as f:
@@ -284,6 +285,27 @@ class QualityTest(unittest.TestCase):
         self.assertGreater(int(valid.group(1)), 0)
         values = re.search(r"canvass_aggregator_check_values (\d+)", agg)
         self.assertGreater(int(values.group(1)), 187)
+
+    def test_check_reports_and_refuses_definitions(self):
+        """canvassctl check counts the checked questions and refuses a bad check."""
+        ctl = os.path.join(BIN, "canvassctl")
+        out = subprocess.run([ctl, "check", "--questionnaires", os.path.dirname(ISA)],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("questionnaire integrity-self-assessment version 1: 10 sections, "
+                      "35 questions, 2 conditions, 4 rules, 10 questions with quality checks",
+                      out.stdout)
+        bad_dir = os.path.join(self.p.root, "bad-definitions")
+        os.makedirs(bad_dir, exist_ok=True)
+        bad = json.loads(json.dumps(DEF))
+        bad["sections"][0]["questions"][0]["outlier"] = {"threshold": 0}  # lc_strategy, yes/no
+        write_json(os.path.join(bad_dir, "isa.json"), bad)
+        out = subprocess.run([ctl, "check", "--questionnaires", bad_dir],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("$.sections[0].questions[0]: warn_below, warn_above, change_from_previous "
+                      "and outlier apply to integer, number and scale questions only",
+                      out.stdout + out.stderr)
 
     def check_registry_reload(self):
         """The aggregator's registry gives the regions; SIGHUP re-reads it."""
