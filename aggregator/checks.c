@@ -3,6 +3,7 @@
 #include "error.h"
 #include "log.h"
 #include "quality.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -173,20 +174,6 @@ static size_t member_at(const struct group *g, const char *code, bool *found)
 	return lo;
 }
 
-static int vec_insert(struct vec *v, double x)
-{
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		double *nv = realloc(v->v, cap * sizeof *nv);
-		if (nv == NULL)
-			return CV_ENOMEM;
-		v->v = nv;
-		v->cap = cap;
-	}
-	quality_sorted_insert(v->v, &v->n, x);
-	return 0;
-}
-
 static struct vec *region_vec(struct group *g, long region)
 {
 	return region >= 0 && (size_t)region < g->n_regions ? &g->regions[region] : NULL;
@@ -214,28 +201,14 @@ static int set(struct checks *c, struct group *g, const char *code, long region,
 	size_t i;
 	struct vec *rv = region_vec(g, region);
 
-	unset(c, g, code);
 	if (strlen(code) > REGISTRY_MAX_CODE)
 		return CV_EINVAL;
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		struct gmember *nm = realloc(g->m, cap * sizeof *nm);
-		if (nm == NULL)
-			return CV_ENOMEM;
-		g->m = nm;
-		g->cap = cap;
-	}
 	/* Room first, so that a failure leaves the group as it was. */
-	if (g->world.n == g->world.cap || (rv != NULL && rv->n == rv->cap)) {
-		if (vec_insert(&g->world, x) != 0)
-			return CV_ENOMEM;
-		quality_sorted_remove(g->world.v, &g->world.n, x);
-		if (rv != NULL) {
-			if (vec_insert(rv, x) != 0)
-				return CV_ENOMEM;
-			quality_sorted_remove(rv->v, &rv->n, x);
-		}
-	}
+	if (cv_reserve(&g->m, &g->cap, g->n, sizeof *g->m) != 0 ||
+	    cv_reserve(&g->world.v, &g->world.cap, g->world.n, sizeof(double)) != 0 ||
+	    (rv != NULL && cv_reserve(&rv->v, &rv->cap, rv->n, sizeof(double)) != 0))
+		return CV_ENOMEM;
+	unset(c, g, code);
 	i = member_at(g, code, &found);
 	memmove(&g->m[i + 1], &g->m[i], (g->n - i) * sizeof *g->m);
 	snprintf(g->m[i].code, sizeof g->m[i].code, "%s", code);
@@ -243,9 +216,9 @@ static int set(struct checks *c, struct group *g, const char *code, long region,
 	g->m[i].region = region;
 	g->n++;
 	c->values++;
-	vec_insert(&g->world, x);
+	quality_sorted_insert(g->world.v, &g->world.n, x);
 	if (rv != NULL)
-		vec_insert(rv, x);
+		quality_sorted_insert(rv->v, &rv->n, x);
 	return 0;
 }
 

@@ -200,3 +200,18 @@ void cv_csv_field(FILE *out, const char *s)
 	}
 	fputc('"', out);
 }
+
+int cv_reserve(void *arr, size_t *cap, size_t n, size_t elem)
+{
+	void **p = arr, *grown;
+	size_t want;
+
+	if (n < *cap)
+		return 0;
+	want = *cap ? *cap * 2 : 16;
+	if (want > SIZE_MAX / elem || (grown = realloc(*p, want * elem)) == NULL)
+		return CV_ENOMEM;
+	*p = grown;
+	*cap = want;
+	return 0;
+}

@@ -64,4 +64,11 @@ int cv_sync_dir(const char *dir);
 /* Writes s as one CSV field (RFC 4180): quoted, quotes doubled, when it holds , " CR or LF. */
 void cv_csv_field(FILE *out, const char *s);
 
+/*
+ * Makes room for one more element in a growing array: when n == *cap,
+ * doubles *cap (first: 16) and reallocs *arr (a pointer to the array
+ * pointer). 0, or CV_ENOMEM with the array as it was.
+ */
+int cv_reserve(void *arr, size_t *cap, size_t n, size_t elem);
+
 #endif

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "expr.h"
 #include "quality.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -28,15 +29,9 @@ static struct finding *add(struct build *b, const struct ds_row *r, const struct
 	struct finding *x;
 	if (b->rc != 0)
 		return NULL;
-	if (b->f->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		struct finding *n = realloc(b->f->items, cap * sizeof *n);
-		if (n == NULL) {
-			b->rc = CV_ENOMEM;
-			return NULL;
-		}
-		b->f->items = n;
-		b->cap = cap;
+	if (cv_reserve(&b->f->items, &b->cap, b->f->n, sizeof *b->f->items) != 0) {
+		b->rc = CV_ENOMEM;
+		return NULL;
 	}
 	x = &b->f->items[b->f->n++];
 	memset(x, 0, sizeof *x);
