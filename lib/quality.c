@@ -134,7 +134,7 @@ void quality_msg_outlier(char *buf, size_t len, double x, double median, double 
 	quality_format(xs, sizeof xs, x);
 	quality_format(ms, sizeof ms, median);
 	snprintf(buf, len,
-		 "%s is far from the median %s of %.64s (modified z-score %.1f over %zu answers): "
+		 "%s is far from the median %s of %.64s (modified z-score %.2f over %zu answers): "
 		 "check it",
 		 xs, ms, label, z, n);
 }

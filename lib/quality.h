@@ -62,7 +62,7 @@ void quality_format(char *buf, size_t len, double x);
  * The findings' messages, the same in receipts and in the quality report:
  *   "0.85 is below the expected range (warn_below 1): check it"
  *   "4000 against 40 in cycle 2025, +9900%: check it"
- *   "500 is far from the median 15 of the world (modified z-score 81.8 over
+ *   "500 is far from the median 15 of the world (modified z-score 81.78 over
  *    11 answers): check it"
  */
 void quality_msg_soft_range(char *buf, size_t len, double x, double bound, bool below);
