@@ -17,6 +17,7 @@ import subprocess
 import unittest
 import urllib.request
 
+from test_strict import pb, strict_decode
 from pipeline import BIN, ISA, MEMBERS, Pipeline, synth, wait_for, write_json
 
 CHECKED = {}  # question id -> its definition
@@ -245,6 +246,21 @@ class QualityTest(unittest.TestCase):
         r = self.send("2025", JUMP)
         self.assertEqual(r["status"], "DUPLICATE")
         self.assertEqual([f[0] for f in received(r)], ["CHANGE_FROM_PREVIOUS"])
+        # The same reply, read by another protobuf library from the .proto alone.
+        out = subprocess.run([os.path.join(BIN, "canvass-poke"), "--connect", self.p.col_ep,
+                              "--key", self.p.keys.key(JUMP), "--server-key",
+                              self.p.keys.pub("collector"),
+                              "valid:" + os.path.join(self.p.root, f"2025-{JUMP}.json")],
+                             capture_output=True, text=True, timeout=120, check=True)
+        raw = json.loads(out.stdout.splitlines()[0])["raw"][0]
+        reply = strict_decode(raw)
+        self.assertEqual(pb().Status.Name(reply.status), "DUPLICATE")
+        self.sent["CHANGE_FROM_PREVIOUS"] += 1
+        change = [p for p in reply.problems if p.code == "CHANGE_FROM_PREVIOUS"][0]
+        self.assertEqual((change.question, change.value, change.reference, change.score,
+                          change.group, change.group_size),
+                         ("ps_aeo_operators", 4000.0, 40.0, 99.0, "2024", 0))
+        self.assertEqual(pb().Severity.Name(change.severity), "SEVERITY_WARNING")
 
         # The groups live in memory only: after kill -9 they are read back from
         # the store, and the same return gets the same findings.
