@@ -32,8 +32,8 @@ static const char *const reports[] = {"compare", "member", "ranking", "completen
 
 int render_format(const char *s)
 {
-	static const char *const names[] = {"text", "json", "csv", "html", "jsonl"};
-	for (int i = 0; i < 5; i++)
+	static const char *const names[] = {"text", "json", "csv", "html", "jsonl", "xlsx"};
+	for (int i = 0; i < 6; i++)
 		if (strcmp(s, names[i]) == 0)
 			return i;
 	return -1;
@@ -47,8 +47,229 @@ static bool has_format(const char *report, int f)
 	if (strcmp(report, "member") == 0)
 		return f == FMT_TEXT || f == FMT_JSON;
 	if (strcmp(report, "export") == 0)
-		return f == FMT_CSV || f == FMT_JSONL;
-	return f == FMT_TEXT || f == FMT_JSON || f == FMT_CSV;
+		return f == FMT_CSV || f == FMT_JSONL || f == FMT_XLSX;
+	return f == FMT_TEXT || f == FMT_JSON || f == FMT_CSV || f == FMT_XLSX;
+}
+
+/* export: every row of one cycle (ds) or of each cycle in cycles; xlsx: one sheet. */
+struct export_job {
+	struct store_view *view;
+	const struct questionnaire *def;
+	const struct dataset *ds;
+	const struct registry *reg;
+	char **cycles;
+	size_t n_cycles;
+	uint64_t as_of;
+	bool jsonl;
+};
+
+static int export_rows(const void *job, FILE *out)
+{
+	const struct export_job *j = job;
+	int rc = 0;
+
+	if (j->ds != NULL)
+		return export_write(j->ds, j->jsonl, true, out);
+	for (size_t c = 0; rc == 0 && c < j->n_cycles; c++) {
+		struct dataset *one = NULL;
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "\rexport: cycle %s (%zu/%zu)", j->cycles[c], c + 1,
+				j->n_cycles);
+		rc = dataset_load(j->view, j->def, j->cycles[c], j->reg, j->as_of, &one);
+		if (rc == 0)
+			rc = export_write(one, j->jsonl, c == 0, out);
+		dataset_free(&one);
+	}
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	return rc;
+}
+
+/* One report's renderers, for emit(). */
+struct emitters {
+	int (*text)(const void *r, FILE *out);
+	int (*json)(const void *r, FILE *out);
+	int (*csv)(const void *r, FILE *out);
+};
+
+/* What the Notes sheet of a workbook keeps of the JSON output: its stamp. */
+static json_t *stamp_of(const char *json, size_t len)
+{
+	static const char *const keep[] = {"report",
+					   "questionnaire",
+					   "cycle",
+					   "cycles",
+					   "member",
+					   "by",
+					   "store",
+					   "program",
+					   "classification",
+					   "disclosure",
+					   "previous_cycle",
+					   "returns",
+					   "special_rate_threshold",
+					   "counts",
+					   NULL};
+	json_t *all = json_loadb(json, len, 0, NULL), *notes = json_object();
+
+	for (size_t i = 0; all != NULL && notes != NULL && keep[i] != NULL; i++) {
+		json_t *v = json_object_get(all, keep[i]);
+		if (v != NULL)
+			json_object_set(notes, keep[i], v);
+	}
+	json_decref(all);
+	return notes;
+}
+
+/*
+ * The workbook: the CSV tables, typed, and the JSON output's stamp on the
+ * Notes sheet (or notes, when the report has no JSON output).
+ */
+static int emit_xlsx(const char *report, const struct emitters *e, const void *r, json_t *notes)
+{
+	char *csv = NULL, *json = NULL;
+	size_t csv_len = 0, json_len = 0;
+	FILE *mc = open_memstream(&csv, &csv_len), *mj = NULL;
+	int rc;
+
+	if (mc == NULL)
+		return CV_ENOMEM;
+	render_csv_set_raw(true);
+	rc = e->csv(r, mc);
+	render_csv_set_raw(false);
+	if (fclose(mc) != 0 && rc == 0)
+		rc = CV_ENOMEM;
+	if (rc == 0 && notes == NULL && e->json != NULL) {
+		if ((mj = open_memstream(&json, &json_len)) == NULL) {
+			rc = CV_ENOMEM;
+		} else {
+			rc = e->json(r, mj);
+			if (fclose(mj) != 0 && rc == 0)
+				rc = CV_ENOMEM;
+		}
+		if (rc == 0)
+			notes = stamp_of(json, json_len);
+	} else if (notes != NULL) {
+		json_incref(notes);
+	}
+	if (rc == 0)
+		rc = render_xlsx(report, csv, csv_len, notes, stdout);
+	json_decref(notes);
+	free(csv);
+	free(json);
+	return rc;
+}
+
+static int emit(const char *report, int fmt, const struct emitters *e, const void *r)
+{
+	switch (fmt) {
+	case FMT_JSON: return e->json(r, stdout);
+	case FMT_CSV: return e->csv(r, stdout);
+	case FMT_XLSX: return emit_xlsx(report, e, r, NULL);
+	default: return e->text(r, stdout);
+	}
+}
+
+static int ranking_text(const void *r, FILE *o)
+{
+	return render_ranking_text(r, o);
+}
+static int ranking_json(const void *r, FILE *o)
+{
+	return render_ranking_json(r, o);
+}
+static int ranking_csv(const void *r, FILE *o)
+{
+	return render_ranking_csv(r, o);
+}
+static int completeness_text(const void *r, FILE *o)
+{
+	return render_completeness_text(r, o);
+}
+static int completeness_json(const void *r, FILE *o)
+{
+	return render_completeness_json(r, o);
+}
+static int completeness_csv(const void *r, FILE *o)
+{
+	return render_completeness_csv(r, o);
+}
+static int trend_text(const void *r, FILE *o)
+{
+	return render_trend_text(r, o);
+}
+static int trend_json(const void *r, FILE *o)
+{
+	return render_trend_json(r, o);
+}
+static int trend_csv(const void *r, FILE *o)
+{
+	return render_trend_csv(r, o);
+}
+static int findings_text(const void *r, FILE *o)
+{
+	return render_findings_text(r, o);
+}
+static int findings_json(const void *r, FILE *o)
+{
+	return render_findings_json(r, o);
+}
+static int findings_csv(const void *r, FILE *o)
+{
+	return render_findings_csv(r, o);
+}
+
+/* compare's renderers take whether member-level rows are wanted. */
+struct compare_out {
+	const struct compare_report *cmp;
+	bool members;
+};
+static int compare_text(const void *r, FILE *o)
+{
+	const struct compare_out *c = r;
+	return render_compare_text(c->cmp, c->members, o);
+}
+static int compare_json(const void *r, FILE *o)
+{
+	const struct compare_out *c = r;
+	return render_compare_json(c->cmp, c->members, o);
+}
+static int compare_csv(const void *r, FILE *o)
+{
+	const struct compare_out *c = r;
+	return render_compare_csv(c->cmp, o);
+}
+
+static int export_report(struct store_view *view, const struct questionnaire *def,
+			 const struct dataset *ds, const struct registry *reg, char **cycles,
+			 size_t n_cycles, uint64_t as_of, int fmt)
+{
+	struct export_job j = {view, def, ds, reg, cycles, n_cycles, as_of, fmt == FMT_JSONL};
+	static const struct emitters e = {NULL, NULL, export_rows};
+	json_t *notes, *list;
+	uint64_t seq;
+	uint8_t chain[CV_HASH_LEN];
+	char hex[2 * CV_HASH_LEN + 1];
+	int rc;
+
+	if (fmt != FMT_XLSX)
+		return export_rows(&j, stdout);
+	store_view_head(view, &seq, chain);
+	cv_hex(chain, CV_HASH_LEN, hex);
+	list = json_array();
+	if (ds != NULL)
+		json_array_append_new(list, json_string(ds->cycle));
+	for (size_t c = 0; ds == NULL && c < n_cycles; c++)
+		json_array_append_new(list, json_string(cycles[c]));
+	notes = json_pack("{ss s{ss sI ss} so s{sI ss} s{ss ss} ss}", "report", "export",
+			  "questionnaire", "id", def->id, "version", (json_int_t)def->version,
+			  "title", def->title, "cycles", list, "store", "sequence",
+			  (json_int_t)(as_of ? as_of : seq), "chain_hash", as_of ? "" : hex,
+			  "program", "name", "canvass-reporter", "version", CANVASS_VERSION,
+			  "classification", RENDER_CONFIDENTIAL);
+	rc = notes != NULL ? emit_xlsx("export", &e, &j, notes) : CV_ENOMEM;
+	json_decref(notes);
+	return rc;
 }
 
 /*
@@ -78,10 +299,10 @@ static int quality_report(struct store_view *view, const struct questionnaire *d
 		rc = dataset_load(view, def, previous, reg, as_of, &prev);
 	if (rc == 0)
 		rc = findings_build(ds, prev, special_rate, &f);
-	if (rc == 0)
-		rc = fmt == FMT_JSON  ? render_findings_json(f, stdout)
-		     : fmt == FMT_CSV ? render_findings_csv(f, stdout)
-				      : render_findings_text(f, stdout);
+	if (rc == 0) {
+		static const struct emitters e = {findings_text, findings_json, findings_csv};
+		rc = emit("quality", fmt, &e, f);
+	}
 	findings_free(&f);
 	dataset_free(&prev);
 	for (size_t i = 0; i < n; i++)
@@ -95,11 +316,12 @@ static void usage(FILE *out, const struct setting *tab)
 	fprintf(out,
 		"usage: canvass-reporter REPORT --data DIR --registry FILE --questionnaires DIR "
 		"--questionnaire ID [--cycle CYCLE] [options]\n"
-		"reports: compare (text, json, csv, html), member (text, json; --member, "
-		"--feedback), ranking (text, json, csv; --section),\n"
-		"         completeness (text, json, csv), trend (text, json, csv; --cycles, "
-		"--member), export (csv, jsonl),\n"
-		"         quality (text, json, csv; --previous-cycle, --special-rate)\n");
+		"reports: compare (text, json, csv, xlsx, html), member (text, json; --member, "
+		"--feedback), ranking (text, json, csv, xlsx; --section),\n"
+		"         completeness (text, json, csv, xlsx), trend (text, json, csv, xlsx; "
+		"--cycles, --member), export (csv, jsonl, xlsx),\n"
+		"         quality (text, json, csv, xlsx; --previous-cycle, --special-rate)\n"
+		"xlsx is an Excel workbook, written to standard output: redirect it to a file\n");
 	settings_usage(tab, out);
 }
 
@@ -139,7 +361,8 @@ int main(int argc, char **argv)
 		{"version", SET_LONG, &version, 0, 1000000, "N",
 		 "definition version to report with (latest)"},
 		{"cycle", SET_STRING, &cycle, 0, 0, "CYCLE", "cycle, e.g. 2025"},
-		{"format", SET_STRING, &format, 0, 0, "FORMAT", "text, json, csv, html, jsonl"},
+		{"format", SET_STRING, &format, 0, 0, "FORMAT",
+		 "text, json, csv, html, jsonl, xlsx"},
 		{"as-of", SET_LONG, &as_of, 0, 2147483647L, "SEQ",
 		 "the report as it was at store sequence SEQ"},
 		{"min-group", SET_LONG, &min_group, 1, 1000, "K",
@@ -230,6 +453,9 @@ int main(int argc, char **argv)
 			rc = cv_fail(err, sizeof err, CV_ECONFIG,
 				     "--special-rate must be a share above 0 and at most 1");
 	}
+	if (rc == 0 && fmt == FMT_XLSX && isatty(STDOUT_FILENO))
+		rc = cv_fail(err, sizeof err, CV_ECONFIG,
+			     "xlsx is a binary file: redirect standard output to a file");
 	if (rc == 0 && strcmp(report, "member") == 0 && member == NULL)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "member needs --member CODE");
 	if (rc != 0) {
@@ -294,11 +520,13 @@ int main(int argc, char **argv)
 		if (rc == 0 && fmt == FMT_HTML && member != NULL &&
 		    (rc = profile_build(ds, member, &rules, false, &p)) == CV_ENOTFOUND)
 			fprintf(stderr, "canvass-reporter: no submission of %s\n", member);
-		if (rc == 0)
-			rc = fmt == FMT_JSON   ? render_compare_json(cmp, members, stdout)
-			     : fmt == FMT_CSV  ? render_compare_csv(cmp, stdout)
-			     : fmt == FMT_HTML ? render_compare_html(cmp, c, p, members, stdout)
-					       : render_compare_text(cmp, members, stdout);
+		if (rc == 0 && fmt == FMT_HTML) {
+			rc = render_compare_html(cmp, c, p, members, stdout);
+		} else if (rc == 0) {
+			static const struct emitters e = {compare_text, compare_json, compare_csv};
+			struct compare_out co = {cmp, members};
+			rc = emit("compare", fmt, &e, &co);
+		}
 		profile_free(&p);
 		completeness_free(&c);
 		compare_free(&cmp);
@@ -317,46 +545,34 @@ int main(int argc, char **argv)
 		rc = ranking_build(ds, section, &r);
 		if (rc == CV_ENOTFOUND)
 			fprintf(stderr, "canvass-reporter: no section %s\n", section);
-		else if (rc == 0)
-			rc = fmt == FMT_JSON  ? render_ranking_json(r, stdout)
-			     : fmt == FMT_CSV ? render_ranking_csv(r, stdout)
-					      : render_ranking_text(r, stdout);
+		else if (rc == 0) {
+			static const struct emitters e = {ranking_text, ranking_json, ranking_csv};
+			rc = emit("ranking", fmt, &e, r);
+		}
 		ranking_free(&r);
 	} else if (strcmp(report, "completeness") == 0) {
 		struct completeness *c = NULL;
 		rc = completeness_build(ds, &c);
-		if (rc == 0)
-			rc = fmt == FMT_JSON  ? render_completeness_json(c, stdout)
-			     : fmt == FMT_CSV ? render_completeness_csv(c, stdout)
-					      : render_completeness_text(c, stdout);
+		if (rc == 0) {
+			static const struct emitters e = {completeness_text, completeness_json,
+							  completeness_csv};
+			rc = emit("completeness", fmt, &e, c);
+		}
 		completeness_free(&c);
 	} else if (strcmp(report, "trend") == 0) {
 		struct trend *t = NULL;
 		rc = trend_build(view, qs, qid, reg, cycles, n_cycles, member, &rules,
 				 (uint64_t)as_of, &t);
-		if (rc == 0)
-			rc = fmt == FMT_JSON  ? render_trend_json(t, stdout)
-			     : fmt == FMT_CSV ? render_trend_csv(t, stdout)
-					      : render_trend_text(t, stdout);
+		if (rc == 0) {
+			static const struct emitters e = {trend_text, trend_json, trend_csv};
+			rc = emit("trend", fmt, &e, t);
+		}
 		trend_free(&t);
 	} else if (strcmp(report, "quality") == 0) {
 		rc = quality_report(view, def, ds, reg, previous_cycle, special_rate,
 				    (uint64_t)as_of, fmt);
-	} else if (ds != NULL) {
-		rc = export_write(ds, fmt == FMT_JSONL, true, stdout);
 	} else {
-		for (size_t c = 0; rc == 0 && c < n_cycles; c++) {
-			struct dataset *one = NULL;
-			if (isatty(STDERR_FILENO))
-				fprintf(stderr, "\rexport: cycle %s (%zu/%zu)", cycles[c], c + 1,
-					n_cycles);
-			rc = dataset_load(view, def, cycles[c], reg, (uint64_t)as_of, &one);
-			if (rc == 0)
-				rc = export_write(one, fmt == FMT_JSONL, c == 0, stdout);
-			dataset_free(&one);
-		}
-		if (isatty(STDERR_FILENO))
-			fputs("\r\033[K", stderr);
+		rc = export_report(view, def, ds, reg, cycles, n_cycles, (uint64_t)as_of, fmt);
 	}
 	if (rc != 0 || fflush(stdout) != 0) {
 		if (rc != CV_ENOTFOUND)

@@ -22,9 +22,9 @@
 #include "ranking.h"
 #include "trend.h"
 
-enum format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_JSONL };
+enum format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_JSONL, FMT_XLSX };
 
-/* Parses "text", "json", "csv", "html", "jsonl"; -1 when unknown. */
+/* Parses "text", "json", "csv", "html", "jsonl", "xlsx"; -1 when unknown. */
 int render_format(const char *s);
 
 int render_compare_text(const struct compare_report *r, bool members, FILE *out);
@@ -48,6 +48,16 @@ int render_completeness_csv(const struct completeness *c, FILE *out);
 int render_trend_text(const struct trend *t, FILE *out);
 int render_trend_json(const struct trend *t, FILE *out);
 int render_trend_csv(const struct trend *t, FILE *out);
+
+/*
+ * An Excel workbook of a report's CSV output (render_xlsx.c): a sheet per
+ * value of its "kind" column (else one, named report), numbers as numbers,
+ * the header row frozen, filters, column widths; a Notes sheet with every
+ * scalar of notes (the stamp and the disclosure statement) by JSON path.
+ */
+int render_xlsx(const char *report, const char *csv, size_t len, json_t *notes, FILE *out);
+/* While on, CSV text cells are written as they are, without the formula guard (for xlsx). */
+void render_csv_set_raw(bool on);
 
 /* The quality report: always confidential (member codes and answers). */
 int render_findings_text(const struct findings *f, FILE *out);

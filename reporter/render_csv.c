@@ -8,10 +8,17 @@
 
 #include "util.h"
 
+static bool raw_cells;
+
+void render_csv_set_raw(bool on)
+{
+	raw_cells = on;
+}
+
 void render_csv_field(FILE *out, const char *s)
 {
 	/* OWASP's CSV injection rule: a cell a spreadsheet would run as a formula. */
-	bool formula = s != NULL && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	bool formula = !raw_cells && s != NULL && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
 
 	if (s == NULL)
 		return;
