@@ -27,13 +27,15 @@
 #include "util.h"
 #include "trend.h"
 
-static const char *const reports[] = {"compare", "member", "ranking", "completeness",
-				      "trend",   "export", "quality", NULL};
+static const char *const reports[] = {"compare",      "member",         "ranking",
+				      "completeness", "trend",          "export",
+				      "quality",      "sdmx-structure", NULL};
 
 int render_format(const char *s)
 {
-	static const char *const names[] = {"text", "json", "csv", "html", "jsonl", "xlsx"};
-	for (int i = 0; i < 6; i++)
+	static const char *const names[] = {"text",  "json", "csv",  "html",
+					    "jsonl", "xlsx", "sdmx", "xml"};
+	for (int i = 0; i < 8; i++)
 		if (strcmp(s, names[i]) == 0)
 			return i;
 	return -1;
@@ -43,11 +45,15 @@ int render_format(const char *s)
 static bool has_format(const char *report, int f)
 {
 	if (strcmp(report, "compare") == 0)
-		return f != FMT_JSONL;
+		return f != FMT_JSONL && f != FMT_XML;
 	if (strcmp(report, "member") == 0)
 		return f == FMT_TEXT || f == FMT_JSON;
 	if (strcmp(report, "export") == 0)
 		return f == FMT_CSV || f == FMT_JSONL || f == FMT_XLSX;
+	if (strcmp(report, "sdmx-structure") == 0)
+		return f == FMT_XML;
+	if (strcmp(report, "trend") == 0 && f == FMT_SDMX)
+		return true;
 	return f == FMT_TEXT || f == FMT_JSON || f == FMT_CSV || f == FMT_XLSX;
 }
 
@@ -90,6 +96,7 @@ struct emitters {
 	int (*text)(const void *r, FILE *out);
 	int (*json)(const void *r, FILE *out);
 	int (*csv)(const void *r, FILE *out);
+	int (*sdmx)(const void *r, FILE *out); /* NULL: none */
 };
 
 /* What the Notes sheet of a workbook keeps of the JSON output: its stamp. */
@@ -165,6 +172,7 @@ static int emit(const char *report, int fmt, const struct emitters *e, const voi
 	switch (fmt) {
 	case FMT_JSON: return e->json(r, stdout);
 	case FMT_CSV: return e->csv(r, stdout);
+	case FMT_SDMX: return e->sdmx(r, stdout);
 	case FMT_XLSX: return emit_xlsx(report, e, r, NULL);
 	default: return e->text(r, stdout);
 	}
@@ -206,6 +214,10 @@ static int trend_csv(const void *r, FILE *o)
 {
 	return render_trend_csv(r, o);
 }
+static int trend_sdmx(const void *r, FILE *o)
+{
+	return render_trend_sdmx(r, o);
+}
 static int findings_text(const void *r, FILE *o)
 {
 	return render_findings_text(r, o);
@@ -239,13 +251,18 @@ static int compare_csv(const void *r, FILE *o)
 	const struct compare_out *c = r;
 	return render_compare_csv(c->cmp, o);
 }
+static int compare_sdmx(const void *r, FILE *o)
+{
+	const struct compare_out *c = r;
+	return render_compare_sdmx(c->cmp, o);
+}
 
 static int export_report(struct store_view *view, const struct questionnaire *def,
 			 const struct dataset *ds, const struct registry *reg, char **cycles,
 			 size_t n_cycles, uint64_t as_of, int fmt)
 {
 	struct export_job j = {view, def, ds, reg, cycles, n_cycles, as_of, fmt == FMT_JSONL};
-	static const struct emitters e = {NULL, NULL, export_rows};
+	static const struct emitters e = {NULL, NULL, export_rows, NULL};
 	json_t *notes, *list;
 	uint64_t seq;
 	uint8_t chain[CV_HASH_LEN];
@@ -300,7 +317,7 @@ static int quality_report(struct store_view *view, const struct questionnaire *d
 	if (rc == 0)
 		rc = findings_build(ds, prev, special_rate, &f);
 	if (rc == 0) {
-		static const struct emitters e = {findings_text, findings_json, findings_csv};
+		static const struct emitters e = {findings_text, findings_json, findings_csv, NULL};
 		rc = emit("quality", fmt, &e, f);
 	}
 	findings_free(&f);
@@ -316,11 +333,15 @@ static void usage(FILE *out, const struct setting *tab)
 	fprintf(out,
 		"usage: canvass-reporter REPORT --data DIR --registry FILE --questionnaires DIR "
 		"--questionnaire ID [--cycle CYCLE] [options]\n"
-		"reports: compare (text, json, csv, xlsx, html), member (text, json; --member, "
+		"reports: compare (text, json, csv, xlsx, sdmx, html), member (text, json; "
+		"--member, "
 		"--feedback), ranking (text, json, csv, xlsx; --section),\n"
-		"         completeness (text, json, csv, xlsx), trend (text, json, csv, xlsx; "
+		"         completeness (text, json, csv, xlsx), trend (text, json, csv, xlsx, "
+		"sdmx; "
 		"--cycles, --member), export (csv, jsonl, xlsx),\n"
-		"         quality (text, json, csv, xlsx; --previous-cycle, --special-rate)\n"
+		"         quality (text, json, csv, xlsx; --previous-cycle, --special-rate),\n"
+		"         sdmx-structure (xml: the SDMX structure of compare and trend's sdmx "
+		"format; no --data, no --cycle)\n"
 		"xlsx is an Excel workbook, written to standard output: redirect it to a file\n");
 	settings_usage(tab, out);
 }
@@ -362,7 +383,7 @@ int main(int argc, char **argv)
 		 "definition version to report with (latest)"},
 		{"cycle", SET_STRING, &cycle, 0, 0, "CYCLE", "cycle, e.g. 2025"},
 		{"format", SET_STRING, &format, 0, 0, "FORMAT",
-		 "text, json, csv, html, jsonl, xlsx"},
+		 "text, json, csv, html, jsonl, xlsx, sdmx, xml"},
 		{"as-of", SET_LONG, &as_of, 0, 2147483647L, "SEQ",
 		 "the report as it was at store sequence SEQ"},
 		{"min-group", SET_LONG, &min_group, 1, 1000, "K",
@@ -427,7 +448,11 @@ int main(int argc, char **argv)
 		settings_free(tab);
 		return 0;
 	}
-	fmt = render_format(format ? format : strcmp(report, "export") == 0 ? "csv" : "text");
+	bool structure = strcmp(report, "sdmx-structure") == 0;
+	fmt = render_format(format                          ? format
+			    : strcmp(report, "export") == 0 ? "csv"
+			    : structure                     ? "xml"
+							    : "text");
 	disclosure_defaults(&rules);
 	rules.k = (size_t)min_group;
 	rules.k_order = (size_t)min_group_order;
@@ -436,11 +461,19 @@ int main(int argc, char **argv)
 	render_set_suppressed_mark(suppressed_as != NULL ? suppressed_as : "x");
 	/* Reports at two store positions can be differenced: --as-of is for the Secretariat. */
 	render_set_confidential(as_of != 0);
-	if (rc == 0 && (next < argc - 1 || !data || !registry_path || !qdir || !qid))
+	if (rc == 0 && structure && (next < argc - 1 || !registry_path || !qdir || !qid))
+		rc = cv_fail(err, sizeof err, CV_ECONFIG,
+			     "--registry, --questionnaires and --questionnaire are required");
+	else if (rc == 0 && !structure &&
+		 (next < argc - 1 || !data || !registry_path || !qdir || !qid))
 		rc = cv_fail(
 			err, sizeof err, CV_ECONFIG,
 			"--data, --registry, --questionnaires and --questionnaire are required");
-	if (rc == 0 && !cycle && strcmp(report, "trend") != 0 && strcmp(report, "export") != 0)
+	if (rc == 0 && fmt == FMT_SDMX && member != NULL)
+		rc = cv_fail(err, sizeof err, CV_ECONFIG,
+			     "sdmx is for aggregates: a member's series (--member) has none");
+	if (rc == 0 && !cycle && !structure && strcmp(report, "trend") != 0 &&
+	    strcmp(report, "export") != 0)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "--cycle is required for %s", report);
 	if (rc == 0 && (fmt < 0 || !has_format(report, fmt)))
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "%s has no format \"%s\"", report,
@@ -476,6 +509,16 @@ int main(int argc, char **argv)
 	if (def == NULL) {
 		fprintf(stderr, "canvass-reporter: no questionnaire %s%s%.0ld in %s\n", qid,
 			version ? " version " : "", version, qdir);
+		goto out;
+	}
+	if (structure) {
+		/* The structure needs the definition and the regions, not the store. */
+		if ((rc = render_sdmx_structure(def, reg, stdout)) != 0 || fflush(stdout) != 0) {
+			fprintf(stderr, "canvass-reporter: cannot write the structure: %s\n",
+				cv_strerror(rc));
+			goto out;
+		}
+		status = 0;
 		goto out;
 	}
 	{
@@ -523,7 +566,8 @@ int main(int argc, char **argv)
 		if (rc == 0 && fmt == FMT_HTML) {
 			rc = render_compare_html(cmp, c, p, members, stdout);
 		} else if (rc == 0) {
-			static const struct emitters e = {compare_text, compare_json, compare_csv};
+			static const struct emitters e = {compare_text, compare_json, compare_csv,
+							  compare_sdmx};
 			struct compare_out co = {cmp, members};
 			rc = emit("compare", fmt, &e, &co);
 		}
@@ -546,7 +590,8 @@ int main(int argc, char **argv)
 		if (rc == CV_ENOTFOUND)
 			fprintf(stderr, "canvass-reporter: no section %s\n", section);
 		else if (rc == 0) {
-			static const struct emitters e = {ranking_text, ranking_json, ranking_csv};
+			static const struct emitters e = {ranking_text, ranking_json, ranking_csv,
+							  NULL};
 			rc = emit("ranking", fmt, &e, r);
 		}
 		ranking_free(&r);
@@ -555,7 +600,7 @@ int main(int argc, char **argv)
 		rc = completeness_build(ds, &c);
 		if (rc == 0) {
 			static const struct emitters e = {completeness_text, completeness_json,
-							  completeness_csv};
+							  completeness_csv, NULL};
 			rc = emit("completeness", fmt, &e, c);
 		}
 		completeness_free(&c);
@@ -564,7 +609,8 @@ int main(int argc, char **argv)
 		rc = trend_build(view, qs, qid, reg, cycles, n_cycles, member, &rules,
 				 (uint64_t)as_of, &t);
 		if (rc == 0) {
-			static const struct emitters e = {trend_text, trend_json, trend_csv};
+			static const struct emitters e = {trend_text, trend_json, trend_csv,
+							  trend_sdmx};
 			rc = emit("trend", fmt, &e, t);
 		}
 		trend_free(&t);

@@ -22,9 +22,9 @@
 #include "ranking.h"
 #include "trend.h"
 
-enum format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_JSONL, FMT_XLSX };
+enum format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_JSONL, FMT_XLSX, FMT_SDMX, FMT_XML };
 
-/* Parses "text", "json", "csv", "html", "jsonl", "xlsx"; -1 when unknown. */
+/* Parses "text", "json", "csv", "html", "jsonl", "xlsx", "sdmx", "xml"; -1 when unknown. */
 int render_format(const char *s);
 
 int render_compare_text(const struct compare_report *r, bool members, FILE *out);
@@ -48,6 +48,17 @@ int render_completeness_csv(const struct completeness *c, FILE *out);
 int render_trend_text(const struct trend *t, FILE *out);
 int render_trend_json(const struct trend *t, FILE *out);
 int render_trend_csv(const struct trend *t, FILE *out);
+
+/*
+ * SDMX (render_sdmx.c): the compare figures as an SDMX-CSV 2.0 data message
+ * (one row per observation; a suppressed cell keeps its row, without
+ * OBS_VALUE, with its CONF_STATUS), trend's for every cycle on the latest
+ * definition, and the SDMX-ML 3.0 structure message of a questionnaire
+ * version (docs/reports.md "SDMX").
+ */
+int render_compare_sdmx(const struct compare_report *r, FILE *out);
+int render_trend_sdmx(const struct trend *t, FILE *out);
+int render_sdmx_structure(const struct questionnaire *def, const struct registry *reg, FILE *out);
 
 /*
  * An Excel workbook of a report's CSV output (render_xlsx.c): a sheet per

@@ -1,14 +1,23 @@
-"""Excel workbooks (--format xlsx) from the real store, read with openpyxl:
-every report that has the format gives a workbook whose sheets hold exactly
-the CSV output's cells, numbers as numbers, the header row frozen, and a
-Notes sheet with the stamp; the numbers equal the JSON output's.
+"""The formats for other tools, from the real store.
+
+Excel (--format xlsx), read with openpyxl: every report that has the format
+gives a workbook whose sheets hold exactly the CSV output's cells, numbers as
+numbers, the header row frozen, and a Notes sheet with the stamp; the numbers
+equal the JSON output's.
+
+SDMX (--format sdmx, sdmx-structure): the SDMX-CSV 2.0 columns and rows,
+every suppressed cell with its confidentiality status and no value, the
+values equal to the JSON output's, and every dimension and code used listed
+in the structure message.
 """
 import csv
 import io
 import json
 import os
 import subprocess
+import re
 import unittest
+import xml.etree.ElementTree as ET
 
 import openpyxl
 
@@ -28,7 +37,7 @@ def as_number(text):
     return x if text.strip() == text and x == x and abs(x) != float("inf") else None
 
 
-class XlsxTest(unittest.TestCase):
+class FormatsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.p = Pipeline().start()
@@ -41,6 +50,126 @@ class XlsxTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.p.close()
+
+    def run_reporter(self, report, *extra):
+        cmd = [os.path.join(BIN, "canvass-reporter"), report, "--registry", self.p.registry,
+               "--questionnaires", QDIR, *ARGS, *extra]
+        if report != "sdmx-structure":
+            cmd += ["--data", self.p.data]
+        out = subprocess.run(cmd, capture_output=True, timeout=300)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout.decode()
+
+    def structure(self):
+        """Codes per codelist and the DSD's components, from the structure message."""
+        ns = {"str": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/structure",
+              "mes": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message"}
+        root = ET.fromstring(self.run_reporter("sdmx-structure"))
+        lists = {cl.get("id"): {c.get("id") for c in cl.findall("str:Code", ns)}
+                 for cl in root.iter(f"{{{ns['str']}}}Codelist")}
+        dsd = next(root.iter(f"{{{ns['str']}}}DataStructure"))
+        dims = [(d.get("id"), d.find("str:LocalRepresentation/str:Enumeration", ns))
+                for d in dsd.iter(f"{{{ns['str']}}}Dimension")]
+        dims = {i: re.search(r"Codelist=CANVASS:(\w+)\(", e.text).group(1) for i, e in dims}
+        time_dim = [t.get("id") for t in dsd.iter(f"{{{ns['str']}}}TimeDimension")]
+        attrs = [a.get("id") for a in dsd.iter(f"{{{ns['str']}}}Attribute")]
+        measures = [m.get("id") for m in dsd.iter(f"{{{ns['str']}}}Measure")]
+        flow = next(root.iter(f"{{{ns['str']}}}Dataflow"))
+        return lists, dims, time_dim, attrs, measures, flow
+
+    def sdmx_rows(self, report, *extra):
+        rows = list(csv.reader(io.StringIO(self.run_reporter(report, *extra,
+                                                             "--format", "sdmx"))))
+        lists, dims, time_dim, attrs, measures, flow = self.structure()
+        header = rows[0]
+        # SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, then the components.
+        self.assertEqual(header[:3], ["STRUCTURE", "STRUCTURE_ID", "ACTION"])
+        self.assertEqual(header[3:], list(dims) + time_dim + measures + attrs)
+        flow_id = f"CANVASS:{flow.get('id')}({flow.get('version')})"
+        out = []
+        for r in rows[1:]:
+            rec = dict(zip(header, r))
+            self.assertEqual(len(r), len(header))
+            self.assertEqual((rec["STRUCTURE"], rec["STRUCTURE_ID"], rec["ACTION"]),
+                             ("dataflow", flow_id, "I"))
+            for dim, cl in dims.items():  # every code used is in the structure
+                self.assertIn(rec[dim], lists[cl], (dim, rec[dim]))
+            self.assertIn(rec["CONF_STATUS"], lists["CL_CONF_STATUS"])
+            if rec["CONF_STATUS"] == "F":
+                float(rec["OBS_VALUE"])
+            else:  # suppressed: the status, no value
+                self.assertEqual(rec["OBS_VALUE"], "", rec)
+            out.append(rec)
+        return out
+
+    def test_sdmx_compare(self):
+        rows = self.sdmx_rows("compare", "--cycle", "2025", "--min-group", "30")
+        js = json.loads(self.run_reporter("compare", "--cycle", "2025", "--min-group", "30",
+                                          "--format", "json"))
+        lists, dims, *_ = self.structure()
+        area = {}
+        for r in rows:
+            area.setdefault(r["REF_AREA"], set())
+        self.assertIn("WORLD", area)
+        status = {"min_n": "A", "shares": "C", "equal_values": "C", "complementary": "D"}
+        by_key = {(r["INDICATOR"], r["OPTION"], r["REF_AREA"], r["STATISTIC"]): r for r in rows}
+        slug = {g: re.sub(r"[^A-Z0-9]+", "_", g.upper()).strip("_") for g in
+                [x["group"] for x in js["questions"][0]["groups"]]}
+        slug["World"] = "WORLD"
+        tables = [(t["id"], t) for t in js["questions"]] + \
+            [("SCORE_" + t["id"], t) for t in js["scores"] if t["id"] != "overall"]
+        seen = {"A": 0, "F": 0}
+        for ind, t in tables:
+            for g in t["groups"]:
+                key = (ind, "_Z", slug[g["group"]], "N")
+                if "suppressed" in g:
+                    self.assertEqual(by_key[key]["CONF_STATUS"], status[g["suppressed"]])
+                    seen["A"] += g["suppressed"] == "min_n"
+                    continue
+                self.assertEqual(float(by_key[key]["OBS_VALUE"]), g["n"])
+                seen["F"] += 1
+                for stat, name in (("MEAN", "mean"), ("SD", "sd"), ("MEDIAN", "median")):
+                    r = by_key.get((ind, "_Z", slug[g["group"]], stat))
+                    if g.get(name) is not None and r["CONF_STATUS"] == "F":
+                        self.assertAlmostEqual(float(r["OBS_VALUE"]), g[name], places=9)
+                for o in g.get("options", []):
+                    r = by_key[(ind, o["id"], slug[g["group"]], "SHARE")]
+                    self.assertAlmostEqual(float(r["OBS_VALUE"]), o["share"] * 100, places=9)
+        self.assertGreater(seen["A"], 10)
+        self.assertGreater(seen["F"], 100)
+        # Order statistics withheld (a shown cell under min-group-order): status C, no value.
+        js = json.loads(self.run_reporter("compare", "--cycle", "2025", "--format", "json"))
+        rows = self.sdmx_rows("compare", "--cycle", "2025")
+        by_key = {(r["INDICATOR"], r["OPTION"], r["REF_AREA"], r["STATISTIC"]): r for r in rows}
+        withheld = 0
+        for t in js["questions"]:
+            for g in t["groups"]:
+                if g.get("order_statistics") != "withheld":
+                    continue
+                for stat in ("MIN", "Q1", "MEDIAN", "Q3", "MAX"):
+                    r = by_key[(t["id"], "_Z", slug[g["group"]], stat)]
+                    self.assertEqual((r["OBS_VALUE"], r["CONF_STATUS"]), ("", "C"))
+                self.assertAlmostEqual(
+                    float(by_key[(t["id"], "_Z", slug[g["group"]], "MEAN")]["OBS_VALUE"]),
+                    g["mean"], places=9)
+                withheld += 1
+        self.assertGreater(withheld, 0)
+
+    def test_sdmx_trend_and_structure(self):
+        rows = self.sdmx_rows("trend")
+        self.assertEqual({r["TIME_PERIOD"] for r in rows}, {"2024", "2025"})
+        lists, dims, time_dim, attrs, measures, flow = self.structure()
+        self.assertEqual(list(dims), ["INDICATOR", "OPTION", "REF_AREA", "STATISTIC"])
+        self.assertEqual((time_dim, measures, attrs), (["TIME_PERIOD"], ["OBS_VALUE"],
+                                                       ["CONF_STATUS"]))
+        self.assertEqual(flow.get("id"), "DF_INTEGRITY_SELF_ASSESSMENT")
+        self.assertEqual(len(lists["CL_AREA"]), 7)  # six regions and the world
+        out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "trend", "--data",
+                              self.p.data, "--registry", self.p.registry, "--questionnaires",
+                              QDIR, *ARGS, "--member", "KE", "--format", "sdmx"],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("sdmx is for aggregates", out.stderr)
 
     def outputs(self, report, *extra):
         """(workbook, CSV rows, JSON or None) of one report."""
