@@ -187,3 +187,31 @@ void profile_free(struct profile **pp)
 	free(*pp);
 	*pp = NULL;
 }
+
+void profile_group_figure(const struct profile_line *l, const struct compare_cell *c, char *buf,
+			  size_t len)
+{
+	const struct compare_table *t = l->t;
+	int idx = -1;
+
+	snprintf(buf, len, "-");
+	if (c->hidden != SHOWN) {
+		snprintf(buf, len, "(suppressed)");
+		return;
+	}
+	if (t->numeric) {
+		if (c->n > 0)
+			snprintf(buf, len, "mean %.2f, n %zu", c->stats.mean, c->n);
+		return;
+	}
+	if (t->q == NULL || compare_n_options(t->q) == 0 || c->n == 0 || !l->display[0])
+		return;
+	/* The share giving the member's own answer, when it is one option. */
+	if (t->q->type == QT_YES_NO)
+		idx = strcmp(l->display, "yes") == 0 ? 0 : 1;
+	else if (t->q->type == QT_CHOICE)
+		idx = qdef_option_index(t->q, l->display);
+	if (idx >= 0)
+		snprintf(buf, len, "%.0f%% same, n %zu", 100.0 * (double)c->counts[idx] / (double)c->n,
+			 c->n);
+}

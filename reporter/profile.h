@@ -38,6 +38,14 @@ int profile_build(const struct dataset *ds, const char *member,
 		  const struct disclosure_rules *rules, bool feedback, struct profile **out);
 void profile_free(struct profile **p);
 
+/*
+ * A group's figure beside the member's answer, as text: "mean 15.30, n 29"
+ * (numbers, scores), "70% same, n 34" (the share giving the member's own
+ * option), "(suppressed)", or "-" (nothing to show).
+ */
+void profile_group_figure(const struct profile_line *l, const struct compare_cell *c, char *buf,
+			  size_t len);
+
 /* Percentile rank of x among values v[0..n) (mid-rank); NAN when n == 0. */
 double profile_percentile(const double *v, size_t n, double x);
 

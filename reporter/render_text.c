@@ -201,35 +201,11 @@ static void pct(FILE *out, double x)
 		fprintf(out, " %6.0f%%", x);
 }
 
-static void figure(FILE *out, const struct compare_table *t, const struct compare_cell *c,
-		   const struct profile_line *l)
+static void figure(FILE *out, const struct compare_cell *c, const struct profile_line *l)
 {
-	if (c->hidden != SHOWN) {
-		fprintf(out, " %22s", "(suppressed)");
-		return;
-	}
-	if (t->numeric) {
-		char buf[64];
-		snprintf(buf, sizeof buf, "mean %.2f, n %zu", c->stats.mean, c->n);
-		fprintf(out, " %22s", c->n ? buf : "-");
-	} else if (t->q != NULL && compare_n_options(t->q) > 0 && c->n > 0) {
-		/* The share giving the member's own answer, when it has one option. */
-		int idx = -1;
-		if (t->q->type == QT_YES_NO && l->display[0])
-			idx = strcmp(l->display, "yes") == 0 ? 0 : 1;
-		else if (t->q->type == QT_CHOICE && l->display[0])
-			idx = qdef_option_index(t->q, l->display);
-		if (idx >= 0) {
-			char buf[64];
-			snprintf(buf, sizeof buf, "%.0f%% same, n %zu",
-				 100.0 * (double)c->counts[idx] / (double)c->n, c->n);
-			fprintf(out, " %22s", buf);
-		} else {
-			fprintf(out, " %22s", "-");
-		}
-	} else {
-		fprintf(out, " %22s", "-");
-	}
+	char buf[64];
+	profile_group_figure(l, c, buf, sizeof buf);
+	fprintf(out, " %22s", buf);
 }
 
 static void profile_line(FILE *out, const struct profile *p, const struct profile_line *l)
@@ -238,10 +214,10 @@ static void profile_line(FILE *out, const struct profile *p, const struct profil
 	const struct compare_cell *region = p->row->reg ? &l->t->cells[p->row->group] : NULL;
 	fprintf(out, "  %-28.28s %-24.24s", l->t->id, l->display[0] ? l->display : "(no answer)");
 	if (region != NULL)
-		figure(out, l->t, region, l);
+		figure(out, region, l);
 	else
 		fprintf(out, " %22s", "-");
-	figure(out, l->t, &l->t->cells[world], l);
+	figure(out, &l->t->cells[world], l);
 	pct(out, l->rank_region);
 	pct(out, l->rank_world);
 	fputc('\n', out);
