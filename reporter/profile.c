@@ -212,6 +212,6 @@ void profile_group_figure(const struct profile_line *l, const struct compare_cel
 	else if (t->q->type == QT_CHOICE)
 		idx = qdef_option_index(t->q, l->display);
 	if (idx >= 0)
-		snprintf(buf, len, "%.0f%% same, n %zu", 100.0 * (double)c->counts[idx] / (double)c->n,
-			 c->n);
+		snprintf(buf, len, "%.0f%% same, n %zu",
+			 100.0 * (double)c->counts[idx] / (double)c->n, c->n);
 }

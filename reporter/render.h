@@ -50,6 +50,13 @@ int render_trend_json(const struct trend *t, FILE *out);
 int render_trend_csv(const struct trend *t, FILE *out);
 
 /*
+ * The feedback pack (render_feedback.c): a member's page from its feedback
+ * profile, and the index of the pages written (codes[0..n)).
+ */
+int render_feedback_page(const struct profile *p, FILE *out);
+int render_feedback_index(const struct dataset *ds, const char *const *codes, size_t n, FILE *out);
+
+/*
  * SDMX (render_sdmx.c): the compare figures as an SDMX-CSV 2.0 data message
  * (one row per observation; a suppressed cell keeps its row, without
  * OBS_VALUE, with its CONF_STATUS), trend's for every cycle on the latest

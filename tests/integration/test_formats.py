@@ -14,8 +14,12 @@ import csv
 import io
 import json
 import os
+import html
+import shutil
 import subprocess
+import time
 import re
+import sys
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -24,6 +28,9 @@ import openpyxl
 from pipeline import BIN, QDIR, Pipeline, synth
 
 ARGS = ("--questionnaire", "integrity-self-assessment")
+FR_ONLY = {"ps_notes": "Evidence held by FR alone: note 7731-QX", "tr_advance_rulings_days": 123.457}
+ARTIFACTS = os.environ.get("CANVASS_ARTIFACTS", os.path.join(os.path.dirname(__file__),
+                                                             "../../build/reports"))
 TEXT_COLUMNS = {"questionnaire", "cycle", "cycles", "member", "region", "id", "kind", "group",
                 "code", "question", "section", "by", "special", "message", "classification",
                 "chain", "missing", "submitted", "previous_cycle", "option", "figure"}
@@ -43,6 +50,13 @@ class FormatsTest(unittest.TestCase):
         cls.p = Pipeline().start()
         for cycle in ("2024", "2025"):
             files = synth(os.path.join(cls.p.root, cycle), cycle=cycle)
+            if cycle == "2025":  # FR holds answers no other member holds
+                path = os.path.join(cls.p.root, cycle, "FR.json")
+                with open(path, encoding="utf-8") as f:
+                    fr = json.load(f)
+                fr["answers"].update(FR_ONLY)
+                with open(path, "w", encoding="utf-8") as f:
+                    json.dump(fr, f)
             rc, _ = cls.p.submit(*files)
             assert rc == 0, rc
         cls.p.stop()  # the reports read the store alone
@@ -170,6 +184,86 @@ class FormatsTest(unittest.TestCase):
                              capture_output=True, text=True)
         self.assertEqual(out.returncode, 2)
         self.assertIn("sdmx is for aggregates", out.stderr)
+
+    def test_feedback_pack(self):
+        """One page per member in one run; no other member's code or value on a page."""
+        out_dir = os.path.join(self.p.root, "pack")
+        started = time.monotonic()
+        out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "feedback-pack", "--data",
+                              self.p.data, "--registry", self.p.registry, "--questionnaires",
+                              QDIR, *ARGS, "--cycle", "2025", "--out", out_dir],
+                             capture_output=True, text=True, timeout=300)
+        seconds = time.monotonic() - started
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertRegex(out.stderr, r"feedback pack: 187 pages and index.html in .* \(\d+\.\d+ s\)")
+        print(f"\nfeedback pack: 187 pages in {seconds:.2f} s", file=sys.stderr)
+        pages = sorted(f for f in os.listdir(out_dir) if f.endswith(".html"))
+        self.assertEqual(len(pages), 188)
+        self.assertEqual(oct(os.stat(out_dir).st_mode & 0o777), "0o700")
+        codes = sorted(m["code"] for m in self.p.keys.members)
+        for name in pages:
+            with open(os.path.join(out_dir, name), encoding="utf-8") as f:
+                page = f.read()
+            self.assertNotIn("<script", page)
+            self.assertNotRegex(page, r"(src|href)=\"?(https?:|//)")
+            self.assertEqual(oct(os.stat(os.path.join(out_dir, name)).st_mode & 0o777),
+                             "0o600")
+            if name == "index.html":
+                self.assertEqual(page.count(".html\">"), 187)
+                continue
+            me = name[:-len(".html")]
+            text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+            others = [c for c in codes if c != me and
+                      re.search(r"(?<![A-Za-z0-9])" + re.escape(c) + r"(?![A-Za-z0-9])", text)]
+            self.assertEqual(others, [], name)
+            if me != "FR":  # what only FR holds is on no other page
+                self.assertNotIn("7731-QX", page, name)
+                self.assertNotIn("123.457", page, name)
+                self.assertNotIn("123.46", page, name)
+        with open(os.path.join(out_dir, "FR.html"), encoding="utf-8") as f:
+            self.assertIn("7731-QX", f.read())  # its own answer is on its own page
+        with open(os.path.join(out_dir, "KE.html"), encoding="utf-8") as f:
+            ke = f.read()
+        self.assertIn("Kenya (KE)", ke)
+        self.assertIn("@page{size:A4", ke)
+        self.assertIn("Section scores", ke)
+
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if chromium is None:
+            self.skipTest("chromium is not installed (sh scripts/setup.sh --test installs it)")
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        shot = os.path.join(ARTIFACTS, "feedback-KE.png")
+        if os.path.exists(shot):
+            os.unlink(shot)
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                 f"--user-data-dir={os.path.join(self.p.root, 'chromium')}"]
+        subprocess.run([chromium, *flags, "--window-size=1000,1600", f"--screenshot={shot}",
+                        "file://" + os.path.join(out_dir, "KE.html")],
+                       capture_output=True, timeout=120)
+        self.assertGreater(os.path.getsize(shot), 20000, "the screenshot is (nearly) empty")
+        # --pdf: headless Chromium prints the page; --member: that member only.
+        one = os.path.join(self.p.root, "pack-ke")
+        out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "feedback-pack", "--data",
+                              self.p.data, "--registry", self.p.registry, "--questionnaires",
+                              QDIR, *ARGS, "--cycle", "2025", "--out", one, "--member", "KE",
+                              "--pdf"], capture_output=True, text=True, timeout=300)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(sorted(os.listdir(one)), ["KE.html", "KE.pdf", "index.html"])
+        with open(os.path.join(one, "KE.pdf"), "rb") as f:
+            pdf = f.read()
+        self.assertTrue(pdf.startswith(b"%PDF-"))
+        self.assertGreaterEqual(pdf.count(b"/Type /Page\n") + pdf.count(b"/Type/Page"), 1)
+        shutil.copy(os.path.join(one, "KE.pdf"), os.path.join(ARTIFACTS, "feedback-KE.pdf"))
+        # Without Chromium, --pdf is refused and nothing is written.
+        none = os.path.join(self.p.root, "pack-none")
+        out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "feedback-pack", "--data",
+                              self.p.data, "--registry", self.p.registry, "--questionnaires",
+                              QDIR, *ARGS, "--cycle", "2025", "--out", none, "--pdf"],
+                             capture_output=True, text=True, timeout=300,
+                             env=dict(os.environ, PATH="/nonexistent"))
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("--pdf needs headless Chromium", out.stderr)
+        self.assertFalse(os.path.exists(none))
 
     def outputs(self, report, *extra):
         """(workbook, CSV rows, JSON or None) of one report."""
