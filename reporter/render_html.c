@@ -12,8 +12,14 @@
 
 #include "util.h"
 
-static const char *const palette[] = {"#1b6ca8", "#e07b39", "#3a9a5b", "#b8405e",
-				      "#7d5ba6", "#c9a227", "#4aa3a1", "#8c6d46"};
+/*
+ * Okabe and Ito's colour-blind-safe palette for the regions (vermillion is
+ * kept for the member, black for the world); marks differ in shape too.
+ */
+static const char *const palette[] = {"#E69F00", "#56B4E9", "#009E73", "#F0E442",
+				      "#0072B2", "#CC79A7", "#999999", "#8C6D46"};
+#define C_MEMBER "#D55E00"
+#define C_WORLD  "#000000"
 
 static void esc(FILE *out, const char *s)
 {
@@ -30,7 +36,27 @@ static void esc(FILE *out, const char *s)
 
 static const char *color(size_t g, size_t world)
 {
-	return g == world ? "#222222" : palette[g % 8];
+	return g == world ? C_WORLD : palette[g % 8];
+}
+
+/* A group's mark: the world a diamond, the regions circles. */
+static void mark(FILE *out, size_t g, size_t world, double x, double y, double r)
+{
+	if (g == world)
+		fprintf(out,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"" C_WORLD
+			"\" transform=\"rotate(45 %.1f %.1f)\">",
+			x - r, y - r, 2 * r, 2 * r, x, y);
+	else
+		fprintf(out,
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" stroke=\"#333\" "
+			"stroke-width=\"0.5\">",
+			x, y, r, color(g, world));
+}
+
+static void mark_end(FILE *out, size_t g, size_t world)
+{
+	fputs(g == world ? "</rect>\n" : "</circle>\n", out);
 }
 
 static void legend(FILE *out, const struct compare_report *r, const char *member)
@@ -38,12 +64,17 @@ static void legend(FILE *out, const struct compare_report *r, const char *member
 	size_t world = r->n_groups - 1;
 	fputs("<p class=\"legend\">", out);
 	for (size_t g = 0; g < r->n_groups; g++) {
-		fprintf(out, "<span><i style=\"background:%s\"></i>", color(g, world));
+		fputs("<span><svg width=\"16\" height=\"16\">", out);
+		mark(out, g, world, 8, 8, g == world ? 5 : 6);
+		mark_end(out, g, world);
+		fputs("</svg> ", out);
 		esc(out, ds_group_name(r->ds, g));
 		fputs("</span> ", out);
 	}
 	if (member != NULL) {
-		fputs("<span><i style=\"background:#ff2d55\"></i>", out);
+		fputs("<span><svg width=\"16\" height=\"16\"><path d=\"M8 1 l7 13 h-14 z\" "
+		      "fill=\"" C_MEMBER "\"/></svg> ",
+		      out);
 		esc(out, member);
 		fputs("</span>", out);
 	}
@@ -89,59 +120,105 @@ static void completeness_chart(FILE *out, const struct completeness *c)
 	      out);
 }
 
+/* Section scores as a dot plot: a row per section, a mark per group (and the member). */
 static void scores_chart(FILE *out, const struct compare_report *r, const struct profile *member)
 {
-	size_t world = r->n_groups - 1, left = 300, width = 500, bar = 9;
-	size_t per = (r->n_groups + (member ? 1 : 0)) * bar + 14;
-	size_t n = r->n_sections + 1, h = n * per + 30;
+	size_t world = r->n_groups - 1, n = r->n_sections + 1;
+	const double left = 290, width = 560, row_h = 32, top = 26;
+	double h = top + row_h * (double)n + 34;
 
 	fprintf(out,
-		"<svg viewBox=\"0 0 %zu %zu\" width=\"%zu\" height=\"%zu\" role=\"img\" "
-		"aria-label=\"section scores\">\n",
-		left + width + 60, h, left + width + 60, h);
-	for (int tick = 0; tick <= 100; tick += 25)
+		"<svg viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" role=\"img\" "
+		"aria-label=\"section scores: the mean of each region and of the world\">\n",
+		left + width + 30, h);
+	for (int tick = 0; tick <= 100; tick += 25) {
+		double x = left + width * tick / 100.0;
 		fprintf(out,
-			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" y2=\"%zu\" class=\"grid\"/>"
-			"<text x=\"%.1f\" y=\"%zu\" class=\"tick\">%d</text>\n",
-			left + width * tick / 100.0, left + width * tick / 100.0, h - 18,
-			left + width * tick / 100.0, h - 4, tick);
+			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" class=\"grid\"/>"
+			"<text x=\"%.1f\" y=\"16\" text-anchor=\"middle\" "
+			"class=\"tick\">%d</text>\n",
+			x, x, top - 4, h - 30, x, tick);
+	}
 	for (size_t s = 0; s < n; s++) {
 		const struct compare_table *t = s < r->n_sections ? &r->sections[s] : &r->overall;
-		size_t y0 = s * per + 4;
-		fprintf(out, "<text x=\"%zu\" y=\"%zu\" text-anchor=\"end\" class=\"lbl\">",
-			left - 8, y0 + per / 2);
+		double y = top + row_h * (double)s + row_h / 2;
+		size_t hidden = 0;
+		fprintf(out,
+			"<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",
+			left, left + width, y, y);
+		fprintf(out, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" class=\"lbl\">",
+			left - 10, y + 4);
 		esc(out, t->title);
 		fputs("</text>\n", out);
 		for (size_t g = 0; g < r->n_groups; g++) {
 			const struct compare_cell *c = &t->cells[g];
 			double x = c->stats.mean;
-			size_t y = y0 + g * bar;
-			if (c->hidden != SHOWN || isnan(x)) {
-				fprintf(out, "<text x=\"%zu\" y=\"%zu\" class=\"note\">%s</text>\n",
-					left + 4, y + bar - 1,
-					c->hidden != SHOWN ? "suppressed" : "no data");
+			if (c->hidden != SHOWN || c->n == 0 || isnan(x)) {
+				hidden++;
 				continue;
 			}
-			fprintf(out,
-				"<rect x=\"%zu\" y=\"%zu\" width=\"%.1f\" height=\"%zu\" "
-				"fill=\"%s\"><title>",
-				left, y, width * x / 100.0, bar - 2, color(g, world));
+			mark(out, g, world, left + width * x / 100.0, y, g == world ? 6 : 6.5);
+			fputs("<title>", out);
 			esc(out, ds_group_name(r->ds, g));
-			fprintf(out, ": %.1f (n %zu)</title></rect>\n", x, c->n);
+			fprintf(out, ": mean %.1f (n %zu)</title>", x, c->n);
+			mark_end(out, g, world);
 		}
 		if (member != NULL) {
 			double x = s < r->n_sections ? member->sections[s].value
 						     : member->overall.value;
-			size_t y = y0 + r->n_groups * bar;
-			if (!isnan(x))
+			if (!isnan(x)) {
 				fprintf(out,
-					"<rect x=\"%zu\" y=\"%zu\" width=\"%.1f\" height=\"%zu\" "
-					"fill=\"#ff2d55\"><title>%s: %.1f</title></rect>\n",
-					left, y, width * x / 100.0, bar - 2, member->row->member,
-					x);
+					"<path d=\"M%.1f %.1f l7 13 h-14 z\" fill=\"" C_MEMBER
+					"\" opacity=\"0.9\"><title>",
+					left + width * x / 100.0, y - 7);
+				esc(out, member->row->member);
+				fprintf(out, ": %.1f</title></path>\n", x);
+			}
 		}
+		if (hidden > 0)
+			fprintf(out,
+				"<text x=\"%.0f\" y=\"%.1f\" class=\"note\">%zu hidden</text>\n",
+				left + width + 4, y + 4, hidden);
 	}
+	fprintf(out,
+		"<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" class=\"tick\">mean score "
+		"(0-100)</text>\n",
+		left + width / 2, h - 10);
 	fputs("</svg>\n", out);
+}
+
+/* The section means beside the chart: a row per section, a column per group. */
+static void scores_table(FILE *out, const struct compare_report *r)
+{
+	size_t n = r->n_sections + 1;
+
+	fputs("<table class=\"figures\">\n<caption>Mean section scores (n)</caption>\n<tr>"
+	      "<th>section</th>",
+	      out);
+	for (size_t g = 0; g < r->n_groups; g++) {
+		fputs("<th>", out);
+		esc(out, ds_group_name(r->ds, g));
+		fputs("</th>", out);
+	}
+	fputs("</tr>\n", out);
+	for (size_t s = 0; s < n; s++) {
+		const struct compare_table *t = s < r->n_sections ? &r->sections[s] : &r->overall;
+		fputs("<tr><td>", out);
+		esc(out, t->title);
+		fputs("</td>", out);
+		for (size_t g = 0; g < r->n_groups; g++) {
+			const struct compare_cell *c = &t->cells[g];
+			if (c->hidden != SHOWN)
+				fprintf(out, "<td>%s</td>", render_suppressed_mark());
+			else if (c->n == 0 || isnan(c->stats.mean))
+				fputs("<td>-</td>", out);
+			else
+				fprintf(out, "<td>%.1f <span class=\"n\">(%zu)</span></td>",
+					c->stats.mean, c->n);
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</table>\n", out);
 }
 
 static void scale_chart(FILE *out, const struct compare_report *r, const struct compare_table *t)
@@ -214,47 +291,132 @@ static void scale_chart(FILE *out, const struct compare_report *r, const struct 
 	fputs("</p>\n", out);
 }
 
+/* ColorBrewer's sequential Blues, from 0 (pale) to 100 (deep). */
+static void blues(char *buf, size_t len, double x)
+{
+	static const int stops[][3] = {
+		{247, 251, 255}, {198, 219, 239}, {107, 174, 214}, {33, 113, 181}, {8, 48, 107}};
+	double t = (x < 0 ? 0 : x > 100 ? 100 : x) / 25;
+	int i = t >= 4 ? 3 : (int)t;
+	double f = t - i;
+	snprintf(buf, len, "rgb(%d,%d,%d)",
+		 (int)(stops[i][0] + f * (stops[i + 1][0] - stops[i][0])),
+		 (int)(stops[i][1] + f * (stops[i + 1][1] - stops[i][1])),
+		 (int)(stops[i][2] + f * (stops[i + 1][2] - stops[i][2])));
+}
+
+struct heat_row {
+	const struct ds_row *row;
+	size_t group;
+};
+
+/* Region, then overall score (highest first, none last), then code. */
+static int heat_cmp(const void *pa, const void *pb)
+{
+	const struct heat_row *a = pa, *b = pb;
+	double x = a->row->overall, y = b->row->overall;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	if (isnan(x) != isnan(y))
+		return isnan(x) ? 1 : -1;
+	if (!isnan(x) && x != y)
+		return x > y ? -1 : 1;
+	return strcmp(a->row->member, b->row->member);
+}
+
+/* Members x sections, grouped by region and sorted, with a colour key. */
 static void heatmap(FILE *out, const struct compare_report *r)
 {
 	const struct dataset *ds = r->ds;
-	size_t cell = 34, rowh = 12, left = 60, top = 90;
-	size_t w = left + cell * r->n_sections + 10, h = top + rowh * ds->n + 10;
+	struct heat_row *rows = calloc(ds->n ? ds->n : 1, sizeof *rows);
+	const double cell = 40, rowh = 15, left = 250, top = 240;
+	size_t groups = 0, world = r->n_groups - 1;
+	double y, w = left + cell * (double)(r->n_sections + 1) + 230, h;
+	char fill[32];
 
+	if (rows == NULL)
+		return;
+	for (size_t i = 0; i < ds->n; i++) {
+		rows[i].row = &ds->rows[i];
+		rows[i].group = ds->rows[i].reg ? ds->rows[i].group : world;
+	}
+	qsort(rows, ds->n, sizeof *rows, heat_cmp);
+	for (size_t i = 0; i < ds->n; i++)
+		groups += i == 0 || rows[i].group != rows[i - 1].group;
+	h = top + rowh * (double)(ds->n + groups) + 70;
 	fprintf(out,
-		"<svg viewBox=\"0 0 %zu %zu\" width=\"%zu\" height=\"%zu\" role=\"img\" "
-		"aria-label=\"members by sections\">\n",
-		w, h, w, h);
-	for (size_t s = 0; s < r->n_sections; s++) {
-		fprintf(out, "<text transform=\"translate(%zu,%zu) rotate(-60)\" class=\"tick\">",
-			left + s * cell + cell / 2, top - 6);
-		esc(out, ds->def->sections[s].id);
+		"<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\" aria-label=\"members "
+		"by sections\">\n",
+		w, h, w);
+	for (size_t s = 0; s <= r->n_sections; s++) {
+		const char *title = s < r->n_sections ? ds->def->sections[s].title : "Overall";
+		fprintf(out, "<text transform=\"translate(%.1f,%.0f) rotate(-50)\" class=\"tick\">",
+			left + cell * (double)s + cell / 2, top - 8);
+		esc(out, title);
 		fputs("</text>\n", out);
 	}
+	y = top;
 	for (size_t i = 0; i < ds->n; i++) {
-		const struct ds_row *row = &ds->rows[i];
-		size_t y = top + i * rowh;
-		fprintf(out,
-			"<text x=\"%zu\" y=\"%zu\" text-anchor=\"end\" class=\"tick\">%s</text>\n",
-			left - 4, y + rowh - 2, row->member);
-		for (size_t s = 0; s < r->n_sections; s++) {
-			double x = row->section_score[s];
+		const struct ds_row *row = rows[i].row;
+		if (i == 0 || rows[i].group != rows[i - 1].group) {
+			fprintf(out, "<text x=\"0\" y=\"%.0f\" class=\"lbl\" font-weight=\"bold\">",
+				y + rowh - 4);
+			esc(out, rows[i].group == world ? "Not in the registry"
+							: ds_group_name(ds, rows[i].group));
+			fputs("</text>\n", out);
+			y += rowh;
+		}
+		fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" class=\"tick\">",
+			left - 6, y + rowh - 3);
+		esc(out, row->member);
+		if (row->reg != NULL) {
+			fputs(" ", out);
+			esc(out, row->reg->name);
+		}
+		fputs("</text>\n", out);
+		for (size_t s = 0; s <= r->n_sections; s++) {
+			double x = s < r->n_sections ? row->section_score[s] : row->overall;
+			double cx = left + cell * (double)s + (s == r->n_sections ? 6 : 0);
 			if (isnan(x)) {
 				fprintf(out,
-					"<rect x=\"%zu\" y=\"%zu\" width=\"%zu\" height=\"%zu\" "
-					"fill=\"#f0f0f0\"/>\n",
-					left + s * cell, y, cell - 1, rowh - 1);
+					"<rect x=\"%.1f\" y=\"%.0f\" width=\"%.0f\" "
+					"height=\"%.0f\" "
+					"fill=\"#f0f0f0\"><title>",
+					cx, y, cell - 1, rowh - 1);
+				esc(out, row->member);
+				fputs(": no score</title></rect>\n", out);
 				continue;
 			}
-			/* From pale to deep blue as the score rises. */
+			blues(fill, sizeof fill, x);
 			fprintf(out,
-				"<rect x=\"%zu\" y=\"%zu\" width=\"%zu\" height=\"%zu\" "
-				"fill=\"rgb(%d,%d,%d)\"><title>%s %s: %.1f</title></rect>\n",
-				left + s * cell, y, cell - 1, rowh - 1, (int)(230 - 200 * x / 100),
-				(int)(240 - 150 * x / 100), 255 - (int)(60 * x / 100), row->member,
-				ds->def->sections[s].id, x);
+				"<rect x=\"%.1f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
+				"fill=\"%s\"><title>",
+				cx, y, cell - 1, rowh - 1, fill);
+			esc(out, row->member);
+			fputs(" ", out);
+			esc(out, s < r->n_sections ? ds->def->sections[s].title : "Overall");
+			fprintf(out, ": %.1f</title></rect>\n", x);
 		}
+		y += rowh;
 	}
+	/* The colour key. */
+	y += 24;
+	fprintf(out,
+		"<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" class=\"tick\">score</text>\n",
+		left - 6, y + 12);
+	for (int k = 0; k < 20; k++) {
+		blues(fill, sizeof fill, k * 5 + 2.5);
+		fprintf(out,
+			"<rect x=\"%.1f\" y=\"%.0f\" width=\"15\" height=\"14\" fill=\"%s\"/>\n",
+			left + 15.0 * k, y, fill);
+	}
+	for (int tick = 0; tick <= 100; tick += 25)
+		fprintf(out,
+			"<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" "
+			"class=\"tick\">%d</text>\n",
+			left + 3.0 * tick, y + 30, tick);
 	fputs("</svg>\n", out);
+	free(rows);
 }
 
 static void table_html(FILE *out, const struct compare_report *r, const struct compare_table *t)
@@ -313,31 +475,93 @@ static void table_html(FILE *out, const struct compare_report *r, const struct c
 	fputs("</table>\n", out);
 }
 
+static void headline(FILE *out, const char *label, const char *value, const char *note)
+{
+	fputs("<div><span>", out);
+	esc(out, label);
+	fputs("</span><b>", out);
+	esc(out, value);
+	fputs("</b><span>", out);
+	esc(out, note);
+	fputs("</span></div>\n", out);
+}
+
+/* The figures a reader wants first: returns, timeliness, the world's scores. */
+static void headlines(FILE *out, const struct compare_report *r, const struct completeness *c)
+{
+	size_t world = r->n_groups - 1, hi = SIZE_MAX, lo = SIZE_MAX;
+	char v[64], note[320];
+
+	fputs("<section class=\"headline\">\n", out);
+	snprintf(v, sizeof v, "%zu of %zu", r->group_submitted[world] - r->unregistered,
+		 r->group_expected[world]);
+	headline(out, "Returns", v, "registered members who submitted");
+	if (c != NULL && c->n_groups > 0) {
+		const struct completeness_group *g = &c->groups[c->n_groups - 1];
+		if (g->on_time + g->late > 0) {
+			snprintf(v, sizeof v, "%.0f%%",
+				 100.0 * (double)g->on_time / (double)(g->on_time + g->late));
+			headline(out, "On time", v, "of the returns, by the due date");
+		}
+	}
+	if (r->has_scores && r->overall.cells[world].hidden == SHOWN &&
+	    r->overall.cells[world].n > 0) {
+		snprintf(v, sizeof v, "%.1f", r->overall.cells[world].stats.mean);
+		snprintf(note, sizeof note, "world mean of the overall score (0-100), n %zu",
+			 r->overall.cells[world].n);
+		headline(out, "Overall score", v, note);
+	}
+	for (size_t s = 0; s < r->n_sections; s++) {
+		const struct compare_cell *cell = &r->sections[s].cells[world];
+		if (cell->hidden != SHOWN || cell->n == 0 || isnan(cell->stats.mean))
+			continue;
+		if (hi == SIZE_MAX || cell->stats.mean > r->sections[hi].cells[world].stats.mean)
+			hi = s;
+		if (lo == SIZE_MAX || cell->stats.mean < r->sections[lo].cells[world].stats.mean)
+			lo = s;
+	}
+	if (hi != SIZE_MAX && lo != hi) {
+		snprintf(v, sizeof v, "%.1f", r->sections[hi].cells[world].stats.mean);
+		headline(out, "Strongest section (world mean)", v, r->sections[hi].title);
+		snprintf(v, sizeof v, "%.1f", r->sections[lo].cells[world].stats.mean);
+		headline(out, "Weakest section (world mean)", v, r->sections[lo].title);
+	}
+	fputs("</section>\n", out);
+}
+
 int render_compare_html(const struct compare_report *r, const struct completeness *c,
 			const struct profile *member, bool members, FILE *out)
 {
 	const struct dataset *ds = r->ds;
 	char hex[2 * CV_HASH_LEN + 1];
-	size_t world = r->n_groups - 1;
 
 	cv_hex(ds->chain, CV_HASH_LEN, hex);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", out);
 	esc(out, ds->def->title);
 	fputs("</title>\n<style>\n"
-	      "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#222;"
+	      "body{font:14px/1.45 'DejaVu Sans',Arial,sans-serif;color:#111;"
 	      "max-width:1000px;margin:24px auto;padding:0 16px}\n"
 	      "h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:"
-	      "1px solid #ddd;padding-bottom:4px}h3{font-size:14px;margin:18px 0 4px}\n"
-	      ".stamp{color:#666;font-size:12px}.note{fill:#999;color:#999;font-style:italic;"
-	      "font-size:11px}\n.lbl{font-size:12px;fill:#333}.val,.tick{font-size:10px;fill:#666}"
-	      ".grid{stroke:#eee}\n"
-	      ".legend span{margin-right:12px;font-size:12px;white-space:nowrap}.legend i{display:"
-	      "inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}\n"
-	      "table{border-collapse:collapse;margin:12px 0;font-size:12px}caption{text-align:left;"
+	      "1px solid #ccc;padding-bottom:4px}h3{font-size:14px;margin:18px 0 4px}\n"
+	      ".stamp{color:#444;font-size:12px}.note{fill:#555;color:#555;font-style:italic;"
+	      "font-size:12px}\n.lbl{font-size:13px;fill:#222}.val,.tick{font-size:12px;fill:#333}"
+	      ".grid{stroke:#e4e4e4}\nsvg text{font-family:'DejaVu Sans',Arial,sans-serif}\n"
+	      ".legend span{margin-right:14px;font-size:13px;white-space:nowrap}.legend svg{"
+	      "vertical-align:-3px}.legend i{display:inline-block;width:12px;height:12px;"
+	      "margin-right:4px;vertical-align:-1px}\n"
+	      ".headline{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}\n"
+	      ".headline div{border:1px solid #bbb;border-radius:6px;padding:8px 12px;"
+	      "min-width:150px}.headline b{display:block;font-size:24px}.headline span{"
+	      "font-size:12px;color:#444}\n"
+	      "table{border-collapse:collapse;margin:12px 0;font-size:13px}caption{text-align:left;"
 	      "font-weight:600;padding:4px 0}\n"
-	      "td,th{border-bottom:1px solid #eee;padding:2px 8px;text-align:right}td:first-child,"
+	      "td,th{border-bottom:1px solid #eee;padding:2px 8px;text-align:right}td{white-space:"
+	      "nowrap}td:first-child{white-space:normal}td:first-child,"
 	      "th:first-child{text-align:left}\n.warn{background:#fff4e5;border:1px solid #f0c36d;"
-	      "padding:6px 10px}\n</style></head><body>\n<h1>",
+	      "padding:6px 10px}\n.n{font-size:12px;color:#444}\n"
+	      "@page{size:A4;margin:14mm}\n@media print{body{margin:0;max-width:none;font-size:"
+	      "10pt}h2{break-after:avoid}svg,tr,.headline{break-inside:avoid}.warn{border:2px "
+	      "solid #000}}\n</style></head><body>\n<h1>",
 	      out);
 	esc(out, ds->def->title);
 	fprintf(out,
@@ -368,10 +592,8 @@ int render_compare_html(const struct compare_report *r, const struct completenes
 		}
 		free(text);
 	}
-	fprintf(out,
-		"<p>%zu of %zu registered members submitted. n/a and don't know are "
-		"counted apart and never in the figures.</p>\n",
-		r->group_submitted[world] - r->unregistered, r->group_expected[world]);
+	headlines(out, r, c);
+	fputs("<p>n/a and don't know are counted apart and never in the figures.</p>\n", out);
 	if (c != NULL) {
 		fputs("<h2>Completeness by region</h2>\n", out);
 		completeness_chart(out, c);
@@ -385,6 +607,7 @@ int render_compare_html(const struct compare_report *r, const struct completenes
 		fputs(" (0-100)</h2>\n", out);
 		legend(out, r, member ? member->row->member : NULL);
 		scores_chart(out, r, member);
+		scores_table(out, r);
 	}
 	fputs("<h2>Scale questions: distribution of answers</h2>\n", out);
 	for (size_t i = 0; i < r->n_questions; i++)

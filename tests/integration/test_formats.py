@@ -265,6 +265,59 @@ class FormatsTest(unittest.TestCase):
         self.assertIn("--pdf needs headless Chromium", out.stderr)
         self.assertFalse(os.path.exists(none))
 
+    def test_compare_page(self):
+        """The compare page: headline figures, a dot plot with n, the heatmap by region."""
+        page = self.run_reporter("compare", "--cycle", "2025", "--format", "html",
+                                 "--member", "KE", "--members")
+        self.assertNotIn("<script", page)
+        self.assertNotRegex(page, r"(src|href)=\"?(https?:|//)")
+        sizes = [int(x) for x in re.findall(r"font-size:(\d+)px", page)]
+        self.assertGreaterEqual(min(sizes), 12)
+        self.assertNotIn("<small", page)
+        self.assertIn('<section class="headline">', page)
+        self.assertRegex(page, r"<span>Returns</span><b>187 of 187</b>")
+        self.assertIn("@page{size:A4", page)
+        # Every region and the world in the dot plot with their n; the member marked.
+        js = json.loads(self.run_reporter("compare", "--cycle", "2025", "--format", "json",
+                                          "--member", "KE"))
+        overall = next(t for t in js["scores"] if t["id"] == "overall")
+        for g in overall["groups"]:
+            self.assertIn(f'{html.escape(g["group"], quote=True)}: mean {g["mean"]:.1f} '
+                          f'(n {g["n"]})</title>', page)
+        self.assertIn("#D55E00", page)  # the member's triangle
+        # The heatmap: regions in order, each member labelled with code and name.
+        heat = page[page.index("Members &times; sections"):]
+        regions = [html.unescape(x) for x in
+                   re.findall(r'class="lbl" font-weight="bold">([^<]+)</text>', heat)]
+        self.assertEqual(regions, sorted(regions))
+        self.assertEqual(len(regions), 6)
+        self.assertIn(">KE Kenya</text>", heat)
+        self.assertIn(">score</text>", heat)  # the colour key
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if chromium is None:
+            self.skipTest("chromium is not installed (sh scripts/setup.sh --test installs it)")
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        path = os.path.join(self.p.root, "compare-members.html")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(page)
+        public = self.run_reporter("compare", "--cycle", "2025", "--format", "html")
+        self.assertNotIn("CONFIDENTIAL", public)
+        self.assertNotIn(">KE Kenya</text>", public)  # no member-level heatmap
+        public_path = os.path.join(self.p.root, "compare-public.html")
+        with open(public_path, "w", encoding="utf-8") as f:
+            f.write(public)
+        for name, page_path in (("compare-members.png", path),
+                                ("compare-public.png", public_path)):
+            shot = os.path.join(ARTIFACTS, name)
+            if os.path.exists(shot):
+                os.unlink(shot)
+            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                            "--hide-scrollbars", "--window-size=1100,2200",
+                            f"--user-data-dir={os.path.join(self.p.root, 'chromium2')}",
+                            f"--screenshot={shot}", "file://" + page_path],
+                           capture_output=True, timeout=120)
+            self.assertGreater(os.path.getsize(shot), 20000, name)
+
     def outputs(self, report, *extra):
         """(workbook, CSV rows, JSON or None) of one report."""
         def run(fmt):
