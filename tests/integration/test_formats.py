@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 
 import openpyxl
 
-from pipeline import BIN, QDIR, Pipeline, synth
+from pipeline import BIN, MEMBERS, QDIR, SRC, Pipeline, synth
 
 ARGS = ("--questionnaire", "integrity-self-assessment")
 FR_ONLY = {"ps_notes": "Evidence held by FR alone: note 7731-QX", "tr_advance_rulings_days": 123.457}
@@ -168,6 +168,19 @@ class FormatsTest(unittest.TestCase):
                     g["mean"], places=9)
                 withheld += 1
         self.assertGreater(withheld, 0)
+
+    def test_shipped_structures(self):
+        """data/sdmx holds the structure of each shipped questionnaire, as generated."""
+        for qid in ("integrity-self-assessment", "gender-integrity"):
+            out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "sdmx-structure",
+                                  "--registry", MEMBERS, "--questionnaires", QDIR,
+                                  "--questionnaire", qid], capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            with open(os.path.join(SRC, "data/sdmx", f"{qid}.v1.structure.xml"),
+                      encoding="utf-8") as f:
+                shipped = f.read()
+            strip = lambda text: re.sub(r"<mes:Prepared>[^<]*</mes:Prepared>", "", text)
+            self.assertEqual(strip(out.stdout), strip(shipped), qid)
 
     def test_sdmx_trend_and_structure(self):
         rows = self.sdmx_rows("trend")
@@ -424,8 +437,22 @@ class FormatsTest(unittest.TestCase):
 
     def test_trend_and_export(self):
         book, rows, js = self.outputs("trend")
-        self.assertSameAsCsv(book, rows, "trend")
+        got = self.assertSameAsCsv(book, rows, "trend")
         self.assertEqual(self.notes(book)["report"], "trend")
+        col = {name: i for i, name in enumerate(rows[0])}
+        want = {}
+        for series in js["series"]:
+            for g in series["groups"]:
+                for cycle, v in zip(js["cycles"], g["values"]):
+                    cycle = cycle["cycle"] if isinstance(cycle, dict) else cycle
+                    want[(series["id"], g["group"], cycle)] = v
+        checked = 0
+        for r in got:
+            v = want.get((r[col["id"]], r[col["group"]], r[col["cycle"]]))
+            if isinstance(r[col["value"]], (int, float)) and v is not None:
+                self.assertAlmostEqual(r[col["value"]], v, places=9)
+                checked += 1
+        self.assertGreater(checked, 500)
         book, rows, _ = self.outputs("export")
         got = self.assertSameAsCsv(book, rows, "export")
         self.assertEqual(len(got), 2 * 187 * 35)
