@@ -30,6 +30,9 @@ sub="$work/subs/KE.json"
 build-fuzz/bin/canvass-poke --dump "$work/request" "valid:$sub" "truncate:$sub" \
 	"version:2:$sub" "frames:2:$sub" "answers:5:$sub" "string:70:$sub" "random:20:1" >/dev/null
 cp "$work"/request/* "$work/roundtrip/"
+# StoreRequests with quality checks, so that the fuzzer starts inside them.
+/usr/bin/python3 scripts/fuzz_seeds.py proto "$work/store_request" ||
+	echo "fuzz: no StoreRequest seeds (python3-protobuf and protoc: setup.sh --test)" >&2
 
 status=0
 for t in request roundtrip json store_request; do

@@ -24,7 +24,11 @@ int fuzz_request(const uint8_t *data, size_t size);
 int fuzz_roundtrip(const uint8_t *data, size_t size);
 /* JSON submission text, then validation and canonical packing. */
 int fuzz_json(const uint8_t *data, size_t size);
-/* One collector frame through the aggregator's decoder and key checks. */
+/*
+ * One collector frame through the aggregator's decoder and key checks and,
+ * when they pass, its quality checks (findings against an in-memory cache
+ * over an empty store; committed unless a dry run).
+ */
 int fuzz_store_request(const uint8_t *data, size_t size);
 
 #endif

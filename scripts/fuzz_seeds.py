@@ -1,0 +1,53 @@
+#!/usr/bin/python3
+"""Seeds for fuzz_store_request: StoreRequests as a collector sends them,
+with quality checks (numbers, none, NaN, a dry run, a previous cycle), so
+that the fuzzer starts inside the aggregator's checks.
+
+usage: fuzz_seeds.py PROTO_DIR OUTDIR
+"""
+import hashlib
+import importlib
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def main():
+    proto_dir, out = sys.argv[1], sys.argv[2]
+    gen = tempfile.mkdtemp(prefix="canvass-seeds-")
+    subprocess.run(["protoc", f"--python_out={gen}", "-I", proto_dir,
+                    os.path.join(proto_dir, "canvass.proto")], check=True)
+    sys.path.insert(0, gen)
+    pb = importlib.import_module("canvass_pb2")
+    os.makedirs(out, exist_ok=True)
+    cases = [
+        ("KE", "2025", "2024", False, [("n1", 40.0), ("n2", None)]),
+        ("FR", "2025", "2024", True, [("n1", 4000.0), ("n2", 0.85)]),
+        ("BR", "2025", "", False, [("n1", math.nan), ("n2", -1e308)]),
+        ("JP", "2024", "", False, [("n1", 12.0), ("n1", 13.0)]),
+    ]
+    for i, (member, cycle, prev, dry, values) in enumerate(cases):
+        sub = pb.Submission(questionnaire="q", version=1, cycle=cycle, member=member)
+        for q, v in values:
+            if v is not None and not math.isnan(v):
+                sub.answers.add(question=q, number=v)
+        body = sub.SerializeToString()
+        req = pb.StoreRequest(protocol_version=1, ticket=i + 1, member=member,
+                              questionnaire="q", cycle=cycle, idempotency_key=f"k{i}",
+                              content_hash=hashlib.sha256(body).digest(), submission=body,
+                              dry_run=dry, previous_cycle=prev)
+        for q, v in values:
+            c = req.checks.add(question=q, answered=v is not None,
+                               value=0.0 if v is None else v, change=True,
+                               has_relative=True, relative=0.5, outlier_z=3.5,
+                               outlier_min_answers=3)
+            c.has_absolute = i % 2 == 0
+            c.absolute = 10.0
+        with open(os.path.join(out, f"seed-{i}"), "wb") as f:
+            f.write(req.SerializeToString())
+
+
+if __name__ == "__main__":
+    main()
