@@ -286,6 +286,26 @@ static void test_quality_checks(void **state)
 	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\",\"max\":9,"
 			     "\"warn_above\":9}"),
 		       "warn_above must lie below the highest allowed answer");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\",\"max\":9,"
+			     "\"warn_below\":10}"),
+		       "warn_below must lie above the lowest allowed answer and not above the "
+		       "highest");
+	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\",\"min\":1,"
+			     "\"warn_above\":0}"),
+		       "warn_above must lie below the highest allowed answer and not below the "
+		       "lowest");
+	{
+		/* The edges that are allowed: warn_below at the maximum, warn_above at the minimum.
+		 */
+		static const char edges[] = ONE_Q(
+			"{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\",\"min\":1,\"max\":9,"
+			"\"warn_below\":9},{\"id\":\"b\",\"type\":\"integer\",\"text\":\"?\","
+			"\"min\":1,\"max\":9,\"warn_above\":1}");
+		struct questionnaire *e = NULL;
+		if (qdef_load_text("e", edges, strlen(edges), &e, err, sizeof err) != 0)
+			fail_msg("%s", err);
+		qdef_free(&e);
+	}
 	expect_bad_def(ONE_Q("{\"id\":\"a\",\"type\":\"integer\",\"text\":\"?\","
 			     "\"warn_below\":5,\"warn_above\":4}"),
 		       "warn_below is greater than warn_above");
