@@ -65,6 +65,12 @@ int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, const char 
 int run_latency(struct bench_pipeline *p, const struct bench_opts *o, int flood_member, double *p50,
 		double *p99, double *p999, long *done);
 int run_idle(struct bench_pipeline *p, int n, long *collector_rss_kib);
+/*
+ * The pipeline's transport ceiling: the same ingest clients, two CURVE hops
+ * through a ROUTER-DEALER relay to an echo that answers at once with an
+ * ACCEPTED reply (no validation, no storage).
+ */
+int run_transport_ceiling(struct bench_pipeline *p, const struct bench_opts *o, double *rate);
 
 /* baselines.c */
 int baseline_lmdb(const char *dir, long n, size_t record, int per_commit, double *rate);
@@ -73,6 +79,9 @@ int baseline_postgres(const char *dir, long n, size_t record, int batch, double 
 		      size_t whylen);
 /* Loads the answers table and times the compare figures; *rows gets the row count. */
 int baseline_sqlite_compare(const char *dir, const char *store_dir, double *secs, long *rows);
+/* PostgreSQL computing the compare figures (GROUP BY, percentile_cont) on the same answers. */
+int baseline_postgres_compare(const char *dir, const char *store_dir, double *secs, char *why,
+			      size_t whylen);
 
 /* reports.c */
 int fill_store(const char *dir, const struct bench_opts *o, const char *registry, long *answers);

@@ -674,3 +674,125 @@ int run_idle(struct bench_pipeline *p, int n, long *collector_rss_kib)
 	zmq_ctx_term(zctx);
 	return connected >= n ? 0 : CV_ETIMEDOUT;
 }
+
+/* ------------------------------------------------- the transport ceiling */
+
+struct ceiling {
+	void *zctx;
+	void *echo, *front, *back, *control;
+	const struct bench_pipeline *p;
+	uint8_t *reply;
+	size_t reply_len;
+	atomic_int stop;
+};
+
+/* Answers every request at once with the same ACCEPTED reply: no decoding, no storage. */
+static void *echo_thread(void *arg)
+{
+	struct ceiling *c = arg;
+	zmq_pollitem_t item = {c->echo, 0, ZMQ_POLLIN, 0};
+
+	while (!atomic_load(&c->stop)) {
+		if (zmq_poll(&item, 1, 100) <= 0)
+			continue;
+		for (;;) {
+			zmq_msg_t part;
+			int more = 1;
+			size_t more_len = sizeof more;
+			/* routing ids (the relay's, the member's), then the request */
+			zmq_msg_init(&part);
+			if (zmq_msg_recv(&part, c->echo, ZMQ_DONTWAIT) < 0) {
+				zmq_msg_close(&part);
+				break;
+			}
+			zmq_getsockopt(c->echo, ZMQ_RCVMORE, &more, &more_len);
+			if (more) {
+				zmq_msg_send(&part, c->echo, ZMQ_SNDMORE);
+			} else {
+				zmq_msg_close(&part);
+				zmq_send(c->echo, c->reply, c->reply_len, 0);
+			}
+		}
+	}
+	return NULL;
+}
+
+/* A ROUTER-DEALER relay, CURVE on both hops, as the collector stands. */
+static void *relay_thread(void *arg)
+{
+	struct ceiling *c = arg;
+	zmq_proxy_steerable(c->front, c->back, NULL, c->control);
+	return NULL;
+}
+
+int run_transport_ceiling(struct bench_pipeline *p, const struct bench_opts *o, double *rate)
+{
+	struct ceiling c = {.p = p};
+	Canvass__Reply rep = CANVASS__REPLY__INIT;
+	Canvass__Receipt rc = CANVASS__RECEIPT__INIT;
+	uint8_t hash[CV_HASH_LEN] = {0};
+	char echo_ep[64], front_ep[64], saved[64];
+	size_t len = sizeof echo_ep;
+	pthread_t te, tr;
+	long accepted;
+	double batch;
+	void *ctl;
+	int zero = 0, hwm = 100000;
+
+	/* A reply of a receipt's size: what the members read back from the collector. */
+	rep.protocol_version = WIRE_PROTOCOL_VERSION;
+	rep.status = CANVASS__STATUS__ACCEPTED;
+	rc.sequence = 1000000;
+	rc.revision = 1;
+	rc.content_hash.data = hash;
+	rc.content_hash.len = CV_HASH_LEN;
+	rc.chain_hash.data = hash;
+	rc.chain_hash.len = CV_HASH_LEN;
+	rc.stored_at_ms = 1;
+	rc.idempotency_key = "M00000-bench-0";
+	rc.member = "M00000";
+	rep.receipt = &rc;
+	if (wire_pack(&rep.base, &c.reply, &c.reply_len) != 0)
+		return CV_ENOMEM;
+	c.zctx = zmq_ctx_new();
+	c.echo = zmq_socket(c.zctx, ZMQ_ROUTER);
+	c.front = zmq_socket(c.zctx, ZMQ_ROUTER);
+	c.back = zmq_socket(c.zctx, ZMQ_DEALER);
+	c.control = zmq_socket(c.zctx, ZMQ_PAIR);
+	ctl = zmq_socket(c.zctx, ZMQ_PAIR);
+	for (void **s = (void *[]){c.echo, c.front, c.back, NULL}; *s; s++) {
+		zmq_setsockopt(*s, ZMQ_LINGER, &zero, sizeof zero);
+		zmq_setsockopt(*s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+		zmq_setsockopt(*s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+	}
+	zap_make_server(c.echo, &p->aggregator);
+	zap_make_server(c.front, &p->collector);
+	zap_make_client(c.back, &p->collector, p->aggregator.public_z85);
+	zmq_bind(c.control, "inproc://ceiling-control");
+	zmq_connect(ctl, "inproc://ceiling-control");
+	if (zmq_bind(c.echo, "tcp://127.0.0.1:*") != 0 ||
+	    zmq_getsockopt(c.echo, ZMQ_LAST_ENDPOINT, echo_ep, &len) != 0 ||
+	    zmq_connect(c.back, echo_ep) != 0 || zmq_bind(c.front, "tcp://127.0.0.1:*") != 0) {
+		free(c.reply);
+		zmq_ctx_term(c.zctx);
+		return CV_EZMQ;
+	}
+	len = sizeof front_ep;
+	zmq_getsockopt(c.front, ZMQ_LAST_ENDPOINT, front_ep, &len);
+	pthread_create(&te, NULL, echo_thread, &c);
+	pthread_create(&tr, NULL, relay_thread, &c);
+	/* The same clients as the ingest, pointed at the relay. */
+	snprintf(saved, sizeof saved, "%s", p->col_ep);
+	snprintf(p->col_ep, sizeof p->col_ep, "%s", front_ep);
+	run_ingest(p, o, "bench", rate, &accepted, &batch);
+	snprintf(p->col_ep, sizeof p->col_ep, "%s", saved);
+	zmq_send(ctl, "TERMINATE", 9, 0);
+	pthread_join(tr, NULL);
+	atomic_store(&c.stop, 1);
+	pthread_join(te, NULL);
+	for (void **s = (void *[]){c.echo, c.front, c.back, c.control, ctl, NULL}; *s; s++)
+		zmq_close(*s);
+	zmq_ctx_term(c.zctx);
+	free(c.reply);
+	return accepted > 0 ? 0 : CV_EIO;
+}

@@ -75,8 +75,8 @@ int main(int argc, char **argv)
 	};
 	struct bench_pipeline p;
 	char err[512], work[256], path[512], reg[512], qdir[512], bin[512];
-	double rate = NAN, batch = NAN, rate_checks = NAN, batch_checks = NAN, p50 = NAN, p99 = NAN,
-	       p999 = NAN, lmdb = NAN, lmdb1 = NAN;
+	double rate = NAN, batch = NAN, rate_checks = NAN, ceiling = NAN, batch_checks = NAN,
+	       p50 = NAN, p99 = NAN, p999 = NAN, lmdb = NAN, lmdb1 = NAN;
 	double sq1 = NAN, sqb = NAN, pg1 = NAN, pgb = NAN, scan_s = NAN, sqlite_cmp = NAN;
 	double f50 = NAN, f99 = NAN, f999 = NAN;
 	long accepted = 0, accepted_checks = 0, done = 0, idle_rss = -1, agg_hwm = -1,
@@ -137,6 +137,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "bench: ingest again, quality checks on (12 numbers with 3 checks each)\n");
 	run_ingest(&p, &o, "bench-checks", &rate_checks, &accepted_checks, &batch_checks);
 	agg_checks_hwm = rss_kib(p.agg, "VmHWM");
+	fprintf(stderr, "bench: the transport ceiling (two CURVE hops to an echo)\n");
+	if (run_transport_ceiling(&p, &o, &ceiling) != 0)
+		ceiling = NAN;
 	fprintf(stderr, "bench: latency at %ld/s for %.0f s\n", o.rate, o.latency_secs);
 	run_latency(&p, &o, -1, &p50, &p99, &p999, &done);
 	fprintf(stderr, "bench: latency at %ld/s for %.0f s, another member flooding\n", o.rate,
@@ -210,7 +213,20 @@ int main(int argc, char **argv)
 				baseline_sqlite_compare(work, path, &sqlite_cmp, &rows);
 				add("compare report", secs, "s", "plain C scan", scan_s, "<=x", 2);
 				add("compare report", secs, "s", "SQLite GROUP BY + median",
-				    sqlite_cmp, ">=x", 10);
+				    sqlite_cmp, "", NAN);
+				{
+					char why[256] = "smoke run";
+					double pg_cmp = NAN;
+					/* Like the ingest baselines: not in the smoke run. */
+					if (smoke ||
+					    baseline_postgres_compare(work, path, &pg_cmp, why,
+								      sizeof why) != 0)
+						fprintf(stderr,
+							"bench: PostgreSQL compare baseline: %s\n",
+							why);
+					add("compare report", secs, "s",
+					    "PostgreSQL percentile_cont", pg_cmp, ">=x", 10);
+				}
 				add("reporter peak RSS (compare)", (double)maxrss / 1024, "MiB",
 				    NULL, NAN, "", NAN);
 			} else {
@@ -226,6 +242,8 @@ int main(int argc, char **argv)
 	add("durable ingest", rate, "/s", "SQLite WAL FULL, 1000 per tx", sqb, "", NAN);
 	add("durable ingest", rate, "/s", "PostgreSQL, 1 tx each", pg1, ">=", 10);
 	add("durable ingest", rate, "/s", "PostgreSQL, 1000 per tx", pgb, "", NAN);
+	add("durable ingest", rate, "/s", "transport ceiling: 2 CURVE hops, echo", ceiling,
+	    ">=", 0.7);
 	add("mean batch size during ingest", batch, "", NULL, NAN, "", NAN);
 	add("durable ingest, quality checks on", rate_checks, "/s", "durable ingest, checks off",
 	    rate, ">=", 0.9);
