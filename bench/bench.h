@@ -24,6 +24,7 @@ struct bench_opts {
 	int idle_members;   /* connected, silent members for the memory figure */
 	int report_members; /* members in the report store */
 	int questions;      /* questions of the bench questionnaire */
+	long prefill;       /* submissions in the aggregator's store before it starts */
 	const char *bindir; /* where the canvass programs are */
 	const char *json_out;
 };
@@ -85,6 +86,8 @@ int baseline_postgres_compare(const char *dir, const char *store_dir, double *se
 
 /* reports.c */
 int fill_store(const char *dir, const struct bench_opts *o, const char *registry, long *answers);
+/* n submissions of qid (revisions of members M00000...) written straight into a store. */
+int fill_history(const char *dir, const char *qid, int members, long n, int questions);
 int scan_store(const char *dir, double *secs, long *answers);
 
 #endif

@@ -349,6 +349,8 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 	snprintf(pid_a, sizeof pid_a, "%s/agg.pid", p->dir);
 	snprintf(pid_c, sizeof pid_c, "%s/col.pid", p->dir);
 	snprintf(path, sizeof path, "%s/data", p->dir);
+	if (o->prefill > 0 && fill_history(path, "bench", n_members, o->prefill, 40) != 0)
+		return CV_EIO;
 	snprintf(log, sizeof log, "%s/aggregator.log", p->dir);
 	{
 		char *argv[] = {

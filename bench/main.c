@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -24,13 +25,14 @@ struct figure {
 	const char *baseline_name, *rule; /* rule: ">=" ratio at least target, "<=" value at most */
 };
 
-static struct figure figs[32];
+static struct figure figs[64];
 static size_t n_figs;
 
 static void add(const char *name, double value, const char *unit, const char *bname, double base,
 		const char *rule, double target)
 {
-	figs[n_figs++] = (struct figure){name, unit, value, base, target, bname, rule};
+	if (n_figs < sizeof figs / sizeof figs[0])
+		figs[n_figs++] = (struct figure){name, unit, value, base, target, bname, rule};
 }
 
 /* Runs argv with stdout to /dev/null; wall seconds and peak RSS (KiB). */
@@ -48,6 +50,70 @@ static double timed(char *const argv[], long *maxrss)
 	wait4(pid, &status, 0, &ru);
 	*maxrss = ru.ru_maxrss;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? now_s() - t0 : NAN;
+}
+
+/* Bytes a file holds on disk. */
+static double disk_mib(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (double)st.st_blocks * 512 / (1 << 20) : NAN;
+}
+
+/*
+ * The cost curve of the compare report: a store of members x questions
+ * answers for each size, its size on disk, the report's time and peak RSS.
+ */
+static void cost_curve(const struct bench_opts *o, const char *work, char *qdir, char *bin,
+		       double rss_mib[3])
+{
+	const int factor[3] = {1, 10, 100};
+	for (int k = 0; k < 3; k++) {
+		struct bench_opts c = *o;
+		char dir[600], reg[600], name[96], cmd[1400], *av[16];
+		long answers = 0, maxrss = 0;
+		double secs;
+		FILE *f;
+
+		c.report_members = o->report_members * factor[k] / 10;
+		snprintf(dir, sizeof dir, "%s/curve-%d", work, k);
+		snprintf(reg, sizeof reg, "%s/curve-%d.csv", work, k);
+		fprintf(stderr, "bench: cost curve, %d members x %d questions\n", c.report_members,
+			c.questions);
+		if (fill_store(dir, &c, NULL, &answers) != 0 || (f = fopen(reg, "w")) == NULL) {
+			rss_mib[k] = NAN;
+			continue;
+		}
+		fprintf(f, "code,name,region\n");
+		for (int m = 0; m < c.report_members; m++)
+			fprintf(f, "M%05d,Member %d,\"%s\"\n", m, m, bench_regions[m % 6]);
+		fclose(f);
+		av[0] = bin;
+		av[1] = "compare";
+		av[2] = "--data";
+		av[3] = dir;
+		av[4] = "--registry";
+		av[5] = reg;
+		av[6] = "--questionnaires";
+		av[7] = qdir;
+		av[8] = "--questionnaire";
+		av[9] = "bench-report";
+		av[10] = "--cycle";
+		av[11] = "2026";
+		av[12] = NULL;
+		secs = timed(av, &maxrss);
+		rss_mib[k] = (double)maxrss / 1024;
+		snprintf(name, sizeof name, "curve: compare, %.0e answers", (double)answers);
+		add(strdup(name), secs, "s", NULL, NAN, "", NAN);
+		snprintf(name, sizeof name, "curve: reporter peak RSS, %.0e answers",
+			 (double)answers);
+		add(strdup(name), rss_mib[k], "MiB", NULL, NAN, "", NAN);
+		snprintf(dir, sizeof dir, "%s/curve-%d/data.mdb", work, k);
+		snprintf(name, sizeof name, "curve: store size, %.0e answers", (double)answers);
+		add(strdup(name), disk_mib(dir), "MiB", NULL, NAN, "", NAN);
+		snprintf(cmd, sizeof cmd, "rm -rf %s/curve-%d %s", work, k, reg);
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench: could not remove the curve store\n");
+	}
 }
 
 int main(int argc, char **argv)
@@ -75,8 +141,8 @@ int main(int argc, char **argv)
 	};
 	struct bench_pipeline p;
 	char err[512], work[256], path[512], reg[512], qdir[512], bin[512];
-	double rate = NAN, batch = NAN, rate_checks = NAN, ceiling = NAN, batch_checks = NAN,
-	       p50 = NAN, p99 = NAN, p999 = NAN, lmdb = NAN, lmdb1 = NAN;
+	double rate = NAN, batch = NAN, rate_checks = NAN, ceiling = NAN, rate_full = NAN,
+	       batch_checks = NAN, p50 = NAN, p99 = NAN, p999 = NAN, lmdb = NAN, lmdb1 = NAN;
 	double sq1 = NAN, sqb = NAN, pg1 = NAN, pgb = NAN, scan_s = NAN, sqlite_cmp = NAN;
 	double f50 = NAN, f99 = NAN, f999 = NAN;
 	long accepted = 0, accepted_checks = 0, done = 0, idle_rss = -1, agg_hwm = -1,
@@ -237,6 +303,29 @@ int main(int argc, char **argv)
 		}
 	}
 
+	{
+		double rss[3];
+		cost_curve(&o, work, qdir, bin, rss);
+		add("reporter peak RSS, 10x the answers", rss[2], "MiB",
+		    "reporter peak RSS, the answers above", rss[1], "<=x", 10);
+	}
+	{
+		/* Ingest into a store that already holds many submissions. */
+		struct bench_pipeline q;
+		struct bench_opts po = o;
+		long acc = 0;
+		double b = NAN;
+		memset(&q, 0, sizeof q);
+		po.prefill = smoke ? 2000 : 1000000;
+		fprintf(stderr, "bench: ingest into a store of %ld submissions\n", po.prefill);
+		if (pipeline_start(&q, &po, o.clients + 2) != 0 ||
+		    run_ingest(&q, &o, "bench", &rate_full, &acc, &b) != 0)
+			rate_full = NAN;
+		pipeline_stop(&q);
+		add(smoke ? "durable ingest into a store of 2000"
+			  : "durable ingest into a store of 1e6",
+		    rate_full, "/s", "durable ingest, empty store", rate, ">=", 0.9);
+	}
 	add("durable ingest", rate, "/s", "raw LMDB, 1000 per commit", lmdb, ">=", 0.5);
 	add("durable ingest", rate, "/s", "SQLite WAL FULL, 1 tx each", sq1, ">=", 10);
 	add("durable ingest", rate, "/s", "SQLite WAL FULL, 1000 per tx", sqb, "", NAN);

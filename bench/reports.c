@@ -103,3 +103,53 @@ int scan_store(const char *dir, double *secs, long *answers)
 	*answers = sc.answers;
 	return rc;
 }
+
+int fill_history(const char *dir, const char *qid, int members, long n, int questions)
+{
+	struct store_cfg cfg = {.dir = dir, .map_size = 256u << 20, .map_max = 64ull << 30};
+	struct store *s;
+	struct store_put *puts = calloc(1000, sizeof *puts);
+	uint8_t **bufs = calloc(1000, sizeof *bufs),
+		(*hashes)[CV_HASH_LEN] = calloc(1000, CV_HASH_LEN);
+	char(*codes)[16] = calloc(1000, sizeof *codes), (*keys)[32] = calloc(1000, sizeof *keys);
+	char err[256];
+	int rc;
+
+	if (puts == NULL || bufs == NULL || hashes == NULL || codes == NULL || keys == NULL)
+		return CV_ENOMEM;
+	if ((rc = store_open(&s, &cfg, err, sizeof err)) != 0) {
+		fprintf(stderr, "bench: %s\n", err);
+		return rc;
+	}
+	for (long i = 0; i < n && rc == 0;) {
+		size_t k = 0;
+		for (; k < 1000 && i < n; k++, i++) {
+			int m = (int)(i % members);
+			Canvass__Submission *sub;
+			size_t len;
+			snprintf(codes[k], sizeof codes[k], "M%05d", m);
+			snprintf(keys[k], sizeof keys[k], "prefill-%ld", i);
+			sub = bench_submission(qid, codes[k], m, 1000000 + i, questions);
+			canon_submission(sub, NULL);
+			canon_pack(sub, &bufs[k], &len, hashes[k]);
+			puts[k] = (struct store_put){.member = codes[k],
+						     .questionnaire = qid,
+						     .cycle = "2026",
+						     .key = keys[k],
+						     .content_hash = hashes[k],
+						     .submission = bufs[k],
+						     .submission_len = len};
+			WIRE_FREE(sub);
+		}
+		rc = store_put_batch(s, puts, k);
+		for (size_t j = 0; j < k; j++)
+			free(bufs[j]);
+	}
+	store_close(&s);
+	free(puts);
+	free(bufs);
+	free(hashes);
+	free(codes);
+	free(keys);
+	return rc;
+}
