@@ -5,6 +5,7 @@
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,17 @@ stop:
 #endif
 }
 
+/* The number the compare baselines count for an answer: integer, number, yes (1) / no (0). */
+static bool answer_number(const Canvass__Answer *a, double *v)
+{
+	switch (a->value_case) {
+	case CANVASS__ANSWER__VALUE_INTEGER: *v = (double)a->integer; return true;
+	case CANVASS__ANSWER__VALUE_NUMBER: *v = a->number; return true;
+	case CANVASS__ANSWER__VALUE_BOOLEAN: *v = a->boolean; return true;
+	default: return false;
+	}
+}
+
 struct load_ctx {
 	sqlite3_stmt *ins;
 	long rows;
@@ -233,13 +245,7 @@ static int load_one(const Canvass__HistoryEntry *e, void *arg)
 	for (size_t i = 0; i < s->n_answers; i++) {
 		const Canvass__Answer *a = s->answers[i];
 		double v;
-		if (a->value_case == CANVASS__ANSWER__VALUE_INTEGER)
-			v = (double)a->integer;
-		else if (a->value_case == CANVASS__ANSWER__VALUE_NUMBER)
-			v = a->number;
-		else if (a->value_case == CANVASS__ANSWER__VALUE_BOOLEAN)
-			v = a->boolean;
-		else
+		if (!answer_number(a, &v))
 			continue;
 		sqlite3_bind_text(l->ins, 1, e->member, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(l->ins, 2, region);
@@ -324,13 +330,7 @@ static int copy_one(const Canvass__HistoryEntry *e, void *arg)
 		const Canvass__Answer *a = s->answers[i];
 		double v;
 		int n;
-		if (a->value_case == CANVASS__ANSWER__VALUE_INTEGER)
-			v = (double)a->integer;
-		else if (a->value_case == CANVASS__ANSWER__VALUE_NUMBER)
-			v = a->number;
-		else if (a->value_case == CANVASS__ANSWER__VALUE_BOOLEAN)
-			v = a->boolean;
-		else
+		if (!answer_number(a, &v))
 			continue;
 		n = snprintf(line, sizeof line, "%s\t%d\t%s\t%.17g\n", e->member, region,
 			     a->question, v);

@@ -13,51 +13,11 @@
 
 int fill_store(const char *dir, const struct bench_opts *o, const char *registry, long *answers)
 {
-	struct store_cfg cfg = {.dir = dir, .map_size = 256u << 20, .map_max = 16ull << 30};
-	struct store *s;
-	struct store_put *puts = calloc(1000, sizeof *puts);
-	uint8_t **bufs = calloc(1000, sizeof *bufs),
-		(*hashes)[CV_HASH_LEN] = calloc(1000, CV_HASH_LEN);
-	char(*codes)[16] = calloc(1000, sizeof *codes), err[256];
-	int rc;
-
 	(void)registry;
-	if ((rc = store_open(&s, &cfg, err, sizeof err)) != 0) {
-		fprintf(stderr, "bench: %s\n", err);
-		return rc;
-	}
-	*answers = 0;
-	for (int m = 0; m < o->report_members;) {
-		size_t n = 0;
-		for (; n < 1000 && m < o->report_members; n++, m++) {
-			Canvass__Submission *sub;
-			size_t len;
-			snprintf(codes[n], sizeof codes[n], "M%05d", m);
-			sub = bench_submission("bench-report", codes[n], m, 0, o->questions);
-			canon_submission(sub, NULL);
-			canon_pack(sub, &bufs[n], &len, hashes[n]);
-			*answers += (long)sub->n_answers;
-			puts[n] = (struct store_put){.member = codes[n],
-						     .questionnaire = "bench-report",
-						     .cycle = "2026",
-						     .key = codes[n],
-						     .content_hash = hashes[n],
-						     .submission = bufs[n],
-						     .submission_len = len};
-			WIRE_FREE(sub);
-		}
-		rc = store_put_batch(s, puts, n);
-		for (size_t k = 0; k < n; k++)
-			free(bufs[k]);
-		if (rc != 0)
-			break;
-	}
-	store_close(&s);
-	free(puts);
-	free(bufs);
-	free(hashes);
-	free(codes);
-	return rc;
+	/* One submission per member, every question answered. */
+	*answers = (long)o->report_members * o->questions;
+	return fill_history(dir, "bench-report", o->report_members, o->report_members,
+			    o->questions);
 }
 
 struct scan {

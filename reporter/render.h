@@ -49,6 +49,14 @@ int render_trend_text(const struct trend *t, FILE *out);
 int render_trend_json(const struct trend *t, FILE *out);
 int render_trend_csv(const struct trend *t, FILE *out);
 
+/* Shared by the HTML pages (render_html.c): text escaped for HTML and XML. */
+void render_html_escape(FILE *out, const char *s);
+/* The 0-100 axis of a score chart: gridlines from top to bottom, labels at label_y. */
+void render_html_axis(FILE *out, double left, double width, double top, double bottom,
+		      double label_y);
+/* One headline figure: a label, the value, a note (in a .headline section). */
+void render_html_headline(FILE *out, const char *label, const char *value, const char *note);
+
 /*
  * The feedback pack (render_feedback.c): a member's page from its feedback
  * profile, and the index of the pages written (codes[0..n)).

@@ -19,18 +19,7 @@
 #define C_REGION "#0072B2" /* blue */
 #define C_WORLD  "#000000"
 
-static void esc(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
-		}
-	}
-}
+#define esc render_html_escape
 
 static const char style[] =
 	"<style>\n"
@@ -79,17 +68,6 @@ static double group_mean(const struct compare_cell *c)
 	return c->hidden == SHOWN && c->n > 0 ? c->stats.mean : NAN;
 }
 
-static void headline(FILE *out, const char *label, const char *value, const char *note)
-{
-	fputs("<div><span>", out);
-	esc(out, label);
-	fputs("</span><b>", out);
-	esc(out, value);
-	fputs("</b><span>", out);
-	esc(out, note);
-	fputs("</span></div>\n", out);
-}
-
 static void fmt1(char *buf, size_t len, double x)
 {
 	if (isnan(x))
@@ -107,32 +85,35 @@ static void headlines(FILE *out, const struct profile *p)
 	fputs("<section class=\"headline\">\n", out);
 	if (r->has_scores) {
 		fmt1(v, sizeof v, p->overall.value);
-		headline(out, "Your overall score (0-100)", v, "the mean of your section scores");
+		render_html_headline(out, "Your overall score (0-100)", v,
+				     "the mean of your section scores");
 		if (p->row->reg != NULL) {
 			fmt1(v, sizeof v, group_mean(&r->overall.cells[p->row->group]));
 			snprintf(note, sizeof note, "mean of %s",
 				 r->overall.cells[p->row->group].hidden == SHOWN ? "your region"
 										 : "(suppressed)");
-			headline(out, p->row->reg->region, v, note);
+			render_html_headline(out, p->row->reg->region, v, note);
 		}
 		fmt1(v, sizeof v, group_mean(&r->overall.cells[world]));
-		headline(out, "World", v, "mean of all members answering");
+		render_html_headline(out, "World", v, "mean of all members answering");
 		if (!isnan(p->overall.rank_region)) {
 			snprintf(v, sizeof v, "%.0f", p->overall.rank_region);
-			headline(out, "Percentile rank, region", v,
-				 "100: above every other member of the region");
+			render_html_headline(out, "Percentile rank, region", v,
+					     "100: above every other member of the region");
 		}
 		if (!isnan(p->overall.rank_world)) {
 			snprintf(v, sizeof v, "%.0f", p->overall.rank_world);
-			headline(out, "Percentile rank, world", v, "100: above every other member");
+			render_html_headline(out, "Percentile rank, world", v,
+					     "100: above every other member");
 		}
 	}
 	for (size_t i = 0; i < r->n_questions; i++)
 		answered += p->questions[i].display[0] != '\0';
 	snprintf(v, sizeof v, "%zu of %zu", answered, r->n_questions);
-	headline(out, "Questions answered", v, "special answers included");
+	render_html_headline(out, "Questions answered", v, "special answers included");
 	snprintf(v, sizeof v, "revision %u", p->row->revision);
-	headline(out, "Your return", v, p->row->late ? "submitted after the due date" : "on time");
+	render_html_headline(out, "Your return", v,
+			     p->row->late ? "submitted after the due date" : "on time");
 	fputs("</section>\n", out);
 }
 
@@ -148,13 +129,7 @@ static void dot_plot(FILE *out, const struct profile *p)
 		"<svg viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" role=\"img\" aria-label=\"section "
 		"scores: yours, your region's mean and the world's mean\">\n",
 		left + width + 40, h);
-	for (int tick = 0; tick <= 100; tick += 25) {
-		double x = left + width * tick / 100.0;
-		fprintf(out,
-			"<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ccc\"/>"
-			"<text x=\"%.1f\" y=\"18\" text-anchor=\"middle\">%d</text>\n",
-			x, top - 4, x, h - 26, x, tick);
-	}
+	render_html_axis(out, left, width, top - 4, h - 26, 18);
 	for (size_t s = 0; s < rows; s++) {
 		const struct profile_line *l = s < r->n_sections ? &p->sections[s] : &p->overall;
 		const char *label = s < r->n_sections ? r->ds->def->sections[s].title : "Overall";

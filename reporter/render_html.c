@@ -21,7 +21,7 @@ static const char *const palette[] = {"#E69F00", "#56B4E9", "#009E73", "#F0E442"
 #define C_MEMBER "#D55E00"
 #define C_WORLD  "#000000"
 
-static void esc(FILE *out, const char *s)
+void render_html_escape(FILE *out, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -32,6 +32,32 @@ static void esc(FILE *out, const char *s)
 		default: fputc(*s, out);
 		}
 	}
+}
+
+#define esc render_html_escape
+
+void render_html_axis(FILE *out, double left, double width, double top, double bottom,
+		      double label_y)
+{
+	for (int tick = 0; tick <= 100; tick += 25) {
+		double x = left + width * tick / 100.0;
+		fprintf(out,
+			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" class=\"grid\" "
+			"stroke=\"#ddd\"/><text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" "
+			"class=\"tick\">%d</text>\n",
+			x, x, top, bottom, x, label_y, tick);
+	}
+}
+
+void render_html_headline(FILE *out, const char *label, const char *value, const char *note)
+{
+	fputs("<div><span>", out);
+	esc(out, label);
+	fputs("</span><b>", out);
+	esc(out, value);
+	fputs("</b><span>", out);
+	esc(out, note);
+	fputs("</span></div>\n", out);
 }
 
 static const char *color(size_t g, size_t world)
@@ -131,14 +157,7 @@ static void scores_chart(FILE *out, const struct compare_report *r, const struct
 		"<svg viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" role=\"img\" "
 		"aria-label=\"section scores: the mean of each region and of the world\">\n",
 		left + width + 30, h);
-	for (int tick = 0; tick <= 100; tick += 25) {
-		double x = left + width * tick / 100.0;
-		fprintf(out,
-			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" class=\"grid\"/>"
-			"<text x=\"%.1f\" y=\"16\" text-anchor=\"middle\" "
-			"class=\"tick\">%d</text>\n",
-			x, x, top - 4, h - 30, x, tick);
-	}
+	render_html_axis(out, left, width, top - 4, h - 30, 16);
 	for (size_t s = 0; s < n; s++) {
 		const struct compare_table *t = s < r->n_sections ? &r->sections[s] : &r->overall;
 		double y = top + row_h * (double)s + row_h / 2;
@@ -475,17 +494,6 @@ static void table_html(FILE *out, const struct compare_report *r, const struct c
 	fputs("</table>\n", out);
 }
 
-static void headline(FILE *out, const char *label, const char *value, const char *note)
-{
-	fputs("<div><span>", out);
-	esc(out, label);
-	fputs("</span><b>", out);
-	esc(out, value);
-	fputs("</b><span>", out);
-	esc(out, note);
-	fputs("</span></div>\n", out);
-}
-
 /* The figures a reader wants first: returns, timeliness, the world's scores. */
 static void headlines(FILE *out, const struct compare_report *r, const struct completeness *c)
 {
@@ -495,13 +503,13 @@ static void headlines(FILE *out, const struct compare_report *r, const struct co
 	fputs("<section class=\"headline\">\n", out);
 	snprintf(v, sizeof v, "%zu of %zu", r->group_submitted[world] - r->unregistered,
 		 r->group_expected[world]);
-	headline(out, "Returns", v, "registered members who submitted");
+	render_html_headline(out, "Returns", v, "registered members who submitted");
 	if (c != NULL && c->n_groups > 0) {
 		const struct completeness_group *g = &c->groups[c->n_groups - 1];
 		if (g->on_time + g->late > 0) {
 			snprintf(v, sizeof v, "%.0f%%",
 				 100.0 * (double)g->on_time / (double)(g->on_time + g->late));
-			headline(out, "On time", v, "of the returns, by the due date");
+			render_html_headline(out, "On time", v, "of the returns, by the due date");
 		}
 	}
 	if (r->has_scores && r->overall.cells[world].hidden == SHOWN &&
@@ -509,7 +517,7 @@ static void headlines(FILE *out, const struct compare_report *r, const struct co
 		snprintf(v, sizeof v, "%.1f", r->overall.cells[world].stats.mean);
 		snprintf(note, sizeof note, "world mean of the overall score (0-100), n %zu",
 			 r->overall.cells[world].n);
-		headline(out, "Overall score", v, note);
+		render_html_headline(out, "Overall score", v, note);
 	}
 	for (size_t s = 0; s < r->n_sections; s++) {
 		const struct compare_cell *cell = &r->sections[s].cells[world];
@@ -522,9 +530,10 @@ static void headlines(FILE *out, const struct compare_report *r, const struct co
 	}
 	if (hi != SIZE_MAX && lo != hi) {
 		snprintf(v, sizeof v, "%.1f", r->sections[hi].cells[world].stats.mean);
-		headline(out, "Strongest section (world mean)", v, r->sections[hi].title);
+		render_html_headline(out, "Strongest section (world mean)", v,
+				     r->sections[hi].title);
 		snprintf(v, sizeof v, "%.1f", r->sections[lo].cells[world].stats.mean);
-		headline(out, "Weakest section (world mean)", v, r->sections[lo].title);
+		render_html_headline(out, "Weakest section (world mean)", v, r->sections[lo].title);
 	}
 	fputs("</section>\n", out);
 }

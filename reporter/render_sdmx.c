@@ -209,18 +209,8 @@ int render_trend_sdmx(const struct trend *t, FILE *out)
 
 /* ------------------------------------------------------------ structure */
 
-static void xml_text(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
-		}
-	}
-}
+/* XML text and attribute values escape as HTML does. */
+#define xml_text render_html_escape
 
 static void name(FILE *out, const char *indent, const char *text)
 {
