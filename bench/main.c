@@ -322,6 +322,12 @@ int main(int argc, char **argv)
 		    run_ingest(&q, &o, "bench", &rate_full, &acc, &b) != 0)
 			rate_full = NAN;
 		pipeline_stop(&q);
+		if (q.dir[0] != '\0') {
+			char cmd[300];
+			snprintf(cmd, sizeof cmd, "rm -rf %s", q.dir);
+			if (system(cmd) != 0)
+				fprintf(stderr, "bench: could not remove %s\n", q.dir);
+		}
 		add(smoke ? "durable ingest into a store of 2000"
 			  : "durable ingest into a store of 1e6",
 		    rate_full, "/s", "durable ingest, empty store", rate, ">=", 0.9);
