@@ -4,7 +4,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -411,92 +410,4 @@ int wire_status_retryable(int status)
 {
 	return status == CANVASS__STATUS__BUSY || status == CANVASS__STATUS__UNAVAILABLE ||
 	       status == CANVASS__STATUS__STORAGE_FULL || status == CANVASS__STATUS__INTERNAL;
-}
-
-/* ------------------------------------------------------------ the arena */
-
-#define ARENA_CHUNK (256 * 1024)
-
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, cap;
-	max_align_t data[];
-};
-
-struct wire_arena {
-	struct arena_chunk *head;
-	size_t bytes;
-	ProtobufCAllocator allocator;
-};
-
-static void *arena_alloc(void *data, size_t size)
-{
-	struct wire_arena *a = data;
-	struct arena_chunk *c = a->head;
-	size_t need = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-	void *p;
-
-	if (need < size)
-		return NULL;
-	if (c == NULL || c->cap - c->used < need) {
-		size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;
-		c = malloc(sizeof *c + cap);
-		if (c == NULL)
-			return NULL;
-		c->next = a->head;
-		c->used = 0;
-		c->cap = cap;
-		a->head = c;
-		a->bytes += sizeof *c + cap;
-	}
-	p = (char *)c->data + c->used;
-	c->used += need;
-	return p;
-}
-
-static void arena_release(void *data, void *p)
-{
-	(void)data; /* freed with the arena */
-	(void)p;
-}
-
-int wire_arena_new(struct wire_arena **out)
-{
-	struct wire_arena *a = calloc(1, sizeof *a);
-	*out = a;
-	if (a == NULL)
-		return CV_ENOMEM;
-	a->allocator.alloc = arena_alloc;
-	a->allocator.free = arena_release;
-	a->allocator.allocator_data = a;
-	return 0;
-}
-
-void wire_arena_free(struct wire_arena **ap)
-{
-	if (ap == NULL || *ap == NULL)
-		return;
-	while ((*ap)->head != NULL) {
-		struct arena_chunk *c = (*ap)->head;
-		(*ap)->head = c->next;
-		free(c);
-	}
-	free(*ap);
-	*ap = NULL;
-}
-
-size_t wire_arena_bytes(const struct wire_arena *a)
-{
-	return a != NULL ? a->bytes : 0;
-}
-
-int wire_decode_submission_in(struct wire_arena *a, const void *buf, size_t len, size_t max,
-			      Canvass__Submission **out)
-{
-	*out = NULL;
-	if (len > max)
-		return CV_ETOOBIG;
-	*out = (Canvass__Submission *)protobuf_c_message_unpack(&canvass__submission__descriptor,
-								&a->allocator, len, buf);
-	return *out != NULL ? 0 : CV_EMALFORMED;
 }

@@ -78,21 +78,6 @@ int wire_decode_submission(const void *buf, size_t len, size_t max, Canvass__Sub
 
 /* Frees any message decoded above or built with malloc'd fields. */
 void wire_free(ProtobufCMessage **msg);
-
-/*
- * An arena for many decoded messages that live and die together (a report's
- * dataset): one bump allocation per field instead of a malloc each, all
- * freed at once by wire_arena_free. Messages decoded into it are never
- * freed one by one (no WIRE_FREE).
- */
-struct wire_arena;
-int wire_arena_new(struct wire_arena **out);
-void wire_arena_free(struct wire_arena **a);
-/* Bytes the arena holds (its chunks), for the figures. */
-size_t wire_arena_bytes(const struct wire_arena *a);
-/* As wire_decode_submission, into the arena. */
-int wire_decode_submission_in(struct wire_arena *a, const void *buf, size_t len, size_t max,
-			      Canvass__Submission **out);
 #define WIRE_FREE(p) wire_free((ProtobufCMessage **)(void *)&(p))
 
 /* Packs m into a malloc'd buffer (*out, caller frees). */

@@ -24,9 +24,7 @@ static void row_clear(struct ds_row *r)
 	free(r->by_q);
 	free(r->member);
 	free(r->section_score);
-	if (!r->sub_in_arena)
-		WIRE_FREE(r->sub);
-	r->sub = NULL;
+	WIRE_FREE(r->sub);
 }
 
 /* Adds or replaces the member's row with entry e. */
@@ -35,27 +33,19 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 	struct dataset *d = l->d;
 	struct ds_row *r = NULL;
 	Canvass__Submission *sub;
-	bool in_arena = d->arena != NULL, sorted = true;
 
-	/* The head: every member once, into the arena; a replay: one by one. */
-	if ((in_arena ? wire_decode_submission_in(d->arena, e->submission.data, e->submission.len,
-						  SIZE_MAX, &sub)
-		      : wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX,
-					       &sub)) != 0)
+	if (wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &sub) != 0)
 		return CV_ECORRUPT;
-	/* Stored submissions are canonical already; sort only what is not. */
-	for (size_t i = 1; i < sub->n_answers && sorted; i++)
-		sorted = strcmp(sub->answers[i - 1]->question, sub->answers[i]->question) < 0;
-	if (!sorted && in_arena) {
-		/* Canonical form may free parts: decode this one on its own. */
-		in_arena = false;
-		if (wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &sub) !=
-		    0)
+	{
+		/* Stored submissions are canonical already; sort only what is not. */
+		bool sorted = true;
+		for (size_t i = 1; i < sub->n_answers && sorted; i++)
+			sorted = strcmp(sub->answers[i - 1]->question, sub->answers[i]->question) <
+				 0;
+		if (!sorted && canon_submission(sub, NULL) != 0) {
+			WIRE_FREE(sub);
 			return CV_ECORRUPT;
-	}
-	if (!sorted && canon_submission(sub, NULL) != 0) {
-		WIRE_FREE(sub);
-		return CV_ECORRUPT;
+		}
 	}
 	/* Replaying the history: a later revision replaces the earlier one. */
 	for (size_t i = 0; l->as_of != 0 && i < d->n; i++)
@@ -66,8 +56,7 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 			size_t ncap = l->cap ? l->cap * 2 : 256;
 			struct ds_row *nr = realloc(d->rows, ncap * sizeof *nr);
 			if (nr == NULL) {
-				if (!in_arena)
-					WIRE_FREE(sub);
+				WIRE_FREE(sub);
 				return CV_ENOMEM;
 			}
 			d->rows = nr;
@@ -77,11 +66,10 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 		memset(r, 0, sizeof *r);
 		if ((r->member = strdup(e->member)) == NULL)
 			return CV_ENOMEM;
-	} else if (!r->sub_in_arena) {
+	} else {
 		WIRE_FREE(r->sub);
 	}
 	r->sub = sub;
-	r->sub_in_arena = in_arena;
 	r->revision = e->revision;
 	r->sequence = e->sequence;
 	r->stored_at_ms = e->stored_at_ms;
@@ -226,10 +214,6 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 	}
 	if (as_of == 0 || as_of == head) {
 		l.as_of = 0;
-		if ((rc = wire_arena_new(&d->arena)) != 0) {
-			dataset_free(&d);
-			return rc;
-		}
 		d->sequence = head;
 		memcpy(d->chain, head_chain, CV_HASH_LEN);
 		rc = store_view_each_current(v, def->id, cycle, visit_current, &l);
@@ -267,7 +251,6 @@ void dataset_free(struct dataset **dp)
 		row_clear(&(*dp)->rows[i]);
 	free((*dp)->rows);
 	free((*dp)->cycle);
-	wire_arena_free(&(*dp)->arena);
 	free(*dp);
 	*dp = NULL;
 }

@@ -18,7 +18,6 @@
 #include "qdef.h"
 #include "registry.h"
 #include "store.h"
-#include "wire.h"
 
 struct ds_row {
 	char *member;
@@ -30,7 +29,6 @@ struct ds_row {
 	bool late;
 	uint32_t version;             /* questionnaire version answered */
 	Canvass__Submission *sub;     /* answers sorted by question id */
-	bool sub_in_arena;            /* decoded into the dataset's arena (not freed alone) */
 	const Canvass__Answer **by_q; /* per question order: the fitting answer, or NULL */
 	double *section_score;        /* per section, 0-100; NAN when nothing scored */
 	double overall;               /* all scored answers, 0-100; NAN when none */
@@ -44,9 +42,8 @@ struct dataset {
 	uint8_t chain[CV_HASH_LEN];
 	struct ds_row *rows;
 	size_t n;
-	size_t other_version;     /* rows on another version than def */
-	size_t skipped_answers;   /* answers that do not fit def */
-	struct wire_arena *arena; /* the head's submissions, decoded in one arena */
+	size_t other_version;   /* rows on another version than def */
+	size_t skipped_answers; /* answers that do not fit def */
 };
 
 /*
