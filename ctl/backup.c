@@ -34,15 +34,13 @@ int ctl_backup(int argc, char **argv)
 
 	rc = settings_parse(tab, "aggregator", argc, argv, &next, err, sizeof err);
 	if (rc == SETTINGS_HELP || rc != 0 || next != argc - 1 || data == NULL) {
-		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
-		if (rc != 0 && rc != SETTINGS_HELP)
-			fprintf(stderr, "canvassctl backup: %s\n", err);
-		fprintf(out, "usage: canvassctl backup [-c FILE] --data DIR DEST\n"
-			     "Writes a compacted, verified copy of the live store into DEST (a new "
-			     "or empty directory).\n");
-		settings_usage(tab, out);
+		rc = ctl_usage(
+			"backup", rc, err, tab,
+			"usage: canvassctl backup [-c FILE] --data DIR DEST\n"
+			"Writes a compacted, verified copy of the live store into DEST (a new "
+			"or empty directory).\n");
 		settings_free(tab);
-		return rc == SETTINGS_HELP ? 0 : 2;
+		return rc;
 	}
 	{
 		struct store_cfg cfg = {.dir = data, .readonly = true};

@@ -39,18 +39,14 @@ int ctl_check(int argc, char **argv)
 	rc = settings_parse(tab, "collector", argc, argv, &next, err, sizeof err);
 	if (rc == SETTINGS_HELP || rc != 0 || next != argc ||
 	    (!registry_path && !qdir && !cycles_path)) {
-		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
-		if (rc != 0 && rc != SETTINGS_HELP)
-			fprintf(stderr, "canvassctl check: %s\n", err);
-		fprintf(out,
-			"usage: canvassctl check [-c FILE] [--registry FILE] "
-			"[--questionnaires DIR] [--cycles FILE] [--key FILE] "
-			"[--aggregator-key FILE]\n"
-			"Loads what is given (with -c, the [collector] section) as the collector "
-			"would.\nExit status: 0 valid, 1 invalid, 2 usage.\n");
-		settings_usage(tab, out);
+		rc = ctl_usage("check", rc, err, tab,
+			       "usage: canvassctl check [-c FILE] [--registry FILE] "
+			       "[--questionnaires DIR] [--cycles FILE] [--key FILE] "
+			       "[--aggregator-key FILE]\n"
+			       "Loads what is given (with -c, the [collector] section) as the "
+			       "collector would.\nExit status: 0 valid, 1 invalid, 2 usage.\n");
 		settings_free(tab);
-		return rc == SETTINGS_HELP ? 0 : 2;
+		return rc;
 	}
 	if (registry_path != NULL) {
 		if (registry_load(registry_path, &reg, err, sizeof err) != 0)

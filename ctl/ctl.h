@@ -6,6 +6,16 @@
 #ifndef CANVASS_CTL_H
 #define CANVASS_CTL_H
 
+struct setting;
+
+/*
+ * A subcommand's usage answer: the parse error (rc neither 0 nor
+ * SETTINGS_HELP) on stderr, then usage and the options, on stdout for
+ * --help and stderr otherwise. Returns the exit status: 0 for --help, 2.
+ */
+int ctl_usage(const char *cmd, int rc, const char *err, const struct setting *tab,
+	      const char *usage);
+
 int ctl_keygen(int argc, char **argv);
 int ctl_check(int argc, char **argv);
 int ctl_member_key(int argc, char **argv);

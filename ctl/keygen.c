@@ -22,15 +22,12 @@ int ctl_keygen(int argc, char **argv)
 
 	rc = settings_parse(tab, "canvassctl", argc, argv, &next, err, sizeof err);
 	if (rc == SETTINGS_HELP || rc != 0 || next != argc - 1) {
-		if (rc != 0 && rc != SETTINGS_HELP)
-			fprintf(stderr, "canvassctl keygen: %s\n", err);
-		fprintf(rc == SETTINGS_HELP ? stdout : stderr,
-			"usage: canvassctl keygen [--dir DIR] NAME\n"
-			"Writes DIR/NAME.key (mode 0600: the key pair, keep it secret) and "
-			"DIR/NAME.pub,\nand prints the public key (Z85).\n");
-		settings_usage(tab, rc == SETTINGS_HELP ? stdout : stderr);
+		rc = ctl_usage("keygen", rc, err, tab,
+			       "usage: canvassctl keygen [--dir DIR] NAME\n"
+			       "Writes DIR/NAME.key (mode 0600: the key pair, keep it secret) and "
+			       "DIR/NAME.pub,\nand prints the public key (Z85).\n");
 		settings_free(tab);
-		return rc == SETTINGS_HELP ? 0 : 2;
+		return rc;
 	}
 	/* A missing directory is made, for the owner only (it holds a secret). */
 	if (dir != NULL && mkdir(dir, 0700) != 0 && errno != EEXIST) {

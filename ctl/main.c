@@ -3,7 +3,19 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "settings.h"
 #include "util.h"
+
+int ctl_usage(const char *cmd, int rc, const char *err, const struct setting *tab,
+	      const char *usage)
+{
+	FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
+	if (rc != 0 && rc != SETTINGS_HELP)
+		fprintf(stderr, "canvassctl %s: %s\n", cmd, err);
+	fputs(usage, out);
+	settings_usage(tab, out);
+	return rc == SETTINGS_HELP ? 0 : 2;
+}
 
 static const struct {
 	const char *name;

@@ -83,17 +83,15 @@ int ctl_member_key(int argc, char **argv)
 
 	rc = settings_parse(tab, "canvassctl", argc, argv, &next, err, sizeof err);
 	if (rc == SETTINGS_HELP || rc != 0 || registry == NULL || next != argc - (revoke ? 1 : 2)) {
-		if (rc != 0 && rc != SETTINGS_HELP)
-			fprintf(stderr, "canvassctl member-key: %s\n", err);
-		fprintf(rc == SETTINGS_HELP ? stdout : stderr,
+		rc = ctl_usage(
+			"member-key", rc, err, tab,
 			"usage: canvassctl member-key --registry FILE [--reload PIDFILE] "
 			"(CODE KEY.pub | --revoke CODE)\n"
 			"Sets (or rotates) member CODE's public key to the one in KEY.pub, or "
 			"revokes it,\nrewriting the registry atomically after checking it; "
 			"prints what changed.\n");
-		settings_usage(tab, rc == SETTINGS_HELP ? stdout : stderr);
 		settings_free(tab);
-		return rc == SETTINGS_HELP ? 0 : 2;
+		return rc;
 	}
 	if (!revoke && keys_load_public(argv[next + 1], key, err, sizeof err) != 0)
 		goto fail;

@@ -160,15 +160,12 @@ int ctl_status(int argc, char **argv)
 	}
 	if (rc == SETTINGS_HELP || rc != 0 || next != argc ||
 	    (agg_http == NULL && col_http == NULL && extra.n == 0)) {
-		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
-		if (rc != 0 && rc != SETTINGS_HELP)
-			fprintf(stderr, "canvassctl status: %s\n", err);
-		fprintf(out, "usage: canvassctl status -c FILE | --aggregator-http ADDR "
-			     "[--collector-http ADDR]...\n");
-		settings_usage(tab, out);
+		rc = ctl_usage("status", rc, err, tab,
+			       "usage: canvassctl status -c FILE | --aggregator-http ADDR "
+			       "[--collector-http ADDR]...\n");
 		settings_free(tab); /* frees agg_http too, whichever table set it */
 		free(col_http);
-		return rc == SETTINGS_HELP ? 0 : 2;
+		return rc;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (agg_http)

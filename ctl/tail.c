@@ -43,14 +43,11 @@ int ctl_tail(int argc, char **argv)
 
 	rc = settings_parse(tab, "aggregator", argc, argv, &next, err, sizeof err);
 	if (rc == SETTINGS_HELP || rc != 0 || next != argc || events == NULL) {
-		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
-		if (rc != 0 && rc != SETTINGS_HELP)
-			fprintf(stderr, "canvassctl tail: %s\n", err);
-		fprintf(out, "usage: canvassctl tail [-c FILE] --events ENDPOINT [--member CODE] "
-			     "[--questionnaire ID] [--json]\n");
-		settings_usage(tab, out);
+		rc = ctl_usage("tail", rc, err, tab,
+			       "usage: canvassctl tail [-c FILE] --events ENDPOINT [--member CODE] "
+			       "[--questionnaire ID] [--json]\n");
 		settings_free(tab);
-		return rc == SETTINGS_HELP ? 0 : 2;
+		return rc;
 	}
 	daemon_install_signals(&stop, NULL);
 	zctx = zmq_ctx_new();

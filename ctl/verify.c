@@ -25,12 +25,10 @@ static int open_store(const char *cmd, int argc, char **argv, const struct setti
 	int next, rc = settings_parse(tab, "aggregator", argc, argv, &next, err, sizeof err);
 
 	if (rc == SETTINGS_HELP || rc != 0 || next != argc || *data == NULL) {
-		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
-		if (rc != 0 && rc != SETTINGS_HELP)
-			fprintf(stderr, "canvassctl %s: %s\n", cmd, err);
-		fprintf(out, "usage: canvassctl %s [-c FILE] --data DIR [options]\n", cmd);
-		settings_usage(tab, out);
-		return rc == SETTINGS_HELP ? 0 : 2;
+		char usage[128];
+		snprintf(usage, sizeof usage,
+			 "usage: canvassctl %s [-c FILE] --data DIR [options]\n", cmd);
+		return ctl_usage(cmd, rc, err, tab, usage);
 	}
 	{
 		struct store_cfg cfg = {.dir = *data, .readonly = true};
