@@ -85,7 +85,7 @@ int baseline_postgres_compare(const char *dir, const char *store_dir, double *se
 			      size_t whylen);
 
 /* reports.c */
-int fill_store(const char *dir, const struct bench_opts *o, const char *registry, long *answers);
+int fill_store(const char *dir, const struct bench_opts *o, long *answers);
 /* n submissions of qid (revisions of members M00000...) written straight into a store. */
 int fill_history(const char *dir, const char *qid, int members, long n, int questions);
 int scan_store(const char *dir, double *secs, long *answers);

@@ -79,7 +79,7 @@ static void cost_curve(const struct bench_opts *o, const char *work, char *qdir,
 		snprintf(reg, sizeof reg, "%s/curve-%d.csv", work, k);
 		fprintf(stderr, "bench: cost curve, %d members x %d questions\n", c.report_members,
 			c.questions);
-		if (fill_store(dir, &c, NULL, &answers) != 0 || (f = fopen(reg, "w")) == NULL) {
+		if (fill_store(dir, &c, &answers) != 0 || (f = fopen(reg, "w")) == NULL) {
 			rss_mib[k] = NAN;
 			continue;
 		}
@@ -235,7 +235,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "bench: filling the report store (%d members x %d questions)\n",
 		o.report_members, o.questions);
 	snprintf(path, sizeof path, "%s/store", work);
-	fill_store(path, &o, NULL, &answers);
+	fill_store(path, &o, &answers);
 	snprintf(reg, sizeof reg, "%s/registry.csv", work);
 	{
 		FILE *f = fopen(reg, "w");

@@ -11,9 +11,8 @@
 #include "util.h"
 #include "wire.h"
 
-int fill_store(const char *dir, const struct bench_opts *o, const char *registry, long *answers)
+int fill_store(const char *dir, const struct bench_opts *o, long *answers)
 {
-	(void)registry;
 	/* One submission per member, every question answered. */
 	*answers = (long)o->report_members * o->questions;
 	return fill_history(dir, "bench-report", o->report_members, o->report_members,

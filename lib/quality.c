@@ -99,7 +99,8 @@ bool quality_sorted_remove(double *v, size_t *n, double x)
 	return true;
 }
 
-void quality_format(char *buf, size_t len, double x)
+/* A number for a finding's message: integers without decimals, else %.6g. */
+static void quality_format(char *buf, size_t len, double x)
 {
 	if (x == floor(x) && fabs(x) < 1e15)
 		snprintf(buf, len, "%.0f", x);

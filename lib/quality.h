@@ -55,9 +55,6 @@ void quality_sorted_insert(double *sorted, size_t *n, double x);
 /* Removes one x from sorted[0..*n-1]; false when x is not there. */
 bool quality_sorted_remove(double *sorted, size_t *n, double x);
 
-/* A number for a finding's message: integers without decimals, else %.6g. */
-void quality_format(char *buf, size_t len, double x);
-
 /*
  * The findings' messages, the same in receipts and in the quality report:
  *   "0.85 is below the expected range (warn_below 1): check it"

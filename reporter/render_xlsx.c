@@ -268,6 +268,8 @@ int render_xlsx(const char *report, const char *csv, size_t len, json_t *notes, 
 	if (b.rc == 0)
 		csv_fini(&p, on_field, on_row, &b);
 	csv_free(&p);
+	for (size_t c = 0; c < b.n_row; c++) /* a row cut short by an error */
+		free(b.row[c]);
 	if (b.rc == 0 && b.n_sheets == 0)
 		sheet_for(&b, b.single); /* no rows: the header alone */
 	for (size_t s = 0; s < b.n_sheets; s++) {
