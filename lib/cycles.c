@@ -154,34 +154,40 @@ void cycles_free(struct cycles **cp)
 	*cp = NULL;
 }
 
+/* The schedule's entry of (questionnaire, cycle), or NULL. */
+static const struct cycle *find(const struct cycles *c, const char *questionnaire,
+				const char *cycle)
+{
+	for (size_t i = 0; c != NULL && i < c->n; i++)
+		if (strcmp(c->items[i].questionnaire, questionnaire) == 0 &&
+		    strcmp(c->items[i].cycle, cycle) == 0)
+			return &c->items[i];
+	return NULL;
+}
+
 enum cycle_state cycles_state(const struct cycles *c, const char *questionnaire, const char *cycle,
 			      int64_t now_ms, const struct cycle **found)
 {
+	const struct cycle *cy = find(c, questionnaire, cycle);
+
 	if (found != NULL)
-		*found = NULL;
-	for (size_t i = 0; c != NULL && i < c->n; i++) {
-		const struct cycle *cy = &c->items[i];
-		if (strcmp(cy->questionnaire, questionnaire) != 0 || strcmp(cy->cycle, cycle) != 0)
-			continue;
-		if (found != NULL)
-			*found = cy;
-		if (now_ms < cy->opens_ms)
-			return CYCLE_NOT_OPEN;
-		if (now_ms <= cy->due_ms)
-			return CYCLE_ON_TIME;
-		if (now_ms <= cy->closes_ms)
-			return CYCLE_LATE;
-		return CYCLE_CLOSED;
-	}
-	return CYCLE_UNKNOWN;
+		*found = cy;
+	if (cy == NULL)
+		return CYCLE_UNKNOWN;
+	if (now_ms < cy->opens_ms)
+		return CYCLE_NOT_OPEN;
+	if (now_ms <= cy->due_ms)
+		return CYCLE_ON_TIME;
+	if (now_ms <= cy->closes_ms)
+		return CYCLE_LATE;
+	return CYCLE_CLOSED;
 }
 
 const struct cycle *cycles_previous(const struct cycles *c, const char *questionnaire,
 				    const char *cycle)
 {
-	const struct cycle *self = NULL, *best = NULL;
+	const struct cycle *self = find(c, questionnaire, cycle), *best = NULL;
 
-	cycles_state(c, questionnaire, cycle, 0, &self);
 	for (size_t i = 0; self != NULL && i < c->n; i++) {
 		const struct cycle *cy = &c->items[i];
 		if (strcmp(cy->questionnaire, questionnaire) != 0 || cy->opens_ms >= self->opens_ms)
