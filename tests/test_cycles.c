@@ -98,12 +98,44 @@ static void test_bad_files(void **state)
 	    "listed twice");
 }
 
+/* The previous cycle: the same questionnaire's that opened last before this one. */
+static void test_previous(void **state)
+{
+	static const char sched[] =
+		"{\"cycles\": ["
+		"{\"questionnaire\": \"q\", \"cycle\": \"2026\", \"opens\": \"2026-01-01\", "
+		"\"due\": \"2026-06-30\", \"closes\": \"2026-09-30\"},"
+		"{\"questionnaire\": \"q\", \"cycle\": \"2024\", \"opens\": \"2024-01-01\", "
+		"\"due\": \"2024-06-30\", \"closes\": \"2024-09-30\"},"
+		"{\"questionnaire\": \"q\", \"cycle\": \"2025\", \"opens\": \"2025-01-01\", "
+		"\"due\": \"2025-06-30\", \"closes\": \"2025-09-30\"},"
+		"{\"questionnaire\": \"other\", \"cycle\": \"2025b\", \"opens\": \"2025-12-01\", "
+		"\"due\": \"2025-12-30\", \"closes\": \"2025-12-31\"},"
+		"{\"questionnaire\": \"q\", \"cycle\": \"2025s\", \"opens\": \"2025-01-01\", "
+		"\"due\": \"2025-06-30\", \"closes\": \"2025-09-30\"}]}";
+	struct cycles *c = NULL;
+	char err[256];
+	(void)state;
+
+	assert_int_equal(cycles_load_text("s", sched, strlen(sched), &c, err, sizeof err), 0);
+	assert_string_equal(cycles_previous(c, "q", "2026")->cycle, "2025");
+	assert_string_equal(cycles_previous(c, "q", "2025")->cycle, "2024");
+	assert_null(cycles_previous(c, "q", "2024")); /* the first */
+	assert_null(cycles_previous(c, "q", "2027")); /* not in the schedule */
+	assert_null(
+		cycles_previous(c, "other", "2025b")); /* another questionnaire's do not count */
+	/* Two cycles opening on the same day are not each other's previous. */
+	assert_string_equal(cycles_previous(c, "q", "2025s")->cycle, "2024");
+	cycles_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_boundaries),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_previous),
 	};
 	return cmocka_run_group_tests_name("cycles", tests, NULL, NULL);
 }
