@@ -118,7 +118,7 @@ static void test_previous(void **state)
 	(void)state;
 
 	assert_int_equal(cycles_load_text("s", sched, strlen(sched), &c, err, sizeof err), 0);
-	assert_string_equal(cycles_previous(c, "q", "2026")->cycle, "2025");
+	assert_string_equal(cycles_previous(c, "q", "2026")->cycle, "2025"); /* listed first */
 	assert_string_equal(cycles_previous(c, "q", "2025")->cycle, "2024");
 	assert_null(cycles_previous(c, "q", "2024")); /* the first */
 	assert_null(cycles_previous(c, "q", "2027")); /* not in the schedule */
