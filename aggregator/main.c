@@ -18,6 +18,7 @@
 #include "keys.h"
 #include "log.h"
 #include "registry.h"
+#include "reviewers.h"
 #include "server.h"
 #include "settings.h"
 #include "util.h"
@@ -51,8 +52,10 @@ static int admit_collectors(struct zap *zap, const struct strlist *files, char *
 int main(int argc, char **argv)
 {
 	char *data = NULL, *listen = NULL, *level = NULL, *pidfile = NULL, *key_path = NULL;
-	char *events = NULL, *registry_path = NULL;
+	char *events = NULL, *registry_path = NULL, *review_listen = NULL, *reviewers_path = NULL;
 	struct registry *registry = NULL;
+	struct zap_entry *reviewers = NULL;
+	size_t n_reviewers = 0;
 	struct daemon_http ops_http = {.health_window = 60, .health_threshold = 1};
 	struct strlist collector_keys = {0};
 	bool insecure = false;
@@ -76,6 +79,10 @@ int main(int argc, char **argv)
 		{"max-message", SET_SIZE, &max_message, 0, 0, "SIZE", "largest request (512K)"},
 		{"registry", SET_STRING, &registry_path, 0, 0, "FILE",
 		 "member registry: the regions of the outlier check (none: world only)"},
+		{"review-listen", SET_STRING, &review_listen, 0, 0, "ENDPOINT",
+		 "endpoint for reviewers (canvassctl review); needs --reviewers"},
+		{"reviewers", SET_STRING, &reviewers_path, 0, 0, "FILE",
+		 "reviewers file: name,public_key per line (re-read on SIGHUP)"},
 		{"events", SET_STRING, &events, 0, 0, "ENDPOINT",
 		 "PUB endpoint of the event feed (ipc:// or tcp://127.x)"},
 		DAEMON_HTTP_SETTINGS(ops_http, "errors in the window that make /health fail (1)"),
@@ -137,6 +144,25 @@ int main(int argc, char **argv)
 		status = DAEMON_EXIT_CONFIG;
 		goto out;
 	}
+	if (review_listen != NULL &&
+	    daemon_endpoint_allowed(review_listen, insecure, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "endpoint_refused", "error=%s", log_quote(err, q1, sizeof q1));
+		status = DAEMON_EXIT_CONFIG;
+		goto out;
+	}
+	if (review_listen != NULL && !insecure && reviewers_path == NULL) {
+		log_event(LOG_ERROR, "no_reviewers",
+			  "msg=\"--review-listen needs --reviewers (or --insecure on ipc://)\"");
+		status = DAEMON_EXIT_CONFIG;
+		goto out;
+	}
+	if (reviewers_path != NULL &&
+	    reviewers_load(reviewers_path, &reviewers, &n_reviewers, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "reviewers_invalid", "error=%s",
+			  log_quote(err, q1, sizeof q1));
+		status = DAEMON_EXIT_CONFIG;
+		goto out;
+	}
 	if (registry_path != NULL &&
 	    registry_load(registry_path, &registry, err, sizeof err) != 0) {
 		log_event(LOG_ERROR, "registry_invalid", "error=%s", log_quote(err, q1, sizeof q1));
@@ -161,6 +187,8 @@ int main(int argc, char **argv)
 		log_event(LOG_ERROR, "zap_failed", "error=%s", log_quote(err, q1, sizeof q1));
 		goto out;
 	}
+	if (zap != NULL && zap_set_review_keys(zap, reviewers, n_reviewers) != 0)
+		goto out;
 	{
 		struct aggregator_cfg acfg = {
 			.listen = listen,
@@ -174,6 +202,7 @@ int main(int argc, char **argv)
 			.metrics = metrics,
 			.http = httpd,
 			.registry = registry,
+			.review_listen = review_listen,
 		};
 		if ((rc = aggregator_open(&agg, zctx, &acfg, err, sizeof err)) != 0) {
 			log_event(LOG_ERROR, "listen_failed", "error=%s",
@@ -181,10 +210,15 @@ int main(int argc, char **argv)
 			status = DAEMON_EXIT_CONFIG;
 			goto out;
 		}
+		if (aggregator_set_reviewers(agg, reviewers, n_reviewers) != 0)
+			goto out;
 	}
 	if (!insecure) {
 		if (zap_selftest(zctx, aggregator_socket(agg), keys.public_z85, 5000, err,
-				 sizeof err) != 0) {
+				 sizeof err) != 0 ||
+		    (aggregator_review_socket(agg) != NULL &&
+		     zap_selftest(zctx, aggregator_review_socket(agg), keys.public_z85, 5000, err,
+				  sizeof err) != 0)) {
 			log_event(LOG_ERROR, "selftest_failed", "error=%s",
 				  log_quote(err, q1, sizeof q1));
 			goto out;
@@ -199,32 +233,31 @@ int main(int argc, char **argv)
 	wrote_pidfile = pidfile != NULL;
 	{
 		/* The bound endpoints: with a port of * or 0, the ones the kernel chose. */
-		char bound[256], ev[256], web[64], q3[300], q4[300];
+		char bound[256], ev[256], web[64], rv[256], q3[300], q4[300], q5[300];
 		log_event(LOG_INFO, "ready",
-			  "listen=%s events=%s http=%s data=%s batch_max=%ld batch_wait_us=%ld "
-			  "collectors=%zu curve=%s",
+			  "listen=%s review=%s events=%s http=%s data=%s batch_max=%ld "
+			  "batch_wait_us=%ld collectors=%zu reviewers=%zu curve=%s",
 			  log_quote(daemon_bound_endpoint(aggregator_socket(agg), bound,
 							  sizeof bound),
 				    q1, sizeof q1),
+			  log_quote(daemon_bound_endpoint(aggregator_review_socket(agg), rv,
+							  sizeof rv),
+				    q5, sizeof q5),
 			  log_quote(daemon_bound_endpoint(aggregator_events_socket(agg), ev,
 							  sizeof ev),
 				    q3, sizeof q3),
 			  log_quote(httpd_address(httpd, web, sizeof web), q4, sizeof q4),
 			  log_quote(data, q2, sizeof q2), batch_max, batch_wait_us,
-			  collector_keys.n, insecure ? "off" : "on");
+			  collector_keys.n, n_reviewers, insecure ? "off" : "on");
 	}
 	httpd_set_ready(httpd, true);
 	daemon_notify_ready();
 	while ((rc = aggregator_run(agg, &stop_requested, &reload_requested)) ==
 	       AGGREGATOR_RELOAD) {
 		/* What a reload applies; the other settings need a restart. */
-		static const char *const live[] = {"log-level",
-						   "batch-wait-us",
-						   "health-window",
-						   "health-threshold",
-						   "collector-key",
-						   "registry",
-						   NULL};
+		static const char *const live[] = {
+			"log-level",     "batch-wait-us", "health-window", "health-threshold",
+			"collector-key", "registry",      "reviewers",     NULL};
 		char applied[512];
 		reload_requested = 0;
 		if (daemon_reload(tab, live, m_reloads, applied, sizeof applied) != 0)
@@ -237,6 +270,24 @@ int main(int argc, char **argv)
 				  log_quote(err, q1, sizeof q1));
 			metric_add(m_reloads, "refused", 1);
 			continue;
+		}
+		if (reviewers_path != NULL) {
+			struct zap_entry *fresh = NULL;
+			size_t n_fresh = 0;
+			if (reviewers_load(reviewers_path, &fresh, &n_fresh, err, sizeof err) !=
+				    0 ||
+			    (zap != NULL && zap_set_review_keys(zap, fresh, n_fresh) != 0) ||
+			    aggregator_set_reviewers(agg, fresh, n_fresh) != 0) {
+				log_event(LOG_ERROR, "reload_refused",
+					  "error=%s msg=\"the reviewers in force stay\"",
+					  log_quote(err, q1, sizeof q1));
+				free(fresh);
+				metric_add(m_reloads, "refused", 1);
+				continue;
+			}
+			free(reviewers);
+			reviewers = fresh;
+			n_reviewers = n_fresh;
 		}
 		if (registry_path != NULL) {
 			struct registry *fresh = NULL;
@@ -255,8 +306,8 @@ int main(int argc, char **argv)
 			registry_free(&registry);
 		}
 		metric_add(m_reloads, "ok", 1);
-		log_event(LOG_INFO, "reloaded", "collectors=%zu settings_changed=%s",
-			  collector_keys.n, log_quote(applied, q1, sizeof q1));
+		log_event(LOG_INFO, "reloaded", "collectors=%zu reviewers=%zu settings_changed=%s",
+			  collector_keys.n, n_reviewers, log_quote(applied, q1, sizeof q1));
 	}
 	httpd_set_ready(httpd, false);
 	daemon_notify_stopping();
@@ -283,6 +334,7 @@ out:
 		zmq_ctx_term(zctx);
 	store_close(&store);
 	registry_free(&registry);
+	free(reviewers);
 	keys_wipe(&keys);
 	daemon_settings_free(tab);
 	return status;

@@ -1,5 +1,7 @@
 #include "server.h"
 #include "checks.h"
+#include "review.h"
+#include "../lib/review.h"
 #include "error.h"
 #include "log.h"
 #include "wire.h"
@@ -36,6 +38,10 @@ struct aggregator {
 	struct metric *m_results, *m_late, *m_batch, *m_commit, *m_map, *m_used, *m_history,
 		*m_readers, *m_dropped, *m_last_commit, *m_events, *m_subscribers;
 	long subscriptions;
+	void *review;                /* ROUTER for reviewers, or NULL */
+	struct zap_entry *reviewers; /* the reviewers in force, for the per-message check */
+	size_t n_reviewers;
+	struct metric *m_review, *m_reads;
 };
 
 static void register_metrics(struct aggregator *a)
@@ -45,7 +51,7 @@ static void register_metrics(struct aggregator *a)
 				      0.025,  0.05,    0.1,    0.25,  0.5,    1};
 	struct metrics *m = a->cfg.metrics;
 	const char *results[] = {"accepted", "duplicate", "conflict", "storage_full",
-				 "internal", "malformed", "valid"};
+				 "internal", "malformed", "valid",    "locked"};
 
 	if (m == NULL)
 		return;
@@ -83,6 +89,14 @@ static void register_metrics(struct aggregator *a)
 				"Quality findings sent in receipts and dry runs, by code", "code");
 	metric_touch(a->m_findings, "CHANGE_FROM_PREVIOUS");
 	metric_touch(a->m_findings, "OUTLIER");
+	a->m_review =
+		metrics_counter(m, "canvass_aggregator_review_requests_total",
+				"Reviewer requests answered, by request and status", "request");
+	a->m_reads =
+		metrics_counter(m, "canvass_aggregator_member_reads_total",
+				"Members' reads of their own returns answered, by kind", "kind");
+	metric_touch(a->m_reads, "status");
+	metric_touch(a->m_reads, "fetch");
 	a->m_check_values = metrics_gauge(
 		m, "canvass_aggregator_check_values",
 		"Members' current numbers held in memory for the quality checks", NULL);
@@ -176,6 +190,20 @@ int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator
 			goto fail;
 		}
 	}
+	if (cfg->review_listen != NULL) {
+		int64_t maxmsg = (int64_t)cfg->max_message;
+		a->review = zmq_socket(zctx, ZMQ_ROUTER);
+		if (a->review == NULL ||
+		    zmq_setsockopt(a->review, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+		    zmq_setsockopt(a->review, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
+		    (cfg->keys != NULL &&
+		     zap_make_server_domain(a->review, cfg->keys, ZAP_REVIEW_DOMAIN) != 0) ||
+		    zmq_bind(a->review, cfg->review_listen) != 0) {
+			rc = cv_fail(err, errlen, CV_EZMQ, "review endpoint %s: %s",
+				     cfg->review_listen, zmq_strerror(errno));
+			goto fail;
+		}
+	}
 	checks_set_registry(a->checks, cfg->registry);
 	register_metrics(a);
 	update_store_gauges(a);
@@ -205,6 +233,9 @@ void aggregator_close(struct aggregator **ap)
 	}
 	if (a->events != NULL)
 		zmq_close(a->events);
+	if (a->review != NULL)
+		zmq_close(a->review);
+	free(a->reviewers);
 	if (a->slots != NULL)
 		for (size_t i = 0; i < a->cfg.batch_max; i++) {
 			WIRE_FREE(a->slots[i].req);
@@ -237,6 +268,24 @@ void aggregator_set_registry(struct aggregator *a, const struct registry *reg)
 void *aggregator_socket(struct aggregator *a)
 {
 	return a->sock;
+}
+
+void *aggregator_review_socket(struct aggregator *a)
+{
+	return a->review;
+}
+
+int aggregator_set_reviewers(struct aggregator *a, const struct zap_entry *e, size_t n)
+{
+	struct zap_entry *copy = malloc((n ? n : 1) * sizeof *copy);
+	if (copy == NULL)
+		return CV_ENOMEM;
+	if (n > 0)
+		memcpy(copy, e, n * sizeof *copy);
+	free(a->reviewers);
+	a->reviewers = copy;
+	a->n_reviewers = n;
+	return 0;
 }
 
 static void send_reply(struct aggregator *a, const uint8_t *rid, size_t rid_len,
@@ -321,7 +370,17 @@ static void answer_dry_run(struct aggregator *a, struct slot *sl)
 {
 	Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
 	Canvass__Problem *msgs, **ptrs;
+	int locked = review_locked(a->cfg.store, sl->req->questionnaire, sl->req->cycle,
+				   sl->req->member);
 
+	if (locked != 0) {
+		/* An approved return takes no revision: a dry run says so first. */
+		reply_status(a, sl->rid, sl->rid_len, sl->req->ticket,
+			     locked == 1 ? CANVASS__STATUS__LOCKED : CANVASS__STATUS__INTERNAL,
+			     locked == 1 ? LOCKED_MESSAGE : "the store could not be read");
+		metric_add(a->m_results, locked == 1 ? "locked" : "internal", 1);
+		return;
+	}
 	prepare_checks(a, sl);
 	run_checks(a, sl, false);
 	rep.protocol_version = WIRE_PROTOCOL_VERSION;
@@ -334,6 +393,36 @@ static void answer_dry_run(struct aggregator *a, struct slot *sl)
 	free(ptrs);
 	a->stats.dry_runs++;
 	metric_add(a->m_results, "valid", 1);
+}
+
+/* A member's read of its own returns (relayed by its collector), answered now. */
+static void answer_read(struct aggregator *a, struct slot *sl)
+{
+	Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
+	const Canvass__StoreRequest *req = sl->req;
+	bool fetch = req->read == CANVASS__READ_KIND__READ_FETCH;
+	int rc;
+
+	rep.protocol_version = WIRE_PROTOCOL_VERSION;
+	rep.ticket = req->ticket;
+	if (req->member[0] == '\0' || (req->read != CANVASS__READ_KIND__READ_STATUS && !fetch) ||
+	    (fetch && (req->questionnaire[0] == '\0' || req->cycle[0] == '\0'))) {
+		reply_status(a, sl->rid, sl->rid_len, req->ticket, CANVASS__STATUS__MALFORMED,
+			     "a read names its member (and, to fetch, questionnaire and cycle)");
+		metric_add(a->m_results, "malformed", 1);
+		return;
+	}
+	rc = review_answer_read(a->cfg.store, req, &rep);
+	if (rc != 0) {
+		review_read_clear(&rep);
+		log_event(LOG_WARN, "read_failed", "error=\"%s\"", cv_strerror(rc));
+		reply_status(a, sl->rid, sl->rid_len, req->ticket, CANVASS__STATUS__INTERNAL,
+			     "the store could not be read; retry later");
+		return;
+	}
+	send_reply(a, sl->rid, sl->rid_len, &rep);
+	review_read_clear(&rep);
+	metric_add(a->m_reads, fetch ? "fetch" : "status", 1);
 }
 
 /*
@@ -377,6 +466,11 @@ static int receive_one(struct aggregator *a, size_t n)
 	rc = wire_decode_store_request(zmq_msg_data(&body), zmq_msg_size(&body), a->cfg.max_message,
 				       &sl->req);
 	zmq_msg_close(&body);
+	if (rc == 0 && sl->req->read != CANVASS__READ_KIND__READ_NONE) {
+		answer_read(a, sl);
+		WIRE_FREE(sl->req);
+		return 0;
+	}
 	if (rc == 0) {
 		struct store_put *p = &a->puts[n];
 		memset(p, 0, sizeof *p);
@@ -450,6 +544,9 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 				rep.message =
 					(char *)"this id was used before for different content";
 				a->stats.conflict++;
+			} else if (p->status == CANVASS__STATUS__LOCKED) {
+				rep.message = (char *)LOCKED_MESSAGE;
+				a->stats.locked++;
 			} else {
 				if (p->status == CANVASS__STATUS__ACCEPTED)
 					a->stats.accepted++;
@@ -489,6 +586,153 @@ static void answer_batch(struct aggregator *a, size_t n, int store_rc)
 		WIRE_FREE(sl->req);
 		checks_plan_free(&sl->plan);
 	}
+}
+
+/* The reviewer a review message's key belongs to now, or NULL. */
+static const char *reviewer_of(struct aggregator *a, const char *key)
+{
+	if (a->cfg.keys == NULL)
+		return "local"; /* insecure mode: no keys, one anonymous reviewer */
+	for (size_t i = 0; key != NULL && i < a->n_reviewers; i++)
+		if (strcmp(a->reviewers[i].key, key) == 0)
+			return a->reviewers[i].user;
+	return NULL;
+}
+
+static void publish_review(struct aggregator *a, const Canvass__ReviewAction *act,
+			   const struct store_review *r, const char *reviewer)
+{
+	char topic[256], *text;
+	json_t *o, *qs = json_array();
+	int state = r->state != NULL ? (int)r->state->state : 0;
+
+	if (a->events == NULL || qs == NULL) {
+		json_decref(qs);
+		return;
+	}
+	for (size_t i = 0; i < act->n_questions; i++)
+		json_array_append_new(qs, json_string(act->questions[i]));
+	/* Never the comment: it may quote answers. */
+	o = json_pack("{ss ss ss sI sI ss ss ss ss so sI}", "member", act->member, "questionnaire",
+		      act->questionnaire, "cycle", act->cycle, "revision", (json_int_t)r->revision,
+		      "sequence", (json_int_t)r->sequence, "status", "ACCEPTED", "review",
+		      review_action_name(act->action), "reviewer", reviewer, "state",
+		      review_state_name(state), "questions", qs, "stored_at_ms",
+		      (json_int_t)r->stored_at_ms);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (text == NULL)
+		return;
+	snprintf(topic, sizeof topic, "%s %s", act->questionnaire, act->member);
+	if (zmq_send(a->events, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+	    zmq_send(a->events, text, strlen(text), ZMQ_DONTWAIT) >= 0)
+		metric_add(a->m_events, NULL, 1);
+	free(text);
+}
+
+/*
+ * One reviewer message: [routing id][ReviewRequest]. Reads are answered
+ * from a snapshot; an action is written in its own durable transaction and
+ * answered after its commit. Returns 0, or the store error of a write
+ * that must stop the writer (as a failed batch does).
+ */
+static int on_review(struct aggregator *a)
+{
+	uint8_t rid[ROUTING_ID_MAX];
+	zmq_msg_t body;
+	int r, more = 0, parts = 1, rc = 0;
+	size_t more_len = sizeof more, rid_len;
+	const char *reviewer;
+	Canvass__ReviewRequest *req = NULL;
+	Canvass__ReviewReply *rep = NULL, fixed = CANVASS__REVIEW_REPLY__INIT;
+	struct store_review act = {0};
+	struct wire_fault fault;
+	char msg[320], label[48];
+	uint8_t *buf;
+	size_t len;
+
+	r = zmq_recv(a->review, rid, sizeof rid, ZMQ_DONTWAIT);
+	if (r < 0)
+		return 0;
+	rid_len = (size_t)r > sizeof rid ? sizeof rid : (size_t)r;
+	zmq_msg_init(&body);
+	zmq_getsockopt(a->review, ZMQ_RCVMORE, &more, &more_len);
+	while (more) {
+		zmq_msg_t extra;
+		zmq_msg_t *m = parts == 1 ? &body : &extra;
+		if (parts > 1)
+			zmq_msg_init(&extra);
+		zmq_msg_recv(m, a->review, 0);
+		zmq_getsockopt(a->review, ZMQ_RCVMORE, &more, &more_len);
+		if (parts > 1)
+			zmq_msg_close(&extra);
+		parts++;
+	}
+	fixed.protocol_version = WIRE_PROTOCOL_VERSION;
+	fixed.message = msg;
+	reviewer = parts == 2 ? reviewer_of(a, zmq_msg_gets(&body, ZAP_KEY_PROPERTY)) : NULL;
+	if (parts != 2) {
+		fixed.status = CANVASS__STATUS__MALFORMED;
+		snprintf(msg, sizeof msg, "a request is exactly one frame");
+	} else if (reviewer == NULL) {
+		wire_peek_request_id(zmq_msg_data(&body), zmq_msg_size(&body), &fixed.request_id);
+		fixed.status = CANVASS__STATUS__UNAUTHORIZED;
+		snprintf(msg, sizeof msg,
+			 "the key of this connection is no longer in the reviewers file");
+	} else if ((rc = wire_decode_review_request(zmq_msg_data(&body), zmq_msg_size(&body),
+						    a->cfg.max_message, &req, &fault)) != 0) {
+		wire_peek_request_id(zmq_msg_data(&body), zmq_msg_size(&body), &fixed.request_id);
+		fixed.status = rc == CV_ETOOBIG    ? CANVASS__STATUS__TOO_LARGE
+			       : rc == CV_EVERSION ? CANVASS__STATUS__UNSUPPORTED_VERSION
+						   : CANVASS__STATUS__MALFORMED;
+		if (fault.code != NULL)
+			snprintf(msg, sizeof msg, "not a review request: %s %s: %s", fault.code,
+				 fault.where, fault.what);
+		else
+			snprintf(msg, sizeof msg, "%s",
+				 rc == CV_EVERSION ? "protocol version 1 only" : cv_strerror(rc));
+		rc = 0;
+	} else {
+		rc = review_answer(a->cfg.store, a->cfg.registry, reviewer, req, &rep, &act);
+	}
+	zmq_msg_close(&body);
+	if (rep == NULL)
+		rep = &fixed;
+	snprintf(label, sizeof label, "%s_%s",
+		 req == NULL ? "invalid"
+		 : req->body_case == CANVASS__REVIEW_REQUEST__BODY_ACT
+			 ? review_action_name(req->act->action)
+		 : req->body_case == CANVASS__REVIEW_REQUEST__BODY_LIST ? "list"
+									: "show",
+		 wire_status_name(rep->status));
+	for (char *c = label; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c + 32);
+	metric_add(a->m_review, label, 1);
+	if (req != NULL && req->body_case == CANVASS__REVIEW_REQUEST__BODY_ACT &&
+	    act.status == CANVASS__STATUS__ACCEPTED) {
+		a->stats.review_actions++;
+		log_event(LOG_INFO, "review",
+			  "reviewer=%s action=%s questionnaire=%.64s cycle=%.32s member=%.16s "
+			  "sequence=%llu",
+			  reviewer, review_action_name(req->act->action), req->act->questionnaire,
+			  req->act->cycle, req->act->member, (unsigned long long)act.sequence);
+		publish_review(a, req->act, &act, reviewer);
+		update_store_gauges(a);
+	}
+	if (wire_pack(&rep->base, &buf, &len) == 0) {
+		if (zmq_send(a->review, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+		    zmq_send(a->review, buf, len, ZMQ_DONTWAIT) < 0)
+			a->stats.replies_dropped++;
+		free(buf);
+	}
+	if (rep != &fixed)
+		canvass__review_reply__free_unpacked(rep, NULL);
+	review_free(&act.state);
+	WIRE_FREE(req);
+	if (rc == CV_EFULL || rc == CV_ENOSPC)
+		rc = 0; /* retryable: answered STORAGE_FULL */
+	return rc;
 }
 
 /* Subscription messages: first byte 1 subscribes, 0 unsubscribes. */
@@ -541,7 +785,18 @@ void aggregator_set_batch_wait(struct aggregator *a, long batch_wait_us)
 int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
 	zmq_pollitem_t item = {a->sock, 0, ZMQ_POLLIN, 0};
-	zmq_pollitem_t both[2] = {{a->sock, 0, ZMQ_POLLIN, 0}, {a->events, 0, ZMQ_POLLIN, 0}};
+	zmq_pollitem_t both[3] = {{a->sock, 0, ZMQ_POLLIN, 0}};
+	int n_items = 1, i_events = -1, i_review = -1;
+
+	/* Only the sockets there are (a NULL socket would poll descriptor 0). */
+	if (a->events != NULL) {
+		i_events = n_items++;
+		both[i_events] = (zmq_pollitem_t){a->events, 0, ZMQ_POLLIN, 0};
+	}
+	if (a->review != NULL) {
+		i_review = n_items++;
+		both[i_review] = (zmq_pollitem_t){a->review, 0, ZMQ_POLLIN, 0};
+	}
 
 	int64_t next_reader_check = cv_mono_ms() + 60000;
 
@@ -561,14 +816,31 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop, volatile s
 			next_reader_check = cv_mono_ms() + 60000;
 		}
 
-		both[0].revents = both[1].revents = 0;
-		if (zmq_poll(both, a->events ? 2 : 1, 500) < 0) {
+		both[0].revents = both[1].revents = both[2].revents = 0;
+		if (zmq_poll(both, n_items, 500) < 0) {
 			if (errno == EINTR)
 				continue;
 			return CV_EZMQ;
 		}
-		if (a->events && (both[1].revents & ZMQ_POLLIN))
+		if (i_events >= 0 && (both[i_events].revents & ZMQ_POLLIN))
 			on_subscription(a);
+		if (i_review >= 0 && (both[i_review].revents & ZMQ_POLLIN)) {
+			/* A few at a time: reviewers never hold back the members' batches. */
+			for (int i = 0; i < 16; i++) {
+				int ev = 0;
+				size_t el = sizeof ev;
+				if ((rc = on_review(a)) != 0) {
+					log_event(LOG_ERROR, "storage_failed",
+						  "error=\"%s\" during=review", cv_strerror(rc));
+					httpd_record_error(a->cfg.http);
+					drain_after_failure(a);
+					return rc;
+				}
+				if (zmq_getsockopt(a->review, ZMQ_EVENTS, &ev, &el) != 0 ||
+				    !(ev & ZMQ_POLLIN))
+					break;
+			}
+		}
 		if (!(both[0].revents & ZMQ_POLLIN))
 			continue;
 		/* Gather a batch: what is queued now, then up to batch_wait_us more. */

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "registry.h"
 #include "store.h"
+#include "zap.h"
 
 struct aggregator_cfg {
 	const char *listen;              /* ZeroMQ endpoint to bind */
@@ -39,7 +40,12 @@ struct aggregator_cfg {
 	struct metrics *metrics;         /* borrowed; NULL: none */
 	struct httpd *http;              /* borrowed; storage failures go to /health */
 	const struct registry *registry; /* borrowed: regions for the outlier check; may be NULL */
+	const char *review_listen;       /* reviewers' endpoint (ZAP_REVIEW_DOMAIN), or NULL */
 };
+
+/* What a revision or dry run of an approved return is answered (LOCKED). */
+#define LOCKED_MESSAGE                                                                             \
+	"the return is approved and locked: no revision until the Secretariat reopens it"
 
 /* How long closing waits for answers still queued to collectors, ms. */
 #define AGGREGATOR_CLOSE_LINGER_MS 2000
@@ -51,7 +57,7 @@ struct aggregator_cfg {
 
 struct aggregator_stats {
 	uint64_t batches, accepted, duplicate, conflict, malformed, storage_full;
-	uint64_t replies_dropped, dry_runs;
+	uint64_t replies_dropped, dry_runs, locked, review_actions;
 };
 
 struct aggregator;
@@ -75,6 +81,10 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop,
  * sizes the batch's buffers: a restart changes it). */
 void aggregator_set_batch_wait(struct aggregator *a, long batch_wait_us);
 const struct aggregator_stats *aggregator_stats(const struct aggregator *a);
+/* The reviewers' socket (NULL when there is none), for the start-up self-test. */
+void *aggregator_review_socket(struct aggregator *a);
+/* The reviewers in force (copied): each review message's key must be one of them. */
+int aggregator_set_reviewers(struct aggregator *a, const struct zap_entry *e, size_t n);
 /* The collector-facing socket, for the start-up self-test. */
 void *aggregator_socket(struct aggregator *a);
 /* The event feed's XPUB socket, or NULL when there is none. */

@@ -199,10 +199,10 @@ int client_prepare(Canvass__Submission *s)
 	return 0;
 }
 
-static int send_request(struct client *c, Canvass__Submission *s, int check, Canvass__Reply **reply,
-			const char **detail)
+/* Sends req (its body set) and waits for the final answer, retrying as client.h says. */
+static int exchange(struct client *c, Canvass__Request *req, Canvass__Reply **reply,
+		    const char **detail)
 {
-	Canvass__Request req = CANVASS__REQUEST__INIT;
 	Canvass__Reply *last = NULL;
 	int auth_failure = 0;
 	uint8_t *buf = NULL;
@@ -211,18 +211,9 @@ static int send_request(struct client *c, Canvass__Submission *s, int check, Can
 	int rc;
 
 	*reply = NULL;
-	if ((rc = client_prepare(s)) != 0)
-		return rc;
-	req.protocol_version = WIRE_PROTOCOL_VERSION;
-	randombytes_buf(&req.request_id, sizeof req.request_id);
-	if (check) {
-		req.body_case = CANVASS__REQUEST__BODY_CHECK;
-		req.check = s;
-	} else {
-		req.body_case = CANVASS__REQUEST__BODY_SUBMIT;
-		req.submit = s;
-	}
-	if ((rc = wire_pack(&req.base, &buf, &len)) != 0)
+	req->protocol_version = WIRE_PROTOCOL_VERSION;
+	randombytes_buf(&req->request_id, sizeof req->request_id);
+	if ((rc = wire_pack(&req->base, &buf, &len)) != 0)
 		return rc;
 
 	for (int attempt = 0; attempt < c->cfg.attempts; attempt++) {
@@ -232,7 +223,7 @@ static int send_request(struct client *c, Canvass__Submission *s, int check, Can
 			/* Nothing queued: treat like a lost answer. */
 			rc = CV_ETIMEDOUT;
 		} else {
-			rc = await_reply(c, req.request_id, &r);
+			rc = await_reply(c, req->request_id, &r);
 		}
 		if (rc == 0 && !wire_status_retryable(r->status)) {
 			WIRE_FREE(last);
@@ -288,6 +279,43 @@ static int send_request(struct client *c, Canvass__Submission *s, int check, Can
 		return CV_EAUTH;
 	}
 	return CV_ETIMEDOUT;
+}
+
+static int send_request(struct client *c, Canvass__Submission *s, int check, Canvass__Reply **reply,
+			const char **detail)
+{
+	Canvass__Request req = CANVASS__REQUEST__INIT;
+	int rc;
+
+	*reply = NULL;
+	if ((rc = client_prepare(s)) != 0)
+		return rc;
+	if (check) {
+		req.body_case = CANVASS__REQUEST__BODY_CHECK;
+		req.check = s;
+	} else {
+		req.body_case = CANVASS__REQUEST__BODY_SUBMIT;
+		req.submit = s;
+	}
+	return exchange(c, &req, reply, detail);
+}
+
+int client_read(struct client *c, bool fetch, const char *questionnaire, const char *cycle,
+		Canvass__Reply **reply, const char **detail)
+{
+	Canvass__Request req = CANVASS__REQUEST__INIT;
+	Canvass__ReturnQuery q = CANVASS__RETURN_QUERY__INIT;
+
+	q.questionnaire = (char *)(uintptr_t)(questionnaire ? questionnaire : "");
+	q.cycle = (char *)(uintptr_t)(cycle ? cycle : "");
+	if (fetch) {
+		req.body_case = CANVASS__REQUEST__BODY_FETCH;
+		req.fetch = &q;
+	} else {
+		req.body_case = CANVASS__REQUEST__BODY_STATUS;
+		req.status = &q;
+	}
+	return exchange(c, &req, reply, detail);
 }
 
 int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,

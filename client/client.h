@@ -15,6 +15,7 @@
 #ifndef CANVASS_CLIENT_H
 #define CANVASS_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "canvass.pb-c.h"
@@ -62,5 +63,15 @@ int client_submit(struct client *c, Canvass__Submission *s, Canvass__Reply **rep
  */
 int client_check(struct client *c, Canvass__Submission *s, Canvass__Reply **reply,
 		 const char **detail);
+
+/*
+ * Reads this member's own returns (its key decides whose): fetch false, the
+ * state of every return matching questionnaire and cycle (NULL or "": any)
+ * in reply->returns; fetch true, the latest stored submission of that
+ * return in reply->submission (NOT_FOUND when there is none). Retried and
+ * returned as client_submit.
+ */
+int client_read(struct client *c, bool fetch, const char *questionnaire, const char *cycle,
+		Canvass__Reply **reply, const char **detail);
 
 #endif

@@ -16,6 +16,7 @@
  * e.g. a wrong server key). The highest-priority outcome wins: 2, 4, 3, 1.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "error.h"
 #include "keys.h"
 #include "outbox.h"
+#include "review.h"
 #include "settings.h"
 #include "subjson.h"
 #include "util.h"
@@ -294,6 +296,156 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* A file only its owner reads (0600), for writing. */
+static FILE *open_private(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		cv_fail(err, errlen, CV_EIO, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return f;
+}
+
+/*
+ * canvass-submit status | fetch: this member's own returns, read over its
+ * own CURVE connection (the key decides whose).
+ */
+static int read_main(bool fetch, int argc, char **argv)
+{
+	struct strlist connect = {0};
+	char *key_path = NULL, *server_key_path = NULL, *questionnaire = NULL, *cycle = NULL;
+	char *out_path = NULL;
+	bool as_json = false;
+	long timeout_ms = 5000, attempts = 5;
+	const struct setting tab[] = {
+		{"connect", SET_LIST, &connect, 0, 0, "ENDPOINT",
+		 "collector endpoint (repeat for failover)"},
+		{"key", SET_STRING, &key_path, 0, 0, "FILE", "this member's CURVE key pair (.key)"},
+		{"server-key", SET_STRING, &server_key_path, 0, 0, "FILE",
+		 "the collectors' public key (.pub)"},
+		{"questionnaire", SET_STRING, &questionnaire, 0, 0, "ID",
+		 fetch ? "the return's questionnaire (required)" : "only this questionnaire"},
+		{"cycle", SET_STRING, &cycle, 0, 0, "CYCLE",
+		 fetch ? "the return's cycle (required)" : "only this cycle"},
+		{fetch ? "out" : "json", fetch ? SET_STRING : SET_FLAG,
+		 fetch ? (void *)&out_path : (void *)&as_json, 0, 0, fetch ? "FILE" : NULL,
+		 fetch ? "write the submission here (0600) instead of stdout"
+		       : "the answer as one JSON object"},
+		{"timeout-ms", SET_LONG, &timeout_ms, 10, 600000, "MS",
+		 "wait for one answer (5000)"},
+		{"attempts", SET_LONG, &attempts, 1, 100, "N", "sends (5)"},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
+	};
+	const char *name = fetch ? "fetch" : "status";
+	struct keypair keys;
+	char server_key[KEY_Z85_LEN + 1] = "", err[1024];
+	struct client *cl = NULL;
+	Canvass__Reply *rep = NULL;
+	const char *detail = NULL;
+	int next, rc, status = EXIT_USAGE;
+
+	memset(&keys, 0, sizeof keys);
+	rc = settings_parse(tab, "submit", argc, argv, &next, err, sizeof err);
+	if (rc == SETTINGS_HELP ||
+	    (rc == 0 && (next < argc || connect.n == 0 || key_path == NULL ||
+			 (fetch && (questionnaire == NULL || cycle == NULL))))) {
+		FILE *o = rc == SETTINGS_HELP ? stdout : stderr;
+		fprintf(o,
+			"usage: canvass-submit %s --connect ENDPOINT --key FILE --server-key FILE "
+			"%s\n",
+			name,
+			fetch ? "--questionnaire ID --cycle CYCLE [--out FILE]"
+			      : "[--questionnaire ID] [--cycle CYCLE] [--json]");
+		settings_usage(tab, o);
+		fprintf(o, "exit status: 0 answered, 1 refused (NOT_FOUND, UNAUTHORIZED...), "
+			   "2 usage, 3 no answer, 4 key refused at the handshake\n");
+		settings_free(tab);
+		return rc == SETTINGS_HELP ? 0 : EXIT_USAGE;
+	}
+	if (rc == 0 && server_key_path == NULL)
+		rc = cv_fail(err, sizeof err, CV_ECONFIG, "--key and --server-key go together");
+	if (rc == 0 && (keys_load_pair(key_path, &keys, err, sizeof err) != 0 ||
+			keys_load_public(server_key_path, server_key, err, sizeof err) != 0))
+		rc = CV_ECONFIG;
+	if (rc == 0) {
+		struct client_cfg cfg = {.endpoints = connect.items,
+					 .n_endpoints = connect.n,
+					 .timeout_ms = timeout_ms,
+					 .attempts = (int)attempts,
+					 .keys = &keys,
+					 .server_key = server_key};
+		rc = client_open(&cl, &cfg, err, sizeof err);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "canvass-submit: %s\n", err);
+		goto out;
+	}
+	rc = client_read(cl, fetch, questionnaire, cycle, &rep, &detail);
+	if (rc != 0) {
+		fprintf(stderr, "canvass-submit: %s: %s\n", name,
+			detail ? detail : cv_strerror(rc));
+		status = rc == CV_EAUTH ? EXIT_AUTH : EXIT_UNDELIVERED;
+		goto out;
+	}
+	if (rep->status != CANVASS__STATUS__VALID) {
+		fprintf(stderr, "canvass-submit: %s: %s - %s\n", name,
+			wire_status_name(rep->status), rep->message);
+		status = wire_status_retryable(rep->status) ? EXIT_UNDELIVERED : EXIT_REFUSED;
+		goto out;
+	}
+	status = EXIT_STORED;
+	if (fetch) {
+		/* The stored answers as the JSON a member sends, without the stored id:
+		 * a revision made from it gets its own. */
+		json_t *o = rep->submission ? subjson_from_submission(rep->submission) : NULL;
+		FILE *f = stdout;
+		if (o != NULL)
+			json_object_del(o, "id");
+		if (o != NULL && out_path != NULL)
+			f = open_private(out_path, err, sizeof err);
+		if (o == NULL || f == NULL ||
+		    json_dumpf(o, f,
+			       JSON_INDENT(2) | JSON_ENSURE_ASCII |
+				       JSON_REAL_PRECISION(
+					       subjson_real_precision(rep->submission))) != 0 ||
+		    fputc('\n', f) == EOF || (f != stdout && fclose(f) != 0)) {
+			fprintf(stderr, "canvass-submit: fetch: %s\n",
+				o == NULL ? "the answer carried no submission" : err);
+			status = EXIT_REFUSED;
+		} else if (rep->n_returns > 0 && rep->returns[0]->receipt != NULL) {
+			fprintf(stderr,
+				"canvass-submit: fetched %s %s revision %u (sequence %llu), %s\n",
+				questionnaire, cycle, rep->returns[0]->receipt->revision,
+				(unsigned long long)rep->returns[0]->receipt->sequence,
+				review_state_name(rep->returns[0]->state));
+		}
+		json_decref(o);
+	} else if (as_json) {
+		json_t *o = subjson_reply(rep);
+		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		if (text != NULL)
+			printf("%s\n", text);
+		free(text);
+		json_decref(o);
+	} else {
+		if (rep->n_returns == 0)
+			printf("no returns stored%s%s%s%s\n", questionnaire ? " for " : "",
+			       questionnaire ? questionnaire : "", cycle ? " " : "",
+			       cycle ? cycle : "");
+		for (size_t i = 0; i < rep->n_returns; i++)
+			subjson_print_return(stdout, rep->returns[i]);
+	}
+out:
+	WIRE_FREE(rep);
+	client_close(&cl);
+	keys_wipe(&keys);
+	settings_free(tab);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct strlist connect = {0}, jsonl = {0};
@@ -328,6 +480,8 @@ int main(int argc, char **argv)
 	long started = 0;
 	int next, rc;
 
+	if (argc > 1 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "fetch") == 0))
+		return read_main(strcmp(argv[1], "fetch") == 0, argc - 1, argv + 1);
 	memset(&r, 0, sizeof r);
 	memset(&keys, 0, sizeof keys);
 	pthread_mutex_init(&r.lock, NULL);
@@ -337,7 +491,9 @@ int main(int argc, char **argv)
 		FILE *out = rc == SETTINGS_HELP ? stdout : stderr;
 		fprintf(out,
 			"usage: canvass-submit --connect ENDPOINT [--key FILE --server-key FILE] "
-			"[options] [FILE...]\n");
+			"[options] [FILE...]\n"
+			"       canvass-submit status|fetch ... (this member's own returns; "
+			"status --help, fetch --help)\n");
 		settings_usage(tab, out);
 		fprintf(out, "exit status: 0 stored, 1 refused, 2 usage, 3 not delivered, "
 			     "4 key refused at the handshake\n");

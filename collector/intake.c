@@ -105,6 +105,40 @@ static int add_checks(const struct intake *in, const struct questionnaire *q,
 	return 0;
 }
 
+/*
+ * A member's read of its own returns: relayed as a StoreRequest with read
+ * set, for the member of the connection (never one named in the payload).
+ */
+static void read_own(const struct intake *in, const char *peer, struct intake_result *r)
+{
+	bool fetch = r->req->body_case == CANVASS__REQUEST__BODY_FETCH;
+	Canvass__ReturnQuery *q = fetch ? r->req->fetch : r->req->status;
+
+	if (peer == NULL) {
+		/* Insecure mode has no identity to read by. */
+		answer(r, CANVASS__STATUS__UNAUTHORIZED,
+		       "reading returns needs an authenticated (CURVE) connection");
+		return;
+	}
+	if (registry_find(in->reg, peer) == NULL) {
+		answer(r, CANVASS__STATUS__UNAUTHORIZED, "member %.16s is not in the registry",
+		       peer);
+		return;
+	}
+	if (fetch && (q->questionnaire[0] == '\0' || q->cycle[0] == '\0')) {
+		answer(r, CANVASS__STATUS__MALFORMED, "fetch needs a questionnaire and a cycle");
+		return;
+	}
+	snprintf(r->member, sizeof r->member, "%s", peer);
+	canvass__store_request__init(&r->store);
+	r->store.protocol_version = WIRE_PROTOCOL_VERSION;
+	r->store.member = r->member;
+	r->store.questionnaire = q->questionnaire;
+	r->store.cycle = q->cycle;
+	r->store.read = fetch ? CANVASS__READ_KIND__READ_FETCH : CANVASS__READ_KIND__READ_STATUS;
+	r->status = 0;
+}
+
 void intake_check(const struct intake *in, const void *buf, size_t len, const char *peer,
 		  const char *peer_key, int64_t now_ms, struct intake_result *r)
 {
@@ -157,6 +191,11 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 		return;
 	}
 	r->request_id = r->req->request_id;
+	if (r->req->body_case == CANVASS__REQUEST__BODY_STATUS ||
+	    r->req->body_case == CANVASS__REQUEST__BODY_FETCH) {
+		read_own(in, peer, r);
+		return;
+	}
 	if (r->req->body_case == CANVASS__REQUEST__BODY_SUBMIT) {
 		s = r->req->submit;
 	} else if (r->req->body_case == CANVASS__REQUEST__BODY_CHECK) {
@@ -212,13 +251,8 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 		       r->verdict.errors, r->verdict.errors == 1 ? "" : "s");
 		return;
 	}
-	if (dry_run && q->n_store_checks == 0) {
-		size_t w = verdict_warnings(&r->verdict);
-		answer(r, CANVASS__STATUS__VALID, "valid%s%s; nothing was stored (dry run)",
-		       r->late ? " but late" : "", w ? ", with warnings" : "");
-		return;
-	}
-
+	/* A valid dry run goes to the aggregator too: only the store knows whether
+	 * the return is approved (LOCKED), and the checks that need it. */
 	/* Canonical content: the member is the authenticated one. */
 	free(s->member);
 	s->member = strdup(r->member);

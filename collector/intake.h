@@ -12,10 +12,14 @@
  * payload's claim is taken instead, provided the registry knows it.
  *
  * A validate-only request (dry run) goes through every check and is
- * answered VALID or REJECTED here, unless its questionnaire has quality
- * checks that need the store (change from the previous cycle, outliers):
- * then a valid one is relayed with dry_run set, and the aggregator answers
- * VALID with its findings, storing nothing.
+ * answered REJECTED here when invalid; a valid one is relayed with dry_run
+ * set, and the aggregator answers VALID with the findings of the checks
+ * that need the store (change from the previous cycle, outliers), or
+ * LOCKED when the return is approved, storing nothing.
+ *
+ * A status or fetch (the member's own returns) is relayed with read set and
+ * the connection's member code; the aggregator answers it from a read
+ * snapshot.
  *
  * For those checks every relayed request carries, per checked question,
  * the member's number and the check's parameters (StoreRequest.checks) and

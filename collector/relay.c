@@ -26,7 +26,7 @@ struct pending {
 	struct problem *warnings; /* validation warnings, sent with the receipt */
 	size_t n_warnings;
 	int64_t received_us; /* for the acknowledgement latency */
-	bool dry_run, late;
+	bool dry_run, late, read;
 };
 
 struct collector {
@@ -76,8 +76,9 @@ static void register_metrics(struct collector *c)
 			      "Bytes of replies ZeroMQ holds, not yet written to members", NULL);
 	c->m_rejections = metrics_counter(m, "canvass_collector_rejections_total",
 					  "Errors in refused submissions, by problem code", "code");
-	c->m_findings = metrics_counter(m, "canvass_collector_findings_total",
-					"Quality findings in replies sent to members, by code", "code");
+	c->m_findings =
+		metrics_counter(m, "canvass_collector_findings_total",
+				"Quality findings in replies sent to members, by code", "code");
 	metric_touch(c->m_findings, "SOFT_RANGE");
 	metric_touch(c->m_findings, "CHANGE_FROM_PREVIOUS");
 	metric_touch(c->m_findings, "OUTLIER");
@@ -294,12 +295,14 @@ static void count_drop(struct collector *c, const char *reason)
  * Sends a Reply to a member, charged to its budget (who); a reply that does
  * not fit the budget or ZeroMQ's queue is dropped and counted by reason.
  */
-static void reply(struct collector *c, struct budget_entry *who, const uint8_t *rid, size_t rid_len,
-		  uint64_t request_id, int status, const char *message, const struct problem *items,
-		  size_t n_items, Canvass__Receipt *receipt)
+static void reply_ex(struct collector *c, struct budget_entry *who, const uint8_t *rid,
+		     size_t rid_len, uint64_t request_id, int status, const char *message,
+		     const struct problem *items, size_t n_items, Canvass__Receipt *receipt,
+		     const Canvass__StoreReply *read)
 {
 	Canvass__Reply rep = CANVASS__REPLY__INIT;
 	Canvass__Problem *probs = NULL, **pp = NULL;
+	Canvass__Submission *sub = NULL;
 	char text[512];
 	zmq_msg_t body;
 	size_t n = items ? n_items : 0;
@@ -313,6 +316,15 @@ static void reply(struct collector *c, struct budget_entry *who, const uint8_t *
 	text_copy(text, sizeof text, message ? message : "");
 	rep.message = text;
 	rep.receipt = receipt;
+	if (read != NULL) {
+		/* A read's answer: the member's own returns, its stored submission. */
+		rep.returns = read->returns;
+		rep.n_returns = read->n_returns;
+		if (read->submission.len > 0 &&
+		    wire_decode_submission(read->submission.data, read->submission.len, SIZE_MAX,
+					   &sub) == 0)
+			rep.submission = sub;
+	}
 	if (n > 0) {
 		if (verdict_to_wire(items, n, &probs, &pp) != 0)
 			n = 0;
@@ -322,6 +334,7 @@ static void reply(struct collector *c, struct budget_entry *who, const uint8_t *
 	rc = who != NULL ? budget_msg_init(&c->budget, who, &body, &rep.base) : CV_ENOMEM;
 	free(probs);
 	free(pp);
+	WIRE_FREE(sub);
 	if (rc != 0) {
 		count_drop(c, "member_budget");
 		return;
@@ -352,6 +365,13 @@ static void reply(struct collector *c, struct budget_entry *who, const uint8_t *
 				metric_add(c->m_findings, items[i].code, 1);
 		}
 	}
+}
+
+static void reply(struct collector *c, struct budget_entry *who, const uint8_t *rid, size_t rid_len,
+		  uint64_t request_id, int status, const char *message, const struct problem *items,
+		  size_t n_items, Canvass__Receipt *receipt)
+{
+	reply_ex(c, who, rid, rid_len, request_id, status, message, items, n_items, receipt, NULL);
 }
 
 static void count_status(struct collector *c, int status)
@@ -513,6 +533,7 @@ static void on_member(struct collector *c)
 		p->n_warnings = 0;
 		p->received_us = received_us;
 		p->dry_run = r->store.dry_run;
+		p->read = r->store.read != CANVASS__READ_KIND__READ_NONE;
 		p->late = r->late;
 		if (r->verdict.n > 0) {
 			/* Only warnings remain on a valid submission; they go with the receipt. */
@@ -608,6 +629,14 @@ static void on_upstream(struct collector *c)
 		WIRE_FREE(sr);
 		return;
 	}
+	if (p->read) {
+		reply_ex(c, p->who, p->rid, p->rid_len, p->request_id, sr->status, sr->message,
+			 NULL, 0, NULL, sr);
+		c->stats.reads++;
+		release(c, p);
+		WIRE_FREE(sr);
+		return;
+	}
 	if (sr->n_findings > 0 && (sr->receipt != NULL || sr->status == CANVASS__STATUS__VALID))
 		add_findings(p, sr);
 	{
@@ -615,7 +644,7 @@ static void on_upstream(struct collector *c)
 		const char *text = sr->message;
 		int answered = sr->receipt != NULL || sr->status == CANVASS__STATUS__VALID;
 		size_t nw = answered ? p->n_warnings : 0;
-		if (sr->status == CANVASS__STATUS__VALID) {
+		if (sr->status == CANVASS__STATUS__VALID && p->dry_run) {
 			snprintf(note, sizeof note, "valid%s%s; nothing was stored (dry run)",
 				 p->late ? " but late" : "", nw ? ", with warnings" : "");
 			text = note;

@@ -50,6 +50,7 @@ struct collector_stats {
 	uint64_t answered, late_store_replies, replies_dropped;
 	uint64_t busy_unread, busy_in_flight; /* BUSY for a member over its budget */
 	uint64_t unread_disconnects;          /* connections closed: unread replies (budget.h) */
+	uint64_t reads;                       /* status and fetch answers relayed */
 };
 
 struct collector;

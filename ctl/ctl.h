@@ -24,5 +24,6 @@ int ctl_history(int argc, char **argv);
 int ctl_backup(int argc, char **argv);
 int ctl_tail(int argc, char **argv);
 int ctl_status(int argc, char **argv);
+int ctl_review(int argc, char **argv);
 
 #endif

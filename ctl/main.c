@@ -29,6 +29,7 @@ static const struct {
 	{"history", ctl_history, "the history entries (no answer values) as JSON Lines"},
 	{"backup", ctl_backup, "a compacted, verified copy of the live store"},
 	{"tail", ctl_tail, "the aggregator's event feed, live"},
+	{"review", ctl_review, "list, show, query, approve, reopen returns (the review loop)"},
 	{"status", ctl_status, "every process: up or down, throughput, queue, store, last commit"},
 };
 

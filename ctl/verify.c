@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "review.h"
 #include "settings.h"
 #include "store.h"
 #include "util.h"
@@ -76,9 +77,15 @@ int ctl_verify(int argc, char **argv)
 		       (unsigned long long)res.first_bad, res.reason,
 		       (unsigned long long)res.entries);
 		rc = 1;
+	} else if (res.review_problem[0] != '\0') {
+		printf("chain verified (%llu entries), but REVIEW STATE WRONG: %s\n",
+		       (unsigned long long)res.entries, res.review_problem);
+		rc = 1;
 	} else {
 		printf("verified: all %llu entries; head sequence %llu, chain %s\n",
 		       (unsigned long long)res.entries, (unsigned long long)seq, hex);
+		printf("review: the states of %llu reviewed returns match the history\n",
+		       (unsigned long long)res.reviewed);
 		rc = 0;
 	}
 	store_view_close(&view);
@@ -109,6 +116,30 @@ static int dump_one(const Canvass__HistoryEntry *e, void *arg)
 		      e->questionnaire, "cycle", e->cycle, "id", e->idempotency_key, "content_hash",
 		      ch, "chain_hash", cc, "received_at_ms", (json_int_t)e->received_at_ms,
 		      "stored_at_ms", (json_int_t)e->stored_at_ms, "late", (int)e->late);
+	if (o != NULL)
+		json_object_set_new(o, "previous_sequence",
+				    json_integer((json_int_t)e->previous_sequence));
+	if (o != NULL && e->review.len > 0) {
+		/* A review action: who, what, on which questions, and the comment. */
+		Canvass__ReviewAction *a =
+			canvass__review_action__unpack(NULL, e->review.len, e->review.data);
+		json_t *r = a ? json_pack("{ss ss ss}", "action", review_action_name(a->action),
+					  "reviewer", a->reviewer, "comment", a->comment)
+			      : NULL;
+		json_t *qs = json_array();
+		for (size_t i = 0; a != NULL && qs != NULL && i < a->n_questions; i++)
+			json_array_append_new(qs, json_string(a->questions[i]));
+		if (r != NULL)
+			json_object_set_new(r, "questions", qs);
+		else
+			json_decref(qs);
+		json_object_set_new(o, "kind", json_string("review"));
+		json_object_set_new(o, "review", r ? r : json_null());
+		if (a != NULL)
+			canvass__review_action__free_unpacked(a, NULL);
+	} else if (o != NULL) {
+		json_object_set_new(o, "kind", json_string("submission"));
+	}
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (text != NULL)
 		printf("%s\n", text);

@@ -6,7 +6,10 @@
  *   history : be64 sequence -> HistoryEntry (protobuf); append-only, the
  *             full record; written with MDB_APPEND, so writes stay in key order
  *   current : questionnaire \0 cycle \0 member -> be64 sequence, be32 revision
- *   idem    : member \0 idempotency key -> be64 sequence
+ *   idem    : member \0 idempotency key -> be64 sequence; a review action:
+ *             \1 reviewer \0 action id -> be64 sequence
+ *   review  : questionnaire \0 cycle \0 member -> ReturnStatus (protobuf), the
+ *             review state of a return that has had a review action
  *   meta    : "format" -> "1"
  *
  * Only one process may open a store for writing (an flock on
@@ -49,7 +52,7 @@ struct store_put {
 	int64_t received_at_ms;
 	bool late; /* in; for a DUPLICATE, out: the original's */
 	/* out */
-	int status;        /* CANVASS__STATUS__{ACCEPTED,DUPLICATE,CONFLICT} */
+	int status;        /* CANVASS__STATUS__{ACCEPTED,DUPLICATE,CONFLICT,LOCKED} */
 	uint64_t sequence; /* for ACCEPTED/DUPLICATE */
 	uint32_t revision;
 	uint8_t chain_hash[CV_HASH_LEN];
@@ -61,7 +64,8 @@ void store_close(struct store **s);
 
 /*
  * Writes a batch in one durable transaction and fills every item's
- * outcome. 0: committed (each item ACCEPTED, DUPLICATE or CONFLICT).
+ * outcome. 0: committed (each item ACCEPTED, DUPLICATE, CONFLICT, or LOCKED:
+ * its return is approved, nothing written for it).
  * CV_EFULL: the map is at its cap; nothing of the batch was written.
  * CV_EINVAL: an item's keys are too long (nothing written; the caller
  * should check with store_put_check first). A batch larger than one LMDB
@@ -73,6 +77,29 @@ void store_close(struct store **s);
 int store_put_batch(struct store *s, struct store_put *items, size_t n);
 /* 0 when p's key fields fit the store's key limits. */
 int store_put_check(const struct store_put *p);
+
+/* A reviewer's action on a return, and (after store_review_act) its outcome. */
+struct store_review {
+	/* in: borrowed; reviewer set, fields checked with review_action_check */
+	const Canvass__ReviewAction *action;
+	/* out */
+	int status; /* CANVASS__STATUS__: ACCEPTED, DUPLICATE (the action id was used
+		     * for this same action), CONFLICT (for another), NOT_FOUND (no
+		     * such return), WRONG_STATE (why says it) */
+	char why[160];
+	uint64_t sequence; /* ACCEPTED, DUPLICATE: the action's entry */
+	uint32_t revision; /* the return's latest revision */
+	uint8_t chain_hash[CV_HASH_LEN];
+	int64_t stored_at_ms;
+	Canvass__ReturnStatus *state; /* ACCEPTED, DUPLICATE: the state now; review_free */
+};
+
+/*
+ * Appends a review action to the history and steps the return's review
+ * state (lib/review.c), in one durable transaction. 0: committed or
+ * refused (r->status); else a store error as for store_put_batch.
+ */
+int store_review_act(struct store *s, struct store_review *r);
 
 /*
  * Writes a compacted copy of the store (its data.mdb) into dest, a directory
@@ -112,6 +139,21 @@ int store_view_each_history(struct store_view *v, store_entry_fn fn, void *arg);
 int store_view_current(struct store_view *v, const char *questionnaire, const char *cycle,
 		       const char *member, Canvass__HistoryEntry **out);
 
+/* The entry at sequence seq; CV_ENOTFOUND beyond the head. *out is the caller's. */
+int store_view_entry(struct store_view *v, uint64_t seq, Canvass__HistoryEntry **out);
+/* A return's review row; *out NULL (0 returned) when it has none. review_free it. */
+int store_view_review(struct store_view *v, const char *questionnaire, const char *cycle,
+		      const char *member, Canvass__ReturnStatus **out);
+/* Callback for store_view_each_return: a return and its latest revision. */
+typedef int (*store_return_fn)(const char *questionnaire, const char *cycle, const char *member,
+			       uint64_t sequence, uint32_t revision, void *arg);
+/*
+ * Every stored return, by questionnaire, cycle, member; NULL or "" matches
+ * any questionnaire, cycle or member. Reads the index only.
+ */
+int store_view_each_return(struct store_view *v, const char *questionnaire, const char *cycle,
+			   const char *member, store_return_fn fn, void *arg);
+
 /* Clears reader slots left by dead processes; *dead (may be NULL) gets their number. */
 int store_reader_check(struct store *s, int *dead);
 
@@ -120,11 +162,17 @@ struct store_verify {
 	uint64_t entries;   /* entries that verified, from sequence 1 on */
 	uint64_t first_bad; /* sequence of the first broken link; 0 when all verify */
 	char reason[128];
+	/* The review table against a replay of the history's actions (lib/review.h):
+	 * returns whose row matched, and the first difference ("" when none). */
+	uint64_t reviewed;
+	char review_problem[320];
 };
 
 /*
  * Walks the whole history in sequence order and checks every link: no
  * gaps, each entry's content hash, previous chain hash and chain hash.
+ * When the chain verifies, the review table must equal the replay of the
+ * history's review actions (out->review_problem says where it does not).
  * Returns 0 when the walk was made (the result says whether it verified).
  * Note: removing entries at the end leaves a shorter valid chain; compare
  * the head with a receipt or a report to detect that.

@@ -1,4 +1,5 @@
 #include "subjson.h"
+#include "review.h"
 #include "text.h"
 #include "error.h"
 #include "util.h"
@@ -263,6 +264,29 @@ json_t *subjson_answer_value(const Canvass__Answer *a)
 	}
 }
 
+/* The fewest significant digits that read back as x exactly. */
+static int digits_needed(double x)
+{
+	char buf[40];
+	for (int p = 1; p < 17; p++) {
+		snprintf(buf, sizeof buf, "%.*g", p, x);
+		if (strtod(buf, NULL) == x)
+			return p;
+	}
+	return 17;
+}
+
+int subjson_real_precision(const Canvass__Submission *s)
+{
+	int p = 1;
+	for (size_t i = 0; i < s->n_answers; i++)
+		if (s->answers[i]->value_case == CANVASS__ANSWER__VALUE_NUMBER) {
+			int d = digits_needed(s->answers[i]->number);
+			p = d > p ? d : p;
+		}
+	return p;
+}
+
 json_t *subjson_from_submission(const Canvass__Submission *s)
 {
 	json_t *answers = json_object();
@@ -292,10 +316,114 @@ static bool is_finding(const char *code)
 	       strcmp(code, "OUTLIER") == 0;
 }
 
+static json_t *receipt_json(const Canvass__Receipt *rc)
+{
+	json_t *rj = json_object();
+	char hex[2 * CV_HASH_LEN + 1];
+
+	if (rj == NULL)
+		return NULL;
+	json_object_set_new(rj, "member", json_string(rc->member));
+	json_object_set_new(rj, "id", json_string(rc->idempotency_key));
+	json_object_set_new(rj, "sequence", json_integer((json_int_t)rc->sequence));
+	json_object_set_new(rj, "revision", json_integer(rc->revision));
+	if (rc->content_hash.len == CV_HASH_LEN) {
+		cv_hex(rc->content_hash.data, CV_HASH_LEN, hex);
+		json_object_set_new(rj, "content_hash", json_string(hex));
+	}
+	if (rc->chain_hash.len == CV_HASH_LEN) {
+		cv_hex(rc->chain_hash.data, CV_HASH_LEN, hex);
+		json_object_set_new(rj, "chain_hash", json_string(hex));
+	}
+	json_object_set_new(rj, "stored_at_ms", json_integer(rc->stored_at_ms));
+	json_object_set_new(rj, "late", json_boolean(rc->late));
+	return rj;
+}
+
+json_t *subjson_return_status(const Canvass__ReturnStatus *st)
+{
+	json_t *o = json_object(), *qs = json_array();
+	size_t open = 0;
+	char when[32];
+
+	if (o == NULL || qs == NULL) {
+		json_decref(o);
+		json_decref(qs);
+		return NULL;
+	}
+	json_object_set_new(o, "questionnaire", json_string(st->questionnaire));
+	json_object_set_new(o, "cycle", json_string(st->cycle));
+	json_object_set_new(o, "member", json_string(st->member));
+	if (st->region[0] != '\0')
+		json_object_set_new(o, "region", json_string(st->region));
+	json_object_set_new(o, "state", json_string(review_state_name(st->state)));
+	if (st->receipt != NULL)
+		json_object_set_new(o, "receipt", receipt_json(st->receipt));
+	json_object_set_new(o, "state_sequence", json_integer((json_int_t)st->state_sequence));
+	for (size_t i = 0; i < st->n_queries; i++) {
+		const Canvass__Query *q = st->queries[i];
+		json_t *qj = json_object(), *ids = json_array();
+		for (size_t k = 0; ids != NULL && k < q->n_questions; k++)
+			json_array_append_new(ids, json_string(q->questions[k]));
+		json_object_set_new(qj, "sequence", json_integer((json_int_t)q->sequence));
+		json_object_set_new(qj, "reviewer", json_string(q->reviewer));
+		json_object_set_new(qj, "at",
+				    json_string(cv_utc_time(q->at_ms, when, sizeof when)));
+		json_object_set_new(qj, "comment", json_string(q->comment));
+		json_object_set_new(qj, "questions", ids);
+		json_object_set_new(qj, "open", json_boolean(q->closed_sequence == 0));
+		json_object_set_new(qj, "answered_by_revision",
+				    json_integer((json_int_t)q->answered_by_revision));
+		json_object_set_new(qj, "closed_sequence",
+				    json_integer((json_int_t)q->closed_sequence));
+		json_array_append_new(qs, qj);
+		open += q->closed_sequence == 0;
+	}
+	json_object_set_new(o, "open_queries", json_integer((json_int_t)open));
+	json_object_set_new(o, "queries", qs);
+	return o;
+}
+
+static void print_query(FILE *out, const Canvass__Query *q)
+{
+	char when[32];
+
+	if (q->closed_sequence == 0)
+		fprintf(out, "  OPEN query %llu", (unsigned long long)q->sequence);
+	else if (q->answered_by_revision != 0)
+		fprintf(out, "  answered query %llu (by revision %u)",
+			(unsigned long long)q->sequence, q->answered_by_revision);
+	else
+		fprintf(out, "  closed query %llu (by the approval at %llu)",
+			(unsigned long long)q->sequence, (unsigned long long)q->closed_sequence);
+	fprintf(out, ", %s, %s", q->reviewer, cv_utc_time(q->at_ms, when, sizeof when));
+	for (size_t k = 0; k < q->n_questions; k++)
+		fprintf(out, "%s%s", k == 0 ? ", on " : " ", q->questions[k]);
+	fprintf(out, ": %s\n", q->comment);
+}
+
+void subjson_print_return(FILE *out, const Canvass__ReturnStatus *st)
+{
+	char when[32];
+
+	fprintf(out, "%s %s %s: %s", st->member, st->questionnaire, st->cycle,
+		review_state_name(st->state));
+	if (st->receipt != NULL)
+		fprintf(out, ", revision %u (sequence %llu, stored %s%s)", st->receipt->revision,
+			(unsigned long long)st->receipt->sequence,
+			cv_utc_time(st->receipt->stored_at_ms, when, sizeof when),
+			st->receipt->late ? ", late" : "");
+	fprintf(out, ", %zu open quer%s\n", review_open_queries(st),
+		review_open_queries(st) == 1 ? "y" : "ies");
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < st->n_queries; i++)
+			if ((st->queries[i]->closed_sequence == 0) == (pass == 0))
+				print_query(out, st->queries[i]);
+}
+
 json_t *subjson_reply(const Canvass__Reply *r)
 {
 	json_t *o = json_object(), *probs = json_array();
-	char hex[2 * CV_HASH_LEN + 1];
 
 	if (o == NULL || probs == NULL) {
 		json_decref(o);
@@ -304,25 +432,8 @@ json_t *subjson_reply(const Canvass__Reply *r)
 	}
 	json_object_set_new(o, "status", json_string(wire_status_name(r->status)));
 	json_object_set_new(o, "message", json_string(r->message));
-	if (r->receipt != NULL) {
-		const Canvass__Receipt *rc = r->receipt;
-		json_t *rj = json_object();
-		json_object_set_new(rj, "member", json_string(rc->member));
-		json_object_set_new(rj, "id", json_string(rc->idempotency_key));
-		json_object_set_new(rj, "sequence", json_integer((json_int_t)rc->sequence));
-		json_object_set_new(rj, "revision", json_integer(rc->revision));
-		if (rc->content_hash.len == CV_HASH_LEN) {
-			cv_hex(rc->content_hash.data, CV_HASH_LEN, hex);
-			json_object_set_new(rj, "content_hash", json_string(hex));
-		}
-		if (rc->chain_hash.len == CV_HASH_LEN) {
-			cv_hex(rc->chain_hash.data, CV_HASH_LEN, hex);
-			json_object_set_new(rj, "chain_hash", json_string(hex));
-		}
-		json_object_set_new(rj, "stored_at_ms", json_integer(rc->stored_at_ms));
-		json_object_set_new(rj, "late", json_boolean(rc->late));
-		json_object_set_new(o, "receipt", rj);
-	}
+	if (r->receipt != NULL)
+		json_object_set_new(o, "receipt", receipt_json(r->receipt));
 	for (size_t i = 0; i < r->n_problems; i++) {
 		const Canvass__Problem *p = r->problems[i];
 		json_t *pj = json_pack(
@@ -345,5 +456,11 @@ json_t *subjson_reply(const Canvass__Reply *r)
 		json_array_append_new(probs, pj);
 	}
 	json_object_set_new(o, "problems", probs);
+	if (r->n_returns > 0) {
+		json_t *rs = json_array();
+		for (size_t i = 0; rs != NULL && i < r->n_returns; i++)
+			json_array_append_new(rs, subjson_return_status(r->returns[i]));
+		json_object_set_new(o, "returns", rs);
+	}
 	return o;
 }

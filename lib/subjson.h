@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "canvass.pb-c.h"
 
@@ -33,10 +34,29 @@ int subjson_load_file(const char *path, Canvass__Submission **out, char *err, si
 /* The submission as member-facing JSON (new reference), "id" included when set. */
 json_t *subjson_from_submission(const Canvass__Submission *s);
 
+/*
+ * The JSON_REAL_PRECISION to dump subjson_from_submission(s) with, so that
+ * every number reads back exactly and none shows more digits than the
+ * document's most precise number needs (40.8, not 40.799999999999997).
+ */
+int subjson_real_precision(const Canvass__Submission *s);
+
 /* JSON value of one answer (new reference), or NULL when it has none. */
 json_t *subjson_answer_value(const Canvass__Answer *a);
 
 /* Reply as JSON (new reference): status, receipt, problems, message. */
 json_t *subjson_reply(const Canvass__Reply *r);
+
+/*
+ * A return's state as JSON (new reference): questionnaire, cycle, member,
+ * state ("submitted", "queried", "approved"), open_queries, receipt (as in
+ * subjson_reply), region when set, state_sequence, and queries: sequence,
+ * reviewer, at (UTC), comment, questions, open, answered_by_revision,
+ * closed_sequence.
+ */
+json_t *subjson_return_status(const Canvass__ReturnStatus *st);
+
+/* The same as text: a line for the return, one per query (open ones first). */
+void subjson_print_return(FILE *out, const Canvass__ReturnStatus *st);
 
 #endif

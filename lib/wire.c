@@ -63,9 +63,21 @@ static int check_request_limits(const Canvass__Request *r, const struct wire_lim
 {
 	const Canvass__Submission *s;
 
-	if (r->body_case != CANVASS__REQUEST__BODY_SUBMIT)
+	if (r->body_case == CANVASS__REQUEST__BODY_STATUS ||
+	    r->body_case == CANVASS__REQUEST__BODY_FETCH) {
+		const Canvass__ReturnQuery *q =
+			r->body_case == CANVASS__REQUEST__BODY_STATUS ? r->status : r->fetch;
+		return string_ok(q->questionnaire, lim->max_string) &&
+				       string_ok(q->cycle, lim->max_string)
+			       ? 0
+			       : CV_ETOOBIG;
+	}
+	if (r->body_case == CANVASS__REQUEST__BODY_SUBMIT)
+		s = r->submit;
+	else if (r->body_case == CANVASS__REQUEST__BODY_CHECK)
+		s = r->check;
+	else
 		return 0;
-	s = r->submit;
 	if (s->n_answers > lim->max_answers)
 		return CV_ETOOBIG;
 	if (!string_ok(s->questionnaire, lim->max_string) ||
@@ -140,6 +152,40 @@ int wire_decode_store_reply(const void *buf, size_t len, size_t max, Canvass__St
 {
 	return decode(&canvass__store_reply__descriptor, buf, len, max, 1,
 		      (ProtobufCMessage **)out);
+}
+
+/* A strictly checked, versioned message of the review link. */
+static int decode_strict(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
+			 size_t max, size_t max_repeated, ProtobufCMessage **out,
+			 struct wire_fault *f)
+{
+	uint32_t version;
+	int rc;
+
+	*out = NULL;
+	if (f != NULL)
+		f->code = NULL;
+	if (len > max)
+		return CV_ETOOBIG;
+	rc = wire_peek_version(buf, len, &version);
+	if (rc == 0 && version == WIRE_PROTOCOL_VERSION)
+		rc = check_strict(desc, buf, len, max_repeated, f);
+	if (rc == 0)
+		rc = decode(desc, buf, len, max, 1, out);
+	return rc;
+}
+
+int wire_decode_review_request(const void *buf, size_t len, size_t max,
+			       Canvass__ReviewRequest **out, struct wire_fault *f)
+{
+	return decode_strict(&canvass__review_request__descriptor, buf, len, max, 1000,
+			     (ProtobufCMessage **)out, f);
+}
+
+int wire_decode_review_reply(const void *buf, size_t len, size_t max, Canvass__ReviewReply **out)
+{
+	return decode_strict(&canvass__review_reply__descriptor, buf, len, max, SIZE_MAX,
+			     (ProtobufCMessage **)out, NULL);
 }
 
 int wire_decode_history(const void *buf, size_t len, Canvass__HistoryEntry **out)

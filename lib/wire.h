@@ -73,6 +73,10 @@ int wire_decode_reply(const void *buf, size_t len, size_t max, Canvass__Reply **
 int wire_decode_store_request(const void *buf, size_t len, size_t max, Canvass__StoreRequest **out);
 int wire_decode_store_reply(const void *buf, size_t len, size_t max, Canvass__StoreReply **out);
 /* Stored records are not versioned per message; size-checked only. */
+/* The review link: strictly checked (wire_check_strict) and versioned. */
+int wire_decode_review_request(const void *buf, size_t len, size_t max,
+			       Canvass__ReviewRequest **out, struct wire_fault *f);
+int wire_decode_review_reply(const void *buf, size_t len, size_t max, Canvass__ReviewReply **out);
 int wire_decode_history(const void *buf, size_t len, Canvass__HistoryEntry **out);
 int wire_decode_submission(const void *buf, size_t len, size_t max, Canvass__Submission **out);
 

@@ -6,6 +6,7 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@ struct zap {
 	pthread_mutex_t lock;
 	struct zap_entry *entries; /* sorted by key; guarded by lock */
 	size_t n_entries;
+	struct zap_entry *review_entries; /* ZAP_REVIEW_DOMAIN's; sorted, guarded by lock */
+	size_t n_review;
 	struct zap_stats stats;          /* guarded by lock */
 	long max_connections, connected; /* guarded by lock */
 	long max_handshaking;            /* guarded by lock; copied into count */
@@ -208,15 +211,23 @@ static void handle_request(struct zap *z)
 		int curve = zmq_msg_size(&frames[5]) == 5 &&
 			    memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0;
 		pthread_mutex_lock(&z->lock);
+		/* Each domain admits its own keys only: a member's key opens no
+		 * reviewer socket, and a reviewer's no member socket. */
+		bool review = zmq_msg_size(&frames[2]) == strlen(ZAP_REVIEW_DOMAIN) &&
+			      memcmp(zmq_msg_data(&frames[2]), ZAP_REVIEW_DOMAIN,
+				     strlen(ZAP_REVIEW_DOMAIN)) == 0;
 		if (curve && n >= 7 && zmq_msg_size(&frames[6]) == 32) {
 			struct zap_entry probe, *hit;
 			zmq_z85_encode(probe.key, zmq_msg_data(&frames[6]), 32);
-			hit = bsearch(&probe, z->entries, z->n_entries, sizeof *z->entries,
-				      entry_cmp);
+			hit = review ? bsearch(&probe, z->review_entries, z->n_review,
+					       sizeof *z->review_entries, entry_cmp)
+				     : bsearch(&probe, z->entries, z->n_entries, sizeof *z->entries,
+					       entry_cmp);
 			if (hit == NULL) {
 				text = "unknown key";
 				z->stats.refused_unknown_key++;
-			} else if (z->max_connections > 0 && z->connected >= z->max_connections) {
+			} else if (!review && z->max_connections > 0 &&
+				   z->connected >= z->max_connections) {
 				/* The new connection is in its handshake: only the others
 				 * count. Not 300, RFC 27's temporary error: for 300 libzmq
 				 * closes without an ERROR, and the client could not tell. */
@@ -336,7 +347,8 @@ fail:
 	return CV_EZMQ;
 }
 
-int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n)
+static int set_table(struct zap *z, struct zap_entry **table, size_t *count,
+		     const struct zap_entry *entries, size_t n)
 {
 	struct zap_entry *copy = malloc((n ? n : 1) * sizeof *copy), *old;
 
@@ -347,12 +359,22 @@ int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n)
 		qsort(copy, n, sizeof *copy, entry_cmp);
 	}
 	pthread_mutex_lock(&z->lock);
-	old = z->entries;
-	z->entries = copy;
-	z->n_entries = n;
+	old = *table;
+	*table = copy;
+	*count = n;
 	pthread_mutex_unlock(&z->lock);
 	free(old);
 	return 0;
+}
+
+int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n)
+{
+	return set_table(z, &z->entries, &z->n_entries, entries, n);
+}
+
+int zap_set_review_keys(struct zap *z, const struct zap_entry *entries, size_t n)
+{
+	return set_table(z, &z->review_entries, &z->n_review, entries, n);
 }
 
 void zap_set_connection_cap(struct zap *z, long max, long max_handshaking)
@@ -413,6 +435,7 @@ void zap_stop(struct zap **zp)
 		zmq_close(z->ctl_thr);
 	pthread_mutex_destroy(&z->lock);
 	free(z->entries);
+	free(z->review_entries);
 	free(z);
 	*zp = NULL;
 }
@@ -429,14 +452,19 @@ int zap_monitor_event(void *mon, int flags, uint16_t *event, uint32_t *value)
 	return 1;
 }
 
-int zap_make_server(void *sock, const struct keypair *kp)
+int zap_make_server_domain(void *sock, const struct keypair *kp, const char *domain)
 {
 	int one = 1;
 	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, kp->secret_z85, KEY_Z85_LEN) != 0 ||
-	    zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)) != 0)
+	    zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) != 0)
 		return CV_EZMQ;
 	return 0;
+}
+
+int zap_make_server(void *sock, const struct keypair *kp)
+{
+	return zap_make_server_domain(sock, kp, ZAP_DOMAIN);
 }
 
 int zap_make_client(void *sock, const struct keypair *kp, const char *server_public_z85)

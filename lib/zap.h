@@ -21,8 +21,10 @@
 
 #include "keys.h"
 
-#define ZAP_DOMAIN       "canvass"
-#define ZAP_KEY_PROPERTY "X-Canvass-Key"
+#define ZAP_DOMAIN "canvass"
+/* The aggregator's reviewer socket: its own domain and keys (the reviewers file). */
+#define ZAP_REVIEW_DOMAIN "canvass-review"
+#define ZAP_KEY_PROPERTY  "X-Canvass-Key"
 
 struct zap_entry {
 	char key[KEY_Z85_LEN + 1]; /* public key, Z85 */
@@ -102,6 +104,8 @@ void zap_report_connected(struct zap *z, long connected);
 
 /* Replaces the admitted keys with a copy of entries[0..n). */
 int zap_set_keys(struct zap *z, const struct zap_entry *entries, size_t n);
+/* The same for ZAP_REVIEW_DOMAIN's sockets (no connection cap applies there). */
+int zap_set_review_keys(struct zap *z, const struct zap_entry *entries, size_t n);
 void zap_get_stats(struct zap *z, struct zap_stats *out);
 void zap_stop(struct zap **z);
 
@@ -122,6 +126,8 @@ int zap_monitor_event(void *mon, int flags, uint16_t *event, uint32_t *value);
 
 /* Makes a CURVE server of sock with the given key pair and the ZAP domain. */
 int zap_make_server(void *sock, const struct keypair *kp);
+/* The same in another ZAP domain (ZAP_REVIEW_DOMAIN). */
+int zap_make_server_domain(void *sock, const struct keypair *kp, const char *domain);
 /* Makes a CURVE client of sock. */
 int zap_make_client(void *sock, const struct keypair *kp, const char *server_public_z85);
 

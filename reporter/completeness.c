@@ -21,8 +21,13 @@ int completeness_build(const struct dataset *ds, struct completeness **out)
 		return CV_ENOMEM;
 	}
 	for (size_t g = 0; g < c->n_groups; g++) {
-		c->groups[g].missing_codes = calloc(reg->n + 1, sizeof(char *));
-		if (c->groups[g].missing_codes == NULL) {
+		struct completeness_group *cg = &c->groups[g];
+		cg->missing_codes = calloc(reg->n + 1, sizeof(char *));
+		cg->submitted_codes = calloc(reg->n + 1, sizeof(char *));
+		cg->queried_codes = calloc(reg->n + 1, sizeof(char *));
+		cg->approved_codes = calloc(reg->n + 1, sizeof(char *));
+		if (cg->missing_codes == NULL || cg->submitted_codes == NULL ||
+		    cg->queried_codes == NULL || cg->approved_codes == NULL) {
 			completeness_free(&c);
 			return CV_ENOMEM;
 		}
@@ -44,6 +49,12 @@ int completeness_build(const struct dataset *ds, struct completeness **out)
 				cg->on_time++;
 			cg->revisions += r->revision;
 			cg->revised += r->revision > 1;
+			if (r->state == CANVASS__RETURN_STATE__APPROVED)
+				cg->approved_codes[cg->approved++] = m->code;
+			else if (r->state == CANVASS__RETURN_STATE__QUERIED)
+				cg->queried_codes[cg->queried++] = m->code;
+			else
+				cg->submitted_codes[cg->submitted++] = m->code;
 		}
 	}
 	for (size_t i = 0; i < ds->n; i++)
@@ -56,8 +67,12 @@ void completeness_free(struct completeness **cp)
 {
 	if (cp == NULL || *cp == NULL)
 		return;
-	for (size_t g = 0; (*cp)->groups != NULL && g < (*cp)->n_groups; g++)
+	for (size_t g = 0; (*cp)->groups != NULL && g < (*cp)->n_groups; g++) {
 		free((*cp)->groups[g].missing_codes);
+		free((*cp)->groups[g].submitted_codes);
+		free((*cp)->groups[g].queried_codes);
+		free((*cp)->groups[g].approved_codes);
+	}
 	free((*cp)->groups);
 	free(*cp);
 	*cp = NULL;

@@ -1,7 +1,8 @@
 /*
  * completeness.h - who has answered: per region and for the world, the
  * members expected (the registry's members), those who submitted on time
- * and late, those missing (listed), and the revisions made. The registry in
+ * and late, those missing (listed), the revisions made, and how many
+ * returns are submitted, queried and approved (listed). The registry in
  * force stands for the cycle's membership.
  */
 #ifndef CANVASS_REPORTER_COMPLETENESS_H
@@ -14,6 +15,9 @@ struct completeness_group {
 	size_t revisions;           /* submissions stored, revisions included */
 	size_t revised;             /* members with more than one revision */
 	const char **missing_codes; /* borrowed from the registry */
+	/* Review states of the returns (docs/review.md), with the members in each. */
+	size_t submitted, queried, approved;
+	const char **submitted_codes, **queried_codes, **approved_codes; /* borrowed */
 };
 
 struct completeness {

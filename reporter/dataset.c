@@ -1,5 +1,6 @@
 #include "dataset.h"
 #include "canon.h"
+#include "review.h"
 #include "error.h"
 #include "wire.h"
 
@@ -12,7 +13,20 @@ struct load {
 	uint64_t as_of;
 	int rc;
 	size_t cap;
+	struct review_replay *replay; /* --as-of: the review states replayed */
 };
+
+static bool approved_only;
+
+void dataset_set_approved_only(bool on)
+{
+	approved_only = on;
+}
+
+bool dataset_approved_only(void)
+{
+	return approved_only;
+}
 
 static int row_cmp(const void *a, const void *b)
 {
@@ -92,6 +106,10 @@ static int visit_history(const Canvass__HistoryEntry *e, void *arg)
 		memcpy(l->d->chain, e->chain_hash.data, CV_HASH_LEN);
 	if (strcmp(e->questionnaire, l->d->def->id) != 0 || strcmp(e->cycle, l->d->cycle) != 0)
 		return 0;
+	if (review_replay_entry(l->replay, e, NULL, 0) != 0)
+		return CV_ECORRUPT;
+	if (e->review.len > 0)
+		return 0; /* a review action: no answers */
 	return take(l, e);
 }
 
@@ -219,9 +237,43 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 		rc = store_view_each_current(v, def->id, cycle, visit_current, &l);
 	} else {
 		d->sequence = as_of;
-		rc = store_view_each_history(v, visit_history, &l);
+		rc = review_replay_open(&l.replay);
+		if (rc == 0)
+			rc = store_view_each_history(v, visit_history, &l);
 		if (rc == 1)
 			rc = 0;
+	}
+	/* Each return's review state as of the position. */
+	for (size_t i = 0; rc == 0 && i < d->n; i++) {
+		struct ds_row *r = &d->rows[i];
+		r->state = CANVASS__RETURN_STATE__SUBMITTED;
+		if (l.replay != NULL) {
+			const Canvass__ReturnStatus *st =
+				review_replay_get(l.replay, def->id, cycle, r->member);
+			if (st != NULL)
+				r->state = (int)st->state;
+		} else {
+			Canvass__ReturnStatus *st = NULL;
+			rc = store_view_review(v, def->id, cycle, r->member, &st);
+			if (st != NULL)
+				r->state = (int)st->state;
+			review_free(&st);
+		}
+		d->by_state[r->state] += 1;
+	}
+	review_replay_close(&l.replay);
+	d->returns = d->n;
+	d->approved_only = approved_only;
+	if (rc == 0 && approved_only) {
+		/* Only approved returns from here on: the others leave the dataset. */
+		size_t kept = 0;
+		for (size_t i = 0; i < d->n; i++) {
+			if (d->rows[i].state == CANVASS__RETURN_STATE__APPROVED)
+				d->rows[kept++] = d->rows[i];
+			else
+				row_clear(&d->rows[i]);
+		}
+		d->n = kept;
 	}
 	if (rc == 0 && d->n > 1)
 		qsort(d->rows, d->n, sizeof *d->rows, row_cmp);

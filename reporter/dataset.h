@@ -32,6 +32,7 @@ struct ds_row {
 	const Canvass__Answer **by_q; /* per question order: the fitting answer, or NULL */
 	double *section_score;        /* per section, 0-100; NAN when nothing scored */
 	double overall;               /* all scored answers, 0-100; NAN when none */
+	int state; /* review state as of the position (CANVASS__RETURN_STATE__) */
 };
 
 struct dataset {
@@ -44,7 +45,19 @@ struct dataset {
 	size_t n;
 	size_t other_version;   /* rows on another version than def */
 	size_t skipped_answers; /* answers that do not fit def */
+	/* Review states of every return at the position, before --approved-only. */
+	size_t returns;     /* returns stored */
+	size_t by_state[4]; /* per CANVASS__RETURN_STATE__ (SUBMITTED, QUERIED, APPROVED) */
+	bool approved_only; /* rows hold the approved returns only */
 };
+
+/*
+ * --approved-only for every dataset loaded from now on: rows hold only the
+ * returns approved at the position (the counts above still cover all).
+ */
+void dataset_set_approved_only(bool on);
+bool dataset_approved_only(void);
+#define DS_APPROVED(d) ((d)->by_state[CANVASS__RETURN_STATE__APPROVED])
 
 /*
  * Loads (def's questionnaire, cycle) from v as of as_of (0: the head).

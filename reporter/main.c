@@ -520,6 +520,7 @@ int main(int argc, char **argv)
 	double special_rate = 0.25;
 	long version = 0, as_of = 0, min_group = 3, min_group_order = 10;
 	bool feedback = false, members = false, share_rule = true, equal_rule = true;
+	bool approved_only = false;
 	char *suppressed_as = NULL;
 	struct disclosure_rules rules;
 	const struct setting tab[] = {
@@ -563,6 +564,9 @@ int main(int argc, char **argv)
 		 "feedback-pack: the directory the pages go to (created 0700)"},
 		{"pdf", SET_FLAG, &pdf, 0, 0, NULL,
 		 "feedback-pack: a PDF of every page too, printed by headless Chromium"},
+		{"approved-only", SET_FLAG, &approved_only, 0, 0, NULL,
+		 "compare, member, ranking, trend, export, feedback-pack: only the returns "
+		 "approved at the position (docs/review.md)"},
 		{"members", SET_FLAG, &members, 0, 0, NULL,
 		 "compare: add member-level rows and the heatmap (Secretariat only)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -645,6 +649,12 @@ int main(int argc, char **argv)
 			     "xlsx is a binary file: redirect standard output to a file");
 	if (rc == 0 && pack && out_dir == NULL)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "feedback-pack needs --out DIR");
+	if (rc == 0 && approved_only &&
+	    (strcmp(report, "completeness") == 0 || strcmp(report, "quality") == 0 || structure))
+		rc = cv_fail(err, sizeof err, CV_ECONFIG,
+			     "--approved-only is not for %s (completeness counts every state)",
+			     report);
+	dataset_set_approved_only(approved_only);
 	if (rc == 0 && strcmp(report, "member") == 0 && member == NULL)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "member needs --member CODE");
 	if (rc != 0) {

@@ -196,18 +196,26 @@ int render_ranking_csv(const struct ranking *r, FILE *out)
 	return ferror(out) ? -1 : 0;
 }
 
+/* Member codes separated by spaces (a registry's codes fit: at most 4 bytes each). */
+static void codes_field(char *buf, size_t cap, const char **codes, size_t n)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && o + 20 < cap; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "%s%s", i ? " " : "", codes[i]);
+}
+
 int render_completeness_csv(const struct completeness *c, FILE *out)
 {
 	fputs("questionnaire,cycle,sequence,group,expected,on_time,late,missing_count,revisions,"
-	      "revised,missing\n",
+	      "revised,missing,submitted,queried,approved,queried_members,approved_members\n",
 	      out);
 	for (size_t g = 0; g < c->n_groups; g++) {
 		const struct completeness_group *cg = &c->groups[g];
-		char missing[4096] = "";
-		size_t o = 0;
-		for (size_t i = 0; i < cg->missing && o + 20 < sizeof missing; i++)
-			o += (size_t)snprintf(missing + o, sizeof missing - o, "%s%s", i ? " " : "",
-					      cg->missing_codes[i]);
+		char missing[4096], queried[4096], approved[4096];
+		codes_field(missing, sizeof missing, cg->missing_codes, cg->missing);
+		codes_field(queried, sizeof queried, cg->queried_codes, cg->queried);
+		codes_field(approved, sizeof approved, cg->approved_codes, cg->approved);
 		render_csv_field(out, c->ds->def->id);
 		fputc(',', out);
 		render_csv_field(out, c->ds->cycle);
@@ -216,6 +224,10 @@ int render_completeness_csv(const struct completeness *c, FILE *out)
 		fprintf(out, ",%zu,%zu,%zu,%zu,%zu,%zu,", cg->expected, cg->on_time, cg->late,
 			cg->missing, cg->revisions, cg->revised);
 		render_csv_field(out, missing);
+		fprintf(out, ",%zu,%zu,%zu,", cg->submitted, cg->queried, cg->approved);
+		render_csv_field(out, queried);
+		fputc(',', out);
+		render_csv_field(out, approved);
 		fputc('\n', out);
 	}
 	return ferror(out) ? -1 : 0;

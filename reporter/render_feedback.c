@@ -58,8 +58,11 @@ static void stamp(FILE *out, const struct dataset *ds)
 	cv_hex(ds->chain, CV_HASH_LEN, hex);
 	fprintf(out, "<p class=\"stamp\">%s version %u, cycle ", ds->def->id, ds->def->version);
 	esc(out, ds->cycle);
-	fprintf(out, "; store position: sequence %llu, chain %.16s; canvass %s</p>\n",
-		(unsigned long long)ds->sequence, hex, CANVASS_VERSION);
+	fprintf(out,
+		"; store position: sequence %llu, chain %.16s; canvass %s; review: %zu of %zu "
+		"returns approved%s</p>\n",
+		(unsigned long long)ds->sequence, hex, CANVASS_VERSION, DS_APPROVED(ds),
+		ds->returns, ds->approved_only ? " (approved returns only)" : "");
 }
 
 /* A group's mean of a score table, or NAN when hidden or empty. */

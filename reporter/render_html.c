@@ -578,8 +578,11 @@ int render_compare_html(const struct compare_report *r, const struct completenes
 		"cycle ",
 		ds->def->id, ds->def->version);
 	esc(out, ds->cycle);
-	fprintf(out, " &middot; store position: sequence %llu, chain %s &middot; canvass %s</p>\n",
-		(unsigned long long)ds->sequence, hex, CANVASS_VERSION);
+	fprintf(out,
+		" &middot; store position: sequence %llu, chain %s &middot; canvass %s &middot; "
+		"review: %zu of %zu returns approved%s</p>\n",
+		(unsigned long long)ds->sequence, hex, CANVASS_VERSION, DS_APPROVED(ds),
+		ds->returns, ds->approved_only ? " (approved returns only)" : "");
 	if (members || member != NULL || render_confidential())
 		fprintf(out,
 			"<p class=\"warn\"><strong>%s</strong>: this page shows member-level "

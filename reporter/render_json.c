@@ -24,6 +24,15 @@ static json_t *stamp(const char *report, const struct dataset *ds, bool confiden
 		      (json_int_t)ds->sequence, "chain_hash", hex, "program", "name",
 		      "canvass-reporter", "version", CANVASS_VERSION);
 	if (o != NULL)
+		json_object_set_new(
+			o, "review",
+			json_pack(
+				"{sI sI sI sI sb}", "returns", (json_int_t)ds->returns, "submitted",
+				(json_int_t)ds->by_state[CANVASS__RETURN_STATE__SUBMITTED],
+				"queried", (json_int_t)ds->by_state[CANVASS__RETURN_STATE__QUERIED],
+				"approved", (json_int_t)DS_APPROVED(ds), "approved_only",
+				(int)ds->approved_only));
+	if (o != NULL)
 		json_object_set_new(o, "classification",
 				    json_string(confidential || render_confidential()
 							? RENDER_CONFIDENTIAL
@@ -236,17 +245,28 @@ int render_completeness_json(const struct completeness *c, FILE *out)
 		return CV_ENOMEM;
 	for (size_t g = 0; g < c->n_groups; g++) {
 		const struct completeness_group *cg = &c->groups[g];
-		json_t *missing = json_array();
+		json_t *missing = json_array(), *states = json_object(), *o;
+		const char *names[] = {"submitted", "queried", "approved"};
+		const size_t counts[] = {cg->submitted, cg->queried, cg->approved};
+		const char **codes[] = {cg->submitted_codes, cg->queried_codes, cg->approved_codes};
 		for (size_t i = 0; i < cg->missing; i++)
 			json_array_append_new(missing, json_string(cg->missing_codes[i]));
-		json_array_append_new(
-			groups,
-			json_pack("{ss sI sI sI sI sI sI so}", "group", ds_group_name(c->ds, g),
-				  "expected", (json_int_t)cg->expected, "on_time",
-				  (json_int_t)cg->on_time, "late", (json_int_t)cg->late,
-				  "missing_count", (json_int_t)cg->missing, "revisions",
-				  (json_int_t)cg->revisions, "revised", (json_int_t)cg->revised,
-				  "missing", missing));
+		o = json_pack("{ss sI sI sI sI sI sI so}", "group", ds_group_name(c->ds, g),
+			      "expected", (json_int_t)cg->expected, "on_time",
+			      (json_int_t)cg->on_time, "late", (json_int_t)cg->late,
+			      "missing_count", (json_int_t)cg->missing, "revisions",
+			      (json_int_t)cg->revisions, "revised", (json_int_t)cg->revised,
+			      "missing", missing);
+		/* Review states: a count and the members, per state. */
+		for (int k = 0; k < 3; k++) {
+			json_t *list = json_array();
+			for (size_t i = 0; i < counts[k]; i++)
+				json_array_append_new(list, json_string(codes[k][i]));
+			json_object_set_new(o, names[k], json_integer((json_int_t)counts[k]));
+			json_object_set_new(states, names[k], list);
+		}
+		json_object_set_new(o, "members_by_state", states);
+		json_array_append_new(groups, o);
 	}
 	json_object_set_new(root, "groups", groups);
 	json_object_set_new(root, "unregistered", json_integer((json_int_t)c->unregistered));

@@ -19,6 +19,8 @@ static void stamp(FILE *out, const char *report, const struct dataset *ds, bool 
 	fprintf(out, "%s\n", ds->def->title);
 	fprintf(out, "store position: sequence %llu, chain %.16s; canvass %s\n",
 		(unsigned long long)ds->sequence, hex, CANVASS_VERSION);
+	fprintf(out, "review: %zu of %zu returns approved%s\n", DS_APPROVED(ds), ds->returns,
+		ds->approved_only ? "; approved returns only (--approved-only)" : "");
 }
 
 static void tally_text(FILE *out, const struct compare_report *r)
@@ -290,13 +292,14 @@ int render_completeness_text(const struct completeness *c, FILE *out)
 	fprintf(out,
 		"expected: members in the registry. on time / late: by the cycle's due date, of "
 		"the latest revision.\n\n");
-	fprintf(out, "  %-*s %8s %8s %5s %8s %9s %8s\n", GROUP_WIDTH, "group", "expected",
-		"on time", "late", "missing", "revisions", "revised");
+	fprintf(out, "  %-*s %8s %8s %5s %8s %9s %8s %9s %7s %8s\n", GROUP_WIDTH, "group",
+		"expected", "on time", "late", "missing", "revisions", "revised", "submitted",
+		"queried", "approved");
 	for (size_t g = 0; g < c->n_groups; g++) {
 		const struct completeness_group *cg = &c->groups[g];
-		fprintf(out, "  %-*s %8zu %8zu %5zu %8zu %9zu %8zu\n", GROUP_WIDTH,
+		fprintf(out, "  %-*s %8zu %8zu %5zu %8zu %9zu %8zu %9zu %7zu %8zu\n", GROUP_WIDTH,
 			ds_group_name(c->ds, g), cg->expected, cg->on_time, cg->late, cg->missing,
-			cg->revisions, cg->revised);
+			cg->revisions, cg->revised, cg->submitted, cg->queried, cg->approved);
 	}
 	if (c->unregistered)
 		fprintf(out, "  (%zu submissions from members not in the registry)\n",
@@ -309,6 +312,21 @@ int render_completeness_text(const struct completeness *c, FILE *out)
 		for (size_t i = 0; i < cg->missing; i++)
 			fprintf(out, "%s%s", i % 16 ? " " : "\n  ", cg->missing_codes[i]);
 		fputc('\n', out);
+	}
+	for (size_t g = 0; g + 1 < c->n_groups; g++) {
+		const struct completeness_group *cg = &c->groups[g];
+		const char *names[] = {"queried", "approved"};
+		const size_t counts[] = {cg->queried, cg->approved};
+		const char **codes[] = {cg->queried_codes, cg->approved_codes};
+		for (int k = 0; k < 2; k++) {
+			if (counts[k] == 0)
+				continue;
+			fprintf(out, "\n%s in %s (%zu):", names[k], ds_group_name(c->ds, g),
+				counts[k]);
+			for (size_t i = 0; i < counts[k]; i++)
+				fprintf(out, "%s%s", i % 16 ? " " : "\n  ", codes[k][i]);
+			fputc('\n', out);
+		}
 	}
 	return ferror(out) ? -1 : 0;
 }

@@ -221,7 +221,8 @@ static void test_identity_and_dry_run(void **state)
 			assert_true(k->outlier_z == 3.5 && k->outlier_min_answers == 10);
 		}
 	}
-	/* Without such checks a dry run is answered here: VALID, nothing to relay. */
+	/* Without such checks a valid dry run is relayed too (only the store knows
+	 * whether the return is approved: LOCKED), without checks. */
 	{
 		struct questionnaire *nq = NULL;
 		for (size_t i = 0; i < f->qs->n; i++)
@@ -230,8 +231,9 @@ static void test_identity_and_dry_run(void **state)
 		assert_non_null(nq);
 		nq->n_store_checks = 0; /* as if the definition had none */
 		check_json(f, f->valid, true);
-		assert_int_equal(f->r->status, CANVASS__STATUS__VALID);
-		assert_null(f->r->content);
+		assert_int_equal(f->r->status, 0);
+		assert_true(f->r->store.dry_run);
+		assert_non_null(f->r->content);
 		assert_int_equal(f->r->store.n_checks, 0);
 		nq->n_store_checks = 10;
 	}
@@ -243,6 +245,64 @@ static void test_identity_and_dry_run(void **state)
 	assert_string_equal(f->r->verdict.items[0].code, "CYCLE_CLOSED");
 	free(buf);
 	WIRE_FREE(s);
+}
+
+static uint8_t *read_request(bool fetch, const char *q, const char *cycle, size_t *len)
+{
+	Canvass__Request req = CANVASS__REQUEST__INIT;
+	Canvass__ReturnQuery rq = CANVASS__RETURN_QUERY__INIT;
+	uint8_t *buf;
+	rq.questionnaire = (char *)(uintptr_t)q;
+	rq.cycle = (char *)(uintptr_t)cycle;
+	req.protocol_version = WIRE_PROTOCOL_VERSION;
+	req.request_id = 11;
+	req.body_case = fetch ? CANVASS__REQUEST__BODY_FETCH : CANVASS__REQUEST__BODY_STATUS;
+	if (fetch)
+		req.fetch = &rq;
+	else
+		req.status = &rq;
+	assert_int_equal(wire_pack(&req.base, &buf, len), 0);
+	return buf;
+}
+
+/* status and fetch: relayed for the connection's member, never another. */
+static void test_reads_are_the_connections_own(void **state)
+{
+	struct fx *f = *state;
+	struct member *ke = (struct member *)(uintptr_t)registry_find(f->reg, "KE");
+	uint8_t *buf;
+	size_t len;
+
+	free(ke->public_key);
+	ke->public_key = strdup("KE-KEY");
+	buf = read_request(false, "", "", &len);
+	intake_check(&f->in, buf, len, "KE", "KE-KEY", NOW_MS, f->r);
+	assert_int_equal(f->r->status, 0);
+	assert_int_equal(f->r->request_id, 11);
+	assert_int_equal(f->r->store.read, CANVASS__READ_KIND__READ_STATUS);
+	assert_string_equal(f->r->store.member, "KE");
+	assert_int_equal(f->r->store.submission.len, 0);
+	free(buf);
+	buf = read_request(true, "integrity-self-assessment", "2025", &len);
+	intake_check(&f->in, buf, len, "KE", "KE-KEY", NOW_MS, f->r);
+	assert_int_equal(f->r->status, 0);
+	assert_int_equal(f->r->store.read, CANVASS__READ_KIND__READ_FETCH);
+	assert_string_equal(f->r->store.member, "KE");
+	assert_string_equal(f->r->store.questionnaire, "integrity-self-assessment");
+	assert_string_equal(f->r->store.cycle, "2025");
+	free(buf);
+	/* A fetch names its return. */
+	buf = read_request(true, "integrity-self-assessment", "", &len);
+	intake_check(&f->in, buf, len, "KE", "KE-KEY", NOW_MS, f->r);
+	assert_int_equal(f->r->status, CANVASS__STATUS__MALFORMED);
+	free(buf);
+	/* A revoked key reads nothing; without CURVE there is no identity to read by. */
+	buf = read_request(false, "", "", &len);
+	intake_check(&f->in, buf, len, "KE", "OLD-KEY", NOW_MS, f->r);
+	assert_int_equal(f->r->status, CANVASS__STATUS__UNAUTHORIZED);
+	intake_check(&f->in, buf, len, NULL, NULL, NOW_MS, f->r);
+	assert_int_equal(f->r->status, CANVASS__STATUS__UNAUTHORIZED);
+	free(buf);
 }
 
 static void test_rules_read_only_checked_answers(void **state)
@@ -293,6 +353,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_strict_faults_are_malformed_with_the_field,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity_and_dry_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_are_the_connections_own, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rules_read_only_checked_answers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_problems_beyond_the_cap_are_counted, setup,
