@@ -226,11 +226,6 @@ int main(int argc, char **argv)
 		log_event(LOG_INFO, "selftest_passed", "msg=\"an unknown CURVE key is refused\"");
 	}
 	daemon_install_signals(&stop_requested, &reload_requested);
-	if (pidfile != NULL && cv_write_pidfile(pidfile, err, sizeof err) != 0) {
-		log_event(LOG_ERROR, "pidfile_failed", "error=%s", log_quote(err, q1, sizeof q1));
-		goto out;
-	}
-	wrote_pidfile = pidfile != NULL;
 	{
 		/* The bound endpoints: with a port of * or 0, the ones the kernel chose. */
 		char bound[256], ev[256], web[64], rv[256], q3[300], q4[300], q5[300];
@@ -250,6 +245,12 @@ int main(int argc, char **argv)
 			  log_quote(data, q2, sizeof q2), batch_max, batch_wait_us,
 			  collector_keys.n, n_reviewers, insecure ? "off" : "on");
 	}
+	/* The pidfile last: whoever waits for it finds the ready line logged. */
+	if (pidfile != NULL && cv_write_pidfile(pidfile, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "pidfile_failed", "error=%s", log_quote(err, q1, sizeof q1));
+		goto out;
+	}
+	wrote_pidfile = pidfile != NULL;
 	httpd_set_ready(httpd, true);
 	daemon_notify_ready();
 	while ((rc = aggregator_run(agg, &stop_requested, &reload_requested)) ==

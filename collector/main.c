@@ -254,11 +254,6 @@ int main(int argc, char **argv)
 		log_event(LOG_INFO, "selftest_passed", "msg=\"an unknown CURVE key is refused\"");
 	}
 	daemon_install_signals(&stop_requested, &reload_requested);
-	if (pidfile != NULL && cv_write_pidfile(pidfile, err, sizeof err) != 0) {
-		log_event(LOG_ERROR, "pidfile_failed", "error=%s", log_quote(err, q1, sizeof q1));
-		goto out;
-	}
-	wrote_pidfile = pidfile != NULL;
 	{
 		/* The bound endpoints: with a port of * or 0, the ones the kernel chose. */
 		char bound[256], web[64], q3[300];
@@ -272,6 +267,12 @@ int main(int argc, char **argv)
 			  log_quote(aggregator, q2, sizeof q2), cs.reg->n, with_keys, cs.qs->n,
 			  insecure ? "off" : "on");
 	}
+	/* The pidfile last: whoever waits for it finds the ready line logged. */
+	if (pidfile != NULL && cv_write_pidfile(pidfile, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "pidfile_failed", "error=%s", log_quote(err, q1, sizeof q1));
+		goto out;
+	}
+	wrote_pidfile = pidfile != NULL;
 	httpd_set_ready(httpd, true);
 	daemon_notify_ready();
 	while ((rc = collector_run(col, &stop_requested, &reload_requested)) == COLLECTOR_RELOAD) {

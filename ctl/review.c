@@ -53,7 +53,8 @@ static int exchange_once(void *zctx, const struct link *l, const uint8_t *buf, s
 	int64_t deadline = cv_mono_ms() + l->timeout_ms;
 
 	*out = NULL;
-	snprintf(mon_ep, sizeof mon_ep, "inproc://canvassctl-review-%p", (void *)sock);
+	static unsigned serial; /* a fresh name per attempt: the last one may still be bound */
+	snprintf(mon_ep, sizeof mon_ep, "inproc://canvassctl-review-%u", ++serial);
 	if (sock == NULL || mon == NULL)
 		goto done;
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
@@ -162,9 +163,12 @@ static void print_show(const Canvass__ReviewReply *r)
 	if (r->submission != NULL) {
 		printf("answers (revision %u):\n",
 		       r->n_revisions > 0 ? r->revisions[0]->revision : 0);
+		size_t prec = (size_t)subjson_real_precision(r->submission);
 		for (size_t i = 0; i < r->submission->n_answers; i++) {
 			json_t *v = subjson_answer_value(r->submission->answers[i]);
-			char *t = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+			char *t = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
+							    JSON_REAL_PRECISION(prec))
+				    : NULL;
 			printf("  %-32s %s\n", r->submission->answers[i]->question, t ? t : "-");
 			free(t);
 			json_decref(v);

@@ -502,7 +502,11 @@ int zap_selftest(void *zctx, void *bound_socket, const char *server_public_z85, 
 	reachable(last, endpoint, sizeof endpoint);
 	if (keys_generate(&throwaway) != 0)
 		return cv_fail(err, errlen, CV_EZMQ, "self-test: cannot make a key");
-	snprintf(mon_ep, sizeof mon_ep, "inproc://canvass-selftest-%p", (void *)&throwaway);
+	/* A name of its own per call: a previous self-test's monitor endpoint may
+	 * still be bound while libzmq closes it in the background. */
+	static unsigned serial;
+	snprintf(mon_ep, sizeof mon_ep, "inproc://canvass-selftest-%p-%u", (void *)&throwaway,
+		 ++serial);
 	probe = zmq_socket(zctx, ZMQ_DEALER);
 	mon = zmq_socket(zctx, ZMQ_PAIR);
 	if (probe == NULL || mon == NULL)

@@ -287,10 +287,12 @@ int render_trend_json(const struct trend *t, FILE *out)
 	json_object_set_new(root, "disclosure", render_disclosure_json(&tally));
 	for (size_t c = 0; c < t->n_cycles; c++)
 		json_array_append_new(cycles,
-				      json_pack("{ss sI sI sI}", "cycle", t->cycles[c], "version",
-						(json_int_t)t->ds[c]->def->version, "members",
-						(json_int_t)t->ds[c]->n, "sequence",
-						(json_int_t)t->ds[c]->sequence));
+				      json_pack("{ss sI sI sI sI sI}", "cycle", t->cycles[c],
+						"version", (json_int_t)t->ds[c]->def->version,
+						"members", (json_int_t)t->ds[c]->n, "sequence",
+						(json_int_t)t->ds[c]->sequence, "returns",
+						(json_int_t)t->ds[c]->returns, "approved",
+						(json_int_t)DS_APPROVED(t->ds[c])));
 	for (size_t i = 0; i < t->n_series; i++) {
 		const struct trend_series *s = &t->series[i];
 		json_t *groups = json_array();

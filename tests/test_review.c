@@ -141,9 +141,9 @@ static void test_reviewers_file(void **state)
 					sizeof err),
 			 CV_ECONFIG);
 	assert_non_null(strstr(err, "bad.csv:1: expected"));
-	assert_int_equal(reviewers_load(tu_write(dir, "name.csv", "al ice,x\n"), &e, &n, err,
-					sizeof err),
-			 CV_ECONFIG);
+	assert_int_equal(
+		reviewers_load(tu_write(dir, "name.csv", "al ice,x\n"), &e, &n, err, sizeof err),
+		CV_ECONFIG);
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -348,7 +348,9 @@ static void test_verify_finds_an_edited_row(void **state)
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	char key[] = "isa\0" "2025\0" "KE";
+	char key[] = "isa\0"
+		     "2025\0"
+		     "KE";
 	MDB_val k = {sizeof key - 1, key}, val;
 	Canvass__ReturnStatus forged = CANVASS__RETURN_STATUS__INIT;
 	uint8_t buf[64];
