@@ -58,6 +58,16 @@ uint8_t *make_request(const struct bench_pipeline *p, const char *qid, int m, lo
 		      size_t *len);
 int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, const char *qid, double *rate,
 	       long *accepted, double *batch_mean);
+/* The same with variants first.. of each member's submissions (new content). */
+int run_ingest_offset(struct bench_pipeline *p, const struct bench_opts *o, const char *qid,
+		      long first, double *rate, long *accepted, double *batch_mean);
+/*
+ * Ingest ("bench", new content) while readers members (after the flood
+ * member) ask for their returns' state (canvass-submit status) all along,
+ * one request at a time each: the ingest rate and the reads answered per s.
+ */
+int run_ingest_reading(struct bench_pipeline *p, const struct bench_opts *o, int readers,
+		       double *rate, double *reads_per_s);
 /*
  * Receipts at a fixed rate for one member. flood_member >= 0: meanwhile that
  * member floods from two connections with requests it never reads the

@@ -462,6 +462,12 @@ static void *ingest_thread(void *arg)
 int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, const char *qid, double *rate,
 	       long *accepted, double *batch_mean)
 {
+	return run_ingest_offset(p, o, qid, 0, rate, accepted, batch_mean);
+}
+
+int run_ingest_offset(struct bench_pipeline *p, const struct bench_opts *o, const char *qid,
+		      long first, double *rate, long *accepted, double *batch_mean)
+{
 	void *zctx = zmq_ctx_new();
 	struct ingest_client *cl = calloc((size_t)o->clients, sizeof *cl);
 	pthread_t *th = calloc((size_t)o->clients, sizeof *th);
@@ -475,7 +481,7 @@ int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, const char 
 		cl[i].reqs = calloc((size_t)per, sizeof *cl[i].reqs);
 		cl[i].lens = calloc((size_t)per, sizeof *cl[i].lens);
 		for (long k = 0; k < per; k++)
-			cl[i].reqs[k] = make_request(p, qid, i, k, 40, &cl[i].lens[k]);
+			cl[i].reqs[k] = make_request(p, qid, i, first + k, 40, &cl[i].lens[k]);
 	}
 	http_metric(p->agg_http, "canvass_aggregator_batch_size_sum", &sum0);
 	http_metric(p->agg_http, "canvass_aggregator_batch_size_count", &cnt0);
@@ -499,6 +505,85 @@ int run_ingest(struct bench_pipeline *p, const struct bench_opts *o, const char 
 		free(cl[i].lens);
 	}
 	free(cl);
+	free(th);
+	zmq_ctx_term(zctx);
+	return 0;
+}
+
+struct reader {
+	const struct bench_pipeline *p;
+	void *zctx;
+	int m;
+	volatile int *stop;
+	long reads, other;
+};
+
+/* A member asking for its returns' state, one request at a time, until told to stop. */
+static void *reader_thread(void *arg)
+{
+	struct reader *r = arg;
+	void *s = client_socket(r->zctx, r->p, r->m);
+	Canvass__Request req = CANVASS__REQUEST__INIT;
+	Canvass__ReturnQuery q = CANVASS__RETURN_QUERY__INIT;
+	uint8_t *buf;
+	size_t len;
+
+	req.protocol_version = WIRE_PROTOCOL_VERSION;
+	req.body_case = CANVASS__REQUEST__BODY_STATUS;
+	req.status = &q;
+	q.questionnaire = (char *)"bench";
+	if (wire_pack(&req.base, &buf, &len) != 0) {
+		zmq_close(s);
+		return NULL;
+	}
+	while (!*r->stop) {
+		zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+		Canvass__Reply *rep;
+		zmq_msg_t msg;
+		zmq_send(s, buf, len, 0);
+		if (zmq_poll(&item, 1, 5000) <= 0)
+			break;
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, s, 0) >= 0 &&
+		    wire_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), 1 << 20, &rep) == 0) {
+			if (rep->status == CANVASS__STATUS__VALID)
+				r->reads++;
+			else
+				r->other++;
+			WIRE_FREE(rep);
+		}
+		zmq_msg_close(&msg);
+	}
+	free(buf);
+	zmq_close(s);
+	return NULL;
+}
+
+int run_ingest_reading(struct bench_pipeline *p, const struct bench_opts *o, int readers,
+		       double *rate, double *reads_per_s)
+{
+	void *zctx = zmq_ctx_new();
+	struct reader *rd = calloc((size_t)readers, sizeof *rd);
+	pthread_t *th = calloc((size_t)readers, sizeof *th);
+	volatile int stop = 0;
+	long accepted, reads = 0;
+	double batch, t0 = now_s(), t1;
+
+	for (int i = 0; i < readers; i++) {
+		rd[i] = (struct reader){
+			.p = p, .zctx = zctx, .m = o->clients + 2 + i, .stop = &stop};
+		pthread_create(&th[i], NULL, reader_thread, &rd[i]);
+	}
+	/* Distinct content from the first ingest's: "bench" again, new variants. */
+	run_ingest_offset(p, o, "bench", 1000000, rate, &accepted, &batch);
+	stop = 1;
+	t1 = now_s();
+	for (int i = 0; i < readers; i++) {
+		pthread_join(th[i], NULL);
+		reads += rd[i].reads;
+	}
+	*reads_per_s = (double)reads / (t1 - t0);
+	free(rd);
 	free(th);
 	zmq_ctx_term(zctx);
 	return 0;

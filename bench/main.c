@@ -25,6 +25,8 @@ struct figure {
 	const char *baseline_name, *rule; /* rule: ">=" ratio at least target, "<=" value at most */
 };
 
+#define BENCH_READERS 4 /* members reading their status during an ingest */
+
 static struct figure figs[64];
 static size_t n_figs;
 
@@ -141,8 +143,9 @@ int main(int argc, char **argv)
 	};
 	struct bench_pipeline p;
 	char err[512], work[256], path[512], reg[512], qdir[512], bin[512];
-	double rate = NAN, batch = NAN, rate_checks = NAN, ceiling = NAN, rate_full = NAN,
-	       batch_checks = NAN, p50 = NAN, p99 = NAN, p999 = NAN, lmdb = NAN, lmdb1 = NAN;
+	double rate = NAN, batch = NAN, rate_reading = NAN, reads_per_s = NAN, rate_checks = NAN,
+	       ceiling = NAN, rate_full = NAN, batch_checks = NAN, p50 = NAN, p99 = NAN, p999 = NAN,
+	       lmdb = NAN, lmdb1 = NAN;
 	double sq1 = NAN, sqb = NAN, pg1 = NAN, pgb = NAN, scan_s = NAN, sqlite_cmp = NAN;
 	double f50 = NAN, f99 = NAN, f999 = NAN;
 	long accepted = 0, accepted_checks = 0, done = 0, idle_rss = -1, agg_hwm = -1,
@@ -188,8 +191,9 @@ int main(int argc, char **argv)
 	/* 1, 2, 4: the daemons under load, CURVE on, tcp loopback. */
 	fprintf(stderr, "bench: starting the pipeline\n");
 	if (pipeline_start(&p, &o,
-			   (o.clients + 2 > o.idle_members ? o.clients + 2 : o.idle_members)) !=
-	    0) {
+			   (o.clients + 2 + BENCH_READERS > o.idle_members
+				    ? o.clients + 2 + BENCH_READERS
+				    : o.idle_members)) != 0) {
 		fprintf(stderr, "bench: the pipeline did not start (logs in %s)\n", p.dir);
 		pipeline_stop(&p); /* whichever daemon did start */
 		return 1;
@@ -203,6 +207,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "bench: ingest again, quality checks on (12 numbers with 3 checks each)\n");
 	run_ingest(&p, &o, "bench-checks", &rate_checks, &accepted_checks, &batch_checks);
 	agg_checks_hwm = rss_kib(p.agg, "VmHWM");
+	fprintf(stderr, "bench: ingest again, %d members reading their status all along\n",
+		BENCH_READERS);
+	run_ingest_reading(&p, &o, BENCH_READERS, &rate_reading, &reads_per_s);
 	fprintf(stderr, "bench: the transport ceiling (two CURVE hops to an echo)\n");
 	if (run_transport_ceiling(&p, &o, &ceiling) != 0)
 		ceiling = NAN;
@@ -340,6 +347,9 @@ int main(int argc, char **argv)
 	add("durable ingest", rate, "/s", "transport ceiling: 2 CURVE hops, echo", ceiling,
 	    ">=", 0.7);
 	add("mean batch size during ingest", batch, "", NULL, NAN, "", NAN);
+	add("durable ingest, members reading status", rate_reading, "/s",
+	    "durable ingest, no reads", rate, ">=", 0.9);
+	add("status reads answered during that ingest", reads_per_s, "/s", NULL, NAN, "", NAN);
 	add("durable ingest, quality checks on", rate_checks, "/s", "durable ingest, checks off",
 	    rate, ">=", 0.9);
 	add("ack latency p50", p50 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "", NAN);
