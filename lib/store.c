@@ -1005,10 +1005,8 @@ int store_view_each_return(struct store_view *v, const char *questionnaire, cons
 		plen = cycle != NULL && cycle[0] != '\0'
 			       ? join_key(prefix, sizeof prefix - 1, questionnaire, cycle, "")
 			       : join_key(prefix, sizeof prefix - 1, questionnaire, "", NULL);
-		if (plen == 0)
+		if (plen == 0) /* "q\0c\0" or "q\0": never another questionnaire's */
 			return CV_EINVAL;
-		if (cycle == NULL || cycle[0] == '\0')
-			plen--; /* "q\0" */
 	}
 	if ((mrc = mdb_cursor_open(v->txn, v->s->current, &cur)) != 0)
 		return map_err(mrc);

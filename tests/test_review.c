@@ -302,6 +302,60 @@ static void test_store_loop(void **state)
 	assert_verifies(f, 7, 1);
 }
 
+static int count_return(const char *q, const char *c, const char *m, uint64_t seq, uint32_t rev,
+			void *arg)
+{
+	(void)c, (void)seq, (void)rev;
+	/* Record what was visited: "questionnaire/member;" */
+	strcat(arg, q);
+	strcat(arg, "/");
+	strcat(arg, m);
+	strcat(arg, ";");
+	return 0;
+}
+
+/* A member's returns: by questionnaire (never one whose id merely starts alike), cycle, member. */
+static void test_each_return(void **state)
+{
+	struct fixture *f = *state;
+	struct store_view *v;
+	char seen[512];
+	const char *qs[] = {"isa", "isa-x", "isa"};
+	const char *members[] = {"KE", "KE", "FR"};
+	const char *keys[] = {"k1", "k2", "k3"};
+	uint8_t hash[3][CV_HASH_LEN];
+	struct store_put p[3];
+
+	for (int i = 0; i < 3; i++) {
+		memset(&p[i], 0, sizeof p[i]);
+		cv_sha256(qs[i], strlen(qs[i]), hash[i]);
+		p[i].member = members[i];
+		p[i].questionnaire = qs[i];
+		p[i].cycle = "2025";
+		p[i].key = keys[i];
+		p[i].content_hash = hash[i];
+		p[i].submission = (const uint8_t *)qs[i];
+		p[i].submission_len = strlen(qs[i]);
+	}
+	assert_int_equal(store_put_batch(f->s, p, 3), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(p[i].status, CANVASS__STATUS__ACCEPTED);
+	assert_int_equal(store_view_open(f->s, &v), 0);
+	seen[0] = '\0';
+	assert_int_equal(store_view_each_return(v, "isa", "", "KE", count_return, seen), 0);
+	assert_string_equal(seen, "isa/KE;");
+	seen[0] = '\0';
+	assert_int_equal(store_view_each_return(v, NULL, "2025", "KE", count_return, seen), 0);
+	assert_string_equal(seen, "isa/KE;isa-x/KE;");
+	seen[0] = '\0';
+	assert_int_equal(store_view_each_return(v, "isa", "2025", NULL, count_return, seen), 0);
+	assert_string_equal(seen, "isa/FR;isa/KE;");
+	seen[0] = '\0';
+	assert_int_equal(store_view_each_return(v, "isa", "2024", NULL, count_return, seen), 0);
+	assert_string_equal(seen, "");
+	store_view_close(&v);
+}
+
 /* The replay at each position equals what the table said then (as --as-of needs). */
 static void test_replay_as_of(void **state)
 {
@@ -392,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_reviewers_file),
 		cmocka_unit_test_setup_teardown(test_store_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_as_of, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_finds_an_edited_row, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
