@@ -1,7 +1,7 @@
 #include "server.h"
 #include "checks.h"
+#include "returns.h"
 #include "review.h"
-#include "../lib/review.h"
 #include "error.h"
 #include "log.h"
 #include "wire.h"

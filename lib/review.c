@@ -25,7 +25,8 @@ void review_free(Canvass__ReturnStatus **st)
 	*st = NULL;
 }
 
-static int refuse(int status, char *why, size_t whylen, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int refuse(int status, char *why, size_t whylen,
+							const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

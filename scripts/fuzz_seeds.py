@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Seeds for fuzz_store_request: StoreRequests as a collector sends them,
 with quality checks (numbers, none, NaN, a dry run, a previous cycle), so
-that the fuzzer starts inside the aggregator's checks.
+that the fuzzer starts inside the aggregator's checks; members' reads
+(status, fetch) and reviewers' requests (list, show, query, approve,
+reopen) of the returns the fuzz store is seeded with (q/2025: KE, FR).
 
 usage: fuzz_seeds.py PROTO_DIR OUTDIR
 """
@@ -47,6 +49,20 @@ def main():
             c.absolute = 10.0
         with open(os.path.join(out, f"seed-{i}"), "wb") as f:
             f.write(req.SerializeToString())
+    reads = [pb.StoreRequest(protocol_version=1, ticket=9, member="KE", read=pb.READ_STATUS),
+             pb.StoreRequest(protocol_version=1, ticket=10, member="KE", questionnaire="q",
+                             cycle="2025", read=pb.READ_FETCH)]
+    reviews = [pb.ReviewRequest(protocol_version=1, request_id=1,
+                                list=pb.ReviewList(questionnaire="q", cycle="2025")),
+               pb.ReviewRequest(protocol_version=1, request_id=2,
+                                show=pb.ReturnRef(questionnaire="q", cycle="2025", member="KE"))]
+    for i, kind in enumerate((pb.QUERY, pb.APPROVE, pb.REOPEN)):
+        reviews.append(pb.ReviewRequest(protocol_version=1, request_id=3 + i, act=pb.ReviewAction(
+            action=kind, questionnaire="q", cycle="2025", member="FR", comment="why?",
+            questions=["n1"] if kind == pb.QUERY else [], action_id=f"a{i}")))
+    for i, m in enumerate(reads + reviews):
+        with open(os.path.join(out, f"seed-read-{i}"), "wb") as f:
+            f.write(m.SerializeToString())
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "returns.h"
+#include "review.h"
 #include "export.h"
 #include "intake.h"
 #include "store.h"
@@ -227,12 +229,57 @@ static void checks_cleanup(void)
 	rmdir(check_dir);
 }
 
-static void run_checks(const Canvass__StoreRequest *r)
+/*
+ * Returns for the reads and review requests to find (as fuzz_seeds.py
+ * names them): q/2025 of KE (two revisions, queried) and FR.
+ */
+static void seed_store(void)
 {
-	static struct verdict v;
-	static unsigned long runs;
-	struct checks_plan *plan = NULL;
+	static const char *const members[] = {"KE", "FR", "KE"};
+	static const char *const keys[] = {"k1", "k2", "k3"};
+	struct store_put p[3];
+	uint8_t hash[3][CV_HASH_LEN];
+	Canvass__ReviewAction a = CANVASS__REVIEW_ACTION__INIT;
+	struct store_review r = {.action = &a};
 
+	for (int i = 0; i < 3; i++) {
+		Canvass__Submission s = CANVASS__SUBMISSION__INIT;
+		uint8_t *buf;
+		size_t len;
+		s.questionnaire = (char *)"q";
+		s.version = 1;
+		s.cycle = (char *)"2025";
+		s.member = (char *)(uintptr_t)members[i];
+		if (wire_pack(&s.base, &buf, &len) != 0)
+			abort();
+		cv_sha256(buf, len, hash[i]);
+		p[i] = (struct store_put){.member = members[i],
+					  .questionnaire = "q",
+					  .cycle = "2025",
+					  .key = keys[i],
+					  .content_hash = hash[i],
+					  .submission = buf,
+					  .submission_len = len};
+	}
+	if (store_put_batch(check_store, p, 3) != 0)
+		abort();
+	for (int i = 0; i < 3; i++)
+		free((void *)(uintptr_t)p[i].submission);
+	a.action = CANVASS__REVIEW_ACTION_KIND__QUERY;
+	a.questionnaire = (char *)"q";
+	a.cycle = (char *)"2025";
+	a.member = (char *)"KE";
+	a.comment = (char *)"seed";
+	a.action_id = (char *)"seed";
+	a.reviewer = (char *)"fuzz";
+	if (store_review_act(check_store, &r) != 0 || r.status != CANVASS__STATUS__ACCEPTED)
+		abort();
+	review_free(&r.state);
+}
+
+/* The fuzz run's store and checks cache, made on first use. */
+static void ensure_store(void)
+{
 	if (check_cache == NULL) {
 		struct store_cfg cfg = {.map_size = 1 << 20, .map_max = 1 << 20};
 		char err[256];
@@ -243,7 +290,17 @@ static void run_checks(const Canvass__StoreRequest *r)
 			abort();
 		checks_set_registry(check_cache, reg);
 		atexit(checks_cleanup);
+		seed_store();
 	}
+}
+
+static void run_checks(const Canvass__StoreRequest *r)
+{
+	static struct verdict v;
+	static unsigned long runs;
+	struct checks_plan *plan = NULL;
+
+	ensure_store();
 	if (++runs % 1000 == 0) /* bounded memory over a long run */
 		checks_set_registry(check_cache, reg);
 	verdict_init(&v);
@@ -255,11 +312,52 @@ static void run_checks(const Canvass__StoreRequest *r)
 			abort(); /* findings are warnings, always */
 }
 
+/* A member's read, answered from the store as the aggregator does; the answer must pack. */
+static void run_read(const Canvass__StoreRequest *r)
+{
+	Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
+	uint8_t *buf = NULL;
+	size_t len;
+
+	ensure_store();
+	if (r->member[0] != '\0' && review_answer_read(check_store, r, &rep) == 0 &&
+	    wire_pack(&rep.base, &buf, &len) != 0)
+		abort();
+	free(buf);
+	review_read_clear(&rep);
+}
+
+/* A reviewer's request (reads and actions) against the same store; the answer must pack. */
+static void run_review(const uint8_t *data, size_t size)
+{
+	Canvass__ReviewRequest *req;
+	Canvass__ReviewReply *rep = NULL;
+	struct store_review act = {0};
+	uint8_t *buf = NULL;
+	size_t len;
+
+	if (wire_decode_review_request(data, size, 512 * 1024, &req, NULL) != 0)
+		return;
+	ensure_store();
+	(void)review_answer(check_store, reg, "fuzz", req, &rep, &act);
+	if (rep == NULL || wire_pack(&rep->base, &buf, &len) != 0)
+		abort();
+	free(buf);
+	canvass__review_reply__free_unpacked(rep, NULL);
+	review_free(&act.state);
+	WIRE_FREE(req);
+}
+
 int fuzz_store_request(const uint8_t *data, size_t size)
 {
 	Canvass__StoreRequest *r;
 
-	if (wire_decode_store_request(data, size, 512 * 1024, &r) == 0) {
+	run_review(data, size);
+	if (wire_decode_store_request(data, size, 512 * 1024, &r) == 0 &&
+	    r->read != CANVASS__READ_KIND__READ_NONE) {
+		run_read(r);
+		WIRE_FREE(r);
+	} else if (r != NULL) {
 		struct store_put p = {0};
 		p.member = r->member;
 		p.questionnaire = r->questionnaire;

@@ -1,5 +1,5 @@
 /*
- * review.h - what the aggregator answers from a read snapshot of the store
+ * returns.h - what the aggregator answers from a read snapshot of the store
  * about returns and their review state: a member's status and fetch
  * (relayed by a collector as StoreRequest.read) and a reviewer's list and
  * show; and a reviewer's action, which it writes (store_review_act).
@@ -7,8 +7,8 @@
  * Replies are built from malloc'd parts and freed with protobuf-c's
  * free_unpacked (the default allocator), whatever their origin.
  */
-#ifndef CANVASS_AGGREGATOR_REVIEW_H
-#define CANVASS_AGGREGATOR_REVIEW_H
+#ifndef CANVASS_AGGREGATOR_RETURNS_H
+#define CANVASS_AGGREGATOR_RETURNS_H
 
 #include "canvass.pb-c.h"
 #include "registry.h"

@@ -1,8 +1,8 @@
-#include "review.h"
+#include "returns.h"
 #include "error.h"
 #include "log.h"
 #include "wire.h"
-#include "../lib/review.h"
+#include "review.h"
 
 #include <stdarg.h>
 #include <stdio.h>
