@@ -923,6 +923,46 @@ int store_view_each_current(struct store_view *v, const char *questionnaire, con
 	return rc;
 }
 
+int store_view_each_current_raw(struct store_view *v, const char *questionnaire, const char *cycle,
+				store_raw_fn fn, void *arg)
+{
+	char prefix[STORE_MAX_KEY + 1];
+	size_t plen = join_key(prefix, sizeof prefix - 1, questionnaire, cycle, "");
+	MDB_cursor *cur;
+	MDB_val k, val;
+	int mrc, rc = 0;
+
+	if (plen == 0)
+		return CV_EINVAL;
+	if ((mrc = mdb_cursor_open(v->txn, v->s->current, &cur)) != 0)
+		return map_err(mrc);
+	k.mv_size = plen;
+	k.mv_data = prefix;
+	for (mrc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE); mrc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+		uint8_t kb[8];
+		MDB_val hk = {8, kb}, hv;
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if (val.mv_size != 12) {
+			rc = CV_ECORRUPT;
+			break;
+		}
+		memcpy(kb, val.mv_data, 8);
+		if ((mrc = mdb_get(v->txn, v->s->history, &hk, &hv)) != 0) {
+			rc = mrc == MDB_NOTFOUND ? CV_ECORRUPT : map_err(mrc);
+			mrc = 0;
+			break;
+		}
+		if ((rc = fn(hv.mv_data, hv.mv_size, arg)) != 0)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = map_err(mrc);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 int store_view_each_history(struct store_view *v, store_entry_fn fn, void *arg)
 {
 	MDB_cursor *cur;

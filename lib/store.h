@@ -133,6 +133,13 @@ typedef int (*store_entry_fn)(const Canvass__HistoryEntry *e, void *arg);
 /* Latest revision of every member for (questionnaire, cycle), by member. */
 int store_view_each_current(struct store_view *v, const char *questionnaire, const char *cycle,
 			    store_entry_fn fn, void *arg);
+/*
+ * The same, each entry as its packed bytes in the store's memory map: valid
+ * until the view closes, read-only, not decoded (the reports' fast path).
+ */
+typedef int (*store_raw_fn)(const uint8_t *entry, size_t len, void *arg);
+int store_view_each_current_raw(struct store_view *v, const char *questionnaire, const char *cycle,
+				store_raw_fn fn, void *arg);
 /* Every history entry in sequence order. */
 int store_view_each_history(struct store_view *v, store_entry_fn fn, void *arg);
 /* One entry; *out is the caller's (WIRE_FREE). CV_ENOTFOUND when absent. */

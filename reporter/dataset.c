@@ -1,5 +1,6 @@
 #include "dataset.h"
 #include "canon.h"
+#include "fastload.h"
 #include "review.h"
 #include "error.h"
 #include "wire.h"
@@ -17,6 +18,12 @@ struct load {
 };
 
 static bool approved_only;
+static bool fast_load = true;
+
+void dataset_set_fast_load(bool on)
+{
+	fast_load = on;
+}
 
 void dataset_set_approved_only(bool on)
 {
@@ -36,9 +43,73 @@ static int row_cmp(const void *a, const void *b)
 static void row_clear(struct ds_row *r)
 {
 	free(r->by_q);
-	free(r->member);
 	free(r->section_score);
-	WIRE_FREE(r->sub);
+	if (!r->in_arena) {
+		free(r->member);
+		WIRE_FREE(r->sub);
+	}
+}
+
+/* A new row at the end (unsorted), zeroed. */
+static struct ds_row *new_row(struct load *l)
+{
+	struct dataset *d = l->d;
+	if (d->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 256;
+		struct ds_row *nr = realloc(d->rows, ncap * sizeof *nr);
+		if (nr == NULL)
+			return NULL;
+		d->rows = nr;
+		l->cap = ncap;
+	}
+	memset(&d->rows[d->n], 0, sizeof d->rows[d->n]);
+	return &d->rows[d->n++];
+}
+
+static bool sorted_answers(const Canvass__Submission *sub)
+{
+	for (size_t i = 1; i < sub->n_answers; i++)
+		if (strcmp(sub->answers[i - 1]->question, sub->answers[i]->question) >= 0)
+			return false;
+	return true;
+}
+
+static int take(struct load *l, const Canvass__HistoryEntry *e);
+
+/*
+ * The head's rows without protobuf-c: each latest revision read in place
+ * from the memory map into the dataset's arena (reporter/fastload.h). An
+ * entry the scanner does not read, or whose answers are not in canonical
+ * order, goes the protobuf-c way (take).
+ */
+static int visit_current_raw(const uint8_t *buf, size_t len, void *arg)
+{
+	struct load *l = arg;
+	struct fast_entry fe;
+	struct ds_row *r;
+	int rc = fast_history_entry(buf, len, l->d->def, l->d->arena, &fe);
+
+	if (rc == CV_ENOMEM)
+		return rc;
+	if (rc != 0 || fe.review || !sorted_answers(fe.sub)) {
+		Canvass__HistoryEntry *e;
+		if (wire_decode_history(buf, len, &e) != 0)
+			return CV_ECORRUPT;
+		rc = take(l, e);
+		WIRE_FREE(e);
+		return rc;
+	}
+	if ((r = new_row(l)) == NULL)
+		return CV_ENOMEM;
+	r->in_arena = true;
+	r->member = fe.member;
+	r->sub = fe.sub;
+	r->revision = fe.revision;
+	r->sequence = fe.sequence;
+	r->stored_at_ms = fe.stored_at_ms;
+	r->late = fe.late;
+	r->version = fe.sub->version;
+	return 0;
 }
 
 /* Adds or replaces the member's row with entry e. */
@@ -66,18 +137,10 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 		if (strcmp(d->rows[i].member, e->member) == 0)
 			r = &d->rows[i];
 	if (r == NULL) {
-		if (d->n == l->cap) {
-			size_t ncap = l->cap ? l->cap * 2 : 256;
-			struct ds_row *nr = realloc(d->rows, ncap * sizeof *nr);
-			if (nr == NULL) {
-				WIRE_FREE(sub);
-				return CV_ENOMEM;
-			}
-			d->rows = nr;
-			l->cap = ncap;
+		if ((r = new_row(l)) == NULL) {
+			WIRE_FREE(sub);
+			return CV_ENOMEM;
 		}
-		r = &d->rows[d->n++];
-		memset(r, 0, sizeof *r);
 		if ((r->member = strdup(e->member)) == NULL)
 			return CV_ENOMEM;
 	} else {
@@ -234,7 +297,12 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 		l.as_of = 0;
 		d->sequence = head;
 		memcpy(d->chain, head_chain, CV_HASH_LEN);
-		rc = store_view_each_current(v, def->id, cycle, visit_current, &l);
+		rc = fast_load ? arena_open(&d->arena) : 0;
+		if (rc == 0)
+			rc = fast_load ? store_view_each_current_raw(v, def->id, cycle,
+								     visit_current_raw, &l)
+				       : store_view_each_current(v, def->id, cycle, visit_current,
+								 &l);
 	} else {
 		d->sequence = as_of;
 		rc = review_replay_open(&l.replay);
@@ -302,6 +370,7 @@ void dataset_free(struct dataset **dp)
 	for (size_t i = 0; i < (*dp)->n; i++)
 		row_clear(&(*dp)->rows[i]);
 	free((*dp)->rows);
+	arena_close(&(*dp)->arena);
 	free((*dp)->cycle);
 	free(*dp);
 	*dp = NULL;

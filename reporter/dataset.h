@@ -33,6 +33,7 @@ struct ds_row {
 	double *section_score;        /* per section, 0-100; NAN when nothing scored */
 	double overall;               /* all scored answers, 0-100; NAN when none */
 	int state; /* review state as of the position (CANVASS__RETURN_STATE__) */
+	bool in_arena; /* member and sub live in the dataset's arena */
 };
 
 struct dataset {
@@ -46,10 +47,18 @@ struct dataset {
 	size_t other_version;   /* rows on another version than def */
 	size_t skipped_answers; /* answers that do not fit def */
 	/* Review states of every return at the position, before --approved-only. */
-	size_t returns;     /* returns stored */
-	size_t by_state[4]; /* per CANVASS__RETURN_STATE__ (SUBMITTED, QUERIED, APPROVED) */
-	bool approved_only; /* rows hold the approved returns only */
+	size_t returns;      /* returns stored */
+	size_t by_state[4];  /* per CANVASS__RETURN_STATE__ (SUBMITTED, QUERIED, APPROVED) */
+	bool approved_only;  /* rows hold the approved returns only */
+	struct arena *arena; /* the rows read in place (fastload.h); NULL: none */
 };
+
+/*
+ * How the head is read: in place, without protobuf-c (on, the default), or
+ * every entry unpacked by protobuf-c (off: the reference path, for tests
+ * and `canvass-reporter --full-decode`). Both give the same rows.
+ */
+void dataset_set_fast_load(bool on);
 
 /*
  * --approved-only for every dataset loaded from now on: rows hold only the

@@ -520,7 +520,7 @@ int main(int argc, char **argv)
 	double special_rate = 0.25;
 	long version = 0, as_of = 0, min_group = 3, min_group_order = 10;
 	bool feedback = false, members = false, share_rule = true, equal_rule = true;
-	bool approved_only = false;
+	bool approved_only = false, full_decode = false;
 	char *suppressed_as = NULL;
 	struct disclosure_rules rules;
 	const struct setting tab[] = {
@@ -567,6 +567,9 @@ int main(int argc, char **argv)
 		{"approved-only", SET_FLAG, &approved_only, 0, 0, NULL,
 		 "compare, member, ranking, trend, export, feedback-pack: only the returns "
 		 "approved at the position (docs/review.md)"},
+		{"full-decode", SET_FLAG, &full_decode, 0, 0, NULL,
+		 "read every submission with protobuf-c, not in place (the reference "
+		 "path: the same output, slower)"},
 		{"members", SET_FLAG, &members, 0, 0, NULL,
 		 "compare: add member-level rows and the heatmap (Secretariat only)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -655,6 +658,7 @@ int main(int argc, char **argv)
 			     "--approved-only is not for %s (completeness counts every state)",
 			     report);
 	dataset_set_approved_only(approved_only);
+	dataset_set_fast_load(!full_decode);
 	if (rc == 0 && strcmp(report, "member") == 0 && member == NULL)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "member needs --member CODE");
 	if (rc != 0) {

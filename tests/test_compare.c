@@ -149,6 +149,48 @@ static void test_dataset_and_as_of(void **state)
 	store_view_close(&v);
 }
 
+/* The head read in place (the default) equals the head unpacked by protobuf-c. */
+static void test_in_place_equals_full_decode(void **state)
+{
+	struct fx *f = *state;
+	struct dataset *fast = load(f, 0), *full;
+
+	dataset_set_fast_load(false);
+	full = load(f, 0);
+	dataset_set_fast_load(true);
+	assert_non_null(fast->arena);
+	assert_null(full->arena);
+	assert_int_equal(fast->n, full->n);
+	assert_int_equal(fast->skipped_answers, full->skipped_answers);
+	for (size_t i = 0; i < fast->n; i++) {
+		const struct ds_row *a = &fast->rows[i], *b = &full->rows[i];
+		assert_true(a->in_arena);
+		assert_false(b->in_arena);
+		assert_string_equal(a->member, b->member);
+		assert_true(a->revision == b->revision && a->sequence == b->sequence &&
+			    a->stored_at_ms == b->stored_at_ms && a->late == b->late &&
+			    a->version == b->version && a->state == b->state);
+		assert_int_equal(a->sub->n_answers, b->sub->n_answers);
+		for (size_t k = 0; k < f->q->n_questions; k++) {
+			const Canvass__Answer *x = a->by_q[k], *y = b->by_q[k];
+			uint8_t *px = NULL, *py = NULL;
+			size_t lx = 0, ly = 0;
+			assert_true((x == NULL) == (y == NULL));
+			if (x == NULL)
+				continue;
+			assert_int_equal(wire_pack(&x->base, &px, &lx), 0);
+			assert_int_equal(wire_pack(&y->base, &py, &ly), 0);
+			assert_int_equal(lx, ly);
+			assert_memory_equal(px, py, lx);
+			free(px);
+			free(py);
+		}
+		assert_true(a->overall == b->overall || (isnan(a->overall) && isnan(b->overall)));
+	}
+	dataset_free(&fast);
+	dataset_free(&full);
+}
+
 static void test_figures(void **state)
 {
 	struct fx *f = *state;
@@ -339,6 +381,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dataset_and_as_of, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_in_place_equals_full_decode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disclosure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile_and_feedback, setup, teardown),

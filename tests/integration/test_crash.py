@@ -190,6 +190,10 @@ class CrashTest(unittest.TestCase):
 
             report = p.report()
             self.assertEqual(report["store"]["sequence"], len(entries))
+            # The reports' in-place reading equals protobuf-c's on the crashed store.
+            for fmt in ("json", "csv"):
+                self.assertEqual(p.report(fmt=fmt, extra=("--members",)),
+                                 p.report(fmt=fmt, extra=("--members", "--full-decode")), fmt)
             self.assertEqual(report["submissions"]["total"], len(MEMBERS))
             latest = {m: max(e["revision"] for e in entries if e["member"] == m) for m in MEMBERS}
             self.assertEqual(latest, {m: SUBMISSIONS for m in MEMBERS})

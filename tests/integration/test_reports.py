@@ -230,6 +230,26 @@ class ReportsTest(unittest.TestCase):
         self.assertTrue(all(json.loads(line)["late"] for line in jl
                             if json.loads(line)["cycle"] == "2024"))
 
+    def test_in_place_equals_full_decode(self):
+        """Every report, read in place or by protobuf-c: the same bytes."""
+        q = ("--questionnaire", "integrity-self-assessment")
+        runs = [("compare", "--cycle", "2025", "--members", "--format", f)
+                for f in ("text", "json", "csv")]
+        runs += [("compare", "--cycle", "2025", "--format", "html", "--member", "KE"),
+                 ("member", "--cycle", "2025", "--member", "KE", "--format", "json"),
+                 ("member", "--cycle", "2025", "--member", "KE", "--feedback"),
+                 ("ranking", "--cycle", "2025", "--format", "csv"),
+                 ("completeness", "--cycle", "2025", "--format", "json"),
+                 ("export", "--cycle", "2025", "--format", "csv"),
+                 ("export", "--format", "jsonl"),
+                 ("trend", "--format", "json"),
+                 ("quality", "--cycle", "2025", "--format", "csv")]
+        for args in runs:
+            fast = self.p.reporter(args[0], *q, *args[1:]).stdout
+            full = self.p.reporter(args[0], *q, *args[1:], "--full-decode").stdout
+            self.assertEqual(fast, full, " ".join(args))
+            self.assertGreater(len(fast), 200, " ".join(args))
+
     def test_ranking(self):
         got = json.loads(self.run_report("ranking", "--cycle", "2025", "--format",
                                          "json").stdout)
