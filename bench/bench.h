@@ -51,6 +51,8 @@ extern const char *const bench_regions[6];
  * with q questions; the caller frees it with WIRE_FREE. */
 Canvass__Submission *bench_submission(const char *id, const char *code, int m, long i, int q);
 int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_members);
+/* The bench questionnaire id with q questions (12 numbers with checks when checks) at path. */
+void write_questionnaire(const char *path, const char *id, int q, bool checks);
 void pipeline_stop(struct bench_pipeline *p);
 /* One packed Request of member m, distinct by i; *len set; caller frees. */
 /* A submit request of member m for questionnaire qid (bench, bench-checks), cycle 2026. */

@@ -135,7 +135,7 @@ static int ready_value(const char *log_path, const char *key, char *out, size_t 
  * construction. With checks, every number question has the three quality
  * checks (a soft range, the change from the previous cycle, outliers).
  */
-static void write_questionnaire(const char *path, const char *id, int q, bool checks)
+void write_questionnaire(const char *path, const char *id, int q, bool checks)
 {
 	FILE *f = fopen(path, "w");
 	fprintf(f,

@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 			       .idle_members = 1000,
 			       .report_members = 5000,
 			       .questions = 200};
-	char *bindir = NULL, *json_out = NULL, *commit = NULL;
+	char *bindir = NULL, *json_out = NULL, *commit = NULL, *report_store = NULL;
 	bool smoke = false;
 	long clients = 0, submissions = 0;
 	const struct setting tab[] = {
@@ -139,6 +139,9 @@ int main(int argc, char **argv)
 		{"clients", SET_LONG, &clients, 0, 1000, "N", "ingest clients (16)"},
 		{"submissions", SET_LONG, &submissions, 0, 100000000, "N",
 		 "ingest submissions (40000)"},
+		{"report-store", SET_STRING, &report_store, 0, 0, "DIR",
+		 "only write the report store (DIR/store, DIR/registry.csv, DIR/q) and exit, "
+		 "to profile a report on it"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
 	struct bench_pipeline p;
@@ -176,6 +179,25 @@ int main(int argc, char **argv)
 	if (submissions)
 		o.submissions = submissions;
 	o.bindir = bindir;
+	if (report_store != NULL) {
+		FILE *f;
+		snprintf(path, sizeof path, "%s/q", report_store);
+		if (mkdir(report_store, 0700) != 0 || mkdir(path, 0700) != 0)
+			return 1;
+		snprintf(path, sizeof path, "%s/q/bench-report.json", report_store);
+		write_questionnaire(path, "bench-report", o.questions, false);
+		snprintf(path, sizeof path, "%s/store", report_store);
+		fill_store(path, &o, &answers);
+		snprintf(reg, sizeof reg, "%s/registry.csv", report_store);
+		if ((f = fopen(reg, "w")) == NULL)
+			return 1;
+		fprintf(f, "code,name,region\n");
+		for (int m = 0; m < o.report_members; m++)
+			fprintf(f, "M%05d,Member %d,\"%s\"\n", m, m, bench_regions[m % 6]);
+		fclose(f);
+		printf("%ld answers in %s\n", answers, path);
+		return 0;
+	}
 	{
 		struct rlimit rl;
 		getrlimit(RLIMIT_NOFILE, &rl);

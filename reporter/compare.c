@@ -101,6 +101,41 @@ static enum disclosure_kind table_kind(const struct compare_table *t)
 	return t->q->type == QT_MULTI_CHOICE ? DISCLOSURE_MULTI : DISCLOSURE_CHOICE;
 }
 
+/*
+ * Every group's summary. The regions' values are sorted; when the world's
+ * values are exactly theirs (every answering member has a region), the
+ * world's sorted array is their merge, not a second sort.
+ */
+static void summarize_numbers(struct compare_report *r, struct compare_table *t)
+{
+	size_t world = r->n_groups - 1, regions = r->n_groups - 1, sum = 0;
+	struct compare_cell *w = &t->cells[world];
+	const double *parts[64];
+	size_t lens[64];
+
+	for (size_t g = 0; g < regions; g++) {
+		struct compare_cell *c = &t->cells[g];
+		stats_summarize(c->values, c->n_values, &c->stats); /* sorts them */
+		sum += c->n_values;
+		if (g < 64) {
+			parts[g] = c->values;
+			lens[g] = c->n_values;
+		}
+	}
+	if (sum == w->n_values && regions <= 64 && w->n_values > 0) {
+		double *merged = malloc(w->n_values * sizeof *merged);
+		if (merged != NULL && stats_merge(parts, lens, regions, merged) == 0) {
+			free(w->values);
+			w->values = merged;
+			w->cap = w->n_values;
+			stats_summarize_sorted(w->values, w->n_values, &w->stats);
+			return;
+		}
+		free(merged);
+	}
+	stats_summarize(w->values, w->n_values, &w->stats);
+}
+
 /* Summaries, then disclosure control, for one table. */
 static int table_finish(struct compare_report *r, struct compare_table *t)
 {
@@ -113,10 +148,10 @@ static int table_finish(struct compare_report *r, struct compare_table *t)
 		rc = CV_ENOMEM;
 		goto out;
 	}
+	if (t->numeric)
+		summarize_numbers(r, t);
 	for (size_t g = 0; g < r->n_groups; g++) {
 		struct compare_cell *c = &t->cells[g];
-		if (t->numeric)
-			stats_summarize(c->values, c->n_values, &c->stats); /* sorts them */
 		dc[g].members = r->group_submitted[g];
 		dc[g].n = c->n;
 		dc[g].counts = c->counts;

@@ -220,8 +220,11 @@ static int index_row(struct dataset *d, struct ds_row *r)
 	if (r->by_q == NULL)
 		return CV_ENOMEM;
 	while (i < s->n_answers) {
-		int c = k < def->n_questions ? strcmp(s->answers[i]->question, def->by_id[k]->id)
-					     : -1;
+		/* (an id read in place is the definition's own string: no compare) */
+		int c = k >= def->n_questions ? -1
+			: s->answers[i]->question == def->by_id[k]->id
+				? 0
+				: strcmp(s->answers[i]->question, def->by_id[k]->id);
 		if (c == 0) {
 			const Canvass__Answer *a = fitting(def->by_id[k], s->answers[i]);
 			r->by_q[def->by_id[k]->order] = a;

@@ -121,19 +121,39 @@ static char *str(struct arena *a, const uint8_t *p, size_t n)
 	return s;
 }
 
-/* The definition's own id for these bytes, or an arena copy. */
+/* id (NUL-terminated) against the n bytes at p: <0, 0, >0 as strcmp. */
+static int id_cmp(const char *id, const uint8_t *p, size_t n)
+{
+	int c = strncmp(id, (const char *)p, n);
+	return c != 0 ? c : id[n] != '\0';
+}
+
+/*
+ * The definition's own id for these bytes, or an arena copy. *hint: where
+ * the previous answer's id was found; a canonical submission's ids come in
+ * order, so the next one is usually right after it.
+ */
 static char *question_id(const struct questionnaire *def, struct arena *a, const uint8_t *p,
-			 size_t n)
+			 size_t n, size_t *hint)
 {
 	size_t lo = 0, hi = def != NULL ? def->n_questions : 0;
+	for (size_t k = *hint; k < hi && k < *hint + 2; k++) {
+		int c = id_cmp(def->by_id[k]->id, p, n);
+		if (c == 0) {
+			*hint = k + 1;
+			return (char *)(uintptr_t)def->by_id[k]->id;
+		}
+		if (c > 0)
+			break;
+	}
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const char *id = def->by_id[mid]->id;
-		int c = strncmp(id, (const char *)p, n);
-		if (c == 0 && id[n] != '\0')
-			c = 1;
-		if (c == 0)
+		int c = id_cmp(id, p, n);
+		if (c == 0) {
+			*hint = mid + 1;
 			return (char *)(uintptr_t)id;
+		}
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -177,7 +197,7 @@ static int string_list(struct arena *a, const uint8_t *p, size_t n, Canvass__Str
 }
 
 static int answer(const struct questionnaire *def, struct arena *a, const uint8_t *p, size_t n,
-		  Canvass__Answer *ans)
+		  Canvass__Answer *ans, size_t *hint)
 {
 	struct rd r = {p, p + n};
 	int rc;
@@ -192,7 +212,7 @@ static int answer(const struct questionnaire *def, struct arena *a, const uint8_
 		switch (tag) {
 		case TAG(1, 2):
 			if (bytes(&r, &s, &sn) != 0 ||
-			    (ans->question = question_id(def, a, s, sn)) == NULL)
+			    (ans->question = question_id(def, a, s, sn, hint)) == NULL)
 				return CV_EMALFORMED;
 			break;
 		case TAG(2, 0):
@@ -241,7 +261,7 @@ static int submission(const struct questionnaire *def, struct arena *a, const ui
 {
 	struct rd r = {p, p + n};
 	Canvass__Submission *sub = arena_alloc(a, sizeof *sub);
-	size_t count = 0;
+	size_t count = 0, hint = 0;
 	uint64_t tag, v;
 	const uint8_t *s = NULL;
 	size_t sn = 0;
@@ -293,7 +313,7 @@ static int submission(const struct questionnaire *def, struct arena *a, const ui
 			case TAG(5, 2): field = &sub->idempotency_key; break;
 			default: {
 				Canvass__Answer *ans = &slab[sub->n_answers];
-				int rc = answer(def, a, s, sn, ans);
+				int rc = answer(def, a, s, sn, ans, &hint);
 				if (rc != 0)
 					return rc;
 				sub->answers[sub->n_answers++] = ans;

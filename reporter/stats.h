@@ -19,6 +19,13 @@ struct stats_summary {
 
 /* Sorts v in place and summarises it. */
 void stats_summarize(double *v, size_t n, struct stats_summary *out);
+/* The same for values sorted already (ascending). */
+void stats_summarize_sorted(const double *v, size_t n, struct stats_summary *out);
+/*
+ * Merges k (at most 64) ascending arrays into out (room for all): the array
+ * a sort of their concatenation gives. 0, or -1 when k is too large.
+ */
+int stats_merge(const double *const *parts, const size_t *lens, size_t k, double *out);
 /* Quantile p of sorted values (type 7). NAN when n == 0. */
 double stats_quantile(const double *sorted, size_t n, double p);
 

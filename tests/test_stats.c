@@ -5,6 +5,9 @@
 
 #include "stats.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #define CLOSE(a, b) assert_true(fabs((a) - (b)) < 1e-9)
 
 static void test_known_sample(void **state)
@@ -75,13 +78,65 @@ static void test_ties(void **state)
 	CLOSE(s.q3, 3.0);
 }
 
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The summary sorts in its own way; it must give qsort's order, and a merge of
+ * sorted parts the sort of their concatenation: many sizes, ties, extremes. */
+static void test_sort_and_merge(void **state)
+{
+	static const double pool[] = {0, 1, -1, 2.5, 1e308, -1e308, 5e-324, 3, 3, 3, 7.25, -0.5};
+	unsigned seed = 7;
+	(void)state;
+	for (size_t n = 0; n < 3000; n += 1 + n / 3) {
+		double *v = malloc((n + 1) * sizeof *v), *want = malloc((n + 1) * sizeof *want);
+		double *merged = malloc((n + 1) * sizeof *merged);
+		struct stats_summary a, b;
+		const double *parts[5];
+		size_t lens[5], at = 0;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			v[i] = (seed >> 16) % 3 == 0 ? pool[(seed >> 8) % 12]
+						     : (double)((int)(seed >> 12) % 1000) / 7.0;
+		}
+		memcpy(want, v, n * sizeof *v);
+		qsort(want, n, sizeof *want, dcmp);
+		/* five parts, each sorted, merged */
+		for (size_t k = 0; k < 5; k++) {
+			size_t len = k < 4 ? n / 5 : n - at;
+			parts[k] = v + at;
+			lens[k] = len;
+			at += len;
+		}
+		for (size_t k = 0; k < 5; k++)
+			qsort(v + (parts[k] - v), lens[k], sizeof *v, dcmp);
+		assert_int_equal(stats_merge(parts, lens, 5, merged), 0);
+		assert_memory_equal(merged, want, n * sizeof *want);
+		memcpy(merged, want, n * sizeof *want);
+		for (size_t i = 0; i + 1 < n; i += 2) { /* unsort */
+			double t = merged[i];
+			merged[i] = merged[n - 1 - i];
+			merged[n - 1 - i] = t;
+		}
+		stats_summarize(merged, n, &a);
+		assert_memory_equal(merged, want, n * sizeof *want);
+		stats_summarize_sorted(want, n, &b);
+		assert_memory_equal(&a, &b, sizeof a);
+		free(v);
+		free(want);
+		free(merged);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_known_sample),
-		cmocka_unit_test(test_interpolation),
-		cmocka_unit_test(test_small_samples),
-		cmocka_unit_test(test_ties),
+		cmocka_unit_test(test_known_sample),   cmocka_unit_test(test_interpolation),
+		cmocka_unit_test(test_small_samples),  cmocka_unit_test(test_ties),
+		cmocka_unit_test(test_sort_and_merge),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }
