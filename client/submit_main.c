@@ -296,6 +296,27 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* How to reach a collector and as whom: every mode's first three settings. */
+#define LINK_SETTINGS(connect, key_path, server_key_path)                                          \
+	{"connect",                                                                                \
+	 SET_LIST,                                                                                 \
+	 &(connect),                                                                               \
+	 0,                                                                                        \
+	 0,                                                                                        \
+	 "ENDPOINT",                                                                               \
+	 "collector endpoint (repeat for failover)"},                                              \
+		{"key",                                                                            \
+		 SET_STRING,                                                                       \
+		 &(key_path),                                                                      \
+		 0,                                                                                \
+		 0,                                                                                \
+		 "FILE",                                                                           \
+		 "this member's CURVE key pair (.key)"},                                           \
+	{                                                                                          \
+		"server-key", SET_STRING, &(server_key_path), 0, 0, "FILE",                        \
+			"the collectors' public key (.pub)"                                        \
+	}
+
 /* A file only its owner reads (0600), for writing. */
 static FILE *open_private(const char *path, char *err, size_t errlen)
 {
@@ -321,11 +342,7 @@ static int read_main(bool fetch, int argc, char **argv)
 	bool as_json = false;
 	long timeout_ms = 5000, attempts = 5;
 	const struct setting tab[] = {
-		{"connect", SET_LIST, &connect, 0, 0, "ENDPOINT",
-		 "collector endpoint (repeat for failover)"},
-		{"key", SET_STRING, &key_path, 0, 0, "FILE", "this member's CURVE key pair (.key)"},
-		{"server-key", SET_STRING, &server_key_path, 0, 0, "FILE",
-		 "the collectors' public key (.pub)"},
+		LINK_SETTINGS(connect, key_path, server_key_path),
 		{"questionnaire", SET_STRING, &questionnaire, 0, 0, "ID",
 		 fetch ? "the return's questionnaire (required)" : "only this questionnaire"},
 		{"cycle", SET_STRING, &cycle, 0, 0, "CYCLE",
@@ -453,11 +470,7 @@ int main(int argc, char **argv)
 	bool as_json = false, check = false, quiet = false;
 	long timeout_ms = 5000, attempts = 5, parallel = 4;
 	const struct setting tab[] = {
-		{"connect", SET_LIST, &connect, 0, 0, "ENDPOINT",
-		 "collector endpoint (repeat for failover)"},
-		{"key", SET_STRING, &key_path, 0, 0, "FILE", "this member's CURVE key pair (.key)"},
-		{"server-key", SET_STRING, &server_key_path, 0, 0, "FILE",
-		 "the collectors' public key (.pub)"},
+		LINK_SETTINGS(connect, key_path, server_key_path),
 		{"jsonl", SET_LIST, &jsonl, 0, 0, "FILE",
 		 "submissions as JSON Lines (- for stdin); repeatable"},
 		{"outbox", SET_STRING, &outbox, 0, 0, "DIR",

@@ -886,43 +886,6 @@ static int get_entry(struct store_view *v, uint64_t seq, Canvass__HistoryEntry *
 	return wire_decode_history(val.mv_data, val.mv_size, out) == 0 ? 0 : CV_ECORRUPT;
 }
 
-int store_view_each_current(struct store_view *v, const char *questionnaire, const char *cycle,
-			    store_entry_fn fn, void *arg)
-{
-	char prefix[STORE_MAX_KEY + 1];
-	size_t plen = join_key(prefix, sizeof prefix - 1, questionnaire, cycle, "");
-	MDB_cursor *cur;
-	MDB_val k, val;
-	int mrc, rc = 0;
-
-	if (plen == 0)
-		return CV_EINVAL;
-	if ((mrc = mdb_cursor_open(v->txn, v->s->current, &cur)) != 0)
-		return map_err(mrc);
-	k.mv_size = plen;
-	k.mv_data = prefix;
-	for (mrc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE); mrc == 0;
-	     mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-		Canvass__HistoryEntry *e;
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
-			break;
-		if (val.mv_size != 12) {
-			rc = CV_ECORRUPT;
-			break;
-		}
-		if ((rc = get_entry(v, cv_get_be64(val.mv_data), &e)) != 0)
-			break;
-		rc = fn(e, arg);
-		WIRE_FREE(e);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
-		rc = map_err(mrc);
-	mdb_cursor_close(cur);
-	return rc;
-}
-
 int store_view_each_current_raw(struct store_view *v, const char *questionnaire, const char *cycle,
 				store_raw_fn fn, void *arg)
 {
@@ -961,6 +924,31 @@ int store_view_each_current_raw(struct store_view *v, const char *questionnaire,
 		rc = map_err(mrc);
 	mdb_cursor_close(cur);
 	return rc;
+}
+
+/* store_view_each_current's step: the entry decoded, then the caller's function. */
+struct decode_walk {
+	store_entry_fn fn;
+	void *arg;
+};
+
+static int decode_one(const uint8_t *entry, size_t len, void *arg)
+{
+	struct decode_walk *w = arg;
+	Canvass__HistoryEntry *e;
+	int rc;
+	if (wire_decode_history(entry, len, &e) != 0)
+		return CV_ECORRUPT;
+	rc = w->fn(e, w->arg);
+	WIRE_FREE(e);
+	return rc;
+}
+
+int store_view_each_current(struct store_view *v, const char *questionnaire, const char *cycle,
+			    store_entry_fn fn, void *arg)
+{
+	struct decode_walk w = {fn, arg};
+	return store_view_each_current_raw(v, questionnaire, cycle, decode_one, &w);
 }
 
 int store_view_each_history(struct store_view *v, store_entry_fn fn, void *arg)

@@ -69,6 +69,30 @@ def member_scores(qdef, answers):
     return per, (100 * alln / alld if alld else None)
 
 
+def score_groups(qdef, regions, answers_by_code):
+    """Each member's section and overall scores, gathered per (section, group) and group."""
+    groups, overall = {}, {}
+    for code, answers in answers_by_code.items():
+        per, ov = member_scores(qdef, answers)
+        for g in (regions[code], "World"):
+            for sid, v in per.items():
+                if v is not None:
+                    groups.setdefault((sid, g), []).append(v)
+            if ov is not None:
+                overall.setdefault(g, []).append(ov)
+    return groups, overall
+
+
+def score_cells(report, groups, overall):
+    """(table id, cell, the summary an independent computation expects) per score cell."""
+    for table in report["scores"]:
+        for cell in table["groups"]:
+            vals = (overall if table["id"] == "overall" else
+                    {g: v for (sid, g), v in groups.items() if sid == table["id"]}).get(
+                        cell["group"], [])
+            yield table["id"], cell, summary(vals)
+
+
 def summary(values):
     x = [float(v) for v in values]
     out = {"n": len(x)}
@@ -120,28 +144,15 @@ class ReportsTest(unittest.TestCase):
         got = self.p.report()
         self.assertEqual(got["disclosure"]["min_group"], 1)
         self.assertFalse(got["disclosure"]["on"])
-        groups = {}
-        overall = {}
-        for code, sub in self.subs.items():
-            per, ov = member_scores(self.qdef, sub["answers"])
-            for g in (self.regions[code], "World"):
-                for sid, v in per.items():
-                    if v is not None:
-                        groups.setdefault((sid, g), []).append(v)
-                if ov is not None:
-                    overall.setdefault(g, []).append(ov)
+        groups, overall = score_groups(self.qdef, self.regions,
+                                       {c: sub["answers"] for c, sub in self.subs.items()})
         checked = 0
-        for table in got["scores"]:
-            for cell in table["groups"]:
-                vals = (overall if table["id"] == "overall" else
-                        {g: v for (sid, g), v in groups.items() if sid == table["id"]}).get(
-                            cell["group"], [])
-                want = summary(vals)
-                self.assertEqual(cell["n"], want["n"], table["id"] + cell["group"])
-                for k in ("mean", "median", "sd", "q1", "q3", "min", "max"):
-                    if k in want:
-                        self.close(cell[k], want[k], f"{table['id']} {cell['group']} {k}")
-                        checked += 1
+        for tid, cell, want in score_cells(got, groups, overall):
+            self.assertEqual(cell["n"], want["n"], tid + cell["group"])
+            for k in ("mean", "median", "sd", "q1", "q3", "min", "max"):
+                if k in want:
+                    self.close(cell[k], want[k], f"{tid} {cell['group']} {k}")
+                    checked += 1
         self.assertGreater(checked, 300)
 
     def test_member_profile(self):

@@ -26,7 +26,7 @@ import urllib.request
 import zmq
 
 from pipeline import BIN, ISA, MEMBERS, Pipeline, keygen, synth, wait_for, write_json
-from test_reports import TOL, load_json, member_scores, members_regions, summary
+from test_reports import TOL, load_json, member_scores, members_regions, score_cells, score_groups
 from test_strict import pb
 
 
@@ -462,27 +462,14 @@ class ReviewTest(unittest.TestCase):
         self.assertEqual(cmp["review"]["approved"], len(approved))
         self.assertEqual(cmp["review"]["returns"], len(self.subs))
         self.assertTrue(cmp["review"]["approved_only"])
-        groups, overall = {}, {}
-        for c, answers in latest.items():
-            per, ov = member_scores(self.qdef, answers)
-            for g in (self.regions[c], "World"):
-                for sid, v in per.items():
-                    if v is not None:
-                        groups.setdefault((sid, g), []).append(v)
-                if ov is not None:
-                    overall.setdefault(g, []).append(ov)
+        groups, overall = score_groups(self.qdef, self.regions, latest)
         checked = 0
-        for table in cmp["scores"]:
-            for cell in table["groups"]:
-                vals = (overall if table["id"] == "overall" else
-                        {g: v for (sid, g), v in groups.items() if sid == table["id"]}).get(
-                            cell["group"], [])
-                want = summary(vals)
-                self.assertEqual(cell["n"], want["n"], table["id"] + cell["group"])
-                if want["n"] and cell.get("mean") is not None:
-                    self.assertAlmostEqual(cell["mean"], want["mean"],
-                                           delta=TOL * max(1, abs(want["mean"])))
-                    checked += 1
+        for tid, cell, want in score_cells(cmp, groups, overall):
+            self.assertEqual(cell["n"], want["n"], tid + cell["group"])
+            if want["n"] and cell.get("mean") is not None:
+                self.assertAlmostEqual(cell["mean"], want["mean"],
+                                       delta=TOL * max(1, abs(want["mean"])))
+                checked += 1
         self.assertGreater(checked, 20)
         # ranking: exactly the approved members; trend: the approved ones per cycle.
         rk = json.loads(self.p.reporter("ranking", *QC, "--format", "json",
