@@ -100,7 +100,7 @@ int stats_merge(const double *const *parts, const size_t *lens, size_t k, double
 		return -1;
 	for (size_t i = 0; i < k; i++)
 		total += lens[i];
-	if (k == 0)
+	if (total == 0)
 		return 0;
 	if (k == 1) {
 		memcpy(out, parts[0], total * sizeof *out);

@@ -114,6 +114,13 @@ static void test_sort_and_merge(void **state)
 		for (size_t k = 0; k < 5; k++)
 			qsort(v + (parts[k] - v), lens[k], sizeof *v, dcmp);
 		assert_int_equal(stats_merge(parts, lens, 5, merged), 0);
+		/* parts that are empty (a region nobody in it answered): no copy from them */
+		{
+			const double *some[3] = {NULL, want, NULL};
+			size_t nlens[3] = {0, n, 0};
+			assert_int_equal(stats_merge(some, nlens, 3, merged), 0);
+			assert_memory_equal(merged, want, n * sizeof *want);
+		}
 		assert_memory_equal(merged, want, n * sizeof *want);
 		memcpy(merged, want, n * sizeof *want);
 		for (size_t i = 0; i + 1 < n; i += 2) { /* unsort */

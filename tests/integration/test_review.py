@@ -359,6 +359,15 @@ class ReviewTest(unittest.TestCase):
         ctx.term()
         self.review("list", key="bob", expect=4)  # and no new connection either
         self.review("list")  # alice stays
+        # A reviewers file that does not load is refused; the reviewers in force stay.
+        with open(self.reviewers, "w", encoding="utf-8") as f:
+            f.write("alice,not-a-key\n")
+        refused = self.p.log("aggregator").count("event=reload_refused")
+        self.p.agg.send_signal(signal.SIGHUP)
+        wait_for(lambda: self.p.log("aggregator").count("event=reload_refused") > refused,
+                 "the reload to be refused")
+        self.assertIn("reviewers.csv:1: expected", self.p.log("aggregator"))
+        self.review("list")
         self.write_reviewers(("alice", self.alice), ("bob", self.bob))
         self.p.agg.send_signal(signal.SIGHUP)
         wait_for(lambda: self.review_rc("bob") == 0, "bob to be admitted again")
