@@ -171,13 +171,19 @@ class Pipeline:
                 raise AssertionError(f"{name} exited with {proc.returncode}: " + self.log(name))
             return os.path.exists(pidfile)
 
-        wait_for(ready, f"{name} to be ready")
-        self.ready[name] = last_event(os.path.join(self.root, f"{name}.log"), "ready")
-        # With port *, the kernel chose: later starts (restarts) bind the same one.
-        if name == "aggregator":
-            self.agg_ep = self.ready[name]["listen"]
-        elif name == "collector":
-            self.col_ep = self.ready[name]["listen"]
+        try:
+            wait_for(ready, f"{name} to be ready")
+            self.ready[name] = last_event(os.path.join(self.root, f"{name}.log"), "ready")
+            # With port *, the kernel chose: later starts (restarts) bind the same one.
+            if name == "aggregator":
+                self.agg_ep = self.ready[name]["listen"]
+            elif name == "collector":
+                self.col_ep = self.ready[name]["listen"]
+        except BaseException:
+            if proc.poll() is None:  # never leave a daemon behind a failed start
+                proc.kill()
+                proc.wait(timeout=20)
+            raise
         return proc
 
     def aggregator_args(self, *extra):
@@ -207,8 +213,12 @@ class Pipeline:
         self.col = self._start("collector", self.collector_args(*extra))
 
     def start(self):
-        self.start_aggregator()
-        self.start_collector()
+        try:
+            self.start_aggregator()
+            self.start_collector()
+        except BaseException:
+            self.stop()  # a daemon that did start is not left behind
+            raise
         return self
 
     def log(self, name):
