@@ -292,32 +292,55 @@ void store_chain_hash(const Canvass__HistoryEntry *e, const uint8_t prev[CV_HASH
 	crypto_hash_sha256_final(&st, out);
 }
 
-/* Fills p's receipt from a stored entry (a duplicate's original). */
-static int receipt_from(MDB_txn *txn, struct store *s, uint64_t seq, struct store_put *p)
+/* The history entry at seq, decoded (*out the caller's). */
+static int read_entry(MDB_txn *txn, struct store *s, uint64_t seq, Canvass__HistoryEntry **out)
 {
 	uint8_t kb[8];
 	MDB_val k = {8, kb}, v;
-	Canvass__HistoryEntry *e;
 	int mrc;
 
+	*out = NULL;
 	cv_put_be64(kb, seq);
 	if ((mrc = mdb_get(txn, s->history, &k, &v)) != 0)
 		return mrc == MDB_NOTFOUND ? CV_ECORRUPT : map_err(mrc);
-	if (wire_decode_history(v.mv_data, v.mv_size, &e) != 0)
-		return CV_ECORRUPT;
-	if (e->content_hash.len != CV_HASH_LEN || e->chain_hash.len != CV_HASH_LEN) {
-		WIRE_FREE(e);
+	return wire_decode_history(v.mv_data, v.mv_size, out) == 0 ? 0 : CV_ECORRUPT;
+}
+
+/*
+ * A key used before: the entry stored under it when its content hash is
+ * hash (*dup, the caller's: a DUPLICATE), else *dup NULL (a CONFLICT).
+ */
+static int original(MDB_txn *txn, struct store *s, uint64_t seq, const uint8_t *hash,
+		    Canvass__HistoryEntry **dup)
+{
+	int rc = read_entry(txn, s, seq, dup);
+
+	if (rc != 0)
+		return rc;
+	if ((*dup)->content_hash.len != CV_HASH_LEN || (*dup)->chain_hash.len != CV_HASH_LEN) {
+		WIRE_FREE(*dup);
 		return CV_ECORRUPT;
 	}
-	if (memcmp(e->content_hash.data, p->content_hash, CV_HASH_LEN) == 0) {
-		p->status = CANVASS__STATUS__DUPLICATE;
+	if (memcmp((*dup)->content_hash.data, hash, CV_HASH_LEN) != 0)
+		WIRE_FREE(*dup);
+	return 0;
+}
+
+/* Fills p's receipt from a stored entry (a duplicate's original). */
+static int receipt_from(MDB_txn *txn, struct store *s, uint64_t seq, struct store_put *p)
+{
+	Canvass__HistoryEntry *e;
+	int rc = original(txn, s, seq, p->content_hash, &e);
+
+	if (rc != 0)
+		return rc;
+	p->status = e != NULL ? CANVASS__STATUS__DUPLICATE : CANVASS__STATUS__CONFLICT;
+	if (e != NULL) {
 		p->sequence = e->sequence;
 		p->revision = e->revision;
 		memcpy(p->chain_hash, e->chain_hash.data, CV_HASH_LEN);
 		p->stored_at_ms = e->stored_at_ms;
 		p->late = e->late;
-	} else {
-		p->status = CANVASS__STATUS__CONFLICT;
 	}
 	WIRE_FREE(e);
 	return 0;
@@ -603,28 +626,18 @@ int store_put_batch(struct store *s, struct store_put *items, size_t n)
 static int review_duplicate(MDB_txn *txn, struct store *s, uint64_t seq,
 			    const uint8_t hash[CV_HASH_LEN], struct store_review *r)
 {
-	uint8_t kb[8];
-	MDB_val k = {8, kb}, v;
 	Canvass__HistoryEntry *e;
-	int mrc;
+	int rc = original(txn, s, seq, hash, &e);
 
-	cv_put_be64(kb, seq);
-	if ((mrc = mdb_get(txn, s->history, &k, &v)) != 0)
-		return mrc == MDB_NOTFOUND ? CV_ECORRUPT : map_err(mrc);
-	if (wire_decode_history(v.mv_data, v.mv_size, &e) != 0)
-		return CV_ECORRUPT;
-	if (e->content_hash.len != CV_HASH_LEN || e->chain_hash.len != CV_HASH_LEN) {
-		WIRE_FREE(e);
-		return CV_ECORRUPT;
-	}
-	if (memcmp(e->content_hash.data, hash, CV_HASH_LEN) == 0) {
-		r->status = CANVASS__STATUS__DUPLICATE;
+	if (rc != 0)
+		return rc;
+	r->status = e != NULL ? CANVASS__STATUS__DUPLICATE : CANVASS__STATUS__CONFLICT;
+	if (e != NULL) {
 		r->sequence = e->sequence;
 		r->revision = e->revision;
 		memcpy(r->chain_hash, e->chain_hash.data, CV_HASH_LEN);
 		r->stored_at_ms = e->stored_at_ms;
 	} else {
-		r->status = CANVASS__STATUS__CONFLICT;
 		snprintf(r->why, sizeof r->why,
 			 "this action id was used before for another action");
 	}
@@ -875,15 +888,7 @@ void store_view_head(const struct store_view *v, uint64_t *seq, uint8_t chain[CV
 
 static int get_entry(struct store_view *v, uint64_t seq, Canvass__HistoryEntry **out)
 {
-	uint8_t kb[8];
-	MDB_val k = {8, kb}, val;
-	int mrc;
-
-	cv_put_be64(kb, seq);
-	mrc = mdb_get(v->txn, v->s->history, &k, &val);
-	if (mrc != 0)
-		return mrc == MDB_NOTFOUND ? CV_ECORRUPT : map_err(mrc);
-	return wire_decode_history(val.mv_data, val.mv_size, out) == 0 ? 0 : CV_ECORRUPT;
+	return read_entry(v->txn, v->s, seq, out);
 }
 
 int store_view_each_current_raw(struct store_view *v, const char *questionnaire, const char *cycle,
