@@ -383,18 +383,44 @@ static int put_review(MDB_txn *txn, struct store *s, const char *key, size_t kl,
 	return mrc;
 }
 
+/*
+ * Chains e after the head (prev_chain_hash, chain_hash into chain) and
+ * appends it to the history at its sequence. 0 or a canvass code.
+ */
+static int append_entry(MDB_txn *txn, struct store *s, Canvass__HistoryEntry *e,
+			uint8_t head_chain[CV_HASH_LEN], uint8_t chain[CV_HASH_LEN])
+{
+	uint8_t seqb[8], *packed;
+	size_t plen;
+	MDB_val k = {8, seqb}, v;
+	int mrc, rc;
+
+	e->prev_chain_hash.data = head_chain;
+	e->prev_chain_hash.len = CV_HASH_LEN;
+	store_chain_hash(e, head_chain, chain);
+	e->chain_hash.data = chain;
+	e->chain_hash.len = CV_HASH_LEN;
+	if ((rc = wire_pack(&e->base, &packed, &plen)) != 0)
+		return rc;
+	cv_put_be64(seqb, e->sequence);
+	v.mv_size = plen;
+	v.mv_data = packed;
+	mrc = mdb_put(txn, s->history, &k, &v, MDB_APPEND);
+	free(packed);
+	return mrc == 0 ? 0 : map_err(mrc);
+}
+
 static int put_one(MDB_txn *txn, struct store *s, struct store_put *p, uint64_t *head_seq,
 		   uint8_t head_chain[CV_HASH_LEN], int64_t now_ms)
 {
 	char ckey[STORE_MAX_KEY + 1], ikey[STORE_MAX_KEY + 1];
-	uint8_t seqb[8], curb[12], *packed = NULL;
+	uint8_t seqb[8], curb[12];
 	size_t ck = join_key(ckey, sizeof ckey, p->questionnaire, p->cycle, p->member);
 	size_t ik = join_key(ikey, sizeof ikey, p->member, p->key, NULL);
 	MDB_val k, v;
 	Canvass__HistoryEntry e = CANVASS__HISTORY_ENTRY__INIT;
 	Canvass__ReturnStatus *rv = NULL;
 	uint64_t prev_seq = 0;
-	size_t plen;
 	int mrc, rc;
 
 	if (ck == 0 || ik == 0)
@@ -455,31 +481,18 @@ static int put_one(MDB_txn *txn, struct store *s, struct store_put *p, uint64_t 
 	e.idempotency_key = (char *)(uintptr_t)p->key;
 	e.content_hash.data = (uint8_t *)(uintptr_t)p->content_hash;
 	e.content_hash.len = CV_HASH_LEN;
-	e.prev_chain_hash.data = head_chain;
-	e.prev_chain_hash.len = CV_HASH_LEN;
 	e.received_at_ms = p->received_at_ms;
 	e.late = p->late;
 	e.stored_at_ms = now_ms;
 	e.submission.data = (uint8_t *)(uintptr_t)p->submission;
 	e.submission.len = p->submission_len;
 	e.previous_sequence = prev_seq;
-	store_chain_hash(&e, head_chain, p->chain_hash);
-	e.chain_hash.data = p->chain_hash;
-	e.chain_hash.len = CV_HASH_LEN;
-	if ((rc = wire_pack(&e.base, &packed, &plen)) != 0) {
+	if ((rc = append_entry(txn, s, &e, head_chain, p->chain_hash)) != 0) {
 		review_free(&rv);
 		return rc;
 	}
-
 	cv_put_be64(seqb, p->sequence);
-	k.mv_size = 8;
-	k.mv_data = seqb;
-	v.mv_size = plen;
-	v.mv_data = packed;
-	mrc = mdb_put(txn, s->history, &k, &v, MDB_APPEND);
-	free(packed);
-	if (mrc == 0 && rv != NULL)
-		mrc = put_review(txn, s, ckey, ck, rv);
+	mrc = rv != NULL ? put_review(txn, s, ckey, ck, rv) : 0;
 	review_free(&rv);
 	if (mrc != 0)
 		return map_err(mrc);
@@ -653,8 +666,8 @@ static int act_one(MDB_txn *txn, struct store *s, uint64_t *head_seq,
 	char ckey[STORE_MAX_KEY + 1], ikey[STORE_MAX_KEY + 1];
 	size_t ck = join_key(ckey, sizeof ckey, a->questionnaire, a->cycle, a->member);
 	size_t rl = strlen(a->reviewer), il = 1 + rl + 1 + strlen(a->action_id);
-	uint8_t seqb[8], hash[CV_HASH_LEN], *action = NULL, *packed = NULL;
-	size_t alen, plen;
+	uint8_t seqb[8], hash[CV_HASH_LEN], *action = NULL;
+	size_t alen;
 	Canvass__HistoryEntry e = CANVASS__HISTORY_ENTRY__INIT;
 	Canvass__ReturnStatus *st = NULL;
 	MDB_val k, v;
@@ -738,31 +751,19 @@ static int act_one(MDB_txn *txn, struct store *s, uint64_t *head_seq,
 	e.idempotency_key = a->action_id;
 	e.content_hash.data = hash;
 	e.content_hash.len = CV_HASH_LEN;
-	e.prev_chain_hash.data = head_chain;
-	e.prev_chain_hash.len = CV_HASH_LEN;
 	e.received_at_ms = now_ms;
 	e.stored_at_ms = now_ms;
 	e.review.data = action;
 	e.review.len = alen;
 	e.previous_sequence = cur_seq;
-	store_chain_hash(&e, head_chain, r->chain_hash);
-	e.chain_hash.data = r->chain_hash;
-	e.chain_hash.len = CV_HASH_LEN;
-	rc = wire_pack(&e.base, &packed, &plen);
+	rc = append_entry(txn, s, &e, head_chain, r->chain_hash);
 	free(action);
 	if (rc != 0) {
 		review_free(&st);
 		return rc;
 	}
 	cv_put_be64(seqb, r->sequence);
-	k.mv_size = 8;
-	k.mv_data = seqb;
-	v.mv_size = plen;
-	v.mv_data = packed;
-	mrc = mdb_put(txn, s->history, &k, &v, MDB_APPEND);
-	free(packed);
-	if (mrc == 0)
-		mrc = put_review(txn, s, ckey, ck, st);
+	mrc = put_review(txn, s, ckey, ck, st);
 	if (mrc == 0) {
 		k.mv_size = il;
 		k.mv_data = ikey;
