@@ -158,12 +158,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	struct store_cfg cfg = {0};
-	char err[512];
-	f->dir = tu_tempdir();
-	cfg.dir = f->dir;
-	if (store_open(&f->s, &cfg, err, sizeof err) != 0)
-		fail_msg("%s", err);
+	f->s = tu_store_open(&f->dir);
 	*state = f;
 	return 0;
 }
@@ -171,9 +166,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	store_close(&f->s);
-	tu_rmtree(f->dir);
-	free(f->dir);
+	tu_store_close(&f->s, &f->dir);
 	free(f);
 	return 0;
 }
@@ -183,16 +176,7 @@ static int put(struct fixture *f, const char *member, const char *key, const cha
 	       struct store_put *out)
 {
 	static uint8_t hash[CV_HASH_LEN];
-	struct store_put p = {0};
-	cv_sha256(body, strlen(body), hash);
-	p.member = member;
-	p.questionnaire = "isa";
-	p.cycle = "2025";
-	p.key = key;
-	p.content_hash = hash;
-	p.submission = (const uint8_t *)body;
-	p.submission_len = strlen(body);
-	p.received_at_ms = 1000;
+	struct store_put p = tu_put(member, "2025", key, body, hash);
 	assert_int_equal(store_put_batch(f->s, &p, 1), 0);
 	if (out != NULL)
 		*out = p;

@@ -19,13 +19,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	struct store_cfg cfg = {0};
-	char err[512];
-
-	f->dir = tu_tempdir();
-	cfg.dir = f->dir;
-	if (store_open(&f->s, &cfg, err, sizeof err) != 0)
-		fail_msg("%s", err);
+	f->s = tu_store_open(&f->dir);
 	*state = f;
 	return 0;
 }
@@ -33,9 +27,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	store_close(&f->s);
-	tu_rmtree(f->dir);
-	free(f->dir);
+	tu_store_close(&f->s, &f->dir);
 	free(f);
 	return 0;
 }
@@ -46,18 +38,7 @@ static struct store_put make_put(int slot, const char *member, const char *cycle
 				 const char *body)
 {
 	static uint8_t hashes[16][CV_HASH_LEN];
-	struct store_put p = {0};
-
-	cv_sha256(body, strlen(body), hashes[slot]);
-	p.member = member;
-	p.questionnaire = "isa";
-	p.cycle = cycle;
-	p.key = key;
-	p.content_hash = hashes[slot];
-	p.submission = (const uint8_t *)body;
-	p.submission_len = strlen(body);
-	p.received_at_ms = 1000;
-	return p;
+	return tu_put(member, cycle, key, body, hashes[slot]);
 }
 
 static void test_durable_flags(void **state)

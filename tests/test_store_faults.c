@@ -58,16 +58,7 @@ int __wrap_mdb_txn_commit(MDB_txn *txn)
 static struct store_put make_put(const char *member, const char *key, const char *body)
 {
 	static uint8_t hash[CV_HASH_LEN];
-	struct store_put p = {0};
-	cv_sha256(body, strlen(body), hash);
-	p.member = member;
-	p.questionnaire = "isa";
-	p.cycle = "2025";
-	p.key = key;
-	p.content_hash = hash;
-	p.submission = (const uint8_t *)body;
-	p.submission_len = strlen(body);
-	return p;
+	return tu_put(member, "2025", key, body, hash);
 }
 
 static uint64_t head(struct store *s)

@@ -104,3 +104,40 @@ int tu_peer_closed(int fd, int ms)
 			return 0;
 	}
 }
+
+struct store_put tu_put(const char *member, const char *cycle, const char *key, const char *body,
+			uint8_t *hash)
+{
+	struct store_put p = {0};
+	cv_sha256(body, strlen(body), hash);
+	p.member = member;
+	p.questionnaire = "isa";
+	p.cycle = cycle;
+	p.key = key;
+	p.content_hash = hash;
+	p.submission = (const uint8_t *)body;
+	p.submission_len = strlen(body);
+	p.received_at_ms = 1000;
+	return p;
+}
+
+struct store *tu_store_open(char **dir)
+{
+	struct store_cfg cfg = {0};
+	struct store *s = NULL;
+	char err[512];
+
+	*dir = tu_tempdir();
+	cfg.dir = *dir;
+	if (store_open(&s, &cfg, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	return s;
+}
+
+void tu_store_close(struct store **s, char **dir)
+{
+	store_close(s);
+	tu_rmtree(*dir);
+	free(*dir);
+	*dir = NULL;
+}

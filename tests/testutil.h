@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "canvass.pb-c.h"
+#include "store.h"
 
 /* A fresh directory under $TMPDIR (or /tmp); caller frees the string. */
 char *tu_tempdir(void);
@@ -27,5 +28,17 @@ int tu_tcp_connect(int port);
 int tu_peer_closed(int fd, int ms);
 /* Parses a JSON submission; fails the test when it does not parse. */
 Canvass__Submission *tu_submission(const char *json);
+
+/*
+ * A put of body (its own bytes as the submission) for member's isa/cycle
+ * return under key; hash (CV_HASH_LEN bytes) holds the content hash and
+ * must live as long as the put.
+ */
+struct store_put tu_put(const char *member, const char *cycle, const char *key, const char *body,
+			uint8_t *hash);
+/* A fresh writable store in a new temporary directory (*dir, the caller's). */
+struct store *tu_store_open(char **dir);
+/* Closes it and removes the directory. */
+void tu_store_close(struct store **s, char **dir);
 
 #endif
