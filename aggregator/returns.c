@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_str(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? strdup(s) : (char *)(uintptr_t)protobuf_c_empty_string;
-}
-
 static int dup_bytes(ProtobufCBinaryData *to, const ProtobufCBinaryData *from)
 {
 	to->len = 0;
@@ -38,8 +33,8 @@ static Canvass__Receipt *receipt_of(const Canvass__HistoryEntry *e)
 	r->revision = e->revision;
 	r->stored_at_ms = e->stored_at_ms;
 	r->late = e->late;
-	r->idempotency_key = dup_str(e->idempotency_key);
-	r->member = dup_str(e->member);
+	r->idempotency_key = wire_string(e->idempotency_key);
+	r->member = wire_string(e->member);
 	if (r->idempotency_key == NULL || r->member == NULL ||
 	    dup_bytes(&r->content_hash, &e->content_hash) != 0 ||
 	    dup_bytes(&r->chain_hash, &e->chain_hash) != 0) {
@@ -68,12 +63,12 @@ static int status_of(struct store_view *v, const struct registry *reg, const cha
 	}
 	st->receipt = receipt_of(e);
 	WIRE_FREE(e);
-	st->questionnaire = dup_str(q);
-	st->cycle = dup_str(c);
-	st->member = dup_str(m);
+	st->questionnaire = wire_string(q);
+	st->cycle = wire_string(c);
+	st->member = wire_string(m);
 	if (reg != NULL) {
 		const struct member *mm = registry_find(reg, m);
-		st->region = dup_str(mm != NULL ? mm->region : "");
+		st->region = wire_string(mm != NULL ? mm->region : "");
 	}
 	if (st->receipt == NULL || st->questionnaire == NULL || st->cycle == NULL ||
 	    st->member == NULL || st->region == NULL) {
@@ -216,7 +211,7 @@ __attribute__((format(printf, 3, 4))) static void say(Canvass__ReviewReply *rep,
 	va_end(ap);
 	if (rep->message != protobuf_c_empty_string)
 		free(rep->message);
-	rep->message = dup_str(msg);
+	rep->message = wire_string(msg);
 }
 
 /* show: the return, its revisions newest first (following previous_sequence), its answers. */
@@ -266,7 +261,7 @@ static int show(struct store_view *v, const struct registry *reg, const Canvass_
 		r->sequence = e->sequence;
 		r->stored_at_ms = e->stored_at_ms;
 		r->late = e->late;
-		r->idempotency_key = dup_str(e->idempotency_key);
+		r->idempotency_key = wire_string(e->idempotency_key);
 		if (r->idempotency_key == NULL ||
 		    dup_bytes(&r->content_hash, &e->content_hash) != 0) {
 			rc = CV_ENOMEM;
@@ -345,8 +340,8 @@ static int act(struct store *s, const struct registry *reg, const char *reviewer
 		rc_->sequence = r->sequence;
 		rc_->revision = r->revision;
 		rc_->stored_at_ms = r->stored_at_ms;
-		rc_->idempotency_key = dup_str(in->action_id);
-		rc_->member = dup_str(in->member);
+		rc_->idempotency_key = wire_string(in->action_id);
+		rc_->member = wire_string(in->member);
 		if (rc_->idempotency_key == NULL || rc_->member == NULL ||
 		    dup_bytes(&rc_->chain_hash, &chain) != 0)
 			return CV_ENOMEM;

@@ -1,5 +1,6 @@
 #include "review.h"
 #include "error.h"
+#include "wire.h"
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -53,11 +54,6 @@ static void close_open(Canvass__ReturnStatus *st, uint64_t seq, uint32_t answere
 		}
 }
 
-static char *dup_or_empty(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? strdup(s) : (char *)(uintptr_t)protobuf_c_empty_string;
-}
-
 static int add_query(Canvass__ReturnStatus *st, const struct review_event *ev)
 {
 	const Canvass__ReviewAction *a = ev->action;
@@ -68,8 +64,8 @@ static int add_query(Canvass__ReturnStatus *st, const struct review_event *ev)
 	canvass__query__init(q);
 	q->sequence = ev->seq;
 	q->at_ms = ev->at_ms;
-	q->reviewer = dup_or_empty(a->reviewer);
-	q->comment = dup_or_empty(a->comment);
+	q->reviewer = wire_string(a->reviewer);
+	q->comment = wire_string(a->comment);
 	if (q->reviewer == NULL || q->comment == NULL)
 		goto fail;
 	if (a->n_questions > 0) {

@@ -207,6 +207,11 @@ void wire_free(ProtobufCMessage **msg)
 	*msg = NULL;
 }
 
+char *wire_string(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? strdup(s) : (char *)(uintptr_t)protobuf_c_empty_string;
+}
+
 int wire_pack(const ProtobufCMessage *m, uint8_t **out, size_t *len)
 {
 	size_t n = protobuf_c_message_get_packed_size(m);

@@ -86,6 +86,12 @@ void wire_free(ProtobufCMessage **msg);
 
 /* Packs m into a malloc'd buffer (*out, caller frees). */
 int wire_pack(const ProtobufCMessage *m, uint8_t **out, size_t *len);
+/*
+ * A string field's value for a message built by hand and freed with
+ * protobuf-c's free_unpacked: a malloc'd copy, or protobuf-c's own empty
+ * string for "" or NULL (which it never frees). NULL when out of memory.
+ */
+char *wire_string(const char *s);
 
 /* Status enum <-> stable upper-case name ("ACCEPTED", ...). */
 const char *wire_status_name(int status);
