@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 			       .report_members = 5000,
 			       .questions = 200};
 	char *bindir = NULL, *json_out = NULL, *commit = NULL, *report_store = NULL;
-	bool smoke = false;
+	bool smoke = false, ingest_only = false;
 	long clients = 0, submissions = 0;
 	const struct setting tab[] = {
 		{"bindir", SET_STRING, &bindir, 0, 0, "DIR", "the canvass programs (required)"},
@@ -139,6 +139,8 @@ int main(int argc, char **argv)
 		{"clients", SET_LONG, &clients, 0, 1000, "N", "ingest clients (16)"},
 		{"submissions", SET_LONG, &submissions, 0, 100000000, "N",
 		 "ingest submissions (40000)"},
+		{"ingest-only", SET_FLAG, &ingest_only, 0, 0, NULL,
+		 "only the durable ingest and the transport ceiling, printed, to profile ingest"},
 		{"report-store", SET_STRING, &report_store, 0, 0, "DIR",
 		 "only write the report store (DIR/store, DIR/registry.csv, DIR/q) and exit, "
 		 "to profile a report on it"},
@@ -224,6 +226,17 @@ int main(int argc, char **argv)
 	fprintf(stderr, "bench: ingest, %d clients, %ld submissions of %zu bytes\n", o.clients,
 		o.submissions, rlen);
 	run_ingest(&p, &o, "bench", &rate, &accepted, &batch);
+	if (ingest_only) {
+		if (run_transport_ceiling(&p, &o, &ceiling) != 0)
+			ceiling = NAN;
+		pipeline_stop(&p);
+		printf("durable ingest %.0f /s (%ld accepted, mean batch %.1f); transport ceiling "
+		       "%.0f /s; ratio %.2fx\n",
+		       rate, accepted, batch, ceiling, rate / ceiling);
+		char cmd[600];
+		snprintf(cmd, sizeof cmd, "rm -rf %s %s", work, p.dir);
+		return system(cmd) == 0 ? 0 : 1;
+	}
 	agg_hwm = rss_kib(p.agg, "VmHWM");
 	col_hwm = rss_kib(p.col, "VmHWM");
 	fprintf(stderr, "bench: ingest again, quality checks on (12 numbers with 3 checks each)\n");

@@ -58,8 +58,9 @@ struct intake_result {
 	struct verdict verdict; /* errors, or the warnings that travel in the receipt */
 	/* When relaying: store points into the fields below and req. */
 	Canvass__StoreRequest store;
-	Canvass__Request *req;
-	uint8_t *content; /* packed canonical submission */
+	Canvass__Request *req; /* in arena */
+	struct arena *arena;   /* the decoded request's; reset for each request */
+	uint8_t *content;      /* packed canonical submission */
 	size_t content_len;
 	uint8_t hash[CV_HASH_LEN];
 	char key[TEXT_MAX_KEY + 1];
@@ -70,6 +71,8 @@ struct intake_result {
 
 void intake_result_init(struct intake_result *r);
 void intake_result_clear(struct intake_result *r);
+/* clear, and frees the arena: for a result no longer used. */
+void intake_result_free(struct intake_result *r);
 
 /*
  * Checks buf (one frame from a member) at now_ms. peer and peer_key are the

@@ -242,7 +242,7 @@ void collector_close(struct collector **cp)
 	if (c->upstream_mon)
 		zmq_close(c->upstream_mon);
 	if (c->result)
-		intake_result_clear(c->result);
+		intake_result_free(c->result);
 	for (size_t i = 0; c->pending != NULL && i < c->cfg.max_pending; i++)
 		free(c->pending[i].warnings);
 	if (budget_unread(&c->budget) == 0)

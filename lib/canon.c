@@ -3,6 +3,7 @@
 #include "wire.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,22 +48,27 @@ static void canon_answer(Canvass__Answer *a)
 
 int canon_submission(Canvass__Submission *s, const char **dup)
 {
-	int rc = 0;
+	bool sorted = true;
 
 	drop_unknown(&s->base);
-	for (size_t i = 0; i < s->n_answers; i++)
+	for (size_t i = 0; i < s->n_answers; i++) {
 		canon_answer(s->answers[i]);
-	if (s->n_answers > 1)
-		qsort(s->answers, s->n_answers, sizeof s->answers[0], answer_cmp);
+		/* Members usually send them in order: then no sort. */
+		if (i > 0 && sorted &&
+		    strcmp(s->answers[i - 1]->question, s->answers[i]->question) >= 0)
+			sorted = false;
+	}
+	if (sorted)
+		return 0;
+	qsort(s->answers, s->n_answers, sizeof s->answers[0], answer_cmp);
 	for (size_t i = 1; i < s->n_answers; i++) {
 		if (strcmp(s->answers[i - 1]->question, s->answers[i]->question) == 0) {
 			if (dup != NULL)
 				*dup = s->answers[i]->question;
-			rc = CV_EINVAL;
-			break;
+			return CV_EINVAL;
 		}
 	}
-	return rc;
+	return 0;
 }
 
 int canon_pack(const Canvass__Submission *s, uint8_t **out, size_t *len, uint8_t hash[CV_HASH_LEN])

@@ -26,7 +26,9 @@
 /*
  * Puts s in canonical form in place (idempotent). Returns CV_EINVAL when
  * two answers name the same question (*dup, when not NULL, then points at
- * that borrowed question id); s is canonical all the same.
+ * that borrowed question id); s is canonical all the same. Unknown fields
+ * are dropped and freed with free() (a message decoded into an arena has
+ * none: wire_decode_request_in admits none).
  */
 int canon_submission(Canvass__Submission *s, const char **dup);
 

@@ -52,7 +52,14 @@ enum text_fault text_check(const char *s, size_t len, size_t *at)
 
 	while (i < len) {
 		uint32_t c;
-		size_t k = utf8_seq(p + i, len - i, &c);
+		size_t k;
+
+		/* Printable ASCII, most of what members send: one compare a byte. */
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(p + i, len - i, &c);
 		enum text_fault f = k == 0       ? TEXT_BAD_UTF8
 				    : c == 0     ? TEXT_NUL
 				    : control(c) ? TEXT_CONTROL
@@ -140,7 +147,14 @@ char *text_sanitize(char *s)
 
 	while (i < len) {
 		uint32_t c;
-		size_t k = utf8_seq(p + i, len - i, &c);
+		size_t k;
+
+		/* Printable ASCII, most of what members send: one compare a byte. */
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(p + i, len - i, &c);
 		if (k == 0 && i + 4 >= len && p[i] >= 0xc2 && p[i] <= 0xf4) {
 			/* Possibly a sequence cut short by truncation: drop the tail. */
 			size_t j = i + 1;

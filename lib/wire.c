@@ -1,4 +1,5 @@
 #include "wire.h"
+#include "arena.h"
 #include "error.h"
 #include "text.h"
 
@@ -32,8 +33,8 @@ int wire_peek_version(const void *buf, size_t len, uint32_t *version)
 	return CV_EMALFORMED;
 }
 
-static int decode(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len, size_t max,
-		  int versioned, ProtobufCMessage **out)
+static int decode_with(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
+		       size_t max, int versioned, ProtobufCAllocator *alloc, ProtobufCMessage **out)
 {
 	ProtobufCMessage *m;
 	uint32_t version;
@@ -47,11 +48,17 @@ static int decode(const ProtobufCMessageDescriptor *desc, const void *buf, size_
 		if (version != WIRE_PROTOCOL_VERSION)
 			return CV_EVERSION;
 	}
-	m = protobuf_c_message_unpack(desc, NULL, len, buf);
+	m = protobuf_c_message_unpack(desc, alloc, len, buf);
 	if (m == NULL)
 		return CV_EMALFORMED;
 	*out = m;
 	return 0;
+}
+
+static int decode(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len, size_t max,
+		  int versioned, ProtobufCMessage **out)
+{
+	return decode_with(desc, buf, len, max, versioned, NULL, out);
 }
 
 static int string_ok(const char *s, size_t max)
@@ -105,9 +112,10 @@ static int check_request_limits(const Canvass__Request *r, const struct wire_lim
 static int check_strict(const ProtobufCMessageDescriptor *desc, const void *buf, size_t len,
 			size_t max_repeated, struct wire_fault *f);
 
-int wire_decode_request(const void *buf, size_t len, const struct wire_limits *lim,
-			Canvass__Request **out, struct wire_fault *fault_out)
+static int decode_request(const void *buf, size_t len, const struct wire_limits *lim,
+			  struct arena *a, Canvass__Request **out, struct wire_fault *fault_out)
 {
+	ProtobufCAllocator alloc;
 	ProtobufCMessage *m = NULL;
 	uint32_t version;
 	int rc;
@@ -124,17 +132,34 @@ int wire_decode_request(const void *buf, size_t len, const struct wire_limits *l
 		size_t max = lim->max_answers > lim->max_list ? lim->max_answers : lim->max_list;
 		rc = check_strict(&canvass__request__descriptor, buf, len, max, fault_out);
 	}
+	if (a != NULL)
+		arena_allocator(a, &alloc);
 	if (rc == 0)
-		rc = decode(&canvass__request__descriptor, buf, len, lim->max_message, 1, &m);
-	if (rc != 0) {
-		*out = NULL;
+		rc = decode_with(&canvass__request__descriptor, buf, len, lim->max_message, 1,
+				 a != NULL ? &alloc : NULL, &m);
+	if (rc != 0)
 		return rc;
-	}
 	*out = (Canvass__Request *)m;
 	rc = check_request_limits(*out, lim);
-	if (rc != 0)
-		WIRE_FREE(*out);
+	if (rc != 0) {
+		if (a == NULL)
+			WIRE_FREE(*out);
+		*out = NULL;
+	}
 	return rc;
+}
+
+int wire_decode_request(const void *buf, size_t len, const struct wire_limits *lim,
+			Canvass__Request **out, struct wire_fault *fault)
+{
+	return decode_request(buf, len, lim, NULL, out, fault);
+}
+
+int wire_decode_request_in(struct arena *a, const void *buf, size_t len,
+			   const struct wire_limits *lim, Canvass__Request **out,
+			   struct wire_fault *fault)
+{
+	return decode_request(buf, len, lim, a, out, fault);
 }
 
 int wire_decode_reply(const void *buf, size_t len, size_t max, Canvass__Reply **out)
@@ -311,8 +336,14 @@ static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t 
 			  const uint8_t *end, struct strict_path *sp, size_t max_repeated,
 			  struct wire_fault *f)
 {
-	unsigned seen[STRICT_MAX_FIELDS] = {0};
+	unsigned seen[STRICT_MAX_FIELDS];
+	/* The one-ofs given so far, by their shared case offset. */
+	unsigned oneof_at[STRICT_MAX_FIELDS];
+	size_t oneof_idx[STRICT_MAX_FIELDS], n_oneof = 0;
 
+	memset(seen, 0,
+	       (desc->n_fields < STRICT_MAX_FIELDS ? desc->n_fields : STRICT_MAX_FIELDS) *
+		       sizeof seen[0]);
 	if (sp->n > STRICT_MAX_DEPTH)
 		return fault(f, "TOO_DEEP", sp, "messages nested more than %d deep",
 			     STRICT_MAX_DEPTH);
@@ -351,15 +382,14 @@ static int strict_message(const ProtobufCMessageDescriptor *desc, const uint8_t 
 					     "a single field given more than once");
 			if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
 				/* Members of one oneof share their case offset. */
-				for (size_t j = 0; j < desc->n_fields && j < STRICT_MAX_FIELDS; j++)
-					if (j != idx && seen[j] > 0 &&
-					    (desc->fields[j].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-					    desc->fields[j].quantifier_offset ==
-						    fd->quantifier_offset)
+				for (size_t j = 0; j < n_oneof; j++)
+					if (oneof_at[j] == fd->quantifier_offset)
 						return fault(f, "REPEATED_FIELD", sp,
 							     "a second value for the one-of that "
 							     "already has %s",
-							     desc->fields[j].name);
+							     desc->fields[oneof_idx[j]].name);
+				oneof_at[n_oneof] = fd->quantifier_offset;
+				oneof_idx[n_oneof++] = idx;
 			}
 			seen[idx]++;
 		}

@@ -16,6 +16,8 @@
 #include "canvass.pb-c.h"
 #include "util.h"
 
+struct arena;
+
 #define WIRE_PROTOCOL_VERSION 1u
 
 /* Explicit caps on what a peer may send. */
@@ -64,6 +66,14 @@ int wire_check_strict(const ProtobufCMessageDescriptor *desc, const void *buf, s
  */
 int wire_decode_request(const void *buf, size_t len, const struct wire_limits *lim,
 			Canvass__Request **out, struct wire_fault *fault);
+/*
+ * The same, decoded into the arena a (arena.h): nothing to free; *out
+ * lives until arena_reset(a). The strict check admits no unknown field, so
+ * canon_submission never has one to free.
+ */
+int wire_decode_request_in(struct arena *a, const void *buf, size_t len,
+			   const struct wire_limits *lim, Canvass__Request **out,
+			   struct wire_fault *fault);
 /*
  * Reads request_id (field 2) of a Request that could not be decoded, as
  * far as its top-level fields can be read: 0, CV_ENOTFOUND or CV_EMALFORMED.

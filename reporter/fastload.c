@@ -4,65 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------ arena */
-
-#define ARENA_BLOCK (1u << 20)
-
-struct block {
-	struct block *next;
-	size_t used, cap;
-	_Alignas(8) uint8_t data[];
-};
-
-struct arena {
-	struct block *head;
-	size_t bytes;
-};
-
-int arena_open(struct arena **out)
-{
-	*out = calloc(1, sizeof **out);
-	return *out != NULL ? 0 : CV_ENOMEM;
-}
-
-void arena_close(struct arena **ap)
-{
-	if (ap == NULL || *ap == NULL)
-		return;
-	for (struct block *b = (*ap)->head, *next; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
-	free(*ap);
-	*ap = NULL;
-}
-
-void *arena_alloc(struct arena *a, size_t n)
-{
-	struct block *b = a->head;
-	void *p;
-
-	n = (n + 7) & ~(size_t)7;
-	if (b == NULL || b->cap - b->used < n) {
-		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-		if ((b = malloc(sizeof *b + cap)) == NULL)
-			return NULL;
-		b->used = 0;
-		b->cap = cap;
-		b->next = a->head;
-		a->head = b;
-		a->bytes += cap;
-	}
-	p = b->data + b->used;
-	b->used += n;
-	return p;
-}
-
-size_t arena_bytes(const struct arena *a)
-{
-	return a->bytes;
-}
-
 /* ------------------------------------------------------------ wire */
 
 struct rd {

@@ -19,15 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "canvass.pb-c.h"
 #include "qdef.h"
-
-/* Bump allocation in blocks; everything is freed at once. */
-struct arena;
-int arena_open(struct arena **out);
-void arena_close(struct arena **a);
-void *arena_alloc(struct arena *a, size_t n); /* 8-byte aligned; NULL when out of memory */
-size_t arena_bytes(const struct arena *a);    /* bytes of the blocks held */
 
 /* The fields of a history entry the reports read. */
 struct fast_entry {

@@ -58,7 +58,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	intake_result_clear(f->r);
+	intake_result_free(f->r);
 	free(f->r);
 	registry_free(&f->reg);
 	qset_free(&f->qs);
@@ -345,10 +345,59 @@ static void test_problems_beyond_the_cap_are_counted(void **state)
 	free(many);
 }
 
+/*
+ * One result serves every request in turn (the collector's): after a
+ * rejection with 300 problems and a frame that is not a request, a valid
+ * submission is relayed exactly as the first time, with nothing left over.
+ */
+static void test_result_reused_across_requests(void **state)
+{
+	struct fx *f = *state;
+	uint8_t hash[CV_HASH_LEN], *content;
+	size_t clen, len = strlen(f->valid) + 300 * 32;
+	char *many = malloc(len), *p;
+	size_t o;
+
+	check_json(f, f->valid, false);
+	assert_int_equal(f->r->status, 0);
+	memcpy(hash, f->r->hash, CV_HASH_LEN);
+	clen = f->r->content_len;
+	content = malloc(clen);
+	memcpy(content, f->r->content, clen);
+
+	p = strstr(f->valid, "\"answers\": {");
+	o = (size_t)(p - f->valid) + strlen("\"answers\": {");
+	memcpy(many, f->valid, o);
+	for (int i = 0; i < 300; i++)
+		o += (size_t)snprintf(many + o, len - o, "\"unknown_%d\": 1, ", i);
+	snprintf(many + o, len - o, "%s", p + strlen("\"answers\": {"));
+	for (int round = 0; round < 3; round++) {
+		check_json(f, many, false);
+		assert_int_equal(f->r->status, CANVASS__STATUS__REJECTED);
+		intake_check(&f->in, "\x08\x01\x1a\x05zz", 7, NULL, NULL, NOW_MS, f->r);
+		assert_int_equal(f->r->status, CANVASS__STATUS__MALFORMED);
+		assert_null(f->r->req);
+		check_json(f, f->valid, false);
+		assert_int_equal(f->r->status, 0);
+		assert_string_equal(f->r->message, "");
+		assert_int_equal(f->r->verdict.n, 0);
+		assert_int_equal(f->r->verdict.errors, 0);
+		assert_int_equal(f->r->verdict.dropped, 0);
+		assert_string_equal(f->r->store.member, "KE");
+		assert_int_equal(f->r->content_len, clen);
+		assert_memory_equal(f->r->content, content, clen);
+		assert_memory_equal(f->r->hash, hash, CV_HASH_LEN);
+	}
+	free(content);
+	free(many);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_valid_is_relayed_canonical, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_result_reused_across_requests, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_same_content_same_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_strict_faults_are_malformed_with_the_field,
 						setup, teardown),

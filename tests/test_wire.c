@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "error.h"
 #include "util.h"
 #include "wire.h"
@@ -266,10 +267,89 @@ static void test_empty_items_refused_before_allocation(void **state)
 	free(sub);
 }
 
+/* Decoded into an arena: the same message as with malloc, and the same refusals. */
+static void test_decode_in_arena(void **state)
+{
+	Canvass__Submission *s = tu_submission(SUB);
+	Canvass__Request *r, *in;
+	struct arena *a;
+	uint8_t *buf, *again, *again_in;
+	size_t len, n1, n2;
+	(void)state;
+
+	assert_int_equal(arena_open(&a), 0);
+	pack_request(s, WIRE_PROTOCOL_VERSION, &buf, &len);
+	assert_int_equal(wire_decode_request(buf, len, &wire_default_limits, &r, NULL), 0);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(
+			wire_decode_request_in(a, buf, len, &wire_default_limits, &in, NULL), 0);
+		assert_int_equal(wire_pack(&r->base, &again, &n1), 0);
+		assert_int_equal(wire_pack(&in->base, &again_in, &n2), 0);
+		assert_int_equal(n1, n2);
+		assert_memory_equal(again, again_in, n1);
+		assert_memory_equal(again, buf, len);
+		free(again);
+		free(again_in);
+		arena_reset(a);
+	}
+	for (size_t cut = 0; cut < len; cut++) {
+		uint8_t *part = malloc(cut ? cut : 1);
+		Canvass__Request *m = NULL;
+		int rc1, rc2;
+		memcpy(part, buf, cut);
+		rc1 = wire_decode_request(part, cut, &wire_default_limits, &m, NULL);
+		WIRE_FREE(m);
+		rc2 = wire_decode_request_in(a, part, cut, &wire_default_limits, &in, NULL);
+		assert_int_equal(rc1, rc2);
+		if (rc2 != 0)
+			assert_null(in);
+		arena_reset(a);
+		free(part);
+	}
+	/* Over a limit: refused and nothing to free. */
+	{
+		struct wire_limits lim = wire_default_limits;
+		lim.max_answers = 2;
+		assert_int_equal(wire_decode_request_in(a, buf, len, &lim, &in, NULL), CV_ETOOBIG);
+		assert_null(in);
+	}
+	WIRE_FREE(r);
+	free(buf);
+	WIRE_FREE(s);
+	arena_close(&a);
+}
+
+/* A reset keeps one block for the next request and frees the rest. */
+static void test_arena_reset(void **state)
+{
+	struct arena *a;
+	uint8_t *first, *big, *next;
+	(void)state;
+
+	assert_int_equal(arena_open(&a), 0);
+	first = arena_alloc(a, 10);
+	assert_non_null(first);
+	assert_int_equal((uintptr_t)first % 8, 0);
+	big = arena_alloc(a, 3u << 20); /* a block of its own */
+	assert_non_null(big);
+	memset(big, 0xab, 3u << 20);
+	assert_int_equal(arena_bytes(a), (1u << 20) + (3u << 20));
+	assert_null(arena_alloc(a, SIZE_MAX - 3));
+	arena_reset(a);
+	assert_int_equal(arena_bytes(a), 1u << 20);
+	next = arena_alloc(a, 10);
+	assert_ptr_equal(next, first);
+	arena_reset(a);
+	arena_close(&a);
+	arena_close(&a); /* harmless */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_decode_in_arena),
+		cmocka_unit_test(test_arena_reset),
 		cmocka_unit_test(test_truncated_at_every_offset),
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_version),
