@@ -31,10 +31,19 @@ const char *compare_option_id(const struct question *q, size_t i)
 	return q->options[i].id;
 }
 
-static int push_value(struct compare_cell *c, double x)
+/*
+ * Adds x to c. A region's cell is sized at first use for every registered
+ * member of the region (each answers a question once), so that it never
+ * grows; the world's cell keeps only the values of members not in the
+ * registry (the others are merged from the regions: summarize_numbers).
+ */
+static int push_value(struct compare_cell *c, double x, bool keep, size_t expect)
 {
+	c->n++;
+	if (!keep)
+		return 0;
 	if (c->n_values == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 16;
+		size_t ncap = c->cap ? c->cap * 2 : expect > 0 ? expect : 16;
 		double *nv = realloc(c->values, ncap * sizeof *nv);
 		if (nv == NULL)
 			return CV_ENOMEM;
@@ -42,12 +51,12 @@ static int push_value(struct compare_cell *c, double x)
 		c->cap = ncap;
 	}
 	c->values[c->n_values++] = x;
-	c->n++;
 	return 0;
 }
 
-/* Adds one (fitting) answer to one cell. */
-static int add_answer(const struct question *q, const Canvass__Answer *a, struct compare_cell *c)
+/* Adds one (fitting) answer to one cell; a number's value is kept when keep is set. */
+static int add_answer(const struct question *q, const Canvass__Answer *a, struct compare_cell *c,
+		      bool keep, size_t expect)
 {
 	int idx;
 
@@ -61,11 +70,13 @@ static int add_answer(const struct question *q, const Canvass__Answer *a, struct
 	switch (q->type) {
 	case QT_YES_NO: c->counts[a->boolean ? 0 : 1]++; break;
 	case QT_INTEGER:
-	case QT_SCALE: return push_value(c, (double)a->integer);
+	case QT_SCALE: return push_value(c, (double)a->integer, keep, expect);
 	case QT_NUMBER: /* whole numbers travel as integers (canon.h) */
-		return push_value(c, a->value_case == CANVASS__ANSWER__VALUE_INTEGER
-					     ? (double)a->integer
-					     : a->number);
+		return push_value(c,
+				  a->value_case == CANVASS__ANSWER__VALUE_INTEGER
+					  ? (double)a->integer
+					  : a->number,
+				  keep, expect);
 	case QT_CHOICE:
 		if ((idx = qdef_option_index(q, a->text)) >= 0)
 			c->counts[idx]++;
@@ -102,38 +113,58 @@ static enum disclosure_kind table_kind(const struct compare_table *t)
 }
 
 /*
- * Every group's summary. The regions' values are sorted; when the world's
- * values are exactly theirs (every answering member has a region), the
- * world's sorted array is their merge, not a second sort.
+ * Every group's summary. The regions' values are sorted; the world's are
+ * their merge with the values of members not in the registry (sorted
+ * apart): the same sorted array as sorting them all, without keeping each
+ * value twice while the rows are read.
  */
-static void summarize_numbers(struct compare_report *r, struct compare_table *t)
+static int summarize_numbers(struct compare_report *r, struct compare_table *t)
 {
 	size_t world = r->n_groups - 1, regions = r->n_groups - 1, sum = 0;
 	struct compare_cell *w = &t->cells[world];
-	const double *parts[64];
-	size_t lens[64];
+	const double *parts[65];
+	size_t lens[65];
+	double *all;
 
 	for (size_t g = 0; g < regions; g++) {
 		struct compare_cell *c = &t->cells[g];
 		stats_summarize(c->values, c->n_values, &c->stats); /* sorts them */
 		sum += c->n_values;
-		if (g < 64) {
-			parts[g] = c->values;
-			lens[g] = c->n_values;
-		}
 	}
-	if (sum == w->n_values && regions <= 64 && w->n_values > 0) {
-		double *merged = malloc(w->n_values * sizeof *merged);
-		if (merged != NULL && stats_merge(parts, lens, regions, merged) == 0) {
-			free(w->values);
-			w->values = merged;
-			w->cap = w->n_values;
-			stats_summarize_sorted(w->values, w->n_values, &w->stats);
-			return;
-		}
-		free(merged);
+	sum += w->n_values;
+	if (sum == 0) {
+		stats_summarize(w->values, 0, &w->stats);
+		return 0;
 	}
-	stats_summarize(w->values, w->n_values, &w->stats);
+	if ((all = malloc(sum * sizeof *all)) == NULL)
+		return CV_ENOMEM;
+	if (regions < 65) {
+		stats_summarize(w->values, w->n_values, &w->stats); /* sorts them */
+		for (size_t g = 0; g < regions; g++) {
+			parts[g] = t->cells[g].values;
+			lens[g] = t->cells[g].n_values;
+		}
+		parts[regions] = w->values;
+		lens[regions] = w->n_values;
+		if (stats_merge(parts, lens, regions + 1, all) != 0) {
+			free(all);
+			return CV_ENOMEM;
+		}
+		stats_summarize_sorted(all, sum, &w->stats);
+	} else {
+		size_t k = 0;
+		for (size_t g = 0; g <= regions; g++) {
+			const struct compare_cell *c = &t->cells[g];
+			if (c->n_values > 0)
+				memcpy(all + k, c->values, c->n_values * sizeof *all);
+			k += c->n_values;
+		}
+		stats_summarize(all, sum, &w->stats);
+	}
+	free(w->values);
+	w->values = all;
+	w->n_values = w->cap = sum;
+	return 0;
 }
 
 /* Summaries, then disclosure control, for one table. */
@@ -148,8 +179,8 @@ static int table_finish(struct compare_report *r, struct compare_table *t)
 		rc = CV_ENOMEM;
 		goto out;
 	}
-	if (t->numeric)
-		summarize_numbers(r, t);
+	if (t->numeric && (rc = summarize_numbers(r, t)) != 0)
+		goto out;
 	for (size_t g = 0; g < r->n_groups; g++) {
 		struct compare_cell *c = &t->cells[g];
 		dc[g].members = r->group_submitted[g];
@@ -188,7 +219,7 @@ static void table_free(struct compare_table *t, size_t groups)
 	free(t->cells);
 }
 
-int compare_build(const struct dataset *ds, const struct disclosure_rules *rules,
+int compare_begin(const struct dataset *ds, const struct disclosure_rules *rules,
 		  struct compare_report **out)
 {
 	const struct questionnaire *def = ds->def;
@@ -243,54 +274,87 @@ int compare_build(const struct dataset *ds, const struct disclosure_rules *rules
 		rc = table_init(&r->overall, r->n_groups, 0);
 	if (rc != 0)
 		goto fail;
+	*out = r;
+	return 0;
+fail:
+	compare_free(&r);
+	return rc;
+}
 
-	for (size_t i = 0; rc == 0 && i < ds->n; i++) {
-		const struct ds_row *row = &ds->rows[i];
-		size_t gs[2] = {row->group, world};
-		size_t ng = row->reg ? 2 : 1;
+int compare_add_row(const struct dataset *ds, const struct ds_row *row, void *arg)
+{
+	struct compare_report *r = arg;
+	size_t world = r->n_groups - 1;
+	/* A registered member's values are kept in its region's cell only. */
+	size_t g = row->reg ? row->group : world;
+	size_t expect = row->reg ? r->group_expected[g] : 0;
+	int rc = 0;
 
-		if (show_progress && (i % 200 == 0 || i + 1 == ds->n))
-			fprintf(stderr, "\rcompare: %zu/%zu members", i + 1, ds->n);
-		if (row->reg == NULL)
-			r->unregistered++;
-		else
-			r->group_submitted[row->group]++;
-		r->group_submitted[world]++;
-		for (size_t q = 0; rc == 0 && q < r->n_questions; q++) {
-			const Canvass__Answer *a = ds_answer(row, r->questions[q].q);
-			if (a == NULL)
-				continue;
-			for (size_t k = 0; rc == 0 && k < ng; k++)
-				rc = add_answer(r->questions[q].q, a,
-						&r->questions[q].cells[row->reg ? gs[k] : world]);
-		}
-		for (size_t k = 0; rc == 0 && k < ng; k++) {
-			size_t g = row->reg ? gs[k] : world;
-			for (size_t s = 0; rc == 0 && s < r->n_sections; s++)
-				if (!isnan(row->section_score[s]))
-					rc = push_value(&r->sections[s].cells[g],
-							row->section_score[s]);
-			if (rc == 0 && !isnan(row->overall))
-				rc = push_value(&r->overall.cells[g], row->overall);
-		}
+	(void)ds;
+	if (show_progress && (r->rows % 200 == 0))
+		fprintf(stderr, "\rcompare: %zu members", r->rows + 1);
+	r->rows++;
+	if (row->reg == NULL)
+		r->unregistered++;
+	else
+		r->group_submitted[g]++;
+	r->group_submitted[world]++;
+	for (size_t q = 0; rc == 0 && q < r->n_questions; q++) {
+		const struct question *qn = r->questions[q].q;
+		const Canvass__Answer *a = ds_answer(row, qn);
+		if (a == NULL)
+			continue;
+		rc = add_answer(qn, a, &r->questions[q].cells[g], true, expect);
+		if (rc == 0 && row->reg != NULL)
+			rc = add_answer(qn, a, &r->questions[q].cells[world], false, 0);
 	}
+	for (size_t s = 0; rc == 0 && s < r->n_sections; s++) {
+		if (isnan(row->section_score[s]))
+			continue;
+		rc = push_value(&r->sections[s].cells[g], row->section_score[s], true, expect);
+		if (rc == 0 && row->reg != NULL)
+			rc = push_value(&r->sections[s].cells[world], 0, false, 0);
+	}
+	if (rc == 0 && !isnan(row->overall)) {
+		rc = push_value(&r->overall.cells[g], row->overall, true, expect);
+		if (rc == 0 && row->reg != NULL)
+			rc = push_value(&r->overall.cells[world], 0, false, 0);
+	}
+	return rc;
+}
+
+int compare_end(struct compare_report *r)
+{
+	int rc = 0;
+
 	if (show_progress)
 		fputs("\r\033[K", stderr);
-	if (rc != 0)
-		goto fail;
 	for (size_t q = 0; rc == 0 && q < r->n_questions; q++)
 		rc = table_finish(r, &r->questions[q]);
 	for (size_t s = 0; rc == 0 && s < r->n_sections; s++)
 		rc = table_finish(r, &r->sections[s]);
 	if (rc == 0)
 		rc = table_finish(r, &r->overall);
-	if (rc != 0)
-		goto fail;
+	return rc;
+}
+
+int compare_build(const struct dataset *ds, const struct disclosure_rules *rules,
+		  struct compare_report **out)
+{
+	struct compare_report *r;
+	int rc = compare_begin(ds, rules, &r);
+
+	*out = NULL;
+	for (size_t i = 0; rc == 0 && i < ds->n; i++)
+		rc = compare_add_row(ds, &ds->rows[i], r);
+	if (rc == 0)
+		rc = compare_end(r);
+	if (rc != 0) {
+		compare_free(&r);
+		return rc;
+	}
 	*out = r;
 	return 0;
-fail:
-	compare_free(&r);
-	return rc;
 }
 
 void compare_free(struct compare_report **rp)

@@ -57,6 +57,7 @@ struct compare_report {
 	size_t n_sections;
 	struct compare_table overall;
 	bool has_scores;
+	size_t rows; /* rows added */
 };
 
 /* Number of options a question's counts have (0: no counts). */
@@ -67,6 +68,17 @@ const char *compare_option_id(const struct question *q, size_t i);
 /* Builds the report over ds, with the disclosure rules given (disclosure.h). */
 int compare_build(const struct dataset *ds, const struct disclosure_rules *rules,
 		  struct compare_report **out);
+/*
+ * The same in three steps, for rows that are not all kept (dataset_each):
+ * begin (ds gives the questionnaire and the registry), add each row
+ * (a ds_row_fn; arg is the report), end (summaries and disclosure
+ * control). The rows may come in any order: the figures do not depend on
+ * it. On an error, compare_free the report.
+ */
+int compare_begin(const struct dataset *ds, const struct disclosure_rules *rules,
+		  struct compare_report **out);
+int compare_add_row(const struct dataset *ds, const struct ds_row *row, void *arg);
+int compare_end(struct compare_report *r);
 void compare_free(struct compare_report **r);
 
 /* Progress on stderr while building long reports on a terminal. */

@@ -15,6 +15,11 @@ struct load {
 	int rc;
 	size_t cap;
 	struct review_replay *replay; /* --as-of: the review states replayed */
+	/* dataset_each: each row handed to fn, then forgotten. */
+	struct store_view *v;
+	ds_row_fn fn;
+	void *fn_arg;
+	struct ds_row row; /* the row being handed over; its buffers reused */
 };
 
 static bool approved_only;
@@ -75,6 +80,7 @@ static bool sorted_answers(const Canvass__Submission *sub)
 }
 
 static int take(struct load *l, const Canvass__HistoryEntry *e);
+static int hand_over(struct load *l, struct ds_row *r);
 
 /*
  * The head's rows without protobuf-c: each latest revision read in place
@@ -87,7 +93,11 @@ static int visit_current_raw(const uint8_t *buf, size_t len, void *arg)
 	struct load *l = arg;
 	struct fast_entry fe;
 	struct ds_row *r;
-	int rc = fast_history_entry(buf, len, l->d->def, l->d->arena, &fe);
+	int rc;
+
+	if (l->fn != NULL)
+		arena_reset(l->d->arena); /* the row handed over before is gone: its answers too */
+	rc = fast_history_entry(buf, len, l->d->def, l->d->arena, &fe);
 
 	if (rc == CV_ENOMEM)
 		return rc;
@@ -99,7 +109,8 @@ static int visit_current_raw(const uint8_t *buf, size_t len, void *arg)
 		WIRE_FREE(e);
 		return rc;
 	}
-	if ((r = new_row(l)) == NULL)
+	r = l->fn != NULL ? &l->row : new_row(l);
+	if (r == NULL)
 		return CV_ENOMEM;
 	r->in_arena = true;
 	r->member = fe.member;
@@ -109,7 +120,7 @@ static int visit_current_raw(const uint8_t *buf, size_t len, void *arg)
 	r->stored_at_ms = fe.stored_at_ms;
 	r->late = fe.late;
 	r->version = fe.sub->version;
-	return 0;
+	return l->fn != NULL ? hand_over(l, r) : 0;
 }
 
 /* Adds or replaces the member's row with entry e. */
@@ -131,6 +142,23 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 			WIRE_FREE(sub);
 			return CV_ECORRUPT;
 		}
+	}
+	if (l->fn != NULL) {
+		/* Streaming the head: one row at a time, freed once handed over. */
+		int rc;
+		r = &l->row;
+		r->in_arena = true; /* not freed by row_clear: freed here */
+		r->member = e->member;
+		r->sub = sub;
+		r->revision = e->revision;
+		r->sequence = e->sequence;
+		r->stored_at_ms = e->stored_at_ms;
+		r->late = e->late;
+		r->version = sub->version;
+		rc = hand_over(l, r);
+		WIRE_FREE(sub);
+		r->sub = NULL;
+		return rc;
 	}
 	/* Replaying the history: a later revision replaces the earlier one. */
 	for (size_t i = 0; l->as_of != 0 && i < d->n; i++)
@@ -216,8 +244,10 @@ static int index_row(struct dataset *d, struct ds_row *r)
 	const Canvass__Submission *s = r->sub;
 	size_t i = 0, k = 0;
 
-	r->by_q = calloc(def->n_questions ? def->n_questions : 1, sizeof *r->by_q);
-	if (r->by_q == NULL)
+	if (r->by_q != NULL)
+		memset(r->by_q, 0, def->n_questions * sizeof *r->by_q);
+	else if ((r->by_q = calloc(def->n_questions ? def->n_questions : 1, sizeof *r->by_q)) ==
+		 NULL)
 		return CV_ENOMEM;
 	while (i < s->n_answers) {
 		/* (an id read in place is the definition's own string: no compare) */
@@ -249,7 +279,9 @@ static int score_row(const struct dataset *d, struct ds_row *r)
 	double all_num = 0, all_den = 0;
 
 	den = calloc(def->n_sections, sizeof *den);
-	r->section_score = calloc(def->n_sections, sizeof *r->section_score);
+	if (r->section_score == NULL)
+		r->section_score =
+			calloc(def->n_sections ? def->n_sections : 1, sizeof *r->section_score);
 	if (num == NULL || den == NULL || r->section_score == NULL) {
 		free(num);
 		free(den);
@@ -273,10 +305,66 @@ static int score_row(const struct dataset *d, struct ds_row *r)
 	return 0;
 }
 
+/* The return's review state at the head (rows of the head only). */
+static int head_state(struct store_view *v, const struct dataset *d, struct ds_row *r)
+{
+	Canvass__ReturnStatus *st = NULL;
+	int rc = store_view_review(v, d->def->id, d->cycle, r->member, &st);
+	r->state = st != NULL ? (int)st->state : CANVASS__RETURN_STATE__SUBMITTED;
+	review_free(&st);
+	return rc;
+}
+
+/* What every row gets once its answers are in: region, answers by question, scores. */
+static int complete_row(struct dataset *d, struct ds_row *r)
+{
+	int rc;
+	r->reg = registry_find(d->reg, r->member);
+	r->group = r->reg ? r->reg->region_index : d->reg->n_regions;
+	if (r->version != d->def->version)
+		d->other_version++;
+	rc = index_row(d, r);
+	return rc != 0 ? rc : score_row(d, r);
+}
+
+/* dataset_each: the row's state counted, then, unless filtered out, completed and handed over. */
+static int hand_over(struct load *l, struct ds_row *r)
+{
+	struct dataset *d = l->d;
+	int rc = head_state(l->v, d, r);
+
+	if (rc != 0)
+		return rc;
+	d->returns++;
+	d->by_state[r->state] += 1;
+	if (approved_only && r->state != CANVASS__RETURN_STATE__APPROVED)
+		return 0;
+	if ((rc = complete_row(d, r)) != 0)
+		return rc;
+	d->n++;
+	return l->fn(d, r, l->fn_arg);
+}
+
+static struct dataset *dataset_new(const struct questionnaire *def, const char *cycle,
+				   const struct registry *reg)
+{
+	struct dataset *d = calloc(1, sizeof *d);
+	if (d == NULL)
+		return NULL;
+	d->def = def;
+	d->reg = reg;
+	d->approved_only = approved_only;
+	if ((d->cycle = strdup(cycle)) == NULL) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
 int dataset_load(struct store_view *v, const struct questionnaire *def, const char *cycle,
 		 const struct registry *reg, uint64_t as_of, struct dataset **out)
 {
-	struct dataset *d = calloc(1, sizeof *d);
+	struct dataset *d = dataset_new(def, cycle, reg);
 	struct load l = {.d = d, .as_of = as_of};
 	uint64_t head;
 	uint8_t head_chain[CV_HASH_LEN];
@@ -285,12 +373,6 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 	*out = NULL;
 	if (d == NULL)
 		return CV_ENOMEM;
-	d->def = def;
-	d->reg = reg;
-	if ((d->cycle = strdup(cycle)) == NULL) {
-		free(d);
-		return CV_ENOMEM;
-	}
 	store_view_head(v, &head, head_chain);
 	if (as_of > head) {
 		dataset_free(&d);
@@ -317,24 +399,17 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 	/* Each return's review state as of the position. */
 	for (size_t i = 0; rc == 0 && i < d->n; i++) {
 		struct ds_row *r = &d->rows[i];
-		r->state = CANVASS__RETURN_STATE__SUBMITTED;
 		if (l.replay != NULL) {
 			const Canvass__ReturnStatus *st =
 				review_replay_get(l.replay, def->id, cycle, r->member);
-			if (st != NULL)
-				r->state = (int)st->state;
+			r->state = st != NULL ? (int)st->state : CANVASS__RETURN_STATE__SUBMITTED;
 		} else {
-			Canvass__ReturnStatus *st = NULL;
-			rc = store_view_review(v, def->id, cycle, r->member, &st);
-			if (st != NULL)
-				r->state = (int)st->state;
-			review_free(&st);
+			rc = head_state(v, d, r);
 		}
 		d->by_state[r->state] += 1;
 	}
 	review_replay_close(&l.replay);
 	d->returns = d->n;
-	d->approved_only = approved_only;
 	if (rc == 0 && approved_only) {
 		/* Only approved returns from here on: the others leave the dataset. */
 		size_t kept = 0;
@@ -348,16 +423,8 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 	}
 	if (rc == 0 && d->n > 1)
 		qsort(d->rows, d->n, sizeof *d->rows, row_cmp);
-	for (size_t i = 0; rc == 0 && i < d->n; i++) {
-		struct ds_row *r = &d->rows[i];
-		r->reg = registry_find(reg, r->member);
-		r->group = r->reg ? r->reg->region_index : reg->n_regions;
-		if (r->version != def->version)
-			d->other_version++;
-		rc = index_row(d, r);
-		if (rc == 0)
-			rc = score_row(d, r);
-	}
+	for (size_t i = 0; rc == 0 && i < d->n; i++)
+		rc = complete_row(d, &d->rows[i]);
 	if (rc != 0) {
 		dataset_free(&d);
 		return rc;
@@ -366,11 +433,58 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 	return 0;
 }
 
+int dataset_open_head(struct store_view *v, const struct questionnaire *def, const char *cycle,
+		      const struct registry *reg, struct dataset **out)
+{
+	struct dataset *d = dataset_new(def, cycle, reg);
+
+	*out = NULL;
+	if (d == NULL)
+		return CV_ENOMEM;
+	store_view_head(v, &d->sequence, d->chain);
+	d->streamed = true;
+	*out = d;
+	return 0;
+}
+
+int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *arg)
+{
+	struct load l = {.d = d, .v = v, .fn = fn, .fn_arg = arg};
+	int rc = 0;
+
+	if (!d->streamed || d->n > 0 || d->returns > 0)
+		return CV_EINVAL; /* a dataset is streamed once */
+	if (!fast_load) {
+		/* The reference path: every row decoded by protobuf-c and kept, then handed over.
+		 */
+		struct dataset *full = NULL;
+		rc = dataset_load(v, d->def, d->cycle, d->reg, 0, &full);
+		for (size_t i = 0; rc == 0 && i < full->n; i++)
+			rc = fn(full, &full->rows[i], arg);
+		if (rc == 0) {
+			d->n = full->n;
+			d->returns = full->returns;
+			memcpy(d->by_state, full->by_state, sizeof d->by_state);
+			d->other_version = full->other_version;
+			d->skipped_answers = full->skipped_answers;
+		}
+		dataset_free(&full);
+		return rc;
+	}
+	if (d->arena == NULL && (rc = arena_open(&d->arena)) != 0)
+		return rc;
+	rc = store_view_each_current_raw(v, d->def->id, d->cycle, visit_current_raw, &l);
+	free(l.row.by_q);
+	free(l.row.section_score);
+	arena_reset(d->arena);
+	return rc;
+}
+
 void dataset_free(struct dataset **dp)
 {
 	if (dp == NULL || *dp == NULL)
 		return;
-	for (size_t i = 0; i < (*dp)->n; i++)
+	for (size_t i = 0; (*dp)->rows != NULL && i < (*dp)->n; i++)
 		row_clear(&(*dp)->rows[i]);
 	free((*dp)->rows);
 	arena_close(&(*dp)->arena);
@@ -382,6 +496,8 @@ void dataset_free(struct dataset **dp)
 const struct ds_row *ds_find(const struct dataset *d, const char *member)
 {
 	struct ds_row key = {.member = (char *)(uintptr_t)member};
+	if (d->rows == NULL)
+		return NULL; /* streamed: no rows kept */
 	return bsearch(&key, d->rows, d->n, sizeof *d->rows, row_cmp);
 }
 

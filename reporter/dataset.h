@@ -32,7 +32,7 @@ struct ds_row {
 	const Canvass__Answer **by_q; /* per question order: the fitting answer, or NULL */
 	double *section_score;        /* per section, 0-100; NAN when nothing scored */
 	double overall;               /* all scored answers, 0-100; NAN when none */
-	int state; /* review state as of the position (CANVASS__RETURN_STATE__) */
+	int state;     /* review state as of the position (CANVASS__RETURN_STATE__) */
 	bool in_arena; /* member and sub live in the dataset's arena */
 };
 
@@ -50,6 +50,7 @@ struct dataset {
 	size_t returns;      /* returns stored */
 	size_t by_state[4];  /* per CANVASS__RETURN_STATE__ (SUBMITTED, QUERIED, APPROVED) */
 	bool approved_only;  /* rows hold the approved returns only */
+	bool streamed;       /* dataset_open_head: no rows kept (rows NULL; n counts them) */
 	struct arena *arena; /* the rows read in place (fastload.h); NULL: none */
 };
 
@@ -75,6 +76,22 @@ bool dataset_approved_only(void);
 int dataset_load(struct store_view *v, const struct questionnaire *def, const char *cycle,
 		 const struct registry *reg, uint64_t as_of, struct dataset **out);
 void dataset_free(struct dataset **d);
+
+/*
+ * The head read as a stream, for a report that summarises rows as they
+ * come (compare without member rows): dataset_open_head gives a dataset
+ * with the store position and no rows; dataset_each hands each row, in
+ * member order and complete as dataset_load makes it, to fn, then forgets
+ * it (a row's pointers are valid during fn only), and leaves in d the
+ * counts dataset_load leaves (n, returns, by_state, other_version,
+ * skipped_answers). Memory stays that of one row. fn returns 0 or an
+ * error that stops the walk. With fast load off, rows come from
+ * dataset_load (the reference path), so both give the same rows.
+ */
+typedef int (*ds_row_fn)(const struct dataset *d, const struct ds_row *r, void *arg);
+int dataset_open_head(struct store_view *v, const struct questionnaire *def, const char *cycle,
+		      const struct registry *reg, struct dataset **out);
+int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *arg);
 
 /* The row's answer to q when it fits q's type, else NULL. */
 const Canvass__Answer *ds_answer(const struct ds_row *r, const struct question *q);

@@ -710,6 +710,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "canvass-reporter: no cycles of %s in the store\n", qid);
 			goto out;
 		}
+	} else if (strcmp(report, "compare") == 0 && !members && fmt != FMT_HTML && as_of == 0) {
+		/* Figures only: the rows are summarised as they are read, none kept. */
+		rc = dataset_open_head(view, def, cycle, reg, &ds);
 	} else {
 		rc = dataset_load(view, def, cycle, reg, (uint64_t)as_of, &ds);
 		if (rc == CV_EINVAL)
@@ -727,7 +730,22 @@ int main(int argc, char **argv)
 		struct compare_report *cmp = NULL;
 		struct completeness *c = NULL;
 		struct profile *p = NULL;
-		rc = compare_build(ds, &rules, &cmp);
+		if (ds->streamed) {
+			rc = compare_begin(ds, &rules, &cmp);
+			if (rc == 0)
+				rc = dataset_each(ds, view, compare_add_row, cmp);
+			if (rc == 0)
+				rc = compare_end(cmp);
+			if (rc != 0) {
+				/* As when the rows are loaded first: the store's error. */
+				fprintf(stderr, "canvass-reporter: %s: %s\n", data,
+					cv_strerror(rc));
+				compare_free(&cmp);
+				goto out;
+			}
+		} else {
+			rc = compare_build(ds, &rules, &cmp);
+		}
 		if (rc == 0 && fmt == FMT_HTML)
 			rc = completeness_build(ds, &c);
 		if (rc == 0 && fmt == FMT_HTML && member != NULL &&
