@@ -28,7 +28,7 @@ import threading
 import time
 import unittest
 
-from pipeline import BIN, ISA, Pipeline, synth, wait_for, write_json
+from pipeline import BIN, ISA, Pipeline, synth, unmarked, wait_for, write_json
 
 SUBMISSIONS = int(os.environ.get("CANVASS_CRASH_SUBMISSIONS", "1500"))
 KILLS = int(os.environ.get("CANVASS_CRASH_KILLS", "4"))
@@ -194,6 +194,14 @@ class CrashTest(unittest.TestCase):
             for fmt in ("json", "csv"):
                 self.assertEqual(p.report(fmt=fmt, extra=("--members",)),
                                  p.report(fmt=fmt, extra=("--members", "--full-decode")), fmt)
+                # Without member rows compare keeps no row (each summarised as it is read).
+                self.assertEqual(p.report(fmt=fmt), p.report(fmt=fmt, extra=("--full-decode",)),
+                                 fmt)
+            # ... and its figures are those the kept rows give.
+            kept = p.report(extra=("--members",))
+            self.assertIn("members", kept)
+            del kept["members"]
+            self.assertEqual(unmarked(report), unmarked(kept))
             self.assertEqual(report["submissions"]["total"], len(MEMBERS))
             latest = {m: max(e["revision"] for e in entries if e["member"] == m) for m in MEMBERS}
             self.assertEqual(latest, {m: SUBMISSIONS for m in MEMBERS})
