@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config python3
 libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
-libjansson-dev libsodium-dev libinih-dev libcsv-dev libcmocka-dev
+libjansson-dev libsodium-dev libssl-dev libinih-dev libcsv-dev libcmocka-dev
 libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev libsqlite3-dev libxlsxwriter-dev help2man"
 if [ "${1:-}" = "--test" ]; then
 	PACKAGES="$PACKAGES chromium fonts-dejavu-core python3-protobuf protobuf-compiler prometheus

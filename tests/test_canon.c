@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,10 +148,35 @@ static void test_unknown_fields_dropped(void **state)
 	WIRE_FREE(hidden);
 }
 
+/* The content hash: FIPS 180-2's vectors, and libsodium's digest for every length to 2 KiB. */
+static void test_sha256(void **state)
+{
+	uint8_t h[CV_HASH_LEN], ref[CV_HASH_LEN], buf[2048];
+	char hex[2 * CV_HASH_LEN + 1];
+	(void)state;
+
+	assert_int_equal(cv_crypto_init(), 0);
+	cv_sha256("", 0, h);
+	cv_hex(h, CV_HASH_LEN, hex);
+	assert_string_equal(hex,
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	cv_sha256("abc", 3, h);
+	cv_hex(h, CV_HASH_LEN, hex);
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	randombytes_buf(buf, sizeof buf);
+	for (size_t n = 0; n <= sizeof buf; n++) {
+		cv_sha256(buf, n, h);
+		crypto_hash_sha256(ref, buf, n);
+		assert_memory_equal(h, ref, CV_HASH_LEN);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_canonical_content),
+		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_duplicate_question),
 		cmocka_unit_test(test_number_spellings),
 		cmocka_unit_test(test_numbers_kept),
