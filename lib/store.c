@@ -276,19 +276,36 @@ void store_chain_hash(const Canvass__HistoryEntry *e, const uint8_t prev[CV_HASH
 		      uint8_t out[CV_HASH_LEN])
 {
 	crypto_hash_sha256_state st;
-	uint8_t fixed[CV_HASH_LEN + 8 + 4 + 8 + 1];
+	uint8_t fixed[CV_HASH_LEN + 8 + 4 + 8 + 1], one[1024];
 	const char *strs[] = {e->member, e->questionnaire, e->cycle, e->idempotency_key};
+	size_t lens[4], total = sizeof fixed + e->content_hash.len, k;
 
 	memcpy(fixed, prev, CV_HASH_LEN);
 	cv_put_be64(fixed + CV_HASH_LEN, e->sequence);
 	cv_put_be32(fixed + CV_HASH_LEN + 8, e->revision);
 	cv_put_be64(fixed + CV_HASH_LEN + 12, (uint64_t)e->stored_at_ms);
 	fixed[CV_HASH_LEN + 20] = e->late ? 1 : 0;
+	for (size_t i = 0; i < 4; i++)
+		total += lens[i] = strlen(strs[i]) + 1;
+	if (total <= sizeof one) {
+		/* The usual entry: the same bytes in one buffer, one cv_sha256. */
+		memcpy(one, fixed, sizeof fixed);
+		k = sizeof fixed;
+		if (e->content_hash.len > 0)
+			memcpy(one + k, e->content_hash.data, e->content_hash.len);
+		k += e->content_hash.len;
+		for (size_t i = 0; i < 4; i++) {
+			memcpy(one + k, strs[i], lens[i]);
+			k += lens[i];
+		}
+		cv_sha256(one, k, out);
+		return;
+	}
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, fixed, sizeof fixed);
 	crypto_hash_sha256_update(&st, e->content_hash.data, e->content_hash.len);
 	for (size_t i = 0; i < 4; i++)
-		crypto_hash_sha256_update(&st, (const unsigned char *)strs[i], strlen(strs[i]) + 1);
+		crypto_hash_sha256_update(&st, (const unsigned char *)strs[i], lens[i]);
 	crypto_hash_sha256_final(&st, out);
 }
 

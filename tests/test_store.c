@@ -5,10 +5,12 @@
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "error.h"
 #include "store.h"
+#include "text.h"
 #include "wire.h"
 
 struct fixture {
@@ -326,9 +328,64 @@ static void test_key_limits(void **state)
 	assert_int_equal(store_put_check(&p), CV_EINVAL);
 }
 
+/* docs/storage.md's formula, computed here apart, for e. */
+static void chain_by_the_doc(const Canvass__HistoryEntry *e, const uint8_t prev[CV_HASH_LEN],
+			     uint8_t out[CV_HASH_LEN])
+{
+	crypto_hash_sha256_state st;
+	uint8_t b[8];
+	const char *strs[] = {e->member, e->questionnaire, e->cycle, e->idempotency_key};
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, prev, CV_HASH_LEN);
+	cv_put_be64(b, e->sequence);
+	crypto_hash_sha256_update(&st, b, 8);
+	cv_put_be32(b, e->revision);
+	crypto_hash_sha256_update(&st, b, 4);
+	cv_put_be64(b, (uint64_t)e->stored_at_ms);
+	crypto_hash_sha256_update(&st, b, 8);
+	b[0] = e->late ? 1 : 0;
+	crypto_hash_sha256_update(&st, b, 1);
+	crypto_hash_sha256_update(&st, e->content_hash.data, e->content_hash.len);
+	for (size_t i = 0; i < 4; i++)
+		crypto_hash_sha256_update(&st, (const unsigned char *)strs[i], strlen(strs[i]) + 1);
+	crypto_hash_sha256_final(&st, out);
+}
+
+/* The chain hash as documented, for an entry of the usual size and one past the one-buffer path. */
+static void test_chain_hash_formula(void **state)
+{
+	Canvass__HistoryEntry e = CANVASS__HISTORY_ENTRY__INIT;
+	uint8_t prev[CV_HASH_LEN], content[3000], a[CV_HASH_LEN], b[CV_HASH_LEN];
+	char key[TEXT_MAX_KEY + 1];
+	(void)state;
+
+	memset(prev, 0x5a, sizeof prev);
+	for (size_t i = 0; i < sizeof content; i++)
+		content[i] = (uint8_t)(i * 7);
+	memset(key, 'k', TEXT_MAX_KEY);
+	key[TEXT_MAX_KEY] = '\0';
+	e.sequence = 0x0102030405060708ULL;
+	e.revision = 3;
+	e.stored_at_ms = 1749945600123LL;
+	e.late = true;
+	e.member = "KE";
+	e.questionnaire = "integrity-self-assessment";
+	e.cycle = "2025";
+	e.idempotency_key = key;
+	for (size_t len = 0; len <= sizeof content; len += len < 64 ? 32 : 1000) {
+		e.content_hash.data = content;
+		e.content_hash.len = len;
+		store_chain_hash(&e, prev, a);
+		chain_by_the_doc(&e, prev, b);
+		assert_memory_equal(a, b, CV_HASH_LEN);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chain_hash_formula),
 		cmocka_unit_test_setup_teardown(test_durable_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_duplicate_conflict_revision, setup,
 						teardown),
