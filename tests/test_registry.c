@@ -55,6 +55,21 @@ static void test_bad(void **state)
 	expect_bad(dir, "code,name,region\nKE,,ESA\n", "line 2: name and region");
 	expect_bad(dir, "code,name,region\nKE,\"Kenya,ESA\n", "r.csv");
 	expect_bad(dir, "code,name,region,public_key\nKE,Kenya,ESA,short\n", "public_key");
+	/* One key for two members; of two such pairs, the first member's code names it. */
+	expect_bad(dir,
+		   "code,name,region,public_key\n"
+		   "ZA,South Africa,ESA,Bq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n"
+		   "UG,Uganda,ESA,rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n"
+		   "TZ,Tanzania,ESA,\n"
+		   "KE,Kenya,ESA,rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n"
+		   "FR,France,Europe,Bq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n"
+		   "RW,Rwanda,ESA,rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n",
+		   "members FR and ZA share a public key");
+	expect_bad(dir,
+		   "code,name,region,public_key\n"
+		   "UG,Uganda,ESA,rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n"
+		   "KE,Kenya,ESA,rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\n",
+		   "members KE and UG share a public key");
 	tu_rmtree(dir);
 	free(dir);
 }
