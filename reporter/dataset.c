@@ -80,6 +80,18 @@ static bool sorted_answers(const Canvass__Submission *sub)
 }
 
 static int take(struct load *l, const Canvass__HistoryEntry *e);
+
+/* The row's submission and where it stands in the history. */
+static void row_fill(struct ds_row *r, Canvass__Submission *sub, uint32_t revision,
+		     uint64_t sequence, int64_t stored_at_ms, bool late)
+{
+	r->sub = sub;
+	r->revision = revision;
+	r->sequence = sequence;
+	r->stored_at_ms = stored_at_ms;
+	r->late = late;
+	r->version = sub->version;
+}
 static int hand_over(struct load *l, struct ds_row *r);
 
 /*
@@ -114,12 +126,7 @@ static int visit_current_raw(const uint8_t *buf, size_t len, void *arg)
 		return CV_ENOMEM;
 	r->in_arena = true;
 	r->member = fe.member;
-	r->sub = fe.sub;
-	r->revision = fe.revision;
-	r->sequence = fe.sequence;
-	r->stored_at_ms = fe.stored_at_ms;
-	r->late = fe.late;
-	r->version = fe.sub->version;
+	row_fill(r, fe.sub, fe.revision, fe.sequence, fe.stored_at_ms, fe.late);
 	return l->fn != NULL ? hand_over(l, r) : 0;
 }
 
@@ -132,16 +139,10 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 
 	if (wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &sub) != 0)
 		return CV_ECORRUPT;
-	{
-		/* Stored submissions are canonical already; sort only what is not. */
-		bool sorted = true;
-		for (size_t i = 1; i < sub->n_answers && sorted; i++)
-			sorted = strcmp(sub->answers[i - 1]->question, sub->answers[i]->question) <
-				 0;
-		if (!sorted && canon_submission(sub, NULL) != 0) {
-			WIRE_FREE(sub);
-			return CV_ECORRUPT;
-		}
+	/* Stored submissions are canonical already; sort only what is not. */
+	if (!sorted_answers(sub) && canon_submission(sub, NULL) != 0) {
+		WIRE_FREE(sub);
+		return CV_ECORRUPT;
 	}
 	if (l->fn != NULL) {
 		/* Streaming the head: one row at a time, freed once handed over. */
@@ -149,12 +150,7 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 		r = &l->row;
 		r->in_arena = true; /* not freed by row_clear: freed here */
 		r->member = e->member;
-		r->sub = sub;
-		r->revision = e->revision;
-		r->sequence = e->sequence;
-		r->stored_at_ms = e->stored_at_ms;
-		r->late = e->late;
-		r->version = sub->version;
+		row_fill(r, sub, e->revision, e->sequence, e->stored_at_ms, e->late);
 		rc = hand_over(l, r);
 		WIRE_FREE(sub);
 		r->sub = NULL;
@@ -174,12 +170,7 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 	} else {
 		WIRE_FREE(r->sub);
 	}
-	r->sub = sub;
-	r->revision = e->revision;
-	r->sequence = e->sequence;
-	r->stored_at_ms = e->stored_at_ms;
-	r->late = e->late;
-	r->version = sub->version;
+	row_fill(r, sub, e->revision, e->sequence, e->stored_at_ms, e->late);
 	return 0;
 }
 
