@@ -20,7 +20,19 @@ double profile_percentile(const double *v, size_t n, double x)
 	return 100.0 * (below + equal / 2) / (double)n;
 }
 
-/* The member's answer as a number (numbers, scales) and as text. */
+/* An answer as a number (integers, numbers, scales), else NAN. */
+static double answer_number(const Canvass__Answer *a)
+{
+	if (a == NULL)
+		return NAN;
+	switch (a->value_case) {
+	case CANVASS__ANSWER__VALUE_INTEGER: return (double)a->integer;
+	case CANVASS__ANSWER__VALUE_NUMBER: return a->number;
+	default: return NAN;
+	}
+}
+
+/* The member's answer as a number (answer_number) and as text. */
 static double answer_value(const struct question *q, const Canvass__Answer *a, char *buf,
 			   size_t len)
 {
@@ -32,10 +44,10 @@ static double answer_value(const struct question *q, const Canvass__Answer *a, c
 		snprintf(buf, len, "%s",
 			 a->special == CANVASS__SPECIAL__NOT_APPLICABLE ? "not applicable"
 									: "don't know");
-		return NAN;
+		break;
 	case CANVASS__ANSWER__VALUE_BOOLEAN:
 		snprintf(buf, len, "%s", a->boolean ? "yes" : "no");
-		return NAN;
+		break;
 	case CANVASS__ANSWER__VALUE_INTEGER:
 		snprintf(buf, len, "%lld", (long long)a->integer);
 		if (q->type == QT_SCALE) {
@@ -44,18 +56,19 @@ static double answer_value(const struct question *q, const Canvass__Answer *a, c
 				snprintf(buf, len, "%lld (%s)", (long long)a->integer,
 					 q->options[i].label);
 		}
-		return (double)a->integer;
-	case CANVASS__ANSWER__VALUE_NUMBER: snprintf(buf, len, "%g", a->number); return a->number;
-	case CANVASS__ANSWER__VALUE_TEXT: snprintf(buf, len, "%s", a->text); return NAN;
+		break;
+	case CANVASS__ANSWER__VALUE_NUMBER: snprintf(buf, len, "%g", a->number); break;
+	case CANVASS__ANSWER__VALUE_TEXT: snprintf(buf, len, "%s", a->text); break;
 	case CANVASS__ANSWER__VALUE_LIST: {
 		size_t o = 0;
 		for (size_t i = 0; i < a->list->n_items && o + 2 < len; i++)
 			o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
 					      a->list->items[i]);
-		return NAN;
+		break;
 	}
-	default: return NAN;
+	default: break;
 	}
+	return answer_number(a);
 }
 
 /* Ranks the member's x among the group's values of one figure. */
@@ -103,9 +116,8 @@ static void rank(const struct disclosure_rules *rules, const struct dataset *ds,
 
 static double get_answer(const struct dataset *ds, const struct ds_row *r, const void *arg)
 {
-	char buf[8];
 	(void)ds;
-	return answer_value(arg, ds_answer(r, arg), buf, sizeof buf);
+	return answer_number(ds_answer(r, arg)); /* (every row: no text formatted) */
 }
 
 static double get_section(const struct dataset *ds, const struct ds_row *r, const void *arg)
