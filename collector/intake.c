@@ -193,7 +193,6 @@ void intake_check(const struct intake *in, const void *buf, size_t len, const ch
 		return;
 	}
 	rc = wire_decode_request_in(r->arena, buf, len, &in->limits, &r->req, &fault);
-
 	/* A refused request still gets its request id back when it can be read. */
 	if (rc != 0 && wire_peek_request_id(buf, len, &r->request_id) != 0)
 		r->request_id = 0;

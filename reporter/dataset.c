@@ -92,6 +92,7 @@ static void row_fill(struct ds_row *r, Canvass__Submission *sub, uint32_t revisi
 	r->late = late;
 	r->version = sub->version;
 }
+
 static int hand_over(struct load *l, struct ds_row *r);
 
 /*
