@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,9 +448,30 @@ static void test_export(void **state)
 	dataset_free(&ds);
 }
 
+/* Integers are written exactly as "%lld" writes them, to both ends of the range. */
+static void test_export_integers(void **state)
+{
+	const int64_t xs[] = {0, 7, -7, 10, -10, 1234567890123LL, INT64_MAX, INT64_MIN};
+	(void)state;
+	for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+		Canvass__Answer a = CANVASS__ANSWER__INIT;
+		char want[32], *got = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&got, &len);
+		a.value_case = CANVASS__ANSWER__VALUE_INTEGER;
+		a.integer = xs[i];
+		export_csv_value(m, &a);
+		fclose(m);
+		snprintf(want, sizeof want, "%lld", (long long)xs[i]);
+		assert_string_equal(got, want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_export_integers),
 		cmocka_unit_test_setup_teardown(test_dataset_and_as_of, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_in_place_equals_full_decode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_equals_kept, setup, teardown),
