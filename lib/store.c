@@ -928,19 +928,22 @@ int store_view_each_current_raw(struct store_view *v, const char *questionnaire,
 	     mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
 		uint8_t kb[8];
 		MDB_val hk = {8, kb}, hv;
+		char member[STORE_MAX_KEY + 1];
 		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
 			break;
-		if (val.mv_size != 12) {
+		if (val.mv_size != 12 || k.mv_size > STORE_MAX_KEY) {
 			rc = CV_ECORRUPT;
 			break;
 		}
+		memcpy(member, (const char *)k.mv_data + plen, k.mv_size - plen);
+		member[k.mv_size - plen] = '\0';
 		memcpy(kb, val.mv_data, 8);
 		if ((mrc = mdb_get(v->txn, v->s->history, &hk, &hv)) != 0) {
 			rc = mrc == MDB_NOTFOUND ? CV_ECORRUPT : map_err(mrc);
 			mrc = 0;
 			break;
 		}
-		if ((rc = fn(hv.mv_data, hv.mv_size, arg)) != 0)
+		if ((rc = fn(member, hv.mv_data, hv.mv_size, arg)) != 0)
 			break;
 	}
 	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
@@ -955,9 +958,10 @@ struct decode_walk {
 	void *arg;
 };
 
-static int decode_one(const uint8_t *entry, size_t len, void *arg)
+static int decode_one(const char *member, const uint8_t *entry, size_t len, void *arg)
 {
 	struct decode_walk *w = arg;
+	(void)member;
 	Canvass__HistoryEntry *e;
 	int rc;
 	if (wire_decode_history(entry, len, &e) != 0)

@@ -135,9 +135,10 @@ int store_view_each_current(struct store_view *v, const char *questionnaire, con
 			    store_entry_fn fn, void *arg);
 /*
  * The same, each entry as its packed bytes in the store's memory map: valid
- * until the view closes, read-only, not decoded (the reports' fast path).
+ * until the view closes, read-only, not decoded (the reports' fast path);
+ * member is the return's, from the index (valid during the call only).
  */
-typedef int (*store_raw_fn)(const uint8_t *entry, size_t len, void *arg);
+typedef int (*store_raw_fn)(const char *member, const uint8_t *entry, size_t len, void *arg);
 int store_view_each_current_raw(struct store_view *v, const char *questionnaire, const char *cycle,
 				store_raw_fn fn, void *arg);
 /* Every history entry in sequence order. */

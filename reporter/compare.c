@@ -3,6 +3,7 @@
 #include "wire.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -167,8 +168,8 @@ static int summarize_numbers(struct compare_report *r, struct compare_table *t)
 	return 0;
 }
 
-/* Summaries, then disclosure control, for one table. */
-static int table_finish(struct compare_report *r, struct compare_table *t)
+/* Disclosure control for one table, its summaries made. */
+static int table_disclose(struct compare_report *r, struct compare_table *t)
 {
 	struct disclosure_cell *dc = calloc(r->n_groups, sizeof *dc);
 	enum suppression *hidden = calloc(r->n_groups, sizeof *hidden);
@@ -179,8 +180,6 @@ static int table_finish(struct compare_report *r, struct compare_table *t)
 		rc = CV_ENOMEM;
 		goto out;
 	}
-	if (t->numeric && (rc = summarize_numbers(r, t)) != 0)
-		goto out;
 	for (size_t g = 0; g < r->n_groups; g++) {
 		struct compare_cell *c = &t->cells[g];
 		dc[g].members = r->group_submitted[g];
@@ -287,11 +286,11 @@ int compare_add_row(const struct dataset *ds, const struct ds_row *row, void *ar
 	size_t world = r->n_groups - 1;
 	/* A registered member's values are kept in its region's cell only. */
 	size_t g = row->reg ? row->group : world;
-	size_t expect = row->reg ? r->group_expected[g] : 0;
+	size_t expect = row->reg ? r->group_expected[g] / (r->shares ? r->shares : 1) + 16 : 0;
 	int rc = 0;
 
 	(void)ds;
-	if (show_progress && (r->rows % 200 == 0))
+	if (show_progress && r->shares <= 1 && (r->rows % 200 == 0))
 		fprintf(stderr, "\rcompare: %zu members", r->rows + 1);
 	r->rows++;
 	if (row->reg == NULL)
@@ -323,19 +322,135 @@ int compare_add_row(const struct dataset *ds, const struct ds_row *row, void *ar
 	return rc;
 }
 
+/* The numeric tables' summaries, every n-th from the k-th: one thread's share. */
+struct summaries {
+	struct compare_report *r;
+	struct compare_table **tables;
+	size_t n_tables, k, step;
+	int rc;
+	pthread_t tid;
+	bool started;
+};
+
+static void *summarize_share(void *arg)
+{
+	struct summaries *s = arg;
+	for (size_t i = s->k; s->rc == 0 && i < s->n_tables; i += s->step)
+		if (s->tables[i]->numeric)
+			s->rc = summarize_numbers(s->r, s->tables[i]);
+	return NULL;
+}
+
 int compare_end(struct compare_report *r)
 {
+	size_t n = r->n_questions + r->n_sections + 1, k = 0;
+	struct compare_table **tables = calloc(n, sizeof *tables);
+	struct summaries sh[DS_MAX_THREADS];
+	unsigned threads = dataset_threads();
 	int rc = 0;
 
 	if (show_progress)
 		fputs("\r\033[K", stderr);
-	for (size_t q = 0; rc == 0 && q < r->n_questions; q++)
-		rc = table_finish(r, &r->questions[q]);
-	for (size_t s = 0; rc == 0 && s < r->n_sections; s++)
-		rc = table_finish(r, &r->sections[s]);
-	if (rc == 0)
-		rc = table_finish(r, &r->overall);
+	if (tables == NULL)
+		return CV_ENOMEM;
+	for (size_t q = 0; q < r->n_questions; q++)
+		tables[k++] = &r->questions[q];
+	for (size_t s = 0; s < r->n_sections; s++)
+		tables[k++] = &r->sections[s];
+	tables[k++] = &r->overall;
+	/* Sorting each cell's numbers is most of the work, and touches that table only. */
+	for (unsigned t = 0; t < threads; t++) {
+		sh[t] = (struct summaries){
+			.r = r, .tables = tables, .n_tables = n, .k = t, .step = threads};
+		sh[t].started =
+			t > 0 && pthread_create(&sh[t].tid, NULL, summarize_share, &sh[t]) == 0;
+	}
+	summarize_share(&sh[0]);
+	for (unsigned t = 1; t < threads; t++) {
+		if (sh[t].started)
+			pthread_join(sh[t].tid, NULL);
+		else
+			summarize_share(&sh[t]);
+		if (sh[0].rc == 0)
+			sh[0].rc = sh[t].rc;
+	}
+	rc = sh[0].rc;
+	/* Then disclosure control, table by table, in order (its counters are the report's). */
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = table_disclose(r, tables[i]);
+	free(tables);
 	return rc;
+}
+
+/* Adds src's counts and numbers to dst's (both begun over the same dataset). */
+static int table_merge(struct compare_table *dst, const struct compare_table *src, size_t groups)
+{
+	size_t n_options = dst->q != NULL ? compare_n_options(dst->q) : 0;
+
+	for (size_t g = 0; g < groups; g++) {
+		struct compare_cell *a = &dst->cells[g];
+		const struct compare_cell *b = &src->cells[g];
+		a->n += b->n;
+		a->not_applicable += b->not_applicable;
+		a->dont_know += b->dont_know;
+		for (size_t o = 0; a->counts != NULL && o < n_options; o++)
+			a->counts[o] += b->counts[o];
+		if (b->n_values == 0)
+			continue;
+		if (a->cap < a->n_values + b->n_values) {
+			double *nv = realloc(a->values, (a->n_values + b->n_values) * sizeof *nv);
+			if (nv == NULL)
+				return CV_ENOMEM;
+			a->values = nv;
+			a->cap = a->n_values + b->n_values;
+		}
+		memcpy(a->values + a->n_values, b->values, b->n_values * sizeof *b->values);
+		a->n_values += b->n_values;
+	}
+	return 0;
+}
+
+static int compare_merge(struct compare_report *dst, const struct compare_report *src)
+{
+	int rc = 0;
+
+	for (size_t g = 0; g < dst->n_groups; g++)
+		dst->group_submitted[g] += src->group_submitted[g];
+	dst->unregistered += src->unregistered;
+	dst->rows += src->rows;
+	for (size_t q = 0; rc == 0 && q < dst->n_questions; q++)
+		rc = table_merge(&dst->questions[q], &src->questions[q], dst->n_groups);
+	for (size_t s = 0; rc == 0 && s < dst->n_sections; s++)
+		rc = table_merge(&dst->sections[s], &src->sections[s], dst->n_groups);
+	return rc != 0 ? rc : table_merge(&dst->overall, &src->overall, dst->n_groups);
+}
+
+int compare_stream(struct dataset *ds, struct store_view *v, const struct disclosure_rules *rules,
+		   struct compare_report **out)
+{
+	struct compare_report *parts[DS_MAX_THREADS] = {0};
+	unsigned n = dataset_threads();
+	int rc = 0;
+
+	*out = NULL;
+	for (unsigned t = 0; rc == 0 && t < n; t++)
+		if ((rc = compare_begin(ds, rules, &parts[t])) == 0)
+			parts[t]->shares = n; /* each sizes its cells for its share of the rows */
+	if (rc == 0)
+		rc = dataset_each(ds, v, compare_add_row, (void *const *)parts, n);
+	for (unsigned t = 1; t < n; t++) {
+		if (rc == 0)
+			rc = compare_merge(parts[0], parts[t]);
+		compare_free(&parts[t]);
+	}
+	if (rc == 0)
+		rc = compare_end(parts[0]);
+	if (rc != 0) {
+		compare_free(&parts[0]);
+		return rc;
+	}
+	*out = parts[0];
+	return 0;
 }
 
 int compare_build(const struct dataset *ds, const struct disclosure_rules *rules,

@@ -57,7 +57,8 @@ struct compare_report {
 	size_t n_sections;
 	struct compare_table overall;
 	bool has_scores;
-	size_t rows; /* rows added */
+	size_t rows;   /* rows added */
+	size_t shares; /* compare_stream: the threads the rows are split among */
 };
 
 /* Number of options a question's counts have (0: no counts). */
@@ -79,6 +80,13 @@ int compare_begin(const struct dataset *ds, const struct disclosure_rules *rules
 		  struct compare_report **out);
 int compare_add_row(const struct dataset *ds, const struct ds_row *row, void *arg);
 int compare_end(struct compare_report *r);
+/*
+ * The report over a streamed dataset (dataset_open_head), read by
+ * dataset_threads() threads, each into a report of its own, merged before
+ * compare_end: the same report as compare_build over the kept rows.
+ */
+int compare_stream(struct dataset *ds, struct store_view *v, const struct disclosure_rules *rules,
+		   struct compare_report **out);
 void compare_free(struct compare_report **r);
 
 /* Progress on stderr while building long reports on a terminal. */

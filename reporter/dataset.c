@@ -6,8 +6,10 @@
 #include "wire.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct load {
 	struct dataset *d;
@@ -20,10 +22,12 @@ struct load {
 	ds_row_fn fn;
 	void *fn_arg;
 	struct ds_row row; /* the row being handed over; its buffers reused */
+	int state;         /* its review state, read before (dataset_each) */
 };
 
 static bool approved_only;
 static bool fast_load = true;
+static unsigned n_threads; /* dataset_set_threads; 0: the cores */
 
 void dataset_set_fast_load(bool on)
 {
@@ -101,13 +105,14 @@ static int hand_over(struct load *l, struct ds_row *r);
  * entry the scanner does not read, or whose answers are not in canonical
  * order, goes the protobuf-c way (take).
  */
-static int visit_current_raw(const uint8_t *buf, size_t len, void *arg)
+static int visit_current_raw(const char *member, const uint8_t *buf, size_t len, void *arg)
 {
 	struct load *l = arg;
 	struct fast_entry fe;
 	struct ds_row *r;
 	int rc;
 
+	(void)member; /* (the entry's own is read) */
 	if (l->fn != NULL)
 		arena_reset(l->d->arena); /* the row handed over before is gone: its answers too */
 	rc = fast_history_entry(buf, len, l->d->def, l->d->arena, &fe);
@@ -319,22 +324,16 @@ static int complete_row(struct dataset *d, struct ds_row *r)
 	return rc != 0 ? rc : score_row(d, r);
 }
 
-/* dataset_each: the row's state counted, then, unless filtered out, completed and handed over. */
+/* dataset_each: the row completed (its state read before) and handed over. */
 static int hand_over(struct load *l, struct ds_row *r)
 {
-	struct dataset *d = l->d;
-	int rc = head_state(l->v, d, r);
+	int rc;
 
-	if (rc != 0)
+	r->state = l->state;
+	if ((rc = complete_row(l->d, r)) != 0)
 		return rc;
-	d->returns++;
-	d->by_state[r->state] += 1;
-	if (approved_only && r->state != CANVASS__RETURN_STATE__APPROVED)
-		return 0;
-	if ((rc = complete_row(d, r)) != 0)
-		return rc;
-	d->n++;
-	return l->fn(d, r, l->fn_arg);
+	l->d->n++;
+	return l->fn(l->d, r, l->fn_arg);
 }
 
 static struct dataset *dataset_new(const struct questionnaire *def, const char *cycle,
@@ -439,12 +438,99 @@ int dataset_open_head(struct store_view *v, const struct questionnaire *def, con
 	return 0;
 }
 
-int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *arg)
+void dataset_set_threads(unsigned n)
 {
-	struct load l = {.d = d, .v = v, .fn = fn, .fn_arg = arg};
+	n_threads = n;
+}
+
+unsigned dataset_threads(void)
+{
+	long cores;
+
+	if (n_threads > 0)
+		return n_threads < DS_MAX_THREADS ? n_threads : DS_MAX_THREADS;
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cores < 1 ? 1 : cores > DS_MAX_THREADS ? DS_MAX_THREADS : (unsigned)cores;
+}
+
+/* A return to hand over: its latest entry where the map holds it, its state. */
+struct slot {
+	const uint8_t *p;
+	size_t len;
+	int state;
+};
+
+struct gather {
+	struct dataset *d;
+	struct store_view *v;
+	struct slot *s;
+	size_t n, cap;
+};
+
+/* In the view's thread: each return's state (counted), and its entry unless filtered out. */
+static int gather_one(const char *member, const uint8_t *p, size_t len, void *arg)
+{
+	struct gather *g = arg;
+	Canvass__ReturnStatus *st = NULL;
+	int state, rc = store_view_review(g->v, g->d->def->id, g->d->cycle, member, &st);
+
+	if (rc != 0)
+		return rc;
+	state = st != NULL ? (int)st->state : CANVASS__RETURN_STATE__SUBMITTED;
+	review_free(&st);
+	g->d->returns++;
+	g->d->by_state[state] += 1;
+	if (approved_only && state != CANVASS__RETURN_STATE__APPROVED)
+		return 0;
+	if (g->n == g->cap) {
+		size_t ncap = g->cap ? g->cap * 2 : 1024;
+		struct slot *ns = realloc(g->s, ncap * sizeof *ns);
+		if (ns == NULL)
+			return CV_ENOMEM;
+		g->s = ns;
+		g->cap = ncap;
+	}
+	g->s[g->n++] = (struct slot){p, len, state};
+	return 0;
+}
+
+/* One thread's share: its slots, read into rows of its own and handed to fn. */
+struct worker {
+	struct dataset d; /* a copy of the dataset: counters and arena of its own */
+	const struct slot *s;
+	size_t n;
+	ds_row_fn fn;
+	void *arg;
+	int rc;
+	pthread_t tid;
+	bool started; /* tid is a thread of its own */
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct load l = {.d = &w->d, .fn = w->fn, .fn_arg = w->arg};
+
+	w->rc = arena_open(&w->d.arena);
+	for (size_t i = 0; w->rc == 0 && i < w->n; i++) {
+		l.state = w->s[i].state;
+		w->rc = visit_current_raw(NULL, w->s[i].p, w->s[i].len, &l);
+	}
+	free(l.row.by_q);
+	free(l.row.section_score);
+	arena_close(&w->d.arena);
+	return NULL;
+}
+
+int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *const *args,
+		 unsigned n_args)
+{
+	struct gather g = {.d = d, .v = v};
+	struct worker w[DS_MAX_THREADS];
+	unsigned n = n_args;
 	int rc = 0;
 
-	if (!d->streamed || d->n > 0 || d->returns > 0)
+	if (!d->streamed || d->n > 0 || d->returns > 0 || n == 0 || n > DS_MAX_THREADS)
 		return CV_EINVAL; /* a dataset is streamed once */
 	if (!fast_load) {
 		/* The reference path: every row decoded by protobuf-c and kept, then handed over.
@@ -452,7 +538,7 @@ int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *ar
 		struct dataset *full = NULL;
 		rc = dataset_load(v, d->def, d->cycle, d->reg, 0, &full);
 		for (size_t i = 0; rc == 0 && i < full->n; i++)
-			rc = fn(full, &full->rows[i], arg);
+			rc = fn(full, &full->rows[i], args[i % n]);
 		if (rc == 0) {
 			d->n = full->n;
 			d->returns = full->returns;
@@ -463,12 +549,36 @@ int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *ar
 		dataset_free(&full);
 		return rc;
 	}
-	if (d->arena == NULL && (rc = arena_open(&d->arena)) != 0)
-		return rc;
-	rc = store_view_each_current_raw(v, d->def->id, d->cycle, visit_current_raw, &l);
-	free(l.row.by_q);
-	free(l.row.section_score);
-	arena_reset(d->arena);
+	/* The states and the entries' places in this thread (the view is not shared)... */
+	rc = store_view_each_current_raw(v, d->def->id, d->cycle, gather_one, &g);
+	/* ... then each thread reads its share of the entries, in member order. */
+	for (unsigned t = 0; rc == 0 && t < n; t++) {
+		size_t lo = g.n * t / n, hi = g.n * (t + 1) / n;
+		w[t] = (struct worker){
+			.d = *d, .s = g.s + lo, .n = hi - lo, .fn = fn, .arg = args[t]};
+		w[t].d.n = w[t].d.other_version = w[t].d.skipped_answers = 0;
+		w[t].d.arena = NULL;
+		w[t].d.rows = NULL;
+		/* (no thread: this share is read below, here) */
+		w[t].started = t > 0 && pthread_create(&w[t].tid, NULL, work, &w[t]) == 0;
+	}
+	if (rc == 0) {
+		work(&w[0]);
+		for (unsigned t = 1; t < n; t++) {
+			if (w[t].started)
+				pthread_join(w[t].tid, NULL);
+			else
+				work(&w[t]);
+		}
+		for (unsigned t = 0; t < n; t++) {
+			if (rc == 0)
+				rc = w[t].rc;
+			d->n += w[t].d.n;
+			d->other_version += w[t].d.other_version;
+			d->skipped_answers += w[t].d.skipped_answers;
+		}
+	}
+	free(g.s);
 	return rc;
 }
 

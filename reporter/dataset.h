@@ -80,18 +80,26 @@ void dataset_free(struct dataset **d);
 /*
  * The head read as a stream, for a report that summarises rows as they
  * come (compare without member rows): dataset_open_head gives a dataset
- * with the store position and no rows; dataset_each hands each row, in
- * member order and complete as dataset_load makes it, to fn, then forgets
- * it (a row's pointers are valid during fn only), and leaves in d the
- * counts dataset_load leaves (n, returns, by_state, other_version,
- * skipped_answers). Memory stays that of one row. fn returns 0 or an
- * error that stops the walk. With fast load off, rows come from
- * dataset_load (the reference path), so both give the same rows.
+ * with the store position and no rows; dataset_each reads the returns'
+ * states and where their entries lie in this thread, then splits the
+ * entries, in member order, into n_args consecutive shares, each read by
+ * a thread of its own (the first by this one) that hands each row,
+ * complete as dataset_load makes it, to fn with its own args[i], then
+ * forgets it (a row's pointers are valid during fn only). fn must touch
+ * nothing but its arg. It leaves in d the counts dataset_load leaves (n,
+ * returns, by_state, other_version, skipped_answers). Memory stays that of
+ * one row a thread. With fast load off, rows come from dataset_load (the
+ * reference path) in this thread, so both give the same rows.
  */
+#define DS_MAX_THREADS 8
 typedef int (*ds_row_fn)(const struct dataset *d, const struct ds_row *r, void *arg);
 int dataset_open_head(struct store_view *v, const struct questionnaire *def, const char *cycle,
 		      const struct registry *reg, struct dataset **out);
-int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *arg);
+int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *const *args,
+		 unsigned n_args);
+/* Threads a streamed report uses: n (at most DS_MAX_THREADS), or 0 for the cores. */
+void dataset_set_threads(unsigned n);
+unsigned dataset_threads(void);
 
 /* The row's answer to q when it fits q's type, else NULL. */
 const Canvass__Answer *ds_answer(const struct ds_row *r, const struct question *q);

@@ -518,7 +518,7 @@ int main(int argc, char **argv)
 	char *previous_cycle = NULL, *special_rate_text = NULL, *out_dir = NULL;
 	bool pdf = false;
 	double special_rate = 0.25;
-	long version = 0, as_of = 0, min_group = 3, min_group_order = 10;
+	long version = 0, as_of = 0, min_group = 3, min_group_order = 10, threads = 0;
 	bool feedback = false, members = false, share_rule = true, equal_rule = true;
 	bool approved_only = false, full_decode = false;
 	char *suppressed_as = NULL;
@@ -570,6 +570,9 @@ int main(int argc, char **argv)
 		{"full-decode", SET_FLAG, &full_decode, 0, 0, NULL,
 		 "read every submission with protobuf-c, not in place (the reference "
 		 "path: the same output, slower)"},
+		{"threads", SET_LONG, &threads, 0, DS_MAX_THREADS, "N",
+		 "compare without member rows reads the store with N threads (default 0: one "
+		 "per core, at most 8); the same output whatever N"},
 		{"members", SET_FLAG, &members, 0, 0, NULL,
 		 "compare: add member-level rows and the heatmap (Secretariat only)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -659,6 +662,7 @@ int main(int argc, char **argv)
 			     report);
 	dataset_set_approved_only(approved_only);
 	dataset_set_fast_load(!full_decode);
+	dataset_set_threads((unsigned)threads);
 	if (rc == 0 && strcmp(report, "member") == 0 && member == NULL)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "member needs --member CODE");
 	if (rc != 0) {
@@ -731,16 +735,11 @@ int main(int argc, char **argv)
 		struct completeness *c = NULL;
 		struct profile *p = NULL;
 		if (ds->streamed) {
-			rc = compare_begin(ds, &rules, &cmp);
-			if (rc == 0)
-				rc = dataset_each(ds, view, compare_add_row, cmp);
-			if (rc == 0)
-				rc = compare_end(cmp);
+			rc = compare_stream(ds, view, &rules, &cmp);
 			if (rc != 0) {
 				/* As when the rows are loaded first: the store's error. */
 				fprintf(stderr, "canvass-reporter: %s: %s\n", data,
 					cv_strerror(rc));
-				compare_free(&cmp);
 				goto out;
 			}
 		} else {

@@ -210,56 +210,64 @@ static char *rendered(const struct compare_report *r, int how)
 /*
  * The head streamed (rows summarised as they are read, none kept) gives the
  * report the kept rows give, in text, JSON and CSV, read in place or by
- * protobuf-c, with and without disclosure control; the dataset's counts
- * are the same.
+ * protobuf-c, by one, two or three threads, with and without disclosure
+ * control; the dataset's counts are the same.
  */
 static void test_streamed_equals_kept(void **state)
 {
 	struct fx *f = *state;
 
 	for (int fast = 0; fast < 2; fast++) {
-		for (size_t k = 1; k <= 3; k += 2) {
-			struct disclosure_rules rules = rules_k(k);
-			struct dataset *kept, *streamed;
-			struct compare_report *a, *b;
-			struct store_view *v;
+		for (unsigned threads = 1; threads <= 3; threads++) {
+			for (size_t k = 1; k <= 3; k += 2) {
+				struct disclosure_rules rules = rules_k(k);
+				struct dataset *kept, *streamed;
+				struct compare_report *a, *b;
+				struct store_view *v;
+				void *args[1];
 
-			dataset_set_fast_load(fast != 0);
-			kept = load(f, 0);
-			assert_int_equal(compare_build(kept, &rules, &a), 0);
-			assert_int_equal(store_view_open(f->s, &v), 0);
-			assert_int_equal(dataset_open_head(v, f->q, "2025", f->reg, &streamed), 0);
-			assert_true(streamed->streamed);
-			assert_int_equal(compare_begin(streamed, &rules, &b), 0);
-			assert_int_equal(dataset_each(streamed, v, compare_add_row, b), 0);
-			assert_int_equal(compare_end(b), 0);
-			/* Once only. */
-			assert_int_equal(dataset_each(streamed, v, compare_add_row, b), CV_EINVAL);
-			store_view_close(&v);
-			assert_null(streamed->rows);
-			assert_null(ds_find(streamed, "AA"));
-			assert_int_equal(streamed->n, kept->n);
-			assert_int_equal(streamed->returns, kept->returns);
-			assert_memory_equal(streamed->by_state, kept->by_state,
-					    sizeof kept->by_state);
-			assert_int_equal(streamed->other_version, kept->other_version);
-			assert_int_equal(streamed->skipped_answers, kept->skipped_answers);
-			assert_int_equal(streamed->sequence, kept->sequence);
-			assert_memory_equal(streamed->chain, kept->chain, CV_HASH_LEN);
-			assert_int_equal(b->rows, kept->n);
-			for (int how = 0; how < 3; how++) {
-				char *x = rendered(a, how), *y = rendered(b, how);
-				assert_string_equal(x, y);
-				free(x);
-				free(y);
+				dataset_set_fast_load(fast != 0);
+				dataset_set_threads(threads);
+				assert_int_equal(dataset_threads(), threads);
+				kept = load(f, 0);
+				assert_int_equal(compare_build(kept, &rules, &a), 0);
+				assert_int_equal(store_view_open(f->s, &v), 0);
+				assert_int_equal(
+					dataset_open_head(v, f->q, "2025", f->reg, &streamed), 0);
+				assert_true(streamed->streamed);
+				assert_int_equal(compare_stream(streamed, v, &rules, &b), 0);
+				/* Once only. */
+				args[0] = b;
+				assert_int_equal(
+					dataset_each(streamed, v, compare_add_row, args, 1),
+					CV_EINVAL);
+				store_view_close(&v);
+				assert_null(streamed->rows);
+				assert_null(ds_find(streamed, "AA"));
+				assert_int_equal(streamed->n, kept->n);
+				assert_int_equal(streamed->returns, kept->returns);
+				assert_memory_equal(streamed->by_state, kept->by_state,
+						    sizeof kept->by_state);
+				assert_int_equal(streamed->other_version, kept->other_version);
+				assert_int_equal(streamed->skipped_answers, kept->skipped_answers);
+				assert_int_equal(streamed->sequence, kept->sequence);
+				assert_memory_equal(streamed->chain, kept->chain, CV_HASH_LEN);
+				assert_int_equal(b->rows, kept->n);
+				for (int how = 0; how < 3; how++) {
+					char *x = rendered(a, how), *y = rendered(b, how);
+					assert_string_equal(x, y);
+					free(x);
+					free(y);
+				}
+				compare_free(&a);
+				compare_free(&b);
+				dataset_free(&kept);
+				dataset_free(&streamed);
 			}
-			compare_free(&a);
-			compare_free(&b);
-			dataset_free(&kept);
-			dataset_free(&streamed);
 		}
 	}
 	dataset_set_fast_load(true);
+	dataset_set_threads(0);
 }
 
 static void test_figures(void **state)

@@ -261,6 +261,25 @@ class ReportsTest(unittest.TestCase):
             self.assertEqual(fast, full, " ".join(args))
             self.assertGreater(len(fast), 200, " ".join(args))
 
+    def test_streamed_compare_equals_kept_rows(self):
+        """compare without member rows keeps none, whatever the threads: the kept rows' figures."""
+        q = ("--questionnaire", "integrity-self-assessment", "--cycle", "2025")
+        kept = json.loads(self.p.reporter("compare", *q, "--members", "--format",
+                                          "json").stdout)
+        self.assertIn("members", kept)
+        del kept["members"]
+        for fmt in ("text", "json", "csv", "sdmx"):
+            outs = {n: self.p.reporter("compare", *q, "--format", fmt, "--threads", n).stdout
+                    for n in ("0", "1", "2", "3", "8")}
+            outs["full"] = self.p.reporter("compare", *q, "--format", fmt,
+                                           "--full-decode").stdout
+            self.assertEqual(len(set(outs.values())), 1, fmt)
+            if fmt == "json":
+                self.assertEqual(unmarked(json.loads(outs["1"])), unmarked(kept))
+        bad = self.p.reporter("compare", *q, "--threads", "9", check=False)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("threads", bad.stderr)
+
     def test_ranking(self):
         got = json.loads(self.run_report("ranking", "--cycle", "2025", "--format",
                                          "json").stdout)
