@@ -111,14 +111,8 @@ struct run {
 
 static int add_item(struct run *r, char *label, char *text, char *outbox_path)
 {
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 64;
-		struct item *ni = realloc(r->items, ncap * sizeof *ni);
-		if (ni == NULL)
-			return CV_ENOMEM;
-		r->items = ni;
-		r->cap = ncap;
-	}
+	if (cv_reserve(&r->items, &r->cap, r->n, sizeof *r->items) != 0)
+		return CV_ENOMEM;
 	r->items[r->n].label = label;
 	r->items[r->n].text = text;
 	r->items[r->n].outbox_path = outbox_path;

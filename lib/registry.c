@@ -85,14 +85,8 @@ static int row(struct load *l)
 		return cv_fail(l->err, l->errlen, CV_ECONFIG,
 			       "%s: line %zu: public_key must be 40 characters of Z85", l->path,
 			       l->line);
-	if (reg->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 256;
-		struct member *nm = realloc(reg->members, ncap * sizeof *nm);
-		if (nm == NULL)
-			return CV_ENOMEM;
-		reg->members = nm;
-		l->cap = ncap;
-	}
+	if (cv_reserve(&reg->members, &l->cap, reg->n, sizeof *reg->members) != 0)
+		return CV_ENOMEM;
 	m = &reg->members[reg->n++];
 	m->code = l->row[0];
 	m->name = l->row[1];

@@ -3,7 +3,6 @@
 #include "wire.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -328,8 +327,6 @@ struct summaries {
 	struct compare_table **tables;
 	size_t n_tables, k, step;
 	int rc;
-	pthread_t tid;
-	bool started;
 };
 
 static void *summarize_share(void *arg)
@@ -359,21 +356,13 @@ int compare_end(struct compare_report *r)
 		tables[k++] = &r->sections[s];
 	tables[k++] = &r->overall;
 	/* Sorting each cell's numbers is most of the work, and touches that table only. */
-	for (unsigned t = 0; t < threads; t++) {
+	for (unsigned t = 0; t < threads; t++)
 		sh[t] = (struct summaries){
 			.r = r, .tables = tables, .n_tables = n, .k = t, .step = threads};
-		sh[t].started =
-			t > 0 && pthread_create(&sh[t].tid, NULL, summarize_share, &sh[t]) == 0;
-	}
-	summarize_share(&sh[0]);
-	for (unsigned t = 1; t < threads; t++) {
-		if (sh[t].started)
-			pthread_join(sh[t].tid, NULL);
-		else
-			summarize_share(&sh[t]);
+	ds_run_shares(threads, summarize_share, sh, sizeof *sh);
+	for (unsigned t = 1; t < threads; t++)
 		if (sh[0].rc == 0)
 			sh[0].rc = sh[t].rc;
-	}
 	rc = sh[0].rc;
 	/* Then disclosure control, table by table, in order (its counters are the report's). */
 	for (size_t i = 0; rc == 0 && i < n; i++)

@@ -63,14 +63,8 @@ static void row_clear(struct ds_row *r)
 static struct ds_row *new_row(struct load *l)
 {
 	struct dataset *d = l->d;
-	if (d->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 256;
-		struct ds_row *nr = realloc(d->rows, ncap * sizeof *nr);
-		if (nr == NULL)
-			return NULL;
-		d->rows = nr;
-		l->cap = ncap;
-	}
+	if (cv_reserve(&d->rows, &l->cap, d->n, sizeof *d->rows) != 0)
+		return NULL;
 	memset(&d->rows[d->n], 0, sizeof d->rows[d->n]);
 	return &d->rows[d->n++];
 }
@@ -438,6 +432,23 @@ int dataset_open_head(struct store_view *v, const struct questionnaire *def, con
 	return 0;
 }
 
+void ds_run_shares(unsigned n, void *(*fn)(void *), void *args, size_t stride)
+{
+	pthread_t tid[DS_MAX_THREADS];
+	bool started[DS_MAX_THREADS] = {false};
+
+	for (unsigned t = 1; t < n && t < DS_MAX_THREADS; t++)
+		started[t] = pthread_create(&tid[t], NULL, fn, (char *)args + t * stride) == 0;
+	if (n > 0)
+		fn(args);
+	for (unsigned t = 1; t < n && t < DS_MAX_THREADS; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			fn((char *)args + t * stride); /* no thread: here, now */
+	}
+}
+
 void dataset_set_threads(unsigned n)
 {
 	n_threads = n;
@@ -482,14 +493,8 @@ static int gather_one(const char *member, const uint8_t *p, size_t len, void *ar
 	g->d->by_state[state] += 1;
 	if (approved_only && state != CANVASS__RETURN_STATE__APPROVED)
 		return 0;
-	if (g->n == g->cap) {
-		size_t ncap = g->cap ? g->cap * 2 : 1024;
-		struct slot *ns = realloc(g->s, ncap * sizeof *ns);
-		if (ns == NULL)
-			return CV_ENOMEM;
-		g->s = ns;
-		g->cap = ncap;
-	}
+	if (cv_reserve(&g->s, &g->cap, g->n, sizeof *g->s) != 0)
+		return CV_ENOMEM;
 	g->s[g->n++] = (struct slot){p, len, state};
 	return 0;
 }
@@ -502,8 +507,6 @@ struct worker {
 	ds_row_fn fn;
 	void *arg;
 	int rc;
-	pthread_t tid;
-	bool started; /* tid is a thread of its own */
 };
 
 static void *work(void *arg)
@@ -559,17 +562,9 @@ int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *co
 		w[t].d.n = w[t].d.other_version = w[t].d.skipped_answers = 0;
 		w[t].d.arena = NULL;
 		w[t].d.rows = NULL;
-		/* (no thread: this share is read below, here) */
-		w[t].started = t > 0 && pthread_create(&w[t].tid, NULL, work, &w[t]) == 0;
 	}
 	if (rc == 0) {
-		work(&w[0]);
-		for (unsigned t = 1; t < n; t++) {
-			if (w[t].started)
-				pthread_join(w[t].tid, NULL);
-			else
-				work(&w[t]);
-		}
+		ds_run_shares(n, work, w, sizeof *w);
 		for (unsigned t = 0; t < n; t++) {
 			if (rc == 0)
 				rc = w[t].rc;

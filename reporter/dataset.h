@@ -97,6 +97,12 @@ int dataset_open_head(struct store_view *v, const struct questionnaire *def, con
 		      const struct registry *reg, struct dataset **out);
 int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *const *args,
 		 unsigned n_args);
+/*
+ * Runs fn on n (at most DS_MAX_THREADS) arguments, each stride bytes after
+ * args: the first in this thread, the others in threads of their own (or
+ * here, after, when one cannot start); returns when all are done.
+ */
+void ds_run_shares(unsigned n, void *(*fn)(void *), void *args, size_t stride);
 /* Threads a streamed report uses: n (at most DS_MAX_THREADS), or 0 for the cores. */
 void dataset_set_threads(unsigned n);
 unsigned dataset_threads(void);
