@@ -14,10 +14,12 @@
 - Outbox: ids that differ only in characters a file name cannot hold, the
   same file listed twice, and two concurrent runs on one outbox.
 """
+import atexit
 import concurrent.futures
 import importlib
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -39,6 +41,7 @@ def pb():
     global _PB
     if _PB is None:
         out = tempfile.mkdtemp(prefix="canvass-pb-")
+        atexit.register(shutil.rmtree, out, True)  # the generated classes, once loaded
         subprocess.run(["protoc", f"--python_out={out}", "-I", os.path.join(SRC, "proto"),
                         os.path.join(SRC, "proto/canvass.proto")], check=True)
         sys.path.insert(0, out)
