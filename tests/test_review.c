@@ -150,29 +150,8 @@ static void test_reviewers_file(void **state)
 
 /* -------------------------------------------------------------- store */
 
-struct fixture {
-	char *dir;
-	struct store *s;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	f->s = tu_store_open(&f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	tu_store_close(&f->s, &f->dir);
-	free(f);
-	return 0;
-}
-
 /* Stores body as member's revision of isa/2025 under key; its status. */
-static int put(struct fixture *f, const char *member, const char *key, const char *body,
+static int put(struct tu_store_fx *f, const char *member, const char *key, const char *body,
 	       struct store_put *out)
 {
 	static uint8_t hash[CV_HASH_LEN];
@@ -183,7 +162,7 @@ static int put(struct fixture *f, const char *member, const char *key, const cha
 	return p.status;
 }
 
-static int act(struct fixture *f, int kind, const char *id, struct store_review *r)
+static int act(struct tu_store_fx *f, int kind, const char *id, struct store_review *r)
 {
 	Canvass__ReviewAction a = action(kind, id);
 	memset(r, 0, sizeof *r);
@@ -193,7 +172,7 @@ static int act(struct fixture *f, int kind, const char *id, struct store_review 
 	return r->status;
 }
 
-static void assert_verifies(struct fixture *f, uint64_t entries, uint64_t reviewed)
+static void assert_verifies(struct tu_store_fx *f, uint64_t entries, uint64_t reviewed)
 {
 	struct store_view *v;
 	struct store_verify res;
@@ -208,7 +187,7 @@ static void assert_verifies(struct fixture *f, uint64_t entries, uint64_t review
 
 static void test_store_loop(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store_fx *f = *state;
 	struct store_review r;
 	struct store_put p;
 	struct store_view *v;
@@ -301,7 +280,7 @@ static int count_return(const char *q, const char *c, const char *m, uint64_t se
 /* A member's returns: by questionnaire (never one whose id merely starts alike), cycle, member. */
 static void test_each_return(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store_fx *f = *state;
 	struct store_view *v;
 	char seen[512];
 	const char *qs[] = {"isa", "isa-x", "isa"};
@@ -343,7 +322,7 @@ static void test_each_return(void **state)
 /* The replay at each position equals what the table said then (as --as-of needs). */
 static void test_replay_as_of(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store_fx *f = *state;
 	struct store_review r;
 	struct store_view *v;
 	struct review_replay *rp;
@@ -379,7 +358,7 @@ static void test_replay_as_of(void **state)
 /* verify: a review row edited behind the store's back (approved by hand). */
 static void test_verify_finds_an_edited_row(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store_fx *f = *state;
 	struct store_review r;
 	struct store_view *v;
 	struct store_verify res;
@@ -428,10 +407,13 @@ int main(void)
 		cmocka_unit_test(test_state_machine),
 		cmocka_unit_test(test_action_check),
 		cmocka_unit_test(test_reviewers_file),
-		cmocka_unit_test_setup_teardown(test_store_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replay_as_of, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_each_return, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_verify_finds_an_edited_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_loop, tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_replay_as_of, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_each_return, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_finds_an_edited_row, tu_store_setup,
+						tu_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,27 +13,6 @@
 #include "text.h"
 #include "wire.h"
 
-struct fixture {
-	char *dir;
-	struct store *s;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	f->s = tu_store_open(&f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	tu_store_close(&f->s, &f->dir);
-	free(f);
-	return 0;
-}
-
 /* A put with content derived from body; content_hash/submission point into
  * static storage per slot so that several can live in one batch. */
 static struct store_put make_put(int slot, const char *member, const char *cycle, const char *key,
@@ -45,14 +24,14 @@ static struct store_put make_put(int slot, const char *member, const char *cycle
 
 static void test_durable_flags(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store_fx *f = *state;
 	unsigned int flags = store_env_flags(f->s);
 	assert_int_equal(flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC | MDB_WRITEMAP), 0);
 }
 
 static void test_accept_duplicate_conflict_revision(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store_fx *f = *state;
 	struct store_put p[4];
 	uint8_t first_chain[CV_HASH_LEN];
 
@@ -119,7 +98,7 @@ static int walk_chain(const Canvass__HistoryEntry *e, void *arg)
 
 static void test_read_back_and_reopen(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store_fx *f = *state;
 	struct store_put p[3];
 	struct store_view *v;
 	Canvass__HistoryEntry *e;
@@ -170,7 +149,7 @@ static void test_read_back_and_reopen(void **state)
 
 static void test_second_writer_refused_reader_allowed(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store_fx *f = *state;
 	struct store_cfg cfg = {.dir = f->dir};
 	struct store *other = NULL, *reader = NULL;
 	struct store_view *v;
@@ -287,7 +266,7 @@ static void verify_dir(const char *dir, struct store_verify *res)
 
 static void test_chain_catches_tampering(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store_fx *f = *state;
 	struct store_put p[4];
 	struct store_verify res;
 
@@ -386,14 +365,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain_hash_formula),
-		cmocka_unit_test_setup_teardown(test_durable_flags, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_accept_duplicate_conflict_revision, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_read_back_and_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_writer_refused_reader_allowed, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_durable_flags, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_accept_duplicate_conflict_revision,
+						tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_read_back_and_reopen, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_second_writer_refused_reader_allowed,
+						tu_store_setup, tu_store_teardown),
 		cmocka_unit_test(test_map_grows_then_full_at_cap),
-		cmocka_unit_test_setup_teardown(test_chain_catches_tampering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_catches_tampering, tu_store_setup,
+						tu_store_teardown),
 		cmocka_unit_test(test_key_limits),
 	};
 	cv_crypto_init();

@@ -141,3 +141,21 @@ void tu_store_close(struct store **s, char **dir)
 	free(*dir);
 	*dir = NULL;
 }
+
+int tu_store_setup(void **state)
+{
+	struct tu_store_fx *f = calloc(1, sizeof *f);
+	if (f == NULL)
+		return -1;
+	f->s = tu_store_open(&f->dir);
+	*state = f;
+	return 0;
+}
+
+int tu_store_teardown(void **state)
+{
+	struct tu_store_fx *f = *state;
+	tu_store_close(&f->s, &f->dir);
+	free(f);
+	return 0;
+}

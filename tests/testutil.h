@@ -40,5 +40,12 @@ struct store_put tu_put(const char *member, const char *cycle, const char *key, 
 struct store *tu_store_open(char **dir);
 /* Closes it and removes the directory. */
 void tu_store_close(struct store **s, char **dir);
+/* A cmocka fixture of one such store: *state is a struct tu_store_fx. */
+struct tu_store_fx {
+	char *dir;
+	struct store *s;
+};
+int tu_store_setup(void **state);
+int tu_store_teardown(void **state);
 
 #endif
