@@ -75,7 +75,6 @@ static void print_json(const char *file, const Canvass__Reply *r, const char *lo
 		       const char *local_error)
 {
 	json_t *o = r ? subjson_reply(r) : json_object();
-	char *text;
 
 	if (o == NULL)
 		return;
@@ -84,11 +83,7 @@ static void print_json(const char *file, const Canvass__Reply *r, const char *lo
 		json_object_set_new(o, "status", json_string(local_status));
 		json_object_set_new(o, "message", json_string(local_error));
 	}
-	text = json_dumps(o, JSON_COMPACT);
-	if (text != NULL)
-		printf("%s\n", text);
-	free(text);
-	json_decref(o);
+	subjson_print_line(stdout, o);
 }
 
 /* One submission to send. */
@@ -435,12 +430,7 @@ static int read_main(bool fetch, int argc, char **argv)
 		}
 		json_decref(o);
 	} else if (as_json) {
-		json_t *o = subjson_reply(rep);
-		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-		if (text != NULL)
-			printf("%s\n", text);
-		free(text);
-		json_decref(o);
+		subjson_print_line(stdout, subjson_reply(rep));
 	} else {
 		if (rep->n_returns == 0)
 			printf("no returns stored%s%s%s%s\n", questionnaire ? " for " : "",

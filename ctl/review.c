@@ -360,12 +360,7 @@ int ctl_review(int argc, char **argv)
 		goto out;
 	}
 	if (as_json) {
-		json_t *o = reply_json(rep);
-		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-		if (text != NULL)
-			printf("%s\n", text);
-		free(text);
-		json_decref(o);
+		subjson_print_line(stdout, reply_json(rep));
 	} else if (rep->status == CANVASS__STATUS__VALID && verb == 0) {
 		printf("%s %s: %s\n", questionnaire, cycle, rep->message);
 		for (size_t i = 0; i < rep->n_returns; i++) {

@@ -15,6 +15,7 @@
 #include "review.h"
 #include "settings.h"
 #include "store.h"
+#include "subjson.h"
 #include "util.h"
 #include "wire.h"
 
@@ -103,7 +104,6 @@ static int dump_one(const Canvass__HistoryEntry *e, void *arg)
 	const struct dump_ctx *d = arg;
 	char ch[2 * CV_HASH_LEN + 1] = "", cc[2 * CV_HASH_LEN + 1] = "";
 	json_t *o;
-	char *text;
 
 	if (d->member != NULL && strcmp(d->member, e->member) != 0)
 		return 0;
@@ -140,11 +140,7 @@ static int dump_one(const Canvass__HistoryEntry *e, void *arg)
 	} else if (o != NULL) {
 		json_object_set_new(o, "kind", json_string("submission"));
 	}
-	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	if (text != NULL)
-		printf("%s\n", text);
-	free(text);
-	json_decref(o);
+	subjson_print_line(stdout, o);
 	return 0;
 }
 

@@ -464,3 +464,11 @@ json_t *subjson_reply(const Canvass__Reply *r)
 	}
 	return o;
 }
+
+int subjson_print_line(FILE *out, json_t *o)
+{
+	int rc = o != NULL && json_dumpf(o, out, JSON_COMPACT) == 0 && fputc('\n', out) != EOF ? 0
+											       : -1;
+	json_decref(o);
+	return rc;
+}

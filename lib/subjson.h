@@ -56,6 +56,12 @@ json_t *subjson_reply(const Canvass__Reply *r);
  */
 json_t *subjson_return_status(const Canvass__ReturnStatus *st);
 
+/*
+ * Writes o as one compact JSON line to out and releases it (o may be
+ * NULL: nothing written). 0, or -1 when it could not be written.
+ */
+int subjson_print_line(FILE *out, json_t *o);
+
 /* The same as text: a line for the return, one per query (open ones first). */
 void subjson_print_return(FILE *out, const Canvass__ReturnStatus *st);
 

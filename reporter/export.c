@@ -191,14 +191,8 @@ int export_write(const struct dataset *ds, bool jsonl, bool header, FILE *out)
 					      v ? v : json_null(), "special", special, "revision",
 					      (json_int_t)r->revision, "submitted", when, "late",
 					      (int)r->late, "classification", "confidential");
-			char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-			if (text == NULL) {
-				json_decref(o);
-				return CV_ENOMEM;
-			}
-			fprintf(out, "%s\n", text);
-			free(text);
-			json_decref(o);
+			if (subjson_print_line(out, o) != 0)
+				return o == NULL ? CV_ENOMEM : CV_EIO;
 		}
 		if (ferror(out))
 			return CV_EIO;
