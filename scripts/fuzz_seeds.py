@@ -7,10 +7,12 @@ reopen) of the returns the fuzz store is seeded with (q/2025: KE, FR).
 
 usage: fuzz_seeds.py PROTO_DIR OUTDIR
 """
+import atexit
 import hashlib
 import importlib
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,7 @@ import tempfile
 def main():
     proto_dir, out = sys.argv[1], sys.argv[2]
     gen = tempfile.mkdtemp(prefix="canvass-seeds-")
+    atexit.register(shutil.rmtree, gen, True)  # the generated classes, once loaded
     subprocess.run(["protoc", f"--python_out={gen}", "-I", proto_dir,
                     os.path.join(proto_dir, "canvass.proto")], check=True)
     sys.path.insert(0, gen)
