@@ -1,7 +1,7 @@
 /*
  * findings.h - the quality report: every finding over the stored returns
  * of one questionnaire and cycle, recomputed on the final data with the
- * same arithmetic as the receipts (lib/quality.c), plus what only the
+ * same arithmetic as the receipts (lib/questionnaire/quality.c), plus what only the
  * whole cycle shows.
  *
  *   SOFT_RANGE, CHANGE_FROM_PREVIOUS, OUTLIER  per return and question, as in

@@ -30,5 +30,5 @@ for t in request roundtrip; do
 done
 llvm-profdata merge -o "$work/all.profdata" "$work"/*.profraw
 llvm-cov report build-cov/bin/fuzz_request -object build-cov/bin/fuzz_roundtrip \
-	-instr-profile="$work/all.profdata" lib/wire.c collector/intake.c lib/canon.c lib/text.c \
-	lib/validate.c
+	-instr-profile="$work/all.profdata" lib/wire/wire.c collector/intake.c lib/wire/canon.c lib/wire/text.c \
+	lib/questionnaire/validate.c

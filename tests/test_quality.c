@@ -1,5 +1,5 @@
 /*
- * test_quality.c - the quality checks' arithmetic (lib/quality.c) with
+ * test_quality.c - the quality checks' arithmetic (lib/questionnaire/quality.c) with
  * hand-worked values, and the aggregator's checks (aggregator/checks.c)
  * against a real LMDB store: previous cycle, world and region groups, too
  * few answers, special answers, dry runs that leave nothing behind.

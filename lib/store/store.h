@@ -96,7 +96,7 @@ struct store_review {
 
 /*
  * Appends a review action to the history and steps the return's review
- * state (lib/review.c), in one durable transaction. 0: committed or
+ * state (lib/store/review.c), in one durable transaction. 0: committed or
  * refused (r->status); else a store error as for store_put_batch.
  */
 int store_review_act(struct store *s, struct store_review *r);
@@ -170,7 +170,7 @@ struct store_verify {
 	uint64_t entries;   /* entries that verified, from sequence 1 on */
 	uint64_t first_bad; /* sequence of the first broken link; 0 when all verify */
 	char reason[128];
-	/* The review table against a replay of the history's actions (lib/review.h):
+	/* The review table against a replay of the history's actions (lib/store/review.h):
 	 * returns whose row matched, and the first difference ("" when none). */
 	uint64_t reviewed;
 	char review_problem[320];
