@@ -95,7 +95,7 @@ static int hand_over(struct load *l, struct ds_row *r);
 
 /*
  * The head's rows without protobuf-c: each latest revision read in place
- * from the memory map into the dataset's arena (reporter/fastload.h). An
+ * from the memory map into the dataset's arena (reporter/data/fastload.h). An
  * entry the scanner does not read, or whose answers are not in canonical
  * order, goes the protobuf-c way (take).
  */
