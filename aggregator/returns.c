@@ -276,7 +276,7 @@ static int show(struct store_view *v, const struct registry *reg, const Canvass_
 	WIRE_FREE(e);
 	if (rc != 0)
 		return rc;
-	say(rep, CANVASS__STATUS__VALID, "%s", review_state_name(st->state));
+	say(rep, CANVASS__STATUS__VALID, "%s", wire_return_state_name(st->state));
 	return 0;
 }
 
@@ -367,7 +367,7 @@ static int act(struct store *s, const struct registry *reg, const char *reviewer
 			    ? "%s stored; the return is %s"
 			    : "%s was stored before under this action id; the return is %s",
 		    review_action_name(in->action),
-		    review_state_name(rep->n_returns ? (int)rep->returns[0]->state : 0));
+		    wire_return_state_name(rep->n_returns ? (int)rep->returns[0]->state : 0));
 	} else {
 		say(rep, r->status, "%s", r->why);
 	}

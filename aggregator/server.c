@@ -617,7 +617,7 @@ static void publish_review(struct aggregator *a, const Canvass__ReviewAction *ac
 		      act->questionnaire, "cycle", act->cycle, "revision", (json_int_t)r->revision,
 		      "sequence", (json_int_t)r->sequence, "status", "ACCEPTED", "review",
 		      review_action_name(act->action), "reviewer", reviewer, "state",
-		      review_state_name(state), "questions", qs, "stored_at_ms",
+		      wire_return_state_name(state), "questions", qs, "stored_at_ms",
 		      (json_int_t)r->stored_at_ms);
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);

@@ -426,7 +426,7 @@ static int read_main(bool fetch, int argc, char **argv)
 				"canvass-submit: fetched %s %s revision %u (sequence %llu), %s\n",
 				questionnaire, cycle, rep->returns[0]->receipt->revision,
 				(unsigned long long)rep->returns[0]->receipt->sequence,
-				review_state_name(rep->returns[0]->state));
+				wire_return_state_name(rep->returns[0]->state));
 		}
 		json_decref(o);
 	} else if (as_json) {

@@ -293,7 +293,7 @@ int ctl_review(int argc, char **argv)
 		rc = cv_fail(err, sizeof err, CV_EINVAL, "a query needs --comment");
 	if (rc == 0 && questions.n > 0 && verb != 2)
 		rc = cv_fail(err, sizeof err, CV_EINVAL, "--question goes with query only");
-	if (rc == 0 && state != NULL && review_state_parse(state) == 0)
+	if (rc == 0 && state != NULL && wire_return_state_parse(state) == 0)
 		rc = cv_fail(err, sizeof err, CV_EINVAL, "--state: submitted, queried or approved");
 	if (rc == 0 && (key_path == NULL) != (server_key_path == NULL))
 		rc = cv_fail(err, sizeof err, CV_EINVAL, "--key and --server-key go together");
@@ -313,7 +313,7 @@ int ctl_review(int argc, char **argv)
 		req.list = &lreq;
 		lreq.questionnaire = questionnaire;
 		lreq.cycle = cycle;
-		lreq.state = state ? review_state_parse(state) : 0;
+		lreq.state = state ? wire_return_state_parse(state) : 0;
 		lreq.region = region ? region : (char *)"";
 		break;
 	case 1:
@@ -366,8 +366,8 @@ int ctl_review(int argc, char **argv)
 		for (size_t i = 0; i < rep->n_returns; i++) {
 			const Canvass__ReturnStatus *st = rep->returns[i];
 			printf("  %-6s %-40.40s %-10s revision %-3u open queries %zu\n", st->member,
-			       st->region, review_state_name(st->state),
-			       st->receipt ? st->receipt->revision : 0, review_open_queries(st));
+			       st->region, wire_return_state_name(st->state),
+			       st->receipt ? st->receipt->revision : 0, wire_return_open_queries(st));
 		}
 	} else if (rep->status == CANVASS__STATUS__VALID) {
 		print_show(rep);

@@ -68,14 +68,14 @@ static void test_state_machine(void **state)
 	assert_int_equal(step_action(st, CANVASS__REVIEW_ACTION_KIND__QUERY, 4), 0);
 	assert_int_equal(step_action(st, CANVASS__REVIEW_ACTION_KIND__QUERY, 5), 0);
 	assert_int_equal(st->state, CANVASS__RETURN_STATE__QUERIED);
-	assert_int_equal(review_open_queries(st), 2);
+	assert_int_equal(wire_return_open_queries(st), 2);
 	assert_int_equal(st->state_sequence, 5);
 	assert_string_equal(st->queries[0]->questions[1], "au_electronic_share");
 	assert_int_equal(step_action(st, CANVASS__REVIEW_ACTION_KIND__REOPEN, 6),
 			 CANVASS__STATUS__WRONG_STATE);
 	assert_int_equal(step_revision(st, 3, 7), 0);
 	assert_int_equal(st->state, CANVASS__RETURN_STATE__SUBMITTED);
-	assert_int_equal(review_open_queries(st), 0);
+	assert_int_equal(wire_return_open_queries(st), 0);
 	assert_int_equal(st->queries[0]->answered_by_revision, 3);
 	assert_int_equal(st->queries[1]->closed_sequence, 7);
 	/* A third query, then an approval closes it without an answer. */

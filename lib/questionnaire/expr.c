@@ -1,6 +1,6 @@
 #include "expr.h"
 #include "error.h"
-#include "qdef.h"
+#include "question.h"
 
 #include <ctype.h>
 #include <stdarg.h>

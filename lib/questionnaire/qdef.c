@@ -14,17 +14,6 @@
 
 #define QDEF_MAX_FILE (4 * 1024 * 1024)
 
-static const char *const qtype_names[] = {
-	[QT_YES_NO] = "yes_no", [QT_INTEGER] = "integer", [QT_NUMBER] = "number",
-	[QT_SCALE] = "scale",   [QT_CHOICE] = "choice",   [QT_MULTI_CHOICE] = "multi_choice",
-	[QT_TEXT] = "text",
-};
-
-const char *qtype_name(enum qtype t)
-{
-	return (size_t)t < sizeof qtype_names / sizeof qtype_names[0] ? qtype_names[t] : "?";
-}
-
 /* Loader context: the file name and the JSON path being read. */
 struct ctx {
 	const char *name;
@@ -394,12 +383,7 @@ static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
 		return rc;
 	if ((rc = get_string(c, qj, "type", true, false, &type)) != 0)
 		return rc;
-	rc = -1;
-	for (size_t t = 0; t < sizeof qtype_names / sizeof qtype_names[0]; t++)
-		if (strcmp(type, qtype_names[t]) == 0) {
-			qn->type = (enum qtype)t;
-			rc = 0;
-		}
+	rc = qtype_parse(type, &qn->type);
 	free(type);
 	if (rc != 0) {
 		size_t base = strlen(c->path);
@@ -774,86 +758,4 @@ const struct questionnaire *qset_latest(const struct qset *set, const char *id)
 		    (best == NULL || set->items[i]->version > best->version))
 			best = set->items[i];
 	return best;
-}
-
-const struct question *qdef_question(const struct questionnaire *q, const char *id)
-{
-	size_t lo = 0, hi = q->n_questions;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(id, q->by_id[mid]->id);
-		if (c == 0)
-			return q->by_id[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-int qdef_option_index(const struct question *qn, const char *id)
-{
-	for (size_t i = 0; i < qn->n_options; i++)
-		if (qn->options[i].id != NULL && strcmp(qn->options[i].id, id) == 0)
-			return (int)i;
-	return -1;
-}
-
-int qdef_level_index(const struct question *qn, int64_t value)
-{
-	for (size_t i = 0; i < qn->n_options; i++)
-		if (qn->options[i].value == value)
-			return (int)i;
-	return -1;
-}
-
-int qdef_score(const struct question *qn, const Canvass__Answer *a, double *out)
-{
-	const struct qscore *sc = &qn->score;
-	double x;
-	int idx;
-
-	if (!sc->scored || a == NULL)
-		return CV_ENOTFOUND;
-	switch (qn->type) {
-	case QT_YES_NO:
-		if (a->value_case != CANVASS__ANSWER__VALUE_BOOLEAN)
-			return CV_ENOTFOUND;
-		*out = a->boolean ? sc->yes : sc->no;
-		return 0;
-	case QT_SCALE: {
-		int64_t lo, hi;
-		if (a->value_case != CANVASS__ANSWER__VALUE_INTEGER ||
-		    qdef_level_index(qn, a->integer) < 0)
-			return CV_ENOTFOUND;
-		lo = hi = qn->options[0].value;
-		for (size_t i = 1; i < qn->n_options; i++) {
-			if (qn->options[i].value < lo)
-				lo = qn->options[i].value;
-			if (qn->options[i].value > hi)
-				hi = qn->options[i].value;
-		}
-		*out = (double)(a->integer - lo) / (double)(hi - lo);
-		return 0;
-	}
-	case QT_CHOICE:
-		if (a->value_case != CANVASS__ANSWER__VALUE_TEXT ||
-		    (idx = qdef_option_index(qn, a->text)) < 0)
-			return CV_ENOTFOUND;
-		*out = qn->options[idx].score;
-		return 0;
-	case QT_INTEGER:
-	case QT_NUMBER:
-		if (a->value_case == CANVASS__ANSWER__VALUE_INTEGER)
-			x = (double)a->integer;
-		else if (a->value_case == CANVASS__ANSWER__VALUE_NUMBER)
-			x = a->number;
-		else
-			return CV_ENOTFOUND;
-		x = (x - sc->zero) / (sc->full - sc->zero);
-		*out = x < 0 ? 0 : x > 1 ? 1 : x;
-		return 0;
-	default: return CV_ENOTFOUND;
-	}
 }

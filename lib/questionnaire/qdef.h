@@ -1,6 +1,6 @@
 /*
  * qdef.h - questionnaire definitions: loading the JSON files the
- * Secretariat writes, and looking questions up.
+ * Secretariat writes into the model of question.h, and sets of them.
  *
  * A definition is immutable once loaded; every pointer into it stays valid
  * until qset_free() of the set that holds it. The loader accepts a file
@@ -15,112 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "canvass.pb-c.h"
-
-enum qtype {
-	QT_YES_NO,
-	QT_INTEGER,
-	QT_NUMBER,
-	QT_SCALE,
-	QT_CHOICE,
-	QT_MULTI_CHOICE,
-	QT_TEXT,
-};
-
-struct expr;
-
-/* An option of a choice question, or a level of a scale (value used). */
-struct qoption {
-	char *id;      /* option id; NULL for scale levels */
-	int64_t value; /* scale level value */
-	char *label;
-	double score; /* choice options of a scored question: 0..1 */
-};
-
-/*
- * How a question counts towards its section's score (0-100): the answer
- * maps to 0..1 and the section score is the weighted mean of its scored,
- * answered questions, times 100. yes/no: yes 1, no 0 (or as given); scale:
- * (level - lowest) / (highest - lowest); choice: each option's score;
- * integer/number: linear from `zero` (0) to `full` (1), clamped.
- */
-struct qscore {
-	bool scored;
-	double weight;
-	double yes, no;    /* yes/no */
-	double zero, full; /* integer, number */
-};
-
-/* A cross-question rule: an error rejects, a warning is reported. */
-struct qrule {
-	char *id;
-	char *expr_src;
-	struct expr *expr;
-	bool warning;
-	char *message;
-};
-
-/*
- * Quality checks of a number (integer, number, scale level): findings are
- * warnings, never refusals (docs/questionnaires.md, "Quality checks").
- */
-struct qcheck {
-	bool has_warn_below, has_warn_above; /* SOFT_RANGE */
-	double warn_below, warn_above;
-	bool change; /* CHANGE_FROM_PREVIOUS; at least one threshold */
-	bool has_relative, has_absolute;
-	double relative, absolute;
-	double outlier_z; /* OUTLIER threshold; 0: not checked */
-	unsigned outlier_min_answers;
-};
-
-struct question {
-	char *id;
-	char *text;
-	enum qtype type;
-	size_t section; /* index into questionnaire.sections */
-	size_t order;   /* position in the questionnaire, from 0 */
-	bool required;
-	bool allow_not_applicable;
-	bool allow_dont_know;
-	bool has_min, has_max; /* integer, number */
-	double min, max;
-	char *unit;              /* may be NULL */
-	size_t max_length;       /* text; 0 = the wire limit only */
-	struct qoption *options; /* choice, multiple choice, scale */
-	size_t n_options;
-	size_t index_in_section;
-	char *when_src; /* condition, or NULL: always applies */
-	struct expr *when;
-	struct qscore score;
-	struct qcheck check;
-};
-
-struct section {
-	char *id;
-	char *title;
-};
-
-struct questionnaire {
-	char *id;
-	uint32_t version;
-	char *title;
-	struct section *sections;
-	size_t n_sections;
-	struct question *questions; /* in questionnaire order */
-	size_t n_questions;
-	struct question **by_id; /* sorted by id, for lookups */
-	struct qrule *rules;
-	size_t n_rules;
-	size_t n_store_checks; /* questions with a change or outlier check */
-};
+#include "question.h"
 
 struct qset {
 	struct questionnaire **items;
 	size_t n;
 };
-
-const char *qtype_name(enum qtype t);
 
 /* Loads one definition file. *out is the caller's, freed with qdef_free(). */
 int qdef_load_file(const char *path, struct questionnaire **out, char *err, size_t errlen);
@@ -136,16 +36,4 @@ void qset_free(struct qset **set);
 /* Borrowed pointers into the set, or NULL. */
 const struct questionnaire *qset_find(const struct qset *set, const char *id, uint32_t version);
 const struct questionnaire *qset_latest(const struct qset *set, const char *id);
-const struct question *qdef_question(const struct questionnaire *q, const char *id);
-/* Index of the option with that id, or -1. */
-int qdef_option_index(const struct question *qn, const char *id);
-/* Index of the scale level with that value, or -1. */
-int qdef_level_index(const struct question *qn, int64_t value);
-
-/*
- * The answer's score in 0..1 (see struct qscore). CV_ENOTFOUND when the
- * question is not scored or the answer gives no score (special, mismatch).
- */
-int qdef_score(const struct question *qn, const Canvass__Answer *a, double *out);
-
 #endif

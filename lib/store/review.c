@@ -36,14 +36,6 @@ __attribute__((format(printf, 4, 5))) static int refuse(int status, char *why, s
 	return status;
 }
 
-size_t review_open_queries(const Canvass__ReturnStatus *st)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < st->n_queries; i++)
-		n += st->queries[i]->closed_sequence == 0;
-	return n;
-}
-
 /* Closes the open queries at seq; answered_by: the revision, or 0 (an approval). */
 static void close_open(Canvass__ReturnStatus *st, uint64_t seq, uint32_t answered_by)
 {
@@ -121,7 +113,7 @@ int review_step(Canvass__ReturnStatus *st, const struct review_event *ev, char *
 		if (state != CANVASS__RETURN_STATE__APPROVED)
 			return refuse(CANVASS__STATUS__WRONG_STATE, why, whylen,
 				      "only an approved return can be reopened; this one is %s",
-				      review_state_name(state));
+				      wire_return_state_name(state));
 		st->state = CANVASS__RETURN_STATE__SUBMITTED;
 		break;
 	default: return refuse(CANVASS__STATUS__WRONG_STATE, why, whylen, "unknown action");
@@ -153,24 +145,6 @@ int review_action_check(const Canvass__ReviewAction *a, char *why, size_t whylen
 	for (size_t i = 0; i < a->n_questions; i++)
 		if (a->questions[i][0] == '\0' || strlen(a->questions[i]) > 64)
 			return refuse(CV_EINVAL, why, whylen, "question ids: 1 to 64 bytes each");
-	return 0;
-}
-
-const char *review_state_name(int state)
-{
-	switch (state) {
-	case CANVASS__RETURN_STATE__SUBMITTED: return "submitted";
-	case CANVASS__RETURN_STATE__QUERIED: return "queried";
-	case CANVASS__RETURN_STATE__APPROVED: return "approved";
-	default: return "unknown";
-	}
-}
-
-int review_state_parse(const char *name)
-{
-	for (int s = CANVASS__RETURN_STATE__SUBMITTED; s <= CANVASS__RETURN_STATE__APPROVED; s++)
-		if (strcmp(name, review_state_name(s)) == 0)
-			return s;
 	return 0;
 }
 

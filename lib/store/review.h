@@ -60,13 +60,7 @@ int review_step(Canvass__ReturnStatus *st, const struct review_event *ev, char *
 /* 0 when a's fields are within the limits above and its kind is known. */
 int review_action_check(const Canvass__ReviewAction *a, char *why, size_t whylen);
 
-/* Open queries of st. */
-size_t review_open_queries(const Canvass__ReturnStatus *st);
-
-/* "submitted", "queried", "approved" ("unknown" otherwise). */
-const char *review_state_name(int state);
-/* The state of a name above; 0 when unknown. */
-int review_state_parse(const char *name);
+/* A state's name and the open queries of a return: wire.h (wire_return_*). */
 /* "query", "approve", "reopen". */
 const char *review_action_name(int kind);
 

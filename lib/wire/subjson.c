@@ -1,5 +1,4 @@
 #include "subjson.h"
-#include "review.h"
 #include "text.h"
 #include "error.h"
 #include "util.h"
@@ -356,7 +355,7 @@ json_t *subjson_return_status(const Canvass__ReturnStatus *st)
 	json_object_set_new(o, "member", json_string(st->member));
 	if (st->region[0] != '\0')
 		json_object_set_new(o, "region", json_string(st->region));
-	json_object_set_new(o, "state", json_string(review_state_name(st->state)));
+	json_object_set_new(o, "state", json_string(wire_return_state_name(st->state)));
 	if (st->receipt != NULL)
 		json_object_set_new(o, "receipt", receipt_json(st->receipt));
 	json_object_set_new(o, "state_sequence", json_integer((json_int_t)st->state_sequence));
@@ -407,14 +406,14 @@ void subjson_print_return(FILE *out, const Canvass__ReturnStatus *st)
 	char when[32];
 
 	fprintf(out, "%s %s %s: %s", st->member, st->questionnaire, st->cycle,
-		review_state_name(st->state));
+		wire_return_state_name(st->state));
 	if (st->receipt != NULL)
 		fprintf(out, ", revision %u (sequence %llu, stored %s%s)", st->receipt->revision,
 			(unsigned long long)st->receipt->sequence,
 			cv_utc_time(st->receipt->stored_at_ms, when, sizeof when),
 			st->receipt->late ? ", late" : "");
-	fprintf(out, ", %zu open quer%s\n", review_open_queries(st),
-		review_open_queries(st) == 1 ? "y" : "ies");
+	fprintf(out, ", %zu open quer%s\n", wire_return_open_queries(st),
+		wire_return_open_queries(st) == 1 ? "y" : "ies");
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < st->n_queries; i++)
 			if ((st->queries[i]->closed_sequence == 0) == (pass == 0))

@@ -492,3 +492,29 @@ int wire_status_retryable(int status)
 	return status == CANVASS__STATUS__BUSY || status == CANVASS__STATUS__UNAVAILABLE ||
 	       status == CANVASS__STATUS__STORAGE_FULL || status == CANVASS__STATUS__INTERNAL;
 }
+
+const char *wire_return_state_name(int state)
+{
+	switch (state) {
+	case CANVASS__RETURN_STATE__SUBMITTED: return "submitted";
+	case CANVASS__RETURN_STATE__QUERIED: return "queried";
+	case CANVASS__RETURN_STATE__APPROVED: return "approved";
+	default: return "unknown";
+	}
+}
+
+int wire_return_state_parse(const char *name)
+{
+	for (int s = CANVASS__RETURN_STATE__SUBMITTED; s <= CANVASS__RETURN_STATE__APPROVED; s++)
+		if (strcmp(name, wire_return_state_name(s)) == 0)
+			return s;
+	return 0;
+}
+
+size_t wire_return_open_queries(const Canvass__ReturnStatus *st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->n_queries; i++)
+		n += st->queries[i]->closed_sequence == 0;
+	return n;
+}

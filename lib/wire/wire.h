@@ -108,4 +108,11 @@ const char *wire_status_name(int status);
 /* True for statuses a client should retry with the same key. */
 int wire_status_retryable(int status);
 
+/* A return's state <-> "submitted", "queried", "approved" ("unknown"
+ * otherwise; parse gives 0 for an unknown name). */
+const char *wire_return_state_name(int state);
+int wire_return_state_parse(const char *name);
+/* The open queries of a return. */
+size_t wire_return_open_queries(const Canvass__ReturnStatus *st);
+
 #endif
