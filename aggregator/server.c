@@ -1,48 +1,16 @@
 #include "server.h"
-#include "checks.h"
-#include "returns.h"
-#include "review.h"
+#include "server_internal.h"
 #include "error.h"
 #include "log.h"
 #include "wire.h"
 #include "daemon.h"
-#include "zap.h"
-
-#include <jansson.h>
 
 #include <errno.h>
 #include <stdlib.h>
+#include <jansson.h>
+
 #include <string.h>
 #include <zmq.h>
-
-#define ROUTING_ID_MAX 256
-
-/* One request of the batch in hand. */
-struct slot {
-	uint8_t rid[ROUTING_ID_MAX];
-	size_t rid_len;
-	Canvass__StoreRequest *req;
-	struct checks_plan *plan; /* the quality checks' groups of req */
-};
-
-struct aggregator {
-	void *sock;
-	void *events; /* PUB, or NULL */
-	struct aggregator_cfg cfg;
-	struct slot *slots;
-	struct store_put *puts;
-	struct aggregator_stats stats;
-	struct checks *checks;
-	struct verdict *findings; /* one request's quality findings */
-	struct metric *m_findings, *m_check_values;
-	struct metric *m_results, *m_late, *m_batch, *m_commit, *m_map, *m_used, *m_history,
-		*m_readers, *m_dropped, *m_last_commit, *m_events, *m_subscribers;
-	long subscriptions;
-	void *review;                /* ROUTER for reviewers, or NULL */
-	struct zap_entry *reviewers; /* the reviewers in force, for the per-message check */
-	size_t n_reviewers;
-	struct metric *m_review, *m_reads;
-};
 
 static void register_metrics(struct aggregator *a)
 {
@@ -102,7 +70,7 @@ static void register_metrics(struct aggregator *a)
 		"Members' current numbers held in memory for the quality checks", NULL);
 }
 
-static void update_store_gauges(struct aggregator *a)
+void aggregator_update_gauges(struct aggregator *a)
 {
 	uint64_t map, used;
 	unsigned readers;
@@ -118,7 +86,7 @@ static void update_store_gauges(struct aggregator *a)
 }
 
 /* One event per outcome, never answer values. */
-static void publish(struct aggregator *a, const struct store_put *p, int status)
+void aggregator_publish(struct aggregator *a, const struct store_put *p, int status)
 {
 	char topic[256], *text;
 	json_t *o;
@@ -206,7 +174,7 @@ int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator
 	}
 	checks_set_registry(a->checks, cfg->registry);
 	register_metrics(a);
-	update_store_gauges(a);
+	aggregator_update_gauges(a);
 	if (zmq_bind(a->sock, cfg->listen) != 0) {
 		rc = cv_fail(err, errlen, CV_EZMQ, "bind %s: %s", cfg->listen, zmq_strerror(errno));
 		goto fail;
@@ -288,8 +256,8 @@ int aggregator_set_reviewers(struct aggregator *a, const struct zap_entry *e, si
 	return 0;
 }
 
-static void send_reply(struct aggregator *a, const uint8_t *rid, size_t rid_len,
-		       const Canvass__StoreReply *rep)
+void aggregator_send_reply(struct aggregator *a, const uint8_t *rid, size_t rid_len,
+			   const Canvass__StoreReply *rep)
 {
 	uint8_t *buf;
 	size_t len;
@@ -307,432 +275,15 @@ static void send_reply(struct aggregator *a, const uint8_t *rid, size_t rid_len,
 	free(buf);
 }
 
-static void reply_status(struct aggregator *a, const uint8_t *rid, size_t rid_len, uint64_t ticket,
-			 int status, const char *message)
+void aggregator_reply_status(struct aggregator *a, const uint8_t *rid, size_t rid_len,
+			     uint64_t ticket, int status, const char *message)
 {
 	Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
 	rep.protocol_version = WIRE_PROTOCOL_VERSION;
 	rep.ticket = ticket;
 	rep.status = status;
 	rep.message = (char *)(uintptr_t)message;
-	send_reply(a, rid, rid_len, &rep);
-}
-
-/*
- * The quality findings of req into a->findings (none when the groups could
- * not be loaded: a store that cannot be read leaves the checks out, never
- * the answer). commit: req's numbers become the member's current ones.
- */
-static void run_checks(struct aggregator *a, struct slot *sl, bool commit)
-{
-	verdict_init(a->findings);
-	if (sl->req->n_checks == 0)
-		return;
-	checks_run(a->checks, sl->req, sl->plan, commit, a->findings);
-	checks_plan_free(&sl->plan);
-	for (size_t i = 0; i < a->findings->n; i++)
-		metric_add(a->m_findings, a->findings->items[i].code, 1);
-	if (a->m_check_values != NULL) {
-		size_t groups, values;
-		checks_size(a->checks, &groups, &values);
-		metric_set(a->m_check_values, NULL, (double)values);
-	}
-}
-
-/* Puts a->findings on rep; *msgs and *ptrs are the caller's to free. */
-static void attach_findings(struct aggregator *a, Canvass__StoreReply *rep, Canvass__Problem **msgs,
-			    Canvass__Problem ***ptrs)
-{
-	*msgs = NULL;
-	*ptrs = NULL;
-	if (a->findings->n == 0 ||
-	    verdict_to_wire(a->findings->items, a->findings->n, msgs, ptrs) != 0)
-		return;
-	rep->findings = *ptrs;
-	rep->n_findings = a->findings->n;
-}
-
-static void prepare_checks(struct aggregator *a, struct slot *sl)
-{
-	int rc;
-	checks_plan_free(&sl->plan);
-	if (sl->req->n_checks == 0 ||
-	    (rc = checks_prepare(a->checks, a->cfg.store, sl->req, &sl->plan)) == 0)
-		return;
-	static struct log_limit lines;
-	log_limited(&lines, cv_mono_ms(), 1000, LOG_WARN, "checks_skipped",
-		    "error=\"%s\" msg=\"the groups could not be read from the store\"",
-		    cv_strerror(rc));
-}
-
-/* A dry run: the findings against what is stored now; nothing is written. */
-static void answer_dry_run(struct aggregator *a, struct slot *sl)
-{
-	Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
-	Canvass__Problem *msgs, **ptrs;
-	int locked = review_locked(a->cfg.store, sl->req->questionnaire, sl->req->cycle,
-				   sl->req->member);
-
-	if (locked != 0) {
-		/* An approved return takes no revision: a dry run says so first. */
-		reply_status(a, sl->rid, sl->rid_len, sl->req->ticket,
-			     locked == 1 ? CANVASS__STATUS__LOCKED : CANVASS__STATUS__INTERNAL,
-			     locked == 1 ? LOCKED_MESSAGE : "the store could not be read");
-		metric_add(a->m_results, locked == 1 ? "locked" : "internal", 1);
-		return;
-	}
-	prepare_checks(a, sl);
-	run_checks(a, sl, false);
-	rep.protocol_version = WIRE_PROTOCOL_VERSION;
-	rep.ticket = sl->req->ticket;
-	rep.status = CANVASS__STATUS__VALID;
-	rep.message = (char *)"valid; nothing was stored (dry run)";
-	attach_findings(a, &rep, &msgs, &ptrs);
-	send_reply(a, sl->rid, sl->rid_len, &rep);
-	free(msgs);
-	free(ptrs);
-	a->stats.dry_runs++;
-	metric_add(a->m_results, "valid", 1);
-}
-
-/* A member's read of its own returns (relayed by its collector), answered now. */
-static void answer_read(struct aggregator *a, struct slot *sl)
-{
-	Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
-	const Canvass__StoreRequest *req = sl->req;
-	bool fetch = req->read == CANVASS__READ_KIND__READ_FETCH;
-	int rc;
-
-	rep.protocol_version = WIRE_PROTOCOL_VERSION;
-	rep.ticket = req->ticket;
-	if (req->member[0] == '\0' || (req->read != CANVASS__READ_KIND__READ_STATUS && !fetch) ||
-	    (fetch && (req->questionnaire[0] == '\0' || req->cycle[0] == '\0'))) {
-		reply_status(a, sl->rid, sl->rid_len, req->ticket, CANVASS__STATUS__MALFORMED,
-			     "a read names its member (and, to fetch, questionnaire and cycle)");
-		metric_add(a->m_results, "malformed", 1);
-		return;
-	}
-	rc = review_answer_read(a->cfg.store, req, &rep);
-	if (rc != 0) {
-		review_read_clear(&rep);
-		log_event(LOG_WARN, "read_failed", "error=\"%s\"", cv_strerror(rc));
-		reply_status(a, sl->rid, sl->rid_len, req->ticket, CANVASS__STATUS__INTERNAL,
-			     "the store could not be read; retry later");
-		return;
-	}
-	send_reply(a, sl->rid, sl->rid_len, &rep);
-	review_read_clear(&rep);
-	metric_add(a->m_reads, fetch ? "fetch" : "status", 1);
-}
-
-/*
- * Receives one multipart message. Returns 1 when a request was added to
- * the batch, 0 when the message was answered or dropped, -1 on EAGAIN.
- */
-static int receive_one(struct aggregator *a, size_t n)
-{
-	struct slot *sl = &a->slots[n];
-	zmq_msg_t body;
-	int more, parts = 1, rc, status;
-	size_t more_len = sizeof more;
-	int r;
-
-	r = zmq_recv(a->sock, sl->rid, sizeof sl->rid, ZMQ_DONTWAIT);
-	if (r < 0)
-		return -1;
-	sl->rid_len = (size_t)r > sizeof sl->rid ? sizeof sl->rid : (size_t)r;
-	zmq_msg_init(&body);
-	zmq_getsockopt(a->sock, ZMQ_RCVMORE, &more, &more_len);
-	if (more) {
-		zmq_msg_recv(&body, a->sock, 0);
-		parts++;
-		zmq_getsockopt(a->sock, ZMQ_RCVMORE, &more, &more_len);
-		while (more) { /* drain extra frames of a malformed message */
-			zmq_msg_t extra;
-			zmq_msg_init(&extra);
-			zmq_msg_recv(&extra, a->sock, 0);
-			zmq_msg_close(&extra);
-			parts++;
-			zmq_getsockopt(a->sock, ZMQ_RCVMORE, &more, &more_len);
-		}
-	}
-	if (parts != 2) {
-		zmq_msg_close(&body);
-		a->stats.malformed++;
-		reply_status(a, sl->rid, sl->rid_len, 0, CANVASS__STATUS__MALFORMED,
-			     "expected exactly one frame");
-		return 0;
-	}
-	rc = wire_decode_store_request(zmq_msg_data(&body), zmq_msg_size(&body), a->cfg.max_message,
-				       &sl->req);
-	zmq_msg_close(&body);
-	if (rc == 0 && sl->req->read != CANVASS__READ_KIND__READ_NONE) {
-		answer_read(a, sl);
-		WIRE_FREE(sl->req);
-		return 0;
-	}
-	if (rc == 0) {
-		struct store_put *p = &a->puts[n];
-		memset(p, 0, sizeof *p);
-		p->member = sl->req->member;
-		p->questionnaire = sl->req->questionnaire;
-		p->cycle = sl->req->cycle;
-		p->key = sl->req->idempotency_key;
-		p->content_hash = sl->req->content_hash.data;
-		p->submission = sl->req->submission.data;
-		p->submission_len = sl->req->submission.len;
-		p->received_at_ms = sl->req->received_at_ms;
-		p->late = sl->req->late;
-		if (sl->req->content_hash.len != CV_HASH_LEN || sl->req->member[0] == '\0' ||
-		    store_put_check(p) != 0) {
-			rc = CV_EMALFORMED;
-		} else {
-			/* Trust nothing: the hash must be the hash of these bytes, and
-			 * the bytes strictly a Submission (no hidden fields, UTF-8). */
-			uint8_t h[CV_HASH_LEN];
-			cv_sha256(p->submission, p->submission_len, h);
-			if (memcmp(h, p->content_hash, CV_HASH_LEN) != 0 ||
-			    wire_check_strict(&canvass__submission__descriptor, p->submission,
-					      p->submission_len, NULL) != 0)
-				rc = CV_EMALFORMED;
-		}
-		if (rc == 0 && sl->req->dry_run) {
-			answer_dry_run(a, sl);
-			WIRE_FREE(sl->req);
-			return 0;
-		}
-		if (rc == 0) {
-			prepare_checks(a, sl);
-			return 1;
-		}
-	}
-	status = rc == CV_ETOOBIG    ? CANVASS__STATUS__TOO_LARGE
-		 : rc == CV_EVERSION ? CANVASS__STATUS__UNSUPPORTED_VERSION
-				     : CANVASS__STATUS__MALFORMED;
-	a->stats.malformed++;
-	metric_add(a->m_results, "malformed", 1);
-	reply_status(a, sl->rid, sl->rid_len, sl->req ? sl->req->ticket : 0, status,
-		     rc == CV_EVERSION ? "protocol version 1 only" : cv_strerror(rc));
-	WIRE_FREE(sl->req);
-	return 0;
-}
-
-static void answer_batch(struct aggregator *a, size_t n, int store_rc)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct slot *sl = &a->slots[i];
-		struct store_put *p = &a->puts[i];
-		Canvass__StoreReply rep = CANVASS__STORE_REPLY__INIT;
-		Canvass__Receipt rc = CANVASS__RECEIPT__INIT;
-		Canvass__Problem *msgs = NULL, **ptrs = NULL;
-
-		rep.protocol_version = WIRE_PROTOCOL_VERSION;
-		rep.ticket = sl->req->ticket;
-		if (store_rc == CV_EFULL || store_rc == CV_ENOSPC) {
-			rep.status = CANVASS__STATUS__STORAGE_FULL;
-			rep.message =
-				store_rc == CV_EFULL
-					? (char *)"the store reached its size cap; retry later"
-					: (char *)"no space left on the device; retry later";
-			a->stats.storage_full++;
-		} else if (store_rc != 0) {
-			rep.status = CANVASS__STATUS__INTERNAL;
-			rep.message = (char *)"storage failed; retry later";
-		} else {
-			rep.status = p->status;
-			if (p->status == CANVASS__STATUS__CONFLICT) {
-				rep.message =
-					(char *)"this id was used before for different content";
-				a->stats.conflict++;
-			} else if (p->status == CANVASS__STATUS__LOCKED) {
-				rep.message = (char *)LOCKED_MESSAGE;
-				a->stats.locked++;
-			} else {
-				if (p->status == CANVASS__STATUS__ACCEPTED)
-					a->stats.accepted++;
-				else
-					a->stats.duplicate++;
-				rc.sequence = p->sequence;
-				rc.revision = p->revision;
-				rc.content_hash.data = (uint8_t *)(uintptr_t)p->content_hash;
-				rc.content_hash.len = CV_HASH_LEN;
-				rc.chain_hash.data = p->chain_hash;
-				rc.chain_hash.len = CV_HASH_LEN;
-				rc.stored_at_ms = p->stored_at_ms;
-				rc.idempotency_key = (char *)(uintptr_t)p->key;
-				rc.member = (char *)(uintptr_t)p->member;
-				rc.late = p->late;
-				rep.receipt = &rc;
-				run_checks(a, sl, p->status == CANVASS__STATUS__ACCEPTED);
-				attach_findings(a, &rep, &msgs, &ptrs);
-			}
-		}
-		send_reply(a, sl->rid, sl->rid_len, &rep);
-		free(msgs);
-		free(ptrs);
-		if (a->cfg.metrics != NULL) {
-			char name[32];
-			const char *st = wire_status_name(rep.status);
-			size_t k;
-			for (k = 0; st[k] && k + 1 < sizeof name; k++)
-				name[k] = (char)(st[k] >= 'A' && st[k] <= 'Z' ? st[k] + 32 : st[k]);
-			name[k] = '\0';
-			metric_add(a->m_results, name, 1);
-			if (rep.status == CANVASS__STATUS__ACCEPTED && p->late)
-				metric_add(a->m_late, NULL, 1);
-		}
-		if (store_rc == 0)
-			publish(a, p, rep.status);
-		WIRE_FREE(sl->req);
-		checks_plan_free(&sl->plan);
-	}
-}
-
-/* The reviewer a review message's key belongs to now, or NULL. */
-static const char *reviewer_of(struct aggregator *a, const char *key)
-{
-	if (a->cfg.keys == NULL)
-		return "local"; /* insecure mode: no keys, one anonymous reviewer */
-	for (size_t i = 0; key != NULL && i < a->n_reviewers; i++)
-		if (strcmp(a->reviewers[i].key, key) == 0)
-			return a->reviewers[i].user;
-	return NULL;
-}
-
-static void publish_review(struct aggregator *a, const Canvass__ReviewAction *act,
-			   const struct store_review *r, const char *reviewer)
-{
-	char topic[256], *text;
-	json_t *o, *qs = json_array();
-	int state = r->state != NULL ? (int)r->state->state : 0;
-
-	if (a->events == NULL || qs == NULL) {
-		json_decref(qs);
-		return;
-	}
-	for (size_t i = 0; i < act->n_questions; i++)
-		json_array_append_new(qs, json_string(act->questions[i]));
-	/* Never the comment: it may quote answers. */
-	o = json_pack("{ss ss ss sI sI ss ss ss ss so sI}", "member", act->member, "questionnaire",
-		      act->questionnaire, "cycle", act->cycle, "revision", (json_int_t)r->revision,
-		      "sequence", (json_int_t)r->sequence, "status", "ACCEPTED", "review",
-		      review_action_name(act->action), "reviewer", reviewer, "state",
-		      wire_return_state_name(state), "questions", qs, "stored_at_ms",
-		      (json_int_t)r->stored_at_ms);
-	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	if (text == NULL)
-		return;
-	snprintf(topic, sizeof topic, "%s %s", act->questionnaire, act->member);
-	if (zmq_send(a->events, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
-	    zmq_send(a->events, text, strlen(text), ZMQ_DONTWAIT) >= 0)
-		metric_add(a->m_events, NULL, 1);
-	free(text);
-}
-
-/*
- * One reviewer message: [routing id][ReviewRequest]. Reads are answered
- * from a snapshot; an action is written in its own durable transaction and
- * answered after its commit. Returns 0, or the store error of a write
- * that must stop the writer (as a failed batch does).
- */
-static int on_review(struct aggregator *a)
-{
-	uint8_t rid[ROUTING_ID_MAX];
-	zmq_msg_t body;
-	int r, more = 0, parts = 1, rc = 0;
-	size_t more_len = sizeof more, rid_len;
-	const char *reviewer;
-	Canvass__ReviewRequest *req = NULL;
-	Canvass__ReviewReply *rep = NULL, fixed = CANVASS__REVIEW_REPLY__INIT;
-	struct store_review act = {0};
-	struct wire_fault fault;
-	char msg[320], label[48];
-	uint8_t *buf;
-	size_t len;
-
-	r = zmq_recv(a->review, rid, sizeof rid, ZMQ_DONTWAIT);
-	if (r < 0)
-		return 0;
-	rid_len = (size_t)r > sizeof rid ? sizeof rid : (size_t)r;
-	zmq_msg_init(&body);
-	zmq_getsockopt(a->review, ZMQ_RCVMORE, &more, &more_len);
-	while (more) {
-		zmq_msg_t extra;
-		zmq_msg_t *m = parts == 1 ? &body : &extra;
-		if (parts > 1)
-			zmq_msg_init(&extra);
-		zmq_msg_recv(m, a->review, 0);
-		zmq_getsockopt(a->review, ZMQ_RCVMORE, &more, &more_len);
-		if (parts > 1)
-			zmq_msg_close(&extra);
-		parts++;
-	}
-	fixed.protocol_version = WIRE_PROTOCOL_VERSION;
-	fixed.message = msg;
-	reviewer = parts == 2 ? reviewer_of(a, zmq_msg_gets(&body, ZAP_KEY_PROPERTY)) : NULL;
-	if (parts != 2) {
-		fixed.status = CANVASS__STATUS__MALFORMED;
-		snprintf(msg, sizeof msg, "a request is exactly one frame");
-	} else if (reviewer == NULL) {
-		wire_peek_request_id(zmq_msg_data(&body), zmq_msg_size(&body), &fixed.request_id);
-		fixed.status = CANVASS__STATUS__UNAUTHORIZED;
-		snprintf(msg, sizeof msg,
-			 "the key of this connection is no longer in the reviewers file");
-	} else if ((rc = wire_decode_review_request(zmq_msg_data(&body), zmq_msg_size(&body),
-						    a->cfg.max_message, &req, &fault)) != 0) {
-		wire_peek_request_id(zmq_msg_data(&body), zmq_msg_size(&body), &fixed.request_id);
-		fixed.status = rc == CV_ETOOBIG    ? CANVASS__STATUS__TOO_LARGE
-			       : rc == CV_EVERSION ? CANVASS__STATUS__UNSUPPORTED_VERSION
-						   : CANVASS__STATUS__MALFORMED;
-		if (fault.code != NULL)
-			snprintf(msg, sizeof msg, "not a review request: %s %s: %s", fault.code,
-				 fault.where, fault.what);
-		else
-			snprintf(msg, sizeof msg, "%s",
-				 rc == CV_EVERSION ? "protocol version 1 only" : cv_strerror(rc));
-		rc = 0;
-	} else {
-		rc = review_answer(a->cfg.store, a->cfg.registry, reviewer, req, &rep, &act);
-	}
-	zmq_msg_close(&body);
-	if (rep == NULL)
-		rep = &fixed;
-	snprintf(label, sizeof label, "%s_%s",
-		 req == NULL ? "invalid"
-		 : req->body_case == CANVASS__REVIEW_REQUEST__BODY_ACT
-			 ? review_action_name(req->act->action)
-		 : req->body_case == CANVASS__REVIEW_REQUEST__BODY_LIST ? "list"
-									: "show",
-		 wire_status_name(rep->status));
-	for (char *c = label; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c + 32);
-	metric_add(a->m_review, label, 1);
-	if (req != NULL && req->body_case == CANVASS__REVIEW_REQUEST__BODY_ACT &&
-	    act.status == CANVASS__STATUS__ACCEPTED) {
-		a->stats.review_actions++;
-		log_event(LOG_INFO, "review",
-			  "reviewer=%s action=%s questionnaire=%.64s cycle=%.32s member=%.16s "
-			  "sequence=%llu",
-			  reviewer, review_action_name(req->act->action), req->act->questionnaire,
-			  req->act->cycle, req->act->member, (unsigned long long)act.sequence);
-		publish_review(a, req->act, &act, reviewer);
-		update_store_gauges(a);
-	}
-	if (wire_pack(&rep->base, &buf, &len) == 0) {
-		if (zmq_send(a->review, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-		    zmq_send(a->review, buf, len, ZMQ_DONTWAIT) < 0)
-			a->stats.replies_dropped++;
-		free(buf);
-	}
-	if (rep != &fixed)
-		canvass__review_reply__free_unpacked(rep, NULL);
-	review_free(&act.state);
-	WIRE_FREE(req);
-	if (rc == CV_EFULL || rc == CV_ENOSPC)
-		rc = 0; /* retryable: answered STORAGE_FULL */
-	return rc;
+	aggregator_send_reply(a, rid, rid_len, &rep);
 }
 
 /* Subscription messages: first byte 1 subscribes, 0 unsubscribes. */
@@ -765,11 +316,12 @@ static void drain_after_failure(struct aggregator *a)
 		item.revents = 0;
 		if (zmq_poll(&item, 1, (long)left) <= 0)
 			continue; /* timeout or a signal: the loop checks the time */
-		while ((got = receive_one(a, 0)) >= 0) {
+		while ((got = aggregator_receive_one(a, 0)) >= 0) {
 			if (got == 1) {
-				reply_status(a, a->slots[0].rid, a->slots[0].rid_len,
-					     a->slots[0].req->ticket, CANVASS__STATUS__INTERNAL,
-					     "storage failed; the aggregator is stopping");
+				aggregator_reply_status(
+					a, a->slots[0].rid, a->slots[0].rid_len,
+					a->slots[0].req->ticket, CANVASS__STATUS__INTERNAL,
+					"storage failed; the aggregator is stopping");
 				WIRE_FREE(a->slots[0].req);
 				checks_plan_free(&a->slots[0].plan);
 			}
@@ -829,7 +381,7 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop, volatile s
 			for (int i = 0; i < 16; i++) {
 				int ev = 0;
 				size_t el = sizeof ev;
-				if ((rc = on_review(a)) != 0) {
+				if ((rc = aggregator_on_review(a)) != 0) {
 					log_event(LOG_ERROR, "storage_failed",
 						  "error=\"%s\" during=review", cv_strerror(rc));
 					httpd_record_error(a->cfg.http);
@@ -846,7 +398,7 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop, volatile s
 		/* Gather a batch: what is queued now, then up to batch_wait_us more. */
 		deadline = cv_mono_us() + a->cfg.batch_wait_us;
 		while (n < a->cfg.batch_max) {
-			int got = receive_one(a, n);
+			int got = aggregator_receive_one(a, n);
 			if (got == 1) {
 				n++;
 				continue;
@@ -881,10 +433,10 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop, volatile s
 			metric_observe(a->m_batch, (double)n);
 		}
 		a->stats.batches++;
-		answer_batch(a, n, rc);
+		aggregator_answer_batch(a, n, rc);
 		if (rc == 0) {
 			metric_set(a->m_last_commit, NULL, (double)cv_now_ms() / 1000);
-			update_store_gauges(a);
+			aggregator_update_gauges(a);
 		} else {
 			httpd_record_error(a->cfg.http);
 			/* Part of a split batch may be stored although its answer is a

@@ -13,7 +13,8 @@ The reporter's library has four, then the program:
 A program folder (aggregator/, collector/, client/, ctl/, reporter/, the
 portal's files in client/) may include lib/ and its own headers, never
 another program's; lib/ includes no program's header. Inside any folder the
-modules (a .c with its .h) form no circle. tests/, bench/ and the generated
+modules (a .c with its .h) form no circle; a folder's private header
+(name_internal.h, what its modules share) is not a module. tests/, bench/ and the generated
 protobuf header are outside the rules.
 
 Usage: layers.py [ROOT]. Prints what it checked; exits 1 naming every
@@ -89,7 +90,10 @@ def main():
                 continue
             t_area, t_rank = where(target)
             mod = os.path.splitext(p)[0]
-            edges.setdefault(mod, set()).add(os.path.splitext(target)[0])
+            # A folder's private header (*_internal.h) is the shared part of
+            # its modules, not a module: including it makes no edge.
+            if not mod.endswith("_internal") and not target.endswith("_internal.h"):
+                edges.setdefault(mod, set()).add(os.path.splitext(target)[0])
             if t_area != area and t_area != "lib":
                 problems.append(f"{p}:{no}: {describe(p)} includes {target} of another program")
             elif area == "lib" and t_area == "lib" and t_rank > rank:
