@@ -166,18 +166,374 @@ static void cost_curve(const struct bench_opts *o, const char *work, char *qdir,
 	}
 }
 
+/* One run of the benchmark: its options, its pipeline and every figure measured. */
+struct run {
+	struct bench_opts o;
+	struct bench_pipeline p;
+	bool smoke;
+	char work[256], path[512], reg[512], qdir[512], bin[512];
+	size_t rlen;
+	double rate, batch, rate_reading, reads_per_s, rate_checks, ceiling, rate_full,
+		batch_checks, p50, p99, p999, lmdb, lmdb1, sq1, sqb, pg1, pgb, f50, f99, f999;
+	long accepted, accepted_checks, done, idle_rss, agg_hwm, agg_checks_hwm, col_hwm, answers,
+		fdone, col_flood_hwm;
+	double scan_s; /* the plain C scan of the report store, seconds */
+};
+
+/* Not measured until measured: NaN figures, -1 sizes. */
+static void run_init(struct run *r)
+{
+	double *const nan_figs[] = {
+		&r->rate,    &r->batch,     &r->rate_reading, &r->reads_per_s, &r->rate_checks,
+		&r->ceiling, &r->rate_full, &r->batch_checks, &r->p50,         &r->p99,
+		&r->p999,    &r->lmdb,      &r->lmdb1,        &r->sq1,         &r->sqb,
+		&r->pg1,     &r->pgb,       &r->f50,          &r->f99,         &r->f999,
+		&r->scan_s};
+	for (size_t i = 0; i < sizeof nan_figs / sizeof nan_figs[0]; i++)
+		*nan_figs[i] = NAN;
+	r->idle_rss = r->agg_hwm = r->agg_checks_hwm = r->col_hwm = r->col_flood_hwm = -1;
+}
+
+/* The registry of the report store: report_members members over the six regions. */
+static int write_registry(const char *path, const struct bench_opts *o)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "code,name,region\n");
+	for (int m = 0; m < o->report_members; m++)
+		fprintf(f, "M%05d,Member %d,\"%s\"\n", m, m, bench_regions[m % 6]);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* --report-store DIR: only the report store, to profile a report on it. */
+static int write_report_store(const char *dir, const struct bench_opts *o)
+{
+	char path[512], reg[512];
+	long answers = 0;
+
+	snprintf(path, sizeof path, "%s/q", dir);
+	if (mkdir(dir, 0700) != 0 || mkdir(path, 0700) != 0)
+		return 1;
+	snprintf(path, sizeof path, "%s/q/bench-report.json", dir);
+	write_questionnaire(path, "bench-report", o->questions, false);
+	snprintf(path, sizeof path, "%s/store", dir);
+	fill_store(path, o, &answers);
+	snprintf(reg, sizeof reg, "%s/registry.csv", dir);
+	if (write_registry(reg, o) != 0)
+		return 1;
+	printf("%ld answers in %s\n", answers, path);
+	return 0;
+}
+
+/* Removes the run's directories. */
+static int cleanup(struct run *r)
+{
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s", r->work, r->p.dir);
+	if (system(cmd) == 0)
+		return 0;
+	fprintf(stderr, "bench: could not remove %s\n", r->work);
+	return 1;
+}
+
+/* 1, 2, 4: the daemons under load, CURVE on, tcp loopback. */
+static void phase_pipeline(struct run *r)
+{
+	fprintf(stderr, "bench: ingest, %d clients, %ld submissions of %zu bytes\n", r->o.clients,
+		r->o.submissions, r->rlen);
+	run_ingest(&r->p, &r->o, "bench", &r->rate, &r->accepted, &r->batch);
+	r->agg_hwm = rss_kib(r->p.agg, "VmHWM");
+	r->col_hwm = rss_kib(r->p.col, "VmHWM");
+	fprintf(stderr, "bench: ingest again, quality checks on (12 numbers with 3 checks each)\n");
+	run_ingest(&r->p, &r->o, "bench-checks", &r->rate_checks, &r->accepted_checks,
+		   &r->batch_checks);
+	r->agg_checks_hwm = rss_kib(r->p.agg, "VmHWM");
+	fprintf(stderr, "bench: ingest again, %d members reading their status all along\n",
+		BENCH_READERS);
+	run_ingest_reading(&r->p, &r->o, BENCH_READERS, &r->rate_reading, &r->reads_per_s);
+	fprintf(stderr, "bench: the transport ceiling (two CURVE hops to an echo)\n");
+	if (run_transport_ceiling(&r->p, &r->o, &r->ceiling) != 0)
+		r->ceiling = NAN;
+	fprintf(stderr, "bench: latency at %ld/s for %.0f s\n", r->o.rate, r->o.latency_secs);
+	run_latency(&r->p, &r->o, -1, &r->p50, &r->p99, &r->p999, &r->done);
+	fprintf(stderr, "bench: latency at %ld/s for %.0f s, another member flooding\n", r->o.rate,
+		r->o.latency_secs);
+	run_latency(&r->p, &r->o, r->o.clients + 1, &r->f50, &r->f99, &r->f999, &r->fdone);
+	r->col_flood_hwm = rss_kib(r->p.col, "VmHWM");
+	fprintf(stderr, "bench: %d idle members connected\n", r->o.idle_members);
+	run_idle(&r->p, r->o.idle_members, &r->idle_rss);
+	pipeline_stop(&r->p);
+}
+
+/* 5: baselines on records of the same size. */
+static void phase_baselines(struct run *r)
+{
+	fprintf(stderr, "bench: baselines\n");
+	snprintf(r->path, sizeof r->path, "%s/lmdb", r->work);
+	baseline_lmdb(r->path, r->o.submissions, r->rlen, 1000, &r->lmdb);
+	snprintf(r->path, sizeof r->path, "%s/lmdb1", r->work);
+	baseline_lmdb(r->path, r->smoke ? 50 : 500, r->rlen, 1, &r->lmdb1);
+	baseline_sqlite(r->work, r->smoke ? 50 : 1000, r->rlen, 1, &r->sq1);
+	baseline_sqlite(r->work, r->o.submissions, r->rlen, 1000, &r->sqb);
+	if (!r->smoke) {
+		char why[256] = "";
+		if (baseline_postgres(r->work, 1000, r->rlen, 1, &r->pg1, why, sizeof why) != 0 ||
+		    baseline_postgres(r->work, r->o.submissions, r->rlen, 1000, &r->pgb, why,
+				      sizeof why) != 0)
+			fprintf(stderr, "bench: PostgreSQL baseline skipped: %s\n", why);
+	}
+}
+
+/* compare's figures beside the plain scan, SQLite and PostgreSQL on the same store. */
+static void compare_figures(struct run *r, double secs, long maxrss)
+{
+	char why[256] = "smoke run";
+	double scan_s = NAN, sqlite_cmp = NAN, pg_cmp = NAN;
+	long rows = 0;
+
+	scan_store(r->path, &scan_s, &r->answers);
+	baseline_sqlite_compare(r->work, r->path, &sqlite_cmp, &rows);
+	add("compare report", secs, "s", "plain C scan", scan_s, "<=x", 1.5);
+	add("compare report", secs, "s", "SQLite GROUP BY + median", sqlite_cmp, "", NAN);
+	/* Like the ingest baselines: not in the smoke run. */
+	if (r->smoke || baseline_postgres_compare(r->work, r->path, &pg_cmp, why, sizeof why) != 0)
+		fprintf(stderr, "bench: PostgreSQL compare baseline: %s\n", why);
+	add("compare report", secs, "s", "PostgreSQL percentile_cont", pg_cmp, ">=x", 10);
+	add("reporter peak RSS (compare)", (double)maxrss / 1024, "MiB", NULL, NAN, "<=abs", 64);
+	r->scan_s = scan_s;
+}
+
+/* 3: reports over a store of report_members x questions answers. */
+static void phase_reports(struct run *r)
+{
+	static char *const reports[][2] = {
+		{"compare", NULL}, {"member", "M00001"}, {"completeness", NULL}, {"export", NULL}};
+	double rss[3];
+
+	fprintf(stderr, "bench: filling the report store (%d members x %d questions)\n",
+		r->o.report_members, r->o.questions);
+	snprintf(r->path, sizeof r->path, "%s/store", r->work);
+	fill_store(r->path, &r->o, &r->answers);
+	snprintf(r->reg, sizeof r->reg, "%s/registry.csv", r->work);
+	if (write_registry(r->reg, &r->o) != 0)
+		fprintf(stderr, "bench: cannot write %s\n", r->reg);
+	snprintf(r->qdir, sizeof r->qdir, "%s/q", r->p.dir);
+	snprintf(r->bin, sizeof r->bin, "%s/canvass-reporter", r->o.bindir);
+	for (int k = 0; k < 4; k++) {
+		long maxrss = 0;
+		char *av[20] = {r->bin,
+				reports[k][0],
+				"--data",
+				r->path,
+				"--registry",
+				r->reg,
+				"--questionnaires",
+				r->qdir,
+				"--questionnaire",
+				"bench-report",
+				"--cycle",
+				"2026",
+				NULL};
+		int a = 12;
+		double secs;
+		if (reports[k][1] != NULL) {
+			av[a++] = "--member";
+			av[a++] = reports[k][1];
+		}
+		av[a] = NULL;
+		secs = timed(av, &maxrss);
+		if (k == 0) {
+			compare_figures(r, secs, maxrss);
+		} else {
+			char name[64];
+			snprintf(name, sizeof name, "%s report", reports[k][0]);
+			add(strdup(name), secs, "s", "plain C scan", r->scan_s, "<=x", 2);
+		}
+	}
+	cost_curve(&r->o, r->work, r->qdir, r->bin, rss);
+	add("reporter peak RSS, 10x the answers", rss[2], "MiB",
+	    "reporter peak RSS, the answers above", rss[1], "<=x", 10);
+}
+
+/* Ingest into a store that already holds many submissions. */
+static void phase_full_store(struct run *r)
+{
+	struct bench_pipeline q;
+	struct bench_opts po = r->o;
+	long acc = 0;
+	double b = NAN;
+
+	memset(&q, 0, sizeof q);
+	po.prefill = r->smoke ? 2000 : 1000000;
+	fprintf(stderr, "bench: ingest into a store of %ld submissions\n", po.prefill);
+	if (pipeline_start(&q, &po, r->o.clients + 2) != 0 ||
+	    run_ingest(&q, &r->o, "bench", &r->rate_full, &acc, &b) != 0)
+		r->rate_full = NAN;
+	pipeline_stop(&q);
+	if (q.dir[0] != '\0') {
+		char cmd[300];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", q.dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench: could not remove %s\n", q.dir);
+	}
+	add(r->smoke ? "durable ingest into a store of 2000" : "durable ingest into a store of 1e6",
+	    r->rate_full, "/s", "durable ingest, empty store", r->rate, ">=", 0.9);
+}
+
+/* The figures of the pipeline phase and the baselines, with their targets. */
+static void pipeline_figures(const struct run *r)
+{
+	add("durable ingest", r->rate, "/s", "raw LMDB, 1000 per commit", r->lmdb, ">=", 0.5);
+	add("durable ingest", r->rate, "/s", "SQLite WAL FULL, 1 tx each", r->sq1, ">=", 10);
+	add("durable ingest", r->rate, "/s", "SQLite WAL FULL, 1000 per tx", r->sqb, "", NAN);
+	add("durable ingest", r->rate, "/s", "PostgreSQL, 1 tx each", r->pg1, ">=", 20);
+	add("durable ingest", r->rate, "/s", "PostgreSQL, 1000 per tx", r->pgb, ">=", 3);
+	add("durable ingest", r->rate, "/s", "transport ceiling: 2 CURVE hops, echo", r->ceiling,
+	    ">=", 0.7);
+	add("mean batch size during ingest", r->batch, "", NULL, NAN, "", NAN);
+	add("durable ingest, members reading status", r->rate_reading, "/s",
+	    "durable ingest, no reads", r->rate, ">=", 0.9);
+	add("status reads answered during that ingest", r->reads_per_s, "/s", NULL, NAN, "", NAN);
+	add("durable ingest, quality checks on", r->rate_checks, "/s", "durable ingest, checks off",
+	    r->rate, ">=", 0.9);
+	add("ack latency p50", r->p50 * 1000, "ms", "one durable LMDB commit", 1000 / r->lmdb1, "",
+	    NAN);
+	add("ack latency p99", r->p99 * 1000, "ms", "one durable LMDB commit", 1000 / r->lmdb1,
+	    "<=abs", 2);
+	add("ack latency p999", r->p999 * 1000, "ms", "one durable LMDB commit", 1000 / r->lmdb1,
+	    "<=abs", 5);
+	add("ack latency p99, member flooding", r->f99 * 1000, "ms", "ack latency p99, no flood",
+	    r->p99 * 1000, "<=abs", 10);
+	add("collector peak RSS, after flood", (double)r->col_flood_hwm / 1024, "MiB",
+	    "collector peak RSS, ingest", (double)r->col_hwm / 1024, "", NAN);
+	/* (libzmq's buffers per connection: documented, no target) */
+	add("collector RSS, idle members", (double)r->idle_rss / 1024, "MiB", NULL, NAN, "", NAN);
+	add("collector peak RSS, ingest", (double)r->col_hwm / 1024, "MiB", NULL, NAN, "", NAN);
+	add("aggregator peak RSS, ingest", (double)r->agg_hwm / 1024, "MiB", NULL, NAN, "<=abs",
+	    64);
+	add("aggregator peak RSS, both ingests", (double)r->agg_checks_hwm / 1024, "MiB",
+	    "aggregator peak RSS, ingest", (double)r->agg_hwm / 1024, "", NAN);
+}
+
+/* A figure's verdict against its target, into buf. */
+static void verdict(const struct figure *f, double r, char *buf, size_t len)
+{
+	const char *v = isnan(r) ? "not measured" : "";
+	if (strcmp(f->rule, ">=") == 0)
+		snprintf(buf, len, ">= %.3gx: %s", f->target,
+			 *v               ? v
+			 : r >= f->target ? "met"
+					  : "MISSED");
+	else if (strcmp(f->rule, ">=x") == 0)
+		snprintf(buf, len, "baseline/canvass >= %.3g: %s", f->target,
+			 *v               ? v
+			 : r >= f->target ? "met"
+					  : "MISSED");
+	else if (strcmp(f->rule, "<=x") == 0)
+		snprintf(buf, len, "<= %.3gx: %s", f->target,
+			 *v               ? v
+			 : r <= f->target ? "met"
+					  : "MISSED");
+	else if (strcmp(f->rule, "<=abs") == 0)
+		snprintf(buf, len, "<= %.3g %s: %s", f->target, f->unit,
+			 isnan(f->value)         ? "not measured"
+			 : f->value <= f->target ? "met"
+						 : "MISSED");
+}
+
+/* The table: value, baseline, ratio, target. */
+static void print_table(const struct run *r, const char *commit)
+{
+	printf("canvass benchmark%s: %ld cores; %d clients, %ld submissions (%ld accepted) of %zu "
+	       "bytes; "
+	       "latency at %ld/s (%ld receipts); %d idle members; report store %ld answers "
+	       "(%d members x %d questions); commit %s\n\n",
+	       r->smoke ? " (SMOKE: tiny, figures meaningless)" : "", sysconf(_SC_NPROCESSORS_ONLN),
+	       r->o.clients, r->o.submissions, r->accepted, r->rlen, r->o.rate, r->done,
+	       r->o.idle_members, r->answers, r->o.report_members, r->o.questions,
+	       commit ? commit : "?");
+	printf("%-32s %12s  %-30s %12s %9s  %s\n", "figure", "canvass", "baseline (same run)",
+	       "baseline", "ratio", "target");
+	for (size_t i = 0; i < n_figs; i++) {
+		const struct figure *f = &figs[i];
+		char v[32], b[32] = "", ratio[16] = "", target[48] = "";
+		double x = NAN;
+		snprintf(v, sizeof v, "%.4g %s", f->value, f->unit);
+		if (f->baseline_name && !isnan(f->baseline)) {
+			snprintf(b, sizeof b, "%.4g %s", f->baseline, f->unit);
+			x = strcmp(f->rule, ">=x") == 0 ? f->baseline / f->value
+							: f->value / f->baseline;
+			snprintf(ratio, sizeof ratio, "%.2fx", x);
+		} else if (f->baseline_name) {
+			snprintf(b, sizeof b, "n/a");
+		}
+		verdict(f, x, target, sizeof target);
+		printf("%-32s %12s  %-30s %12s %9s  %s\n", f->name, v,
+		       f->baseline_name ? f->baseline_name : "", b, ratio, target);
+	}
+}
+
+/* The figures as JSON, for docs/performance.md's tables. */
+static void write_json(const struct run *r, const char *path, const char *commit)
+{
+	FILE *f = fopen(path, "w"), *pp;
+	char fs[64] = "?";
+
+	if (f == NULL) {
+		fprintf(stderr, "bench: cannot write %s\n", path);
+		return;
+	}
+	if ((pp = popen("stat -f -c %T /tmp 2>/dev/null", "r")) != NULL) {
+		if (fgets(fs, sizeof fs, pp))
+			fs[strcspn(fs, "\n")] = '\0';
+		pclose(pp);
+	}
+	fprintf(f,
+		"{\"smoke\": %s, \"cores\": %ld, \"filesystem\": \"%s\", \"commit\": "
+		"\"%s\", "
+		"\"submission_bytes\": %zu, \"figures\": [",
+		r->smoke ? "true" : "false", sysconf(_SC_NPROCESSORS_ONLN), fs,
+		commit ? commit : "", r->rlen);
+	for (size_t i = 0; i < n_figs; i++)
+		fprintf(f,
+			"%s{\"figure\": \"%s\", \"unit\": \"%s\", \"value\": %.6g, "
+			"\"baseline\": \"%s\", \"baseline_value\": %.6g}",
+			i ? ", " : "", figs[i].name, figs[i].unit,
+			isnan(figs[i].value) ? -1 : figs[i].value,
+			figs[i].baseline_name ? figs[i].baseline_name : "",
+			isnan(figs[i].baseline) ? -1 : figs[i].baseline);
+	fprintf(f, "]}\n");
+	fclose(f);
+}
+
+/* The options of a normal run, or of a smoke run. */
+static struct bench_opts default_opts(bool smoke)
+{
+	if (smoke)
+		return (struct bench_opts){.clients = 2,
+					   .submissions = 400,
+					   .window = 16,
+					   .rate = 200,
+					   .latency_secs = 1,
+					   .idle_members = 20,
+					   .report_members = 300,
+					   .questions = 40,
+					   .smoke = true};
+	return (struct bench_opts){.clients = 16,
+				   .submissions = 40000,
+				   .window = 64,
+				   .rate = 500,
+				   .latency_secs = 10,
+				   .idle_members = 1000,
+				   .report_members = 5000,
+				   .questions = 200};
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 3 && strcmp(argv[1], SPAWN_FLAG) == 0)
 		return spawn_measured(atoi(argv[2]), argv + 3);
-	struct bench_opts o = {.clients = 16,
-			       .submissions = 40000,
-			       .window = 64,
-			       .rate = 500,
-			       .latency_secs = 10,
-			       .idle_members = 1000,
-			       .report_members = 5000,
-			       .questions = 200};
 	char *bindir = NULL, *json_out = NULL, *commit = NULL, *report_store = NULL;
 	bool smoke = false, ingest_only = false, latency_only = false;
 	long clients = 0, submissions = 0;
@@ -198,60 +554,24 @@ int main(int argc, char **argv)
 		 "to profile a report on it"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
-	struct bench_pipeline p;
-	char err[512], work[256], path[512], reg[512], qdir[512], bin[512];
-	double rate = NAN, batch = NAN, rate_reading = NAN, reads_per_s = NAN, rate_checks = NAN,
-	       ceiling = NAN, rate_full = NAN, batch_checks = NAN, p50 = NAN, p99 = NAN, p999 = NAN,
-	       lmdb = NAN, lmdb1 = NAN;
-	double sq1 = NAN, sqb = NAN, pg1 = NAN, pgb = NAN, scan_s = NAN, sqlite_cmp = NAN;
-	double f50 = NAN, f99 = NAN, f999 = NAN;
-	long accepted = 0, accepted_checks = 0, done = 0, idle_rss = -1, agg_hwm = -1,
-	     agg_checks_hwm = -1, col_hwm = -1, answers = 0, rows = 0, fdone = 0,
-	     col_flood_hwm = -1;
-	size_t rlen;
+	static struct run r; /* large: not on the stack */
+	char err[512];
 	int next;
 
-	memset(&p, 0, sizeof p);
 	if (settings_parse(tab, "bench", argc, argv, &next, err, sizeof err) != 0 ||
 	    bindir == NULL) {
 		fprintf(stderr, "usage: canvass-bench --bindir DIR [--smoke] [--json FILE]\n");
 		settings_usage(tab, stderr);
 		return 2;
 	}
-	if (smoke)
-		o = (struct bench_opts){.clients = 2,
-					.submissions = 400,
-					.window = 16,
-					.rate = 200,
-					.latency_secs = 1,
-					.idle_members = 20,
-					.report_members = 300,
-					.questions = 40,
-					.smoke = true};
-	if (clients)
-		o.clients = (int)clients;
-	if (submissions)
-		o.submissions = submissions;
-	o.bindir = bindir;
-	if (report_store != NULL) {
-		FILE *f;
-		snprintf(path, sizeof path, "%s/q", report_store);
-		if (mkdir(report_store, 0700) != 0 || mkdir(path, 0700) != 0)
-			return 1;
-		snprintf(path, sizeof path, "%s/q/bench-report.json", report_store);
-		write_questionnaire(path, "bench-report", o.questions, false);
-		snprintf(path, sizeof path, "%s/store", report_store);
-		fill_store(path, &o, &answers);
-		snprintf(reg, sizeof reg, "%s/registry.csv", report_store);
-		if ((f = fopen(reg, "w")) == NULL)
-			return 1;
-		fprintf(f, "code,name,region\n");
-		for (int m = 0; m < o.report_members; m++)
-			fprintf(f, "M%05d,Member %d,\"%s\"\n", m, m, bench_regions[m % 6]);
-		fclose(f);
-		printf("%ld answers in %s\n", answers, path);
-		return 0;
-	}
+	run_init(&r);
+	r.smoke = smoke;
+	r.o = default_opts(smoke);
+	r.o.clients = clients ? (int)clients : r.o.clients;
+	r.o.submissions = submissions ? submissions : r.o.submissions;
+	r.o.bindir = bindir;
+	if (report_store != NULL)
+		return write_report_store(report_store, &r.o);
 	{
 		struct rlimit rl;
 		getrlimit(RLIMIT_NOFILE, &rl);
@@ -260,291 +580,46 @@ int main(int argc, char **argv)
 	}
 	cv_crypto_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	snprintf(work, sizeof work, "/tmp/canvass-bench-work-XXXXXX");
-	if (mkdtemp(work) == NULL)
+	snprintf(r.work, sizeof r.work, "/tmp/canvass-bench-work-XXXXXX");
+	if (mkdtemp(r.work) == NULL)
 		return 1;
-
-	/* 1, 2, 4: the daemons under load, CURVE on, tcp loopback. */
 	fprintf(stderr, "bench: starting the pipeline\n");
-	if (pipeline_start(&p, &o,
-			   (o.clients + 2 + BENCH_READERS > o.idle_members
-				    ? o.clients + 2 + BENCH_READERS
-				    : o.idle_members)) != 0) {
-		fprintf(stderr, "bench: the pipeline did not start (logs in %s)\n", p.dir);
-		pipeline_stop(&p); /* whichever daemon did start */
+	if (pipeline_start(&r.p, &r.o,
+			   (r.o.clients + 2 + BENCH_READERS > r.o.idle_members
+				    ? r.o.clients + 2 + BENCH_READERS
+				    : r.o.idle_members)) != 0) {
+		fprintf(stderr, "bench: the pipeline did not start (logs in %s)\n", r.p.dir);
+		pipeline_stop(&r.p); /* whichever daemon did start */
 		return 1;
 	}
-	free(make_request(&p, "bench", 0, 0, 40, &rlen));
+	free(make_request(&r.p, "bench", 0, 0, 40, &r.rlen));
 	if (latency_only) {
-		char cmd[600];
-		run_latency(&p, &o, -1, &p50, &p99, &p999, &done);
-		pipeline_stop(&p);
+		run_latency(&r.p, &r.o, -1, &r.p50, &r.p99, &r.p999, &r.done);
+		pipeline_stop(&r.p);
 		printf("ack latency at %ld/s: p50 %.3f ms, p99 %.3f ms, p999 %.3f ms (%ld "
 		       "receipts)\n",
-		       o.rate, p50 * 1000, p99 * 1000, p999 * 1000, done);
-		snprintf(cmd, sizeof cmd, "rm -rf %s %s", work, p.dir);
-		return system(cmd) == 0 ? 0 : 1;
+		       r.o.rate, r.p50 * 1000, r.p99 * 1000, r.p999 * 1000, r.done);
+		return cleanup(&r);
 	}
-	fprintf(stderr, "bench: ingest, %d clients, %ld submissions of %zu bytes\n", o.clients,
-		o.submissions, rlen);
-	run_ingest(&p, &o, "bench", &rate, &accepted, &batch);
 	if (ingest_only) {
-		if (run_transport_ceiling(&p, &o, &ceiling) != 0)
-			ceiling = NAN;
-		pipeline_stop(&p);
+		run_ingest(&r.p, &r.o, "bench", &r.rate, &r.accepted, &r.batch);
+		if (run_transport_ceiling(&r.p, &r.o, &r.ceiling) != 0)
+			r.ceiling = NAN;
+		pipeline_stop(&r.p);
 		printf("durable ingest %.0f /s (%ld accepted, mean batch %.1f); transport ceiling "
 		       "%.0f /s; ratio %.2fx\n",
-		       rate, accepted, batch, ceiling, rate / ceiling);
-		char cmd[600];
-		snprintf(cmd, sizeof cmd, "rm -rf %s %s", work, p.dir);
-		return system(cmd) == 0 ? 0 : 1;
+		       r.rate, r.accepted, r.batch, r.ceiling, r.rate / r.ceiling);
+		return cleanup(&r);
 	}
-	agg_hwm = rss_kib(p.agg, "VmHWM");
-	col_hwm = rss_kib(p.col, "VmHWM");
-	fprintf(stderr, "bench: ingest again, quality checks on (12 numbers with 3 checks each)\n");
-	run_ingest(&p, &o, "bench-checks", &rate_checks, &accepted_checks, &batch_checks);
-	agg_checks_hwm = rss_kib(p.agg, "VmHWM");
-	fprintf(stderr, "bench: ingest again, %d members reading their status all along\n",
-		BENCH_READERS);
-	run_ingest_reading(&p, &o, BENCH_READERS, &rate_reading, &reads_per_s);
-	fprintf(stderr, "bench: the transport ceiling (two CURVE hops to an echo)\n");
-	if (run_transport_ceiling(&p, &o, &ceiling) != 0)
-		ceiling = NAN;
-	fprintf(stderr, "bench: latency at %ld/s for %.0f s\n", o.rate, o.latency_secs);
-	run_latency(&p, &o, -1, &p50, &p99, &p999, &done);
-	fprintf(stderr, "bench: latency at %ld/s for %.0f s, another member flooding\n", o.rate,
-		o.latency_secs);
-	run_latency(&p, &o, o.clients + 1, &f50, &f99, &f999, &fdone);
-	col_flood_hwm = rss_kib(p.col, "VmHWM");
-	fprintf(stderr, "bench: %d idle members connected\n", o.idle_members);
-	run_idle(&p, o.idle_members, &idle_rss);
-	pipeline_stop(&p);
-
-	/* 5: baselines on records of the same size. */
-	fprintf(stderr, "bench: baselines\n");
-	snprintf(path, sizeof path, "%s/lmdb", work);
-	baseline_lmdb(path, o.submissions, rlen, 1000, &lmdb);
-	snprintf(path, sizeof path, "%s/lmdb1", work);
-	baseline_lmdb(path, smoke ? 50 : 500, rlen, 1, &lmdb1);
-	baseline_sqlite(work, smoke ? 50 : 1000, rlen, 1, &sq1);
-	baseline_sqlite(work, o.submissions, rlen, 1000, &sqb);
-	if (!smoke) {
-		char why[256] = "";
-		if (baseline_postgres(work, 1000, rlen, 1, &pg1, why, sizeof why) != 0 ||
-		    baseline_postgres(work, o.submissions, rlen, 1000, &pgb, why, sizeof why) != 0)
-			fprintf(stderr, "bench: PostgreSQL baseline skipped: %s\n", why);
-	}
-
-	/* 3: reports over a store of report_members x questions answers. */
-	fprintf(stderr, "bench: filling the report store (%d members x %d questions)\n",
-		o.report_members, o.questions);
-	snprintf(path, sizeof path, "%s/store", work);
-	fill_store(path, &o, &answers);
-	snprintf(reg, sizeof reg, "%s/registry.csv", work);
-	{
-		FILE *f = fopen(reg, "w");
-		fprintf(f, "code,name,region\n");
-		for (int m = 0; m < o.report_members; m++)
-			fprintf(f, "M%05d,Member %d,\"%s\"\n", m, m, bench_regions[m % 6]);
-		fclose(f);
-	}
-	snprintf(qdir, sizeof qdir, "%s/q", p.dir);
-	snprintf(bin, sizeof bin, "%s/canvass-reporter", bindir);
-	{
-		static char *const reports[][2] = {{"compare", NULL},
-						   {"member", "M00001"},
-						   {"completeness", NULL},
-						   {"export", NULL}};
-		for (int k = 0; k < 4; k++) {
-			long maxrss = 0;
-			char *av[20] = {bin,
-					reports[k][0],
-					"--data",
-					path,
-					"--registry",
-					reg,
-					"--questionnaires",
-					qdir,
-					"--questionnaire",
-					"bench-report",
-					"--cycle",
-					"2026",
-					NULL};
-			int a = 12;
-			double secs;
-			if (reports[k][1] != NULL) {
-				av[a++] = "--member";
-				av[a++] = reports[k][1];
-			}
-			av[a] = NULL;
-			secs = timed(av, &maxrss);
-			if (k == 0) {
-				scan_store(path, &scan_s, &answers);
-				baseline_sqlite_compare(work, path, &sqlite_cmp, &rows);
-				add("compare report", secs, "s", "plain C scan", scan_s, "<=x",
-				    1.5);
-				add("compare report", secs, "s", "SQLite GROUP BY + median",
-				    sqlite_cmp, "", NAN);
-				{
-					char why[256] = "smoke run";
-					double pg_cmp = NAN;
-					/* Like the ingest baselines: not in the smoke run. */
-					if (smoke ||
-					    baseline_postgres_compare(work, path, &pg_cmp, why,
-								      sizeof why) != 0)
-						fprintf(stderr,
-							"bench: PostgreSQL compare baseline: %s\n",
-							why);
-					add("compare report", secs, "s",
-					    "PostgreSQL percentile_cont", pg_cmp, ">=x", 10);
-				}
-				add("reporter peak RSS (compare)", (double)maxrss / 1024, "MiB",
-				    NULL, NAN, "<=abs", 64);
-			} else {
-				char name[64];
-				snprintf(name, sizeof name, "%s report", reports[k][0]);
-				add(strdup(name), secs, "s", "plain C scan", scan_s, "<=x", 2);
-			}
-		}
-	}
-
-	{
-		double rss[3];
-		cost_curve(&o, work, qdir, bin, rss);
-		add("reporter peak RSS, 10x the answers", rss[2], "MiB",
-		    "reporter peak RSS, the answers above", rss[1], "<=x", 10);
-	}
-	{
-		/* Ingest into a store that already holds many submissions. */
-		struct bench_pipeline q;
-		struct bench_opts po = o;
-		long acc = 0;
-		double b = NAN;
-		memset(&q, 0, sizeof q);
-		po.prefill = smoke ? 2000 : 1000000;
-		fprintf(stderr, "bench: ingest into a store of %ld submissions\n", po.prefill);
-		if (pipeline_start(&q, &po, o.clients + 2) != 0 ||
-		    run_ingest(&q, &o, "bench", &rate_full, &acc, &b) != 0)
-			rate_full = NAN;
-		pipeline_stop(&q);
-		if (q.dir[0] != '\0') {
-			char cmd[300];
-			snprintf(cmd, sizeof cmd, "rm -rf %s", q.dir);
-			if (system(cmd) != 0)
-				fprintf(stderr, "bench: could not remove %s\n", q.dir);
-		}
-		add(smoke ? "durable ingest into a store of 2000"
-			  : "durable ingest into a store of 1e6",
-		    rate_full, "/s", "durable ingest, empty store", rate, ">=", 0.9);
-	}
-	add("durable ingest", rate, "/s", "raw LMDB, 1000 per commit", lmdb, ">=", 0.5);
-	add("durable ingest", rate, "/s", "SQLite WAL FULL, 1 tx each", sq1, ">=", 10);
-	add("durable ingest", rate, "/s", "SQLite WAL FULL, 1000 per tx", sqb, "", NAN);
-	add("durable ingest", rate, "/s", "PostgreSQL, 1 tx each", pg1, ">=", 20);
-	add("durable ingest", rate, "/s", "PostgreSQL, 1000 per tx", pgb, ">=", 3);
-	add("durable ingest", rate, "/s", "transport ceiling: 2 CURVE hops, echo", ceiling,
-	    ">=", 0.7);
-	add("mean batch size during ingest", batch, "", NULL, NAN, "", NAN);
-	add("durable ingest, members reading status", rate_reading, "/s",
-	    "durable ingest, no reads", rate, ">=", 0.9);
-	add("status reads answered during that ingest", reads_per_s, "/s", NULL, NAN, "", NAN);
-	add("durable ingest, quality checks on", rate_checks, "/s", "durable ingest, checks off",
-	    rate, ">=", 0.9);
-	add("ack latency p50", p50 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "", NAN);
-	add("ack latency p99", p99 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "<=abs",
-	    2);
-	add("ack latency p999", p999 * 1000, "ms", "one durable LMDB commit", 1000 / lmdb1, "<=abs",
-	    5);
-	add("ack latency p99, member flooding", f99 * 1000, "ms", "ack latency p99, no flood",
-	    p99 * 1000, "<=abs", 10);
-	add("collector peak RSS, after flood", (double)col_flood_hwm / 1024, "MiB",
-	    "collector peak RSS, ingest", (double)col_hwm / 1024, "", NAN);
-	/* (libzmq's buffers per connection: documented, no target) */
-	add("collector RSS, idle members", (double)idle_rss / 1024, "MiB", NULL, NAN, "", NAN);
-	add("collector peak RSS, ingest", (double)col_hwm / 1024, "MiB", NULL, NAN, "", NAN);
-	add("aggregator peak RSS, ingest", (double)agg_hwm / 1024, "MiB", NULL, NAN, "<=abs", 64);
-	add("aggregator peak RSS, both ingests", (double)agg_checks_hwm / 1024, "MiB",
-	    "aggregator peak RSS, ingest", (double)agg_hwm / 1024, "", NAN);
-
-	/* The table: value, baseline, ratio, target. */
-	printf("canvass benchmark%s: %ld cores; %d clients, %ld submissions (%ld accepted) of %zu "
-	       "bytes; "
-	       "latency at %ld/s (%ld receipts); %d idle members; report store %ld answers "
-	       "(%d members x %d questions); commit %s\n\n",
-	       smoke ? " (SMOKE: tiny, figures meaningless)" : "", sysconf(_SC_NPROCESSORS_ONLN),
-	       o.clients, o.submissions, accepted, rlen, o.rate, done, o.idle_members, answers,
-	       o.report_members, o.questions, commit ? commit : "?");
-	printf("%-32s %12s  %-30s %12s %9s  %s\n", "figure", "canvass", "baseline (same run)",
-	       "baseline", "ratio", "target");
-	for (size_t i = 0; i < n_figs; i++) {
-		struct figure *f = &figs[i];
-		char v[32], b[32] = "", ratio[16] = "", target[48] = "";
-		double r = NAN;
-		snprintf(v, sizeof v, "%.4g %s", f->value, f->unit);
-		if (f->baseline_name && !isnan(f->baseline)) {
-			snprintf(b, sizeof b, "%.4g %s", f->baseline, f->unit);
-			r = f->value / f->baseline;
-			if (strcmp(f->rule, ">=x") == 0)
-				r = f->baseline / f->value;
-			snprintf(ratio, sizeof ratio, "%.2fx", r);
-		} else if (f->baseline_name) {
-			snprintf(b, sizeof b, "n/a");
-		}
-		if (strcmp(f->rule, ">=") == 0)
-			snprintf(target, sizeof target, ">= %.3gx: %s", f->target,
-				 isnan(r)         ? "not measured"
-				 : r >= f->target ? "met"
-						  : "MISSED");
-		else if (strcmp(f->rule, ">=x") == 0)
-			snprintf(target, sizeof target, "baseline/canvass >= %.3g: %s", f->target,
-				 isnan(r)         ? "not measured"
-				 : r >= f->target ? "met"
-						  : "MISSED");
-		else if (strcmp(f->rule, "<=x") == 0)
-			snprintf(target, sizeof target, "<= %.3gx: %s", f->target,
-				 isnan(r)         ? "not measured"
-				 : r <= f->target ? "met"
-						  : "MISSED");
-		else if (strcmp(f->rule, "<=abs") == 0)
-			snprintf(target, sizeof target, "<= %.3g %s: %s", f->target, f->unit,
-				 isnan(f->value)         ? "not measured"
-				 : f->value <= f->target ? "met"
-							 : "MISSED");
-		printf("%-32s %12s  %-30s %12s %9s  %s\n", f->name, v,
-		       f->baseline_name ? f->baseline_name : "", b, ratio, target);
-	}
-	if (json_out != NULL) {
-		FILE *f = fopen(json_out, "w");
-		char fs[64] = "?";
-		FILE *pp = popen("stat -f -c %T /tmp 2>/dev/null", "r");
-		if (pp) {
-			if (fgets(fs, sizeof fs, pp))
-				fs[strcspn(fs, "\n")] = '\0';
-			pclose(pp);
-		}
-		fprintf(f,
-			"{\"smoke\": %s, \"cores\": %ld, \"filesystem\": \"%s\", \"commit\": "
-			"\"%s\", "
-			"\"submission_bytes\": %zu, \"figures\": [",
-			smoke ? "true" : "false", sysconf(_SC_NPROCESSORS_ONLN), fs,
-			commit ? commit : "", rlen);
-		for (size_t i = 0; i < n_figs; i++)
-			fprintf(f,
-				"%s{\"figure\": \"%s\", \"unit\": \"%s\", \"value\": %.6g, "
-				"\"baseline\": \"%s\", \"baseline_value\": %.6g}",
-				i ? ", " : "", figs[i].name, figs[i].unit,
-				isnan(figs[i].value) ? -1 : figs[i].value,
-				figs[i].baseline_name ? figs[i].baseline_name : "",
-				isnan(figs[i].baseline) ? -1 : figs[i].baseline);
-		fprintf(f, "]}\n");
-		fclose(f);
-	}
-	{
-		char cmd[700];
-		snprintf(cmd, sizeof cmd, "rm -rf %s %s", work, p.dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "bench: could not remove %s\n", work);
-	}
+	phase_pipeline(&r);
+	phase_baselines(&r);
+	phase_reports(&r);
+	phase_full_store(&r);
+	pipeline_figures(&r);
+	print_table(&r, commit);
+	if (json_out != NULL)
+		write_json(&r, json_out, commit);
+	cleanup(&r);
 	curl_global_cleanup();
 	settings_free(tab);
 	return 0;
