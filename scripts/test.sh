@@ -12,7 +12,7 @@ run() {
 	shift
 	cmake -S . -B "$dir" -DCANVASS_WERROR=ON "$@" >/dev/null
 	cmake --build "$dir" -j "$jobs"
-	(cd "$dir" && ctest --output-on-failure -j "$jobs")
+	(cd "$dir" && ctest --output-on-failure -j "$((jobs + 1))")
 }
 
 echo "== build and test (RelWithDebInfo)"
@@ -20,5 +20,5 @@ run build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== build and test (AddressSanitizer + UndefinedBehaviorSanitizer)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run build-asan -DCMAKE_BUILD_TYPE=Debug -DCANVASS_SANITIZE=ON
-echo "== fuzz (libFuzzer, about a minute)"
+echo "== fuzz (libFuzzer, two targets at a time, about 40 seconds)"
 sh scripts/fuzz.sh 20

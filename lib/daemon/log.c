@@ -49,6 +49,9 @@ const char *log_quote(const char *s, char *out, size_t outlen)
 }
 
 static void vlog(enum log_level level, const char *event, unsigned long suppressed, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vlog(enum log_level level, const char *event, unsigned long suppressed, const char *fmt,
 		 va_list ap)
 {
 	static const char *names[] = {"debug", "info", "warn", "error"};

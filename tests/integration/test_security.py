@@ -61,7 +61,7 @@ class AuthenticationTest(unittest.TestCase):
 
     def test_plaintext_client_gets_nothing_stored(self):
         before = stored_sequence(self.p)
-        rc, r = self.p.submit_as(None, self.files["BR"], extra=("--attempts", "2"))
+        rc, r = self.p.submit_as(None, self.files["BR"], extra=("--attempts", "2", "--timeout-ms", "1000"))
         self.assertEqual(rc, 4)
         self.assertEqual(r[0]["status"], "NOT_AUTHENTICATED")
         self.assertIn("require CURVE", r[0]["message"])
