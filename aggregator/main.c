@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "cycles.h"
 #include "error.h"
 #include "keys.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "qdef.h"
 #include "registry.h"
 #include "reviewers.h"
 #include "server.h"
@@ -23,13 +25,13 @@
 
 struct options {
 	char *data, *listen, *level, *pidfile, *key_path, *events, *registry_path;
-	char *review_listen, *reviewers_path;
+	char *review_listen, *reviewers_path, *qdir, *cycles_path;
 	struct daemon_http http;
 	struct strlist collector_keys;
 	bool insecure;
 	uint64_t map_size, map_max, max_message;
 	long batch_max, batch_wait_us, hwm;
-	struct setting tab[24]; /* the rows of options_init, with the NULL row */
+	struct setting tab[26]; /* the rows of options_init, with the NULL row */
 };
 
 /* The defaults and the settings table over them (docs/operations.md). */
@@ -57,6 +59,11 @@ static void options_init(struct options *o)
 		 "endpoint for reviewers (canvassctl review); needs --reviewers"},
 		{"reviewers", SET_STRING, &o->reviewers_path, 0, 0, "FILE",
 		 "reviewers file: name,public_key per line (re-read on SIGHUP)"},
+		{"questionnaires", SET_STRING, &o->qdir, 0, 0, "DIR",
+		 "questionnaire definitions: a query names only their question ids (with "
+		 "--review-listen)"},
+		{"cycles", SET_STRING, &o->cycles_path, 0, 0, "FILE",
+		 "cycle schedule: no query or reopen once a cycle closed (with --review-listen)"},
 		{"events", SET_STRING, &o->events, 0, 0, "ENDPOINT",
 		 "PUB endpoint of the event feed (ipc:// or tcp://127.x)"},
 		DAEMON_HTTP_SETTINGS(o->http, "errors in the window that make /health fail (1)"),
@@ -105,6 +112,12 @@ static int options_check(const struct options *o)
 			  "msg=\"--review-listen needs --reviewers (or --insecure on ipc://)\"");
 		return DAEMON_EXIT_CONFIG;
 	}
+	if (o->review_listen != NULL && (o->qdir == NULL || o->cycles_path == NULL)) {
+		log_event(LOG_ERROR, "no_schedule",
+			  "msg=\"--review-listen needs --questionnaires and --cycles: reviewers' "
+			  "actions are checked against them\"");
+		return DAEMON_EXIT_CONFIG;
+	}
 	return 0;
 }
 
@@ -135,7 +148,35 @@ struct held {
 	struct registry *registry;
 	struct zap_entry *reviewers;
 	size_t n_reviewers;
+	struct qset *qs;       /* with --questionnaires */
+	struct cycles *cycles; /* with --cycles */
 };
+
+/* The definitions and the schedule, both or neither; 0 or a canvass code (err). */
+static int schedule_load(const struct options *o, struct qset **qs, struct cycles **cycles,
+			 char *err, size_t errlen)
+{
+	int rc = 0;
+	*qs = NULL;
+	*cycles = NULL;
+	if (o->qdir != NULL)
+		rc = qset_load_dir(o->qdir, qs, err, errlen);
+	if (rc == 0 && o->cycles_path != NULL)
+		rc = cycles_load(o->cycles_path, cycles, err, errlen);
+	if (rc != 0) {
+		qset_free(qs);
+		cycles_free(cycles);
+	}
+	return rc;
+}
+
+static void held_free(struct held *h)
+{
+	registry_free(&h->registry);
+	free(h->reviewers);
+	qset_free(&h->qs);
+	cycles_free(&h->cycles);
+}
 
 /* Loads the reviewers and the registry named by o; logged, 0 or an exit status. */
 static int held_load(const struct options *o, struct held *h)
@@ -152,6 +193,10 @@ static int held_load(const struct options *o, struct held *h)
 		log_event(LOG_ERROR, "registry_invalid", "error=%s", log_quote(err, q, sizeof q));
 		return DAEMON_EXIT_CONFIG;
 	}
+	if (schedule_load(o, &h->qs, &h->cycles, err, sizeof err) != 0) {
+		log_event(LOG_ERROR, "config_invalid", "error=%s", log_quote(err, q, sizeof q));
+		return DAEMON_EXIT_CONFIG;
+	}
 	return 0;
 }
 
@@ -162,8 +207,8 @@ static int held_load(const struct options *o, struct held *h)
 static void reload(struct options *o, struct daemon *d, struct aggregator *agg, struct held *h)
 {
 	static const char *const live[] = {
-		"log-level",     "batch-wait-us", "health-window", "health-threshold",
-		"collector-key", "registry",      "reviewers",     NULL};
+		"log-level", "batch-wait-us", "health-window",  "health-threshold", "collector-key",
+		"registry",  "reviewers",     "questionnaires", "cycles",           NULL};
 	char applied[512], err[512], q[600];
 
 	d->reload = 0;
@@ -210,6 +255,22 @@ static void reload(struct options *o, struct daemon *d, struct aggregator *agg, 
 	} else if (h->registry != NULL) {
 		aggregator_set_registry(agg, NULL);
 		registry_free(&h->registry);
+	}
+	{
+		struct qset *qs;
+		struct cycles *cycles;
+		if (schedule_load(o, &qs, &cycles, err, sizeof err) != 0) {
+			log_event(LOG_ERROR, "reload_refused",
+				  "error=%s msg=\"the questionnaires and cycles in force stay\"",
+				  log_quote(err, q, sizeof q));
+			metric_add(d->reloads, "refused", 1);
+			return;
+		}
+		aggregator_set_schedule(agg, qs, cycles);
+		qset_free(&h->qs);
+		cycles_free(&h->cycles);
+		h->qs = qs;
+		h->cycles = cycles;
 	}
 	metric_add(d->reloads, "ok", 1);
 	log_event(LOG_INFO, "reloaded", "collectors=%zu reviewers=%zu settings_changed=%s",
@@ -310,6 +371,8 @@ int main(int argc, char **argv)
 			.http = d.httpd,
 			.registry = h.registry,
 			.review_listen = o.review_listen,
+			.qs = h.qs,
+			.cycles = h.cycles,
 		};
 		if (aggregator_open(&agg, d.zctx, &acfg, err, sizeof err) != 0) {
 			log_event(LOG_ERROR, "listen_failed", "error=%s",
@@ -335,8 +398,7 @@ out:
 	aggregator_close(&agg);
 	daemon_finish(&d);
 	store_close(&store);
-	registry_free(&h.registry);
-	free(h.reviewers);
+	held_free(&h);
 	daemon_settings_free(o.tab);
 	return status;
 }

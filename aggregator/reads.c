@@ -5,8 +5,6 @@
 #include "log.h"
 #include "wire.h"
 
-
-
 /* A member's read of its own returns (relayed by its collector), answered now. */
 void aggregator_answer_read(struct aggregator *a, struct slot *sl)
 {

@@ -305,7 +305,69 @@ static int list(struct store_view *v, const struct registry *reg, const Canvass_
 	return 0;
 }
 
-static int act(struct store *s, const struct registry *reg, const char *reviewer,
+/*
+ * The questions a query names, each in the definition of the version the
+ * return's latest revision answered: 0 (rep untouched), 1 (rep says
+ * NOT_FOUND), or a store error. Without a return, store_review_act answers.
+ */
+static int query_questions_known(struct store *s, const struct qset *qs,
+				 const Canvass__ReviewAction *a, Canvass__ReviewReply *rep)
+{
+	struct store_view *v = NULL;
+	Canvass__HistoryEntry *e = NULL;
+	Canvass__Submission *sub = NULL;
+	const struct questionnaire *def;
+	int rc = store_view_open(s, &v);
+
+	if (rc != 0)
+		return rc;
+	rc = store_view_current(v, a->questionnaire, a->cycle, a->member, &e);
+	store_view_close(&v);
+	if (rc == CV_ENOTFOUND || rc == CV_EINVAL)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &sub) != 0) {
+		WIRE_FREE(e);
+		return CV_ECORRUPT;
+	}
+	def = qset_find(qs, a->questionnaire, sub->version);
+	rc = 0;
+	if (def == NULL) {
+		say(rep, CANVASS__STATUS__NOT_FOUND,
+		    "no definition of %.64s version %u here: the questions cannot be checked",
+		    a->questionnaire, sub->version);
+		rc = 1;
+	}
+	for (size_t i = 0; rc == 0 && i < a->n_questions; i++)
+		if (qdef_question(def, a->questions[i]) == NULL) {
+			say(rep, CANVASS__STATUS__NOT_FOUND,
+			    "%.64s version %u has no question %.64s", a->questionnaire,
+			    sub->version, a->questions[i]);
+			rc = 1;
+		}
+	WIRE_FREE(sub);
+	WIRE_FREE(e);
+	return rc;
+}
+
+/* 1 (rep says WRONG_STATE) when a's kind needs a revision and the cycle has closed. */
+static int cycle_closed(const struct review_scope *sc, const Canvass__ReviewAction *a,
+			Canvass__ReviewReply *rep)
+{
+	const struct cycle *cy = NULL;
+
+	if (a->action == CANVASS__REVIEW_ACTION_KIND__APPROVE || sc->cycles == NULL ||
+	    cycles_state(sc->cycles, a->questionnaire, a->cycle, sc->now_ms, &cy) != CYCLE_CLOSED)
+		return 0;
+	say(rep, CANVASS__STATUS__WRONG_STATE,
+	    "the %.32s cycle of %.64s has closed: the member can no longer revise, so a %s "
+	    "could never be answered (approve the return as it stands)",
+	    a->cycle, a->questionnaire, review_action_name(a->action));
+	return 1;
+}
+
+static int act(struct store *s, const struct review_scope *sc, const char *reviewer,
 	       const Canvass__ReviewAction *in, Canvass__ReviewReply *rep, struct store_review *r)
 {
 	Canvass__ReviewAction a = *in;
@@ -317,12 +379,22 @@ static int act(struct store *s, const struct registry *reg, const char *reviewer
 		say(rep, CANVASS__STATUS__MALFORMED, "%s", why);
 		return 0;
 	}
+	if (cycle_closed(sc, &a, rep))
+		return 0;
+	if (a.n_questions > 0 && sc->qs != NULL &&
+	    (rc = query_questions_known(s, sc->qs, &a, rep)) != 0)
+		return rc == 1 ? 0 : rc;
 	r->action = &a;
 	rc = store_review_act(s, r);
 	r->action = NULL;
 	if (rc == CV_EFULL || rc == CV_ENOSPC) {
 		say(rep, CANVASS__STATUS__STORAGE_FULL, "the store is full; retry later");
 		return rc;
+	}
+	if (rc == CV_EINVAL) {
+		/* An action the store cannot key (review_action_check lets none by). */
+		say(rep, CANVASS__STATUS__MALFORMED, "the action cannot be stored as it is");
+		return 0;
 	}
 	if (rc != 0) {
 		say(rep, CANVASS__STATUS__INTERNAL, "storage failed; retry later");
@@ -351,7 +423,7 @@ static int act(struct store *s, const struct registry *reg, const char *reviewer
 			Canvass__ReturnStatus *st = NULL;
 			if (store_view_current(v, in->questionnaire, in->cycle, in->member, &cur) ==
 				    0 &&
-			    status_of(v, reg, in->questionnaire, in->cycle, in->member,
+			    status_of(v, sc->reg, in->questionnaire, in->cycle, in->member,
 				      cur->sequence, &st) == 0 &&
 			    (rep->returns = malloc(sizeof *rep->returns)) != NULL) {
 				rep->returns[0] = st;
@@ -374,7 +446,7 @@ static int act(struct store *s, const struct registry *reg, const char *reviewer
 	return 0;
 }
 
-int review_answer(struct store *s, const struct registry *reg, const char *reviewer,
+int review_answer(struct store *s, const struct review_scope *sc, const char *reviewer,
 		  const Canvass__ReviewRequest *req, Canvass__ReviewReply **out,
 		  struct store_review *r)
 {
@@ -389,13 +461,13 @@ int review_answer(struct store *s, const struct registry *reg, const char *revie
 	rep->protocol_version = WIRE_PROTOCOL_VERSION;
 	rep->request_id = req->request_id;
 	switch (req->body_case) {
-	case CANVASS__REVIEW_REQUEST__BODY_ACT: return act(s, reg, reviewer, req->act, rep, r);
+	case CANVASS__REVIEW_REQUEST__BODY_ACT: return act(s, sc, reviewer, req->act, rep, r);
 	case CANVASS__REVIEW_REQUEST__BODY_LIST:
 	case CANVASS__REVIEW_REQUEST__BODY_SHOW:
 		if ((rc = store_view_open(s, &v)) == 0) {
 			rc = req->body_case == CANVASS__REVIEW_REQUEST__BODY_LIST
-				     ? list(v, reg, req->list, rep)
-				     : show(v, reg, req->show, rep);
+				     ? list(v, sc->reg, req->list, rep)
+				     : show(v, sc->reg, req->show, rep);
 			store_view_close(&v);
 		}
 		if (rc != 0) {

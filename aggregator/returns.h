@@ -11,6 +11,8 @@
 #define CANVASS_AGGREGATOR_RETURNS_H
 
 #include "canvass.pb-c.h"
+#include "cycles.h"
+#include "qdef.h"
 #include "registry.h"
 #include "store.h"
 
@@ -32,7 +34,21 @@ void review_read_clear(Canvass__StoreReply *rep);
  * STORAGE_FULL or INTERNAL); an action's outcome is in *act when act is
  * not NULL (its status 0 when none was written).
  */
-int review_answer(struct store *s, const struct registry *reg, const char *reviewer,
+struct review_scope {
+	const struct registry *reg;  /* regions of list and show; may be NULL */
+	const struct qset *qs;       /* the definitions a query's question ids must be in */
+	const struct cycles *cycles; /* the schedule: no query or reopen after a cycle closed */
+	int64_t now_ms;              /* the time the schedule is read at */
+};
+
+/*
+ * What the aggregator knows to refuse an action that could never be
+ * answered (docs/review.md "What a reviewer cannot do"): a query naming a
+ * question that is not in the questionnaire version of the return's latest
+ * revision (NOT_FOUND), and a query or a reopen once the return's cycle
+ * has closed (WRONG_STATE: the member can no longer revise).
+ */
+int review_answer(struct store *s, const struct review_scope *scope, const char *reviewer,
 		  const Canvass__ReviewRequest *req, Canvass__ReviewReply **out,
 		  struct store_review *act);
 

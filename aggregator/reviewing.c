@@ -4,6 +4,7 @@
 #include "review.h"
 #include "error.h"
 #include "log.h"
+#include "util.h"
 #include "wire.h"
 
 #include <stdlib.h>
@@ -117,7 +118,11 @@ int aggregator_on_review(struct aggregator *a)
 				 rc == CV_EVERSION ? "protocol version 1 only" : cv_strerror(rc));
 		rc = 0;
 	} else {
-		rc = review_answer(a->cfg.store, a->cfg.registry, reviewer, req, &rep, &act);
+		const struct review_scope scope = {.reg = a->cfg.registry,
+						   .qs = a->cfg.qs,
+						   .cycles = a->cfg.cycles,
+						   .now_ms = cv_now_ms()};
+		rc = review_answer(a->cfg.store, &scope, reviewer, req, &rep, &act);
 	}
 	zmq_msg_close(&body);
 	if (rep == NULL)
@@ -133,7 +138,8 @@ int aggregator_on_review(struct aggregator *a)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c + 32);
 	metric_add(a->m_review, label, 1);
-	if (req != NULL && req->body_case == CANVASS__REVIEW_REQUEST__BODY_ACT &&
+	/* Counted, logged and published only once committed. */
+	if (rc == 0 && req != NULL && req->body_case == CANVASS__REVIEW_REQUEST__BODY_ACT &&
 	    act.status == CANVASS__STATUS__ACCEPTED) {
 		a->stats.review_actions++;
 		log_event(LOG_INFO, "review",

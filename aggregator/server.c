@@ -233,6 +233,13 @@ void aggregator_set_registry(struct aggregator *a, const struct registry *reg)
 	a->cfg.registry = reg;
 }
 
+void aggregator_set_schedule(struct aggregator *a, const struct qset *qs,
+			     const struct cycles *cycles)
+{
+	a->cfg.qs = qs;
+	a->cfg.cycles = cycles;
+}
+
 void *aggregator_socket(struct aggregator *a)
 {
 	return a->sock;

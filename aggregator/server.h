@@ -25,6 +25,8 @@
 #include "keys.h"
 #include "metrics.h"
 #include "registry.h"
+#include "cycles.h"
+#include "qdef.h"
 #include "store.h"
 #include "zap.h"
 
@@ -41,6 +43,8 @@ struct aggregator_cfg {
 	struct httpd *http;              /* borrowed; storage failures go to /health */
 	const struct registry *registry; /* borrowed: regions for the outlier check; may be NULL */
 	const char *review_listen;       /* reviewers' endpoint (ZAP_REVIEW_DOMAIN), or NULL */
+	const struct qset *qs;           /* borrowed: the question ids a query may name */
+	const struct cycles *cycles;     /* borrowed: no query or reopen once a cycle closed */
 };
 
 /* What a revision or dry run of an approved return is answered (LOCKED). */
@@ -64,6 +68,9 @@ struct aggregator;
 
 /* Regions for the outlier check from now on (borrowed; NULL: world only). */
 void aggregator_set_registry(struct aggregator *a, const struct registry *reg);
+/* The definitions and the schedule reviewers' actions are checked against (borrowed). */
+void aggregator_set_schedule(struct aggregator *a, const struct qset *qs,
+			     const struct cycles *cycles);
 
 int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator_cfg *cfg,
 		    char *err, size_t errlen);

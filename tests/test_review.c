@@ -116,6 +116,31 @@ static void test_action_check(void **state)
 	assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
 	a = action(7, "id3");
 	assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+	/* Every field by the identifier rules of a submission: a key the store
+	 * cannot join (over 480 bytes) never reaches it. */
+	{
+		static char longq[501];
+		memset(longq, 'q', sizeof longq - 1);
+		a = action(CANVASS__REVIEW_ACTION_KIND__APPROVE, "id4");
+		a.questionnaire = longq;
+		assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+		assert_string_equal(why, "questionnaire: 1-64 of A-Z a-z 0-9 _ . -");
+		a = action(CANVASS__REVIEW_ACTION_KIND__APPROVE, "id4");
+		a.cycle = longq;
+		assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+		a = action(CANVASS__REVIEW_ACTION_KIND__APPROVE, "id4");
+		a.member = (char *)"ke";
+		assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+		assert_string_equal(why, "member: 2-16 of A-Z 0-9");
+		a = action(CANVASS__REVIEW_ACTION_KIND__APPROVE, "an id");
+		assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+	}
+	/* A question id breaks the id rule: refused, not only when too long. */
+	a = action(CANVASS__REVIEW_ACTION_KIND__QUERY, "id5");
+	a.questions = (char *[]){"not an id!"};
+	a.n_questions = 1;
+	assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+	assert_string_equal(why, "question ids: 1-64 of A-Z a-z 0-9 _ . -");
 }
 
 static void test_reviewers_file(void **state)

@@ -101,6 +101,47 @@ static void test_failed_commit_leaves_nothing(void **state)
 	free(dir);
 }
 
+/* A review action whose commit failed has no outcome: nothing to publish or count. */
+static void test_failed_review_commit_has_no_outcome(void **state)
+{
+	char *dir = tu_tempdir(), err[256];
+	struct store_cfg cfg = {.dir = dir};
+	struct store *s;
+	struct store_put p;
+	Canvass__ReviewAction a = CANVASS__REVIEW_ACTION__INIT;
+	struct store_review r;
+	(void)state;
+
+	assert_int_equal(store_open(&s, &cfg, err, sizeof err), 0);
+	p = make_put("KE", "k1", "first");
+	assert_int_equal(store_put_batch(s, &p, 1), 0);
+	a.action = CANVASS__REVIEW_ACTION_KIND__APPROVE;
+	a.questionnaire = (char *)"isa";
+	a.cycle = (char *)"2025";
+	a.member = (char *)"KE";
+	a.reviewer = (char *)"alice";
+	a.action_id = (char *)"approve-1";
+	a.comment = (char *)"";
+	memset(&r, 0, sizeof r);
+	r.action = &a;
+	commit_fault = ENOSPC;
+	assert_int_not_equal(store_review_act(s, &r), 0);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.sequence, 0);
+	assert_null(r.state);
+	assert_int_equal(head(s), 1);
+	/* The retry is the first time it is stored, at the next sequence. */
+	memset(&r, 0, sizeof r);
+	r.action = &a;
+	assert_int_equal(store_review_act(s, &r), 0);
+	assert_int_equal(r.status, CANVASS__STATUS__ACCEPTED);
+	assert_int_equal(r.sequence, 2);
+	canvass__return_status__free_unpacked(r.state, NULL);
+	store_close(&s);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_full_map_grows_then_refuses(void **state)
 {
 	char *dir = tu_tempdir(), err[256];
@@ -189,6 +230,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_failed_commit_leaves_nothing),
+		cmocka_unit_test(test_failed_review_commit_has_no_outcome),
 		cmocka_unit_test(test_full_map_grows_then_refuses),
 		cmocka_unit_test(test_oversized_batch_is_split),
 	};

@@ -196,7 +196,11 @@ static int act_one(MDB_txn *txn, struct store *s, uint64_t *head_seq,
 int store_review_act(struct store *s, struct store_review *r)
 {
 	int rc = store_write_txn(s, act_one, r);
-	if (rc != 0)
+	if (rc != 0) {
+		/* Nothing was committed: no outcome, whatever the transaction had set. */
 		review_free(&r->state);
+		r->status = 0;
+		r->sequence = 0;
+	}
 	return rc;
 }

@@ -1,4 +1,5 @@
 #include "review.h"
+#include "text.h"
 #include "error.h"
 #include "wire.h"
 
@@ -127,11 +128,15 @@ int review_action_check(const Canvass__ReviewAction *a, char *why, size_t whylen
 	if (a->action < CANVASS__REVIEW_ACTION_KIND__QUERY ||
 	    a->action > CANVASS__REVIEW_ACTION_KIND__REOPEN)
 		return refuse(CV_EINVAL, why, whylen, "action must be query, approve or reopen");
-	if (a->questionnaire[0] == '\0' || a->cycle[0] == '\0' || a->member[0] == '\0')
-		return refuse(CV_EINVAL, why, whylen,
-			      "questionnaire, cycle and member are required");
-	if (a->action_id[0] == '\0' || strlen(a->action_id) > REVIEW_MAX_ID)
-		return refuse(CV_EINVAL, why, whylen, "action_id: 1 to %d bytes", REVIEW_MAX_ID);
+	/* The identifier rules of a submission (docs/protocol.md "Strings"). */
+	if (!text_id_ok(ID_NAME, a->questionnaire))
+		return refuse(CV_EINVAL, why, whylen, "questionnaire: %s", text_id_rule(ID_NAME));
+	if (!text_id_ok(ID_CYCLE, a->cycle))
+		return refuse(CV_EINVAL, why, whylen, "cycle: %s", text_id_rule(ID_CYCLE));
+	if (!text_id_ok(ID_MEMBER, a->member))
+		return refuse(CV_EINVAL, why, whylen, "member: %s", text_id_rule(ID_MEMBER));
+	if (!text_id_ok(ID_KEY, a->action_id))
+		return refuse(CV_EINVAL, why, whylen, "action_id: %s", text_id_rule(ID_KEY));
 	if (strlen(a->comment) > REVIEW_MAX_COMMENT)
 		return refuse(CV_EINVAL, why, whylen, "comment: at most %d bytes",
 			      REVIEW_MAX_COMMENT);
@@ -143,8 +148,9 @@ int review_action_check(const Canvass__ReviewAction *a, char *why, size_t whylen
 	if (a->n_questions > 0 && a->action != CANVASS__REVIEW_ACTION_KIND__QUERY)
 		return refuse(CV_EINVAL, why, whylen, "only a query names questions");
 	for (size_t i = 0; i < a->n_questions; i++)
-		if (a->questions[i][0] == '\0' || strlen(a->questions[i]) > 64)
-			return refuse(CV_EINVAL, why, whylen, "question ids: 1 to 64 bytes each");
+		if (!text_id_ok(ID_NAME, a->questions[i]))
+			return refuse(CV_EINVAL, why, whylen, "question ids: %s",
+				      text_id_rule(ID_NAME));
 	return 0;
 }
 

@@ -31,10 +31,9 @@
 #define REVIEW_HASH_DOMAIN     "canvass review"
 #define REVIEW_HASH_DOMAIN_LEN 15 /* with its \0 */
 
-/* Limits of an action, checked by review_action_check. */
+/* Limits of an action, checked by review_action_check (ids: text.h's rules). */
 #define REVIEW_MAX_COMMENT   4000
 #define REVIEW_MAX_QUESTIONS 100
-#define REVIEW_MAX_ID        128
 
 struct review_event {
 	int kind;                            /* REVIEW_EV_* */

@@ -339,7 +339,11 @@ static void run_review(const uint8_t *data, size_t size)
 	if (wire_decode_review_request(data, size, 512 * 1024, &req, NULL) != 0)
 		return;
 	ensure_store();
-	(void)review_answer(check_store, reg, "fuzz", req, &rep, &act);
+	{
+		const struct review_scope scope = {
+			.reg = reg, .qs = qs, .cycles = cycles, .now_ms = cv_now_ms()};
+		(void)review_answer(check_store, &scope, "fuzz", req, &rep, &act);
+	}
 	if (rep == NULL || wire_pack(&rep->base, &buf, &len) != 0)
 		abort();
 	free(buf);

@@ -25,7 +25,8 @@ import urllib.request
 
 import zmq
 
-from pipeline import BIN, ISA, MEMBERS, Pipeline, keygen, synth, wait_for, write_json
+from pipeline import (BIN, ISA, MEMBERS, QDIR, Pipeline, keygen, synth, wait_for, write_cycles,
+                      write_json)
 from test_reports import TOL, load_json, member_scores, members_regions, score_cells, score_groups
 from test_strict import pb
 
@@ -62,8 +63,11 @@ class ReviewTest(unittest.TestCase):
         cls.reviewers = os.path.join(cls.p.root, "reviewers.csv")
         cls.write_reviewers(("alice", cls.alice), ("bob", cls.bob))
         cls.events = f"ipc://{cls.p.root}/events.sock"
+        # The aggregator's own copy of the schedule: test 7 closes a cycle in it.
+        cls.agg_cycles = write_cycles(os.path.join(cls.p.root, "agg-cycles.json"))
         cls.agg_extra = ("--review-listen", "tcp://127.0.0.1:*", "--reviewers", cls.reviewers,
-                         "--events", cls.events, "--http", "127.0.0.1:0")
+                         "--events", cls.events, "--http", "127.0.0.1:0",
+                         "--questionnaires", QDIR, "--cycles", cls.agg_cycles)
         cls.p.start_aggregator(*cls.agg_extra)
         cls.p.start_collector()
         cls.review_ep = cls.p.ready["aggregator"]["review"]
@@ -311,6 +315,13 @@ class ReviewTest(unittest.TestCase):
                    "--review-listen", "tcp://127.0.0.1:*"])
         self.assertEqual(out.returncode, 78, out.stderr)
         self.assertIn("event=no_reviewers", out.stderr)
+        # ... and the questionnaires and the schedule its actions are checked against.
+        out = run([os.path.join(BIN, "canvass-aggregator"), "--data",
+                   os.path.join(self.p.root, "other"), "--listen", "tcp://127.0.0.1:*", "--key",
+                   self.p.keys.key("aggregator"), "--collector-key", self.p.keys.pub("collector"),
+                   "--review-listen", "tcp://127.0.0.1:*", "--reviewers", self.reviewers])
+        self.assertEqual(out.returncode, 78, out.stderr)
+        self.assertIn("event=no_schedule", out.stderr)
         # A return that does not exist: NOT_FOUND, exit 1.
         self.member("fetch", "--questionnaire", Q, "--cycle", "2030", code="FR", expect=1)
         self.review("query", "--member", "ZZ", "--comment", "?", expect=1)
@@ -522,6 +533,68 @@ def tearDownModule():
             for cmd, out in TRANSCRIPT:
                 f.write(f"$ {cmd}\n{out.rstrip()}\n\n")
 
+    def test_7_actions_that_cannot_be_answered(self):
+        """Hostile and impossible actions are refused; the writer keeps serving."""
+        def act(*args, expect=1):
+            cmd = [os.path.join(BIN, "canvassctl"), "review", *args, "--connect",
+                   self.review_ep, "--key", self.p.keys.key("alice"), "--server-key",
+                   self.p.keys.pub("aggregator"), "--timeout-ms", "3000", "--json"]
+            out = run(cmd)
+            self.assertEqual(out.returncode, expect, out.stdout + out.stderr)
+            return json.loads(out.stdout)
+
+        member = "BR"
+        long_id = "q" * 500
+        # Fields over the store's key size: MALFORMED, and the aggregator is still up.
+        for field in ("--questionnaire", "--cycle"):
+            args = {"--questionnaire": Q, "--cycle": "2025", field: long_id}
+            got = act("approve", "--questionnaire", args["--questionnaire"], "--cycle",
+                      args["--cycle"], "--member", member)
+            self.assertEqual(got["status"], "MALFORMED", got)
+            self.assertIsNone(self.p.agg.poll(), "the aggregator stopped")
+        got = act("approve", *QC, "--member", "M" * 500)
+        self.assertEqual(got["status"], "MALFORMED", got)
+        # A question id that breaks the id rule, and one the questionnaire has not.
+        got = act("query", *QC, "--member", member, "--comment", "?", "--question", "not an id!")
+        self.assertEqual(got["status"], "MALFORMED", got)
+        self.assertIn("question ids", got["message"])
+        got = act("query", *QC, "--member", member, "--comment", "?", "--question", "no_such_q")
+        self.assertEqual(got["status"], "NOT_FOUND", got)
+        self.assertIn("has no question no_such_q", got["message"])
+        st = json.loads(self.member("status", code=member).stdout)
+        mine = [r for r in st["returns"] if r["cycle"] == "2025"][0]
+        self.assertEqual(mine["queries"], [], "a refused query was stored")
+        # The cycle closes (the aggregator's schedule, reloaded): no query, no reopen,
+        # the approval still goes through.
+        with open(self.agg_cycles, encoding="utf-8") as f:
+            sched = json.load(f)
+        for c in sched["cycles"]:
+            if c["cycle"] == "2025":
+                c["due"], c["closes"] = "2000-01-02", "2000-01-03"
+        with open(self.agg_cycles, "w", encoding="utf-8") as f:
+            json.dump(sched, f)
+        reloads = self.p.log("aggregator").count("event=reloaded")
+        self.p.agg.send_signal(signal.SIGHUP)
+        wait_for(lambda: self.p.log("aggregator").count("event=reloaded") > reloads,
+                 "the aggregator to reload")
+        try:
+            got = act("query", *QC, "--member", member, "--comment", "late?",
+                      "--question", "rm_stage")
+            self.assertEqual(got["status"], "WRONG_STATE", got)
+            self.assertIn("has closed", got["message"])
+            got = act("approve", *QC, "--member", member, expect=0)
+            self.assertEqual(got["status"], "ACCEPTED", got)
+            got = act("reopen", *QC, "--member", member, "--comment", "undo")
+            self.assertEqual(got["status"], "WRONG_STATE", got)
+        finally:
+            write_cycles(self.agg_cycles)
+            reloads = self.p.log("aggregator").count("event=reloaded")
+            self.p.agg.send_signal(signal.SIGHUP)
+            wait_for(lambda: self.p.log("aggregator").count("event=reloaded") > reloads,
+                     "the aggregator to reload")
+        # A review action whose commit fails is never published nor counted (the
+        # store's unit test test_failed_review_commit_has_no_outcome injects it).
+        self.assertIsNone(self.p.agg.poll(), "the aggregator stopped")
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
