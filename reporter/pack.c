@@ -3,9 +3,11 @@
 #include "profile.h"
 #include "render.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,16 +29,66 @@ static int write_page(const char *dir, const char *name, const struct profile *p
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* A new file, never one planted there (a link included). */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "canvass-reporter: %s: %s\n", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return CV_EIO;
+		return CV_ENOTFOUND;
 	}
 	rc = p != NULL ? render_feedback_page(p, f) : render_feedback_index(ds, codes, n, f);
 	if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "canvass-reporter: %s: %s\n", path,
+			rc != 0 ? cv_strerror(rc) : strerror(errno));
 		unlink(tmp);
-		return CV_EIO;
+		return CV_ENOTFOUND;
+	}
+	return 0;
+}
+
+/*
+ * The pack's directory: made 0700, or an existing empty directory of this
+ * user, made 0700. Anything else is refused with its reason on standard
+ * error (1): a file, a directory with files in it (a pack is never mixed
+ * into, nor written over, other files), one it cannot make.
+ */
+static int prepare_dir(const char *dir)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	bool empty = true;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		fprintf(stderr, "canvass-reporter: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "canvass-reporter: %s: exists and is not a directory\n", dir);
+		return 1;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "canvass-reporter: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	if (!empty) {
+		fprintf(stderr,
+			"canvass-reporter: %s: exists and is not empty; the pack goes into a new "
+			"or "
+			"empty directory\n",
+			dir);
+		return 1;
+	}
+	if (st.st_uid != geteuid() || chmod(dir, 0700) != 0) {
+		fprintf(stderr, "canvass-reporter: %s: not this user's to make private (0700)\n",
+			dir);
+		return 1;
 	}
 	return 0;
 }
@@ -108,8 +160,7 @@ int pack_write(const struct dataset *ds, const struct disclosure_rules *rules, c
 		free(codes);
 		return CV_ENOTFOUND;
 	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "canvass-reporter: %s: %s\n", dir, strerror(errno));
+	if (prepare_dir(dir) != 0) {
 		free(codes);
 		return CV_ENOTFOUND;
 	}

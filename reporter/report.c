@@ -233,8 +233,14 @@ static int run_trend(struct report_ctx *c)
 	static const struct emitters e = {trend_text, trend_json, trend_csv, trend_sdmx};
 	const struct report_opts *o = c->o;
 	struct trend *t = NULL;
-	int rc = trend_build(c->view, c->qs, o->qid, c->reg, c->cycles, c->n_cycles, o->member,
-			     &o->rules, (uint64_t)o->as_of, &t);
+	int rc;
+
+	if (o->member != NULL && registry_find(c->reg, o->member) == NULL) {
+		fprintf(stderr, "canvass-reporter: no member %s in the registry\n", o->member);
+		return CV_ENOTFOUND;
+	}
+	rc = trend_build(c->view, c->qs, o->qid, c->reg, c->cycles, c->n_cycles, o->member,
+			 &o->rules, (uint64_t)o->as_of, &t);
 
 	if (rc == 0)
 		rc = emit("trend", o->fmt, &e, t);

@@ -227,8 +227,11 @@ static void scores_table(FILE *out, const struct compare_report *r)
 		fputs("</td>", out);
 		for (size_t g = 0; g < r->n_groups; g++) {
 			const struct compare_cell *c = &t->cells[g];
-			if (c->hidden != SHOWN)
-				fprintf(out, "<td>%s</td>", render_suppressed_mark());
+			if (c->hidden != SHOWN) {
+				fputs("<td>", out);
+				esc(out, render_suppressed_mark());
+				fputs("</td>", out);
+			}
 			else if (c->n == 0 || isnan(c->stats.mean))
 				fputs("<td>-</td>", out);
 			else
@@ -359,7 +362,8 @@ static void heatmap(FILE *out, const struct compare_report *r)
 		rows[i].row = &ds->rows[i];
 		rows[i].group = ds->rows[i].reg ? ds->rows[i].group : world;
 	}
-	qsort(rows, ds->n, sizeof *rows, heat_cmp);
+	if (ds->n > 1)
+		qsort(rows, ds->n, sizeof *rows, heat_cmp);
 	for (size_t i = 0; i < ds->n; i++)
 		groups += i == 0 || rows[i].group != rows[i - 1].group;
 	h = top + rowh * (double)(ds->n + groups) + 70;

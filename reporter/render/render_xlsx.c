@@ -28,8 +28,8 @@
 static const char *const text_columns[] = {
 	"questionnaire",  "cycle",   "cycles",         "member",   "region",  "id",
 	"kind",           "group",   "code",           "question", "section", "by",
-	"special",        "message", "classification", "chain",    "missing", "submitted",
-	"previous_cycle", "option",  "figure",         NULL};
+	"special",        "message", "classification", "chain",    "missing", "previous_cycle",
+	"option",         "figure",  NULL};
 
 struct sheet {
 	char name[32];
@@ -53,8 +53,14 @@ struct book {
 	int rc;
 };
 
-static bool is_text_column(const char *name)
+/*
+ * Whether a column of report holds text. "submitted" is the time of a
+ * return in export (an ISO 8601 string) and a count in completeness.
+ */
+static bool is_text_column(const char *report, const char *name)
 {
+	if (strcmp(name, "submitted") == 0)
+		return strcmp(report, "export") == 0;
 	for (size_t i = 0; text_columns[i] != NULL; i++)
 		if (strcmp(name, text_columns[i]) == 0)
 			return true;
@@ -159,7 +165,7 @@ static void on_row(int term, void *arg)
 		b->n_cols = b->n_row;
 		for (size_t c = 0; c < b->n_row; c++) {
 			b->header[c] = b->row[c];
-			b->text[c] = is_text_column(b->row[c]);
+			b->text[c] = is_text_column(b->single, b->row[c]);
 			if (strcmp(b->row[c], "kind") == 0) {
 				b->has_kind = true;
 				b->kind_col = c;

@@ -249,7 +249,7 @@ int findings_build(const struct dataset *ds, const struct dataset *prev, double 
 	}
 	for (size_t i = 0; i < ds->n && b.rc == 0; i++)
 		same_level(&b, &ds->rows[i]);
-	if (b.rc == 0)
+	if (b.rc == 0 && b.f->n > 1) /* no findings: items may be NULL, and qsort's may not */
 		qsort(b.f->items, b.f->n, sizeof *b.f->items, by_place);
 out:
 	for (size_t g = 0; groups != NULL && g < n_groups; g++)

@@ -278,6 +278,37 @@ class FormatsTest(unittest.TestCase):
         self.assertIn("--pdf needs headless Chromium", out.stderr)
         self.assertFalse(os.path.exists(none))
 
+        def pack(out_dir, *extra):
+            return subprocess.run([os.path.join(BIN, "canvass-reporter"), "feedback-pack",
+                                   "--data", self.p.data, "--registry", self.p.registry,
+                                   "--questionnaires", QDIR, *ARGS, "--cycle", "2025",
+                                   "--member", "KE", "--out", out_dir, *extra],
+                                  capture_output=True, text=True, timeout=300)
+        # A directory with files in it is refused, nothing in it touched.
+        full = os.path.join(self.p.root, "pack-full")
+        os.mkdir(full, 0o755)
+        with open(os.path.join(full, "KE.html"), "w", encoding="utf-8") as f:
+            f.write("mine")
+        out = pack(full)
+        self.assertEqual(out.returncode, 1, out.stderr)
+        self.assertIn(f"{full}: exists and is not empty", out.stderr)
+        with open(os.path.join(full, "KE.html"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), "mine")
+        # An empty one is used and made private.
+        empty = os.path.join(self.p.root, "pack-empty")
+        os.mkdir(empty, 0o755)
+        out = pack(empty)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(os.stat(empty).st_mode & 0o777, 0o700)
+        self.assertEqual(sorted(os.listdir(empty)), ["KE.html", "index.html"])
+        # A file where the directory should be: said with its path.
+        afile = os.path.join(self.p.root, "pack-file")
+        with open(afile, "w", encoding="utf-8") as f:
+            f.write("x")
+        out = pack(afile)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn(f"{afile}: exists and is not a directory", out.stderr)
+
     def test_compare_page(self):
         """The compare page: headline figures, a dot plot with n, the heatmap by region."""
         page = self.run_reporter("compare", "--cycle", "2025", "--format", "html",
@@ -290,6 +321,11 @@ class FormatsTest(unittest.TestCase):
         self.assertIn('<section class="headline">', page)
         self.assertRegex(page, r"<span>Returns</span><b>187 of 187</b>")
         self.assertIn("@page{size:A4", page)
+        # The mark of a hidden figure is text like any other: escaped in HTML.
+        marked = self.run_reporter("compare", "--cycle", "2025", "--format", "html",
+                                   "--min-group", "60", "--suppressed-as", "<b>x&</b>")
+        self.assertNotIn("<b>x&</b>", marked)
+        self.assertIn("&lt;b&gt;x&amp;&lt;/b&gt;", marked)
         # Every region and the world in the dot plot with their n; the member marked.
         js = json.loads(self.run_reporter("compare", "--cycle", "2025", "--format", "json",
                                           "--member", "KE"))
@@ -366,16 +402,18 @@ class FormatsTest(unittest.TestCase):
             order = list(dict.fromkeys(r[kind] for r in rows[1:]))
             rows = [rows[0]] + sorted(rows[1:], key=lambda r: order.index(r[kind]))
         numbers = 0
+        # "submitted" is a return's time in export, a count elsewhere.
+        text = TEXT_COLUMNS if single == "export" else TEXT_COLUMNS - {"submitted"}
         for want, have in zip(rows[1:], got):
             for name, w, h in zip(header, want, have):
                 if w == "":
                     self.assertIsNone(h, name)
-                elif name not in TEXT_COLUMNS and as_number(w) is not None:
+                elif name not in text and as_number(w) is not None:
                     self.assertIsInstance(h, (int, float), (name, w))
                     self.assertNotIsInstance(h, bool)
                     self.assertEqual(h, as_number(w), name)
                     numbers += 1
-                elif name not in TEXT_COLUMNS and w in ("true", "false"):
+                elif name not in text and w in ("true", "false"):
                     self.assertIs(h, w == "true", name)
                 else:
                     self.assertEqual(h, w, name)
@@ -424,6 +462,10 @@ class FormatsTest(unittest.TestCase):
         for r, g in zip(got, js["groups"]):
             self.assertEqual(r[col["group"]], g["group"])
             for name in ("expected", "on_time", "late", "missing_count", "revisions", "revised"):
+                self.assertEqual(r[col[name]], g[name])
+            # The review counts are numbers too (they were text cells once).
+            for name in ("submitted", "queried", "approved"):
+                self.assertIsInstance(r[col[name]], int, name)
                 self.assertEqual(r[col[name]], g[name])
 
         book, rows, js = self.outputs("quality", "--cycle", "2025")

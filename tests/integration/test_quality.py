@@ -439,6 +439,17 @@ class QualityTest(unittest.TestCase):
                               "--cycle", "2025", "--special-rate", "1.5", check=False)
         self.assertEqual(bad.returncode, 2)
         self.assertIn("--special-rate must be a share above 0 and at most 1", bad.stderr)
+        # A cycle without a finding (no returns at all): an empty report, exit 0; the
+        # sanitizer build aborted here once (qsort of no findings from NULL).
+        for fmt in ("json", "text", "csv"):
+            empty = self.p.reporter("quality", "--questionnaire", "integrity-self-assessment",
+                                    "--cycle", "2030", "--format", fmt, "--previous-cycle",
+                                    "none", check=False)
+            self.assertEqual(empty.returncode, 0, empty.stderr)
+            if fmt == "json":
+                got = json.loads(empty.stdout)
+                self.assertEqual(got["findings"], [])
+                self.assertEqual(got["returns"], 0)
 
 
 def moved(registry_text, code, region):

@@ -292,6 +292,13 @@ class ReportsTest(unittest.TestCase):
             self.assertEqual(line["rank"], 1 + sum(1 for v in ranked if v > s))
 
     def test_trend(self):
+        # An unknown member is an error, not a row of dashes.
+        for fmt in ("text", "json"):
+            bad = self.p.reporter("trend", "--questionnaire", "integrity-self-assessment",
+                                  "--member", "ZZ", "--format", fmt, check=False)
+            self.assertEqual(bad.returncode, 1, bad.stdout)
+            self.assertIn("no member ZZ in the registry", bad.stderr)
+            self.assertEqual(bad.stdout, "")
         got = json.loads(self.run_report("trend", "--member", "KE", "--format", "json").stdout)
         self.assertEqual([c["cycle"] for c in got["cycles"]], ["2024", "2025"])
         series = next(s for s in got["series"] if s["id"] == "au_electronic_share")
