@@ -270,8 +270,20 @@ static int show(struct store_view *v, const struct registry *reg, const Canvass_
 		WIRE_FREE(e);
 		if (prev == 0)
 			break;
+		/* Only ever backwards, to a revision of the same return: a damaged
+		 * previous_sequence (it is not chained) cannot make a loop. */
+		if (prev >= r->sequence) {
+			rc = CV_ECORRUPT;
+			break;
+		}
 		if ((rc = store_view_entry(v, prev, &e)) != 0)
 			break;
+		if (e->review.len > 0 || strcmp(e->member, ref->member) != 0 ||
+		    strcmp(e->questionnaire, ref->questionnaire) != 0 ||
+		    strcmp(e->cycle, ref->cycle) != 0) {
+			rc = CV_ECORRUPT;
+			break;
+		}
 	}
 	WIRE_FREE(e);
 	if (rc != 0)

@@ -82,11 +82,18 @@ int ctl_verify(int argc, char **argv)
 		printf("chain verified (%llu entries), but REVIEW STATE WRONG: %s\n",
 		       (unsigned long long)res.entries, res.review_problem);
 		rc = 1;
+	} else if (res.index_problem[0] != '\0') {
+		printf("chain verified (%llu entries), but INDEX WRONG: %s\n",
+		       (unsigned long long)res.entries, res.index_problem);
+		rc = 1;
 	} else {
 		printf("verified: all %llu entries; head sequence %llu, chain %s\n",
 		       (unsigned long long)res.entries, (unsigned long long)seq, hex);
 		printf("review: the states of %llu reviewed returns match the history\n",
 		       (unsigned long long)res.reviewed);
+		printf("indexes: the current rows of %llu returns and every idempotency key "
+		       "match the history\n",
+		       (unsigned long long)res.indexed);
 		rc = 0;
 	}
 	store_view_close(&view);

@@ -217,13 +217,19 @@ static void test_equals_protobuf_c(void **state)
 	qdef_free(&def);
 }
 
-/* Truncated or altered bytes: refused, or read exactly as protobuf-c reads them. */
+/*
+ * Truncated or altered bytes, read against the definition (its ids are
+ * matched in place): refused, or read exactly as protobuf-c reads them.
+ */
 static void test_damaged_entries(void **state)
 {
+	struct questionnaire *def = NULL;
 	struct arena *a;
 	size_t refused = 0, read = 0;
+	char err[256];
 	(void)state;
 
+	assert_int_equal(qdef_load_text("t", DEF, strlen(DEF), &def, err, sizeof err), 0);
 	assert_int_equal(arena_open(&a), 0);
 	for (int round = 0; round < 40; round++) {
 		Canvass__Answer answers[6], *ptrs[6];
@@ -235,7 +241,7 @@ static void test_damaged_entries(void **state)
 		uint8_t *copy = malloc(len);
 		for (size_t cut = 0; cut < len; cut++) {
 			struct fast_entry f;
-			if (fast_history_entry(buf, cut, NULL, a, &f) == 0) {
+			if (fast_history_entry(buf, cut, def, a, &f) == 0) {
 				assert_true(agrees(buf, cut, &f));
 				read++;
 			} else {
@@ -246,7 +252,7 @@ static void test_damaged_entries(void **state)
 			struct fast_entry f;
 			memcpy(copy, buf, len);
 			copy[at] ^= (uint8_t)(1u << (next() % 8));
-			if (fast_history_entry(copy, len, NULL, a, &f) == 0) {
+			if (fast_history_entry(copy, len, def, a, &f) == 0) {
 				assert_true(agrees(copy, len, &f));
 				read++;
 			} else {
@@ -258,6 +264,49 @@ static void test_damaged_entries(void **state)
 	}
 	assert_true(refused > 0 && read > 0);
 	arena_close(&a);
+	qdef_free(&def);
+}
+
+/*
+ * A stored question id that is a known id, a NUL, then more ("b_int\0zz"):
+ * no id of the definition (which the comparison once read past the end
+ * of), and an id with a NUL is refused as a whole.
+ */
+static void test_id_with_nul_after_a_known_id(void **state)
+{
+	struct questionnaire *def = NULL;
+	struct arena *a;
+	Canvass__Submission s = CANVASS__SUBMISSION__INIT;
+	Canvass__Answer an = CANVASS__ANSWER__INIT, *ptr = &an;
+	struct fast_entry f;
+	char err[256];
+	size_t len;
+	uint8_t *buf, *at;
+	(void)state;
+
+	assert_int_equal(qdef_load_text("t", DEF, strlen(DEF), &def, err, sizeof err), 0);
+	assert_int_equal(arena_open(&a), 0);
+	s.questionnaire = (char *)"t";
+	s.version = 3;
+	s.cycle = (char *)"2025";
+	s.member = (char *)"KE";
+	an.question = (char *)"b_intXzz";
+	an.value_case = CANVASS__ANSWER__VALUE_INTEGER;
+	an.integer = 7;
+	s.answers = &ptr;
+	s.n_answers = 1;
+	buf = entry_bytes(&s, false, &len);
+	at = NULL;
+	for (size_t i = 0; at == NULL && i + 8 <= len; i++)
+		if (memcmp(buf + i, "b_intXzz", 8) == 0)
+			at = buf + i;
+	assert_non_null(at);
+	assert_int_equal(fast_history_entry(buf, len, def, a, &f), 0); /* as it is: read */
+	at[5] = '\0';
+	assert_int_not_equal(fast_history_entry(buf, len, def, a, &f), 0);
+	free(buf);
+	arena_close(&a);
+	qdef_free(&def);
 }
 
 int main(void)
@@ -265,6 +314,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equals_protobuf_c),
 		cmocka_unit_test(test_damaged_entries),
+		cmocka_unit_test(test_id_with_nul_after_a_known_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include "review.h"
 #include "reviewers.h"
 #include "store.h"
+#include "util.h"
 #include "wire.h"
 
 /* ------------------------------------------------------ state machine */
@@ -381,48 +382,143 @@ static void test_replay_as_of(void **state)
 }
 
 /* verify: a review row edited behind the store's back (approved by hand). */
+static int count_entry(const Canvass__HistoryEntry *e, void *arg)
+{
+	(void)e;
+	(void)arg;
+	return 0;
+}
+
+/* Closes f's store, writes one row of table dbi with LMDB itself, reopens it read-only. */
+static void forge(struct tu_store_fx *f, const char *dbi_name, const void *key, size_t klen,
+		  const void *val, size_t vlen)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {klen, (void *)(uintptr_t)key}, v = {vlen, (void *)(uintptr_t)val};
+	struct store_cfg cfg = {.dir = f->dir, .readonly = true};
+	char err[256];
+
+	store_close(&f->s);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, dbi_name, 0, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(store_open(&f->s, &cfg, err, sizeof err), 0);
+}
+
+static const char KE_KEY[] = "isa\0"
+			     "2025\0"
+			     "KE";
+
+/* forged as KE's review row. */
+static void forge_review_row(struct tu_store_fx *f, const Canvass__ReturnStatus *forged)
+{
+	uint8_t buf[64];
+	size_t len = canvass__return_status__pack(forged, buf);
+	forge(f, "review", KE_KEY, sizeof KE_KEY - 1, buf, len);
+}
+
+static struct store_verify verify_now(struct tu_store_fx *f)
+{
+	struct store_view *v;
+	struct store_verify res;
+	assert_int_equal(store_view_open(f->s, &v), 0);
+	assert_int_equal(store_verify(v, &res), 0);
+	store_view_close(&v);
+	return res;
+}
+
+/*
+ * KE's current row pointed at FR's entry: verify finds it (the chain and the
+ * review table are intact), and a read of KE's return refuses the entry.
+ */
+static void test_verify_rebuilds_the_indexes(void **state)
+{
+	struct tu_store_fx *f = *state;
+	struct store_put fr;
+	struct store_verify res;
+	struct store_view *v;
+	uint8_t row[12];
+
+	assert_int_equal(put(f, "KE", "k1", "one", NULL), CANVASS__STATUS__ACCEPTED);
+	assert_int_equal(put(f, "KE", "k2", "two", NULL), CANVASS__STATUS__ACCEPTED);
+	assert_int_equal(put(f, "FR", "k1", "three", &fr), CANVASS__STATUS__ACCEPTED);
+	res = verify_now(f);
+	assert_string_equal(res.index_problem, "");
+	assert_int_equal(res.indexed, 2);
+	cv_put_be64(row, fr.sequence);
+	cv_put_be32(row + 8, 2);
+	forge(f, "current", KE_KEY, sizeof KE_KEY - 1, row, sizeof row);
+	res = verify_now(f);
+	assert_int_equal(res.first_bad, 0);
+	assert_string_equal(res.review_problem, "");
+	assert_non_null(strstr(res.index_problem, "current: the row of isa 2025 KE points at "
+						  "another entry than its latest revision"));
+	assert_int_equal(store_view_open(f->s, &v), 0);
+	assert_int_equal(store_view_each_current(v, "isa", "2025", count_entry, NULL), CV_ECORRUPT);
+	store_view_close(&v);
+}
+
+/* An idempotency key pointed elsewhere is found too. */
+static void test_verify_checks_every_key(void **state)
+{
+	struct tu_store_fx *f = *state;
+	struct store_verify res;
+	uint8_t row[8];
+	static const char key[] = "KE\0"
+				  "k1";
+
+	assert_int_equal(put(f, "KE", "k1", "one", NULL), CANVASS__STATUS__ACCEPTED);
+	assert_int_equal(put(f, "KE", "k2", "two", NULL), CANVASS__STATUS__ACCEPTED);
+	cv_put_be64(row, 2);
+	forge(f, "idem", key, sizeof key - 1, row, sizeof row);
+	res = verify_now(f);
+	assert_non_null(
+		strstr(res.index_problem, "idem: the row of KE k1 points at another entry"));
+}
+
 static void test_verify_finds_an_edited_row(void **state)
 {
 	struct tu_store_fx *f = *state;
 	struct store_review r;
 	struct store_view *v;
 	struct store_verify res;
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	char key[] = "isa\0"
-		     "2025\0"
-		     "KE";
-	MDB_val k = {sizeof key - 1, key}, val;
 	Canvass__ReturnStatus forged = CANVASS__RETURN_STATUS__INIT;
-	uint8_t buf[64];
 
 	assert_int_equal(put(f, "KE", "k1", "one", NULL), CANVASS__STATUS__ACCEPTED);
 	assert_int_equal(act(f, CANVASS__REVIEW_ACTION_KIND__QUERY, "a1", &r),
 			 CANVASS__STATUS__ACCEPTED);
 	review_free(&r.state);
-	store_close(&f->s);
 	forged.state = CANVASS__RETURN_STATE__APPROVED;
 	forged.state_sequence = 2;
-	val.mv_size = canvass__return_status__pack(&forged, buf);
-	val.mv_data = buf;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "review", 0, &dbi), 0);
-	assert_int_equal(mdb_put(txn, dbi, &k, &val, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-	{
-		struct store_cfg cfg = {.dir = f->dir, .readonly = true};
-		char err[256];
-		assert_int_equal(store_open(&f->s, &cfg, err, sizeof err), 0);
-	}
+	forge_review_row(f, &forged);
 	assert_int_equal(store_view_open(f->s, &v), 0);
 	assert_int_equal(store_verify(v, &res), 0);
 	assert_int_equal(res.first_bad, 0); /* the chain itself is intact */
 	assert_non_null(strstr(res.review_problem, "KE isa 2025: the review table differs"));
+	store_view_close(&v);
+}
+
+/* A review row whose state the enum has not is damage, never an index (the reporter's). */
+static void test_state_outside_the_enum_is_damage(void **state)
+{
+	struct tu_store_fx *f = *state;
+	struct store_view *v;
+	Canvass__ReturnStatus forged = CANVASS__RETURN_STATUS__INIT, *st = NULL;
+
+	assert_int_equal(put(f, "KE", "k1", "one", NULL), CANVASS__STATUS__ACCEPTED);
+	forged.state = 9;
+	forged.state_sequence = 1;
+	forge_review_row(f, &forged);
+	assert_int_equal(store_view_open(f->s, &v), 0);
+	assert_int_equal(store_view_review(v, "isa", "2025", "KE", &st), CV_ECORRUPT);
+	assert_null(st);
 	store_view_close(&v);
 }
 
@@ -438,6 +534,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_each_return, tu_store_setup,
 						tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_verify_finds_an_edited_row, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_state_outside_the_enum_is_damage,
+						tu_store_setup, tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_rebuilds_the_indexes, tu_store_setup,
+						tu_store_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_checks_every_key, tu_store_setup,
 						tu_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

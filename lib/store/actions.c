@@ -25,7 +25,16 @@ int store_get_review(MDB_txn *txn, struct store *s, const char *key, size_t kl,
 	if (mrc != 0)
 		return store_map_err(mrc);
 	*out = canvass__return_status__unpack(NULL, v.mv_size, v.mv_data);
-	return *out != NULL ? 0 : CV_ECORRUPT;
+	if (*out == NULL)
+		return CV_ECORRUPT;
+	/* Read like wire input: a state the enum has not is a damaged row (proto3
+	 * enums are open: protobuf-c keeps any number). */
+	if ((*out)->state < CANVASS__RETURN_STATE__SUBMITTED ||
+	    (*out)->state > CANVASS__RETURN_STATE__APPROVED) {
+		review_free(out);
+		return CV_ECORRUPT;
+	}
+	return 0;
 }
 
 /* Writes a return's review row; an LMDB code. */

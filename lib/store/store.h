@@ -174,13 +174,20 @@ struct store_verify {
 	 * returns whose row matched, and the first difference ("" when none). */
 	uint64_t reviewed;
 	char review_problem[320];
+	/* The current and idem tables against the history, rebuilt from it: returns
+	 * whose current row matched, and the first difference ("" when none). */
+	uint64_t indexed;
+	char index_problem[320];
 };
 
 /*
  * Walks the whole history in sequence order and checks every link: no
  * gaps, each entry's content hash, previous chain hash and chain hash.
  * When the chain verifies, the review table must equal the replay of the
- * history's review actions (out->review_problem says where it does not).
+ * history's review actions (out->review_problem says where it does not),
+ * and the current and idem tables what the history wrote in them, row by
+ * row, every entry naming its revision and previous entry rightly
+ * (out->index_problem).
  * Returns 0 when the walk was made (the result says whether it verified).
  * Note: removing entries at the end leaves a shorter valid chain; compare
  * the head with a receipt or a report to detect that.

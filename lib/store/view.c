@@ -101,16 +101,22 @@ int store_view_each_current_raw(struct store_view *v, const char *questionnaire,
 struct decode_walk {
 	store_entry_fn fn;
 	void *arg;
+	const char *questionnaire, *cycle;
 };
 
 static int decode_one(const char *member, const uint8_t *entry, size_t len, void *arg)
 {
 	struct decode_walk *w = arg;
-	(void)member;
 	Canvass__HistoryEntry *e;
 	int rc;
 	if (wire_decode_history(entry, len, &e) != 0)
 		return CV_ECORRUPT;
+	/* An index row that points at another return's entry is damage. */
+	if (e->review.len > 0 || strcmp(e->member, member) != 0 ||
+	    strcmp(e->questionnaire, w->questionnaire) != 0 || strcmp(e->cycle, w->cycle) != 0) {
+		WIRE_FREE(e);
+		return CV_ECORRUPT;
+	}
 	rc = w->fn(e, w->arg);
 	WIRE_FREE(e);
 	return rc;
@@ -119,7 +125,7 @@ static int decode_one(const char *member, const uint8_t *entry, size_t len, void
 int store_view_each_current(struct store_view *v, const char *questionnaire, const char *cycle,
 			    store_entry_fn fn, void *arg)
 {
-	struct decode_walk w = {fn, arg};
+	struct decode_walk w = {fn, arg, questionnaire, cycle};
 	return store_view_each_current_raw(v, questionnaire, cycle, decode_one, &w);
 }
 

@@ -3,6 +3,7 @@
 #include "fastload.h"
 #include "review.h"
 #include "error.h"
+#include "text.h"
 #include "wire.h"
 
 #include <math.h>
@@ -106,17 +107,27 @@ static int visit_current_raw(const char *member, const uint8_t *buf, size_t len,
 	struct ds_row *r;
 	int rc;
 
-	(void)member; /* (the entry's own is read) */
 	if (l->fn != NULL)
 		arena_reset(l->d->arena); /* the row handed over before is gone: its answers too */
 	rc = fast_history_entry(buf, len, l->d->def, l->d->arena, &fe);
 
 	if (rc == CV_ENOMEM)
 		return rc;
+	/* The index row's return must be the entry's: another's is damage. */
+	if (rc == 0 && (fe.review || strcmp(fe.member, member) != 0 ||
+			strcmp(fe.sub->questionnaire, l->d->def->id) != 0 ||
+			strcmp(fe.sub->cycle, l->d->cycle) != 0))
+		return CV_ECORRUPT;
 	if (rc != 0 || fe.review || !sorted_answers(fe.sub)) {
 		Canvass__HistoryEntry *e;
 		if (wire_decode_history(buf, len, &e) != 0)
 			return CV_ECORRUPT;
+		if (e->review.len > 0 || strcmp(e->member, member) != 0 ||
+		    strcmp(e->questionnaire, l->d->def->id) != 0 ||
+		    strcmp(e->cycle, l->d->cycle) != 0) {
+			WIRE_FREE(e);
+			return CV_ECORRUPT;
+		}
 		rc = take(l, e);
 		WIRE_FREE(e);
 		return rc;
@@ -391,7 +402,11 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 		} else {
 			rc = head_state(v, d, r);
 		}
-		d->by_state[r->state] += 1;
+		if (rc == 0 && (r->state < CANVASS__RETURN_STATE__SUBMITTED ||
+				r->state > CANVASS__RETURN_STATE__APPROVED))
+			rc = CV_ECORRUPT; /* (the store refuses such a row; never index by it) */
+		if (rc == 0)
+			d->by_state[r->state] += 1;
 	}
 	review_replay_close(&l.replay);
 	d->returns = d->n;
@@ -469,6 +484,7 @@ struct slot {
 	const uint8_t *p;
 	size_t len;
 	int state;
+	char member[TEXT_MAX_MEMBER + 1]; /* the current row's, which the entry's must be */
 };
 
 struct gather {
@@ -489,13 +505,18 @@ static int gather_one(const char *member, const uint8_t *p, size_t len, void *ar
 		return rc;
 	state = st != NULL ? (int)st->state : CANVASS__RETURN_STATE__SUBMITTED;
 	review_free(&st);
+	if (state < CANVASS__RETURN_STATE__SUBMITTED || state > CANVASS__RETURN_STATE__APPROVED)
+		return CV_ECORRUPT;
 	g->d->returns++;
 	g->d->by_state[state] += 1;
 	if (approved_only && state != CANVASS__RETURN_STATE__APPROVED)
 		return 0;
+	if (strlen(member) > TEXT_MAX_MEMBER)
+		return CV_ECORRUPT; /* no member code is that long: a damaged key */
 	if (cv_reserve(&g->s, &g->cap, g->n, sizeof *g->s) != 0)
 		return CV_ENOMEM;
-	g->s[g->n++] = (struct slot){p, len, state};
+	g->s[g->n] = (struct slot){p, len, state, ""};
+	memcpy(g->s[g->n++].member, member, strlen(member) + 1);
 	return 0;
 }
 
@@ -517,7 +538,7 @@ static void *work(void *arg)
 	w->rc = arena_open(&w->d.arena);
 	for (size_t i = 0; w->rc == 0 && i < w->n; i++) {
 		l.state = w->s[i].state;
-		w->rc = visit_current_raw(NULL, w->s[i].p, w->s[i].len, &l);
+		w->rc = visit_current_raw(w->s[i].member, w->s[i].p, w->s[i].len, &l);
 	}
 	free(l.row.by_q);
 	free(l.row.section_score);

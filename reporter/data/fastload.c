@@ -62,11 +62,18 @@ static char *str(struct arena *a, const uint8_t *p, size_t n)
 	return s;
 }
 
-/* id (NUL-terminated) against the n bytes at p: <0, 0, >0 as strcmp. */
+/*
+ * id (NUL-terminated) against the n bytes at p, byte for byte: <0, 0, >0
+ * as strcmp orders them. Bytes with a NUL inside never equal an id, and
+ * nothing past either end is read.
+ */
 static int id_cmp(const char *id, const uint8_t *p, size_t n)
 {
-	int c = strncmp(id, (const char *)p, n);
-	return c != 0 ? c : id[n] != '\0';
+	size_t len = strlen(id);
+	int c = memcmp(id, p, len < n ? len : n);
+	if (c != 0)
+		return c;
+	return len < n ? -1 : len > n;
 }
 
 /*
