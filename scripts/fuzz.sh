@@ -17,11 +17,12 @@ fi
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCANVASS_SANITIZE=ON \
 	-DCANVASS_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" \
-	--target fuzz_request fuzz_roundtrip fuzz_json fuzz_store_request canvass-poke >/dev/null
+	--target fuzz_request fuzz_roundtrip fuzz_json fuzz_store_request fuzz_entry \
+	canvass-poke >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/request" "$work/roundtrip" "$work/json" "$work/store_request"
+mkdir -p "$work/request" "$work/roundtrip" "$work/json" "$work/store_request" "$work/entry"
 python3 scripts/synth.py data/questionnaires/integrity-self-assessment.v1.json \
 	data/members.csv 2025 "$work/subs" --only KE,FR,JP,BR,DE,CN
 cp "$work"/subs/*.json "$work/json/"
@@ -33,6 +34,13 @@ cp "$work"/request/* "$work/roundtrip/"
 # StoreRequests with quality checks, so that the fuzzer starts inside them.
 /usr/bin/python3 scripts/fuzz_seeds.py proto "$work/store_request" ||
 	echo "fuzz: no StoreRequest seeds (python3-protobuf and protoc: setup.sh --test)" >&2
+# Stored entries (submissions and review actions), so that fuzz_entry starts in the reader.
+/usr/bin/python3 scripts/fuzz_seeds.py --entries proto data/examples "$work/entry" ||
+	echo "fuzz: no entry seeds (python3-protobuf and protoc: setup.sh --test)" >&2
+# Every regression input seeds its target too.
+for t in request roundtrip json store_request entry; do
+	cp tests/fuzz/regressions/$t/* "$work/$t/" 2>/dev/null || true
+done
 
 # Two fuzzers at a time (one per core), each for the full SECONDS.
 fuzz_one() {
@@ -47,14 +55,14 @@ fuzz_one() {
 	fi
 }
 status=0
-for pair in "request roundtrip" "json store_request"; do
-	set -- $pair
-	echo "== fuzz_$1 and fuzz_$2 for ${secs}s" >&2
-	fuzz_one "$1" &
-	fuzz_one "$2" &
+for pair in "request roundtrip" "json store_request" "entry"; do
+	echo "== fuzz_$(echo $pair | sed 's/ / and fuzz_/') for ${secs}s" >&2
+	for t in $pair; do
+		fuzz_one "$t" &
+	done
 	wait
 done
-for t in request roundtrip json store_request; do
+for t in request roundtrip json store_request entry; do
 	if [ "$(cat "$work/$t.status")" != ok ]; then
 		tail -40 "$work/$t.log" >&2
 		echo "fuzz_$t FAILED: the input is in tests/fuzz/regressions/$t/" >&2

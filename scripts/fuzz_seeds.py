@@ -5,8 +5,14 @@ that the fuzzer starts inside the aggregator's checks; members' reads
 (status, fetch) and reviewers' requests (list, show, query, approve,
 reopen) of the returns the fuzz store is seeded with (q/2025: KE, FR).
 
+With --entries: stored HistoryEntries for fuzz_entry, a submission made
+of every answer of each example in EXAMPLES_DIR (canonical: answers
+sorted by question id) and a review action.
+
 usage: fuzz_seeds.py PROTO_DIR OUTDIR
+       fuzz_seeds.py --entries PROTO_DIR EXAMPLES_DIR OUTDIR
 """
+import json
 import atexit
 import hashlib
 import importlib
@@ -18,14 +24,74 @@ import sys
 import tempfile
 
 
-def main():
-    proto_dir, out = sys.argv[1], sys.argv[2]
+def load_pb(proto_dir):
+    """canvass_pb2, generated into a temporary directory removed at exit."""
     gen = tempfile.mkdtemp(prefix="canvass-seeds-")
     atexit.register(shutil.rmtree, gen, True)  # the generated classes, once loaded
     subprocess.run(["protoc", f"--python_out={gen}", "-I", proto_dir,
                     os.path.join(proto_dir, "canvass.proto")], check=True)
     sys.path.insert(0, gen)
-    pb = importlib.import_module("canvass_pb2")
+    return importlib.import_module("canvass_pb2")
+
+
+def submission_of(pb, doc):
+    """A JSON submission as its canonical protobuf Submission."""
+    sub = pb.Submission(questionnaire=doc["questionnaire"], version=doc["version"],
+                        cycle=doc["cycle"], member=doc["member"])
+    for qid in sorted(doc["answers"]):
+        v, a = doc["answers"][qid], None
+        a = sub.answers.add(question=qid)
+        if isinstance(v, bool):
+            a.boolean = v
+        elif isinstance(v, int) or (isinstance(v, float) and v.is_integer()):
+            a.integer = int(v)
+        elif isinstance(v, float):
+            a.number = v
+        elif isinstance(v, str):
+            a.text = v
+        elif isinstance(v, list):
+            a.list.items.extend(sorted(v))
+        else:
+            a.special = pb.NOT_APPLICABLE if v["special"] == "not_applicable" else pb.DONT_KNOW
+    return sub
+
+
+def entries(proto_dir, examples, out):
+    pb = load_pb(proto_dir)
+    os.makedirs(out, exist_ok=True)
+    seq = 0
+    for name in sorted(os.listdir(examples)):
+        with open(os.path.join(examples, name), encoding="utf-8") as f:
+            doc = json.load(f)
+        body = submission_of(pb, doc).SerializeToString()
+        seq += 1
+        e = pb.HistoryEntry(sequence=seq, revision=1, member=doc["member"],
+                            questionnaire=doc["questionnaire"], cycle=doc["cycle"],
+                            idempotency_key=f"k{seq}",
+                            content_hash=hashlib.sha256(body).digest(),
+                            prev_chain_hash=bytes(32), chain_hash=bytes(32),
+                            received_at_ms=1, stored_at_ms=2, submission=body)
+        with open(os.path.join(out, f"seed-entry-{seq}"), "wb") as f:
+            f.write(e.SerializeToString())
+    action = pb.ReviewAction(action=pb.QUERY, questionnaire="integrity-self-assessment",
+                             cycle="2026", member="KE", reviewer="alice", comment="why?",
+                             questions=["lc_strategy"], action_id="a1").SerializeToString()
+    e = pb.HistoryEntry(sequence=seq + 1, revision=1, member="KE",
+                        questionnaire="integrity-self-assessment", cycle="2026",
+                        idempotency_key="a1",
+                        content_hash=hashlib.sha256(b"canvass review\0" + action).digest(),
+                        prev_chain_hash=bytes(32), chain_hash=bytes(32), stored_at_ms=3,
+                        review=action, previous_sequence=1)
+    with open(os.path.join(out, "seed-entry-review"), "wb") as f:
+        f.write(e.SerializeToString())
+
+
+def main():
+    if sys.argv[1] == "--entries":
+        entries(*sys.argv[2:5])
+        return
+    proto_dir, out = sys.argv[1], sys.argv[2]
+    pb = load_pb(proto_dir)
     os.makedirs(out, exist_ok=True)
     cases = [
         ("KE", "2025", "2024", False, [("n1", 40.0), ("n2", None)]),

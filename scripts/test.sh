@@ -20,5 +20,5 @@ run build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== build and test (AddressSanitizer + UndefinedBehaviorSanitizer)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run build-asan -DCMAKE_BUILD_TYPE=Debug -DCANVASS_SANITIZE=ON
-echo "== fuzz (libFuzzer, two targets at a time, about 40 seconds)"
-sh scripts/fuzz.sh 20
+echo "== fuzz (libFuzzer, five targets, two at a time, about 45 seconds)"
+sh scripts/fuzz.sh 15

@@ -1,5 +1,10 @@
-/* Replays every input under tests/fuzz/regressions/ (crashes the fuzzers
- * once found, kept so that they stay fixed) through the fuzz targets. */
+/*
+ * Replays every input under tests/fuzz/regressions/ (crashes the fuzzers
+ * once found, and the hostile cases fixed by hand, kept so that they stay
+ * fixed) through the fuzz targets. Each file's name says its verdict:
+ * pass-* must get through the target (relayable, parsed, read, checked),
+ * refuse-* must be refused; a crash-* found by a fuzzer only must not crash.
+ */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -13,6 +18,7 @@
 
 static size_t replay(const char *sub, int (*fn)(const uint8_t *, size_t))
 {
+	size_t pass = 0, refuse = 0;
 	char dir[4096], path[8192], err[256];
 	struct dirent *de;
 	size_t n = 0;
@@ -28,11 +34,26 @@ static size_t replay(const char *sub, int (*fn)(const uint8_t *, size_t))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
 		assert_int_equal(cv_read_file(path, 1 << 24, &buf, &len, err, sizeof err), 0);
-		fn((const uint8_t *)buf, len);
+		if (strncmp(de->d_name, "pass-", 5) == 0) {
+			if (fn((const uint8_t *)buf, len) != 1)
+				fail_msg("%s/%s: refused, should pass", sub, de->d_name);
+			pass++;
+		} else if (strncmp(de->d_name, "refuse-", 7) == 0) {
+			if (fn((const uint8_t *)buf, len) != 0)
+				fail_msg("%s/%s: got through, should be refused", sub, de->d_name);
+			refuse++;
+		} else {
+			fn((const uint8_t *)buf, len); /* a fuzzer's crash: must not crash */
+		}
 		free(buf);
 		n++;
 	}
 	closedir(d);
+	/* Every corpus holds at least one of each: a target that refuses, or
+	 * passes, everything would not pass this. */
+	if (pass == 0 || refuse == 0)
+		fail_msg("%s: %zu pass-* and %zu refuse-* inputs; at least one of each", sub, pass,
+			 refuse);
 	return n;
 }
 
@@ -43,12 +64,13 @@ static void test_replay(void **state)
 	fuzz_init(CANVASS_SOURCE_DIR);
 	n = replay("request", fuzz_request) + replay("request", fuzz_roundtrip) +
 	    replay("roundtrip", fuzz_roundtrip) + replay("json", fuzz_json) +
-	    replay("store_request", fuzz_store_request);
+	    replay("store_request", fuzz_store_request) + replay("entry", fuzz_entry);
 	print_message("replayed %zu regression inputs\n", n);
+	assert_true(n >= 20);
 	/* The targets also take edge cases directly. */
-	fuzz_request((const uint8_t *)"", 0);
-	fuzz_json((const uint8_t *)"{", 1);
-	fuzz_store_request((const uint8_t *)"\x08\x01", 2);
+	assert_int_equal(fuzz_request((const uint8_t *)"", 0), 0);
+	assert_int_equal(fuzz_json((const uint8_t *)"{", 1), 0);
+	assert_int_equal(fuzz_entry((const uint8_t *)"", 0), 1); /* an empty entry reads */
 }
 
 /* The round-trip target reaches packing: a valid frame is relayable and checked. */

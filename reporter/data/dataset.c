@@ -120,7 +120,8 @@ static int visit_current_raw(const char *member, const uint8_t *buf, size_t len,
 		return CV_ECORRUPT;
 	if (rc != 0 || fe.review || !sorted_answers(fe.sub)) {
 		Canvass__HistoryEntry *e;
-		if (wire_decode_history(buf, len, &e) != 0)
+		if (wire_check_strict(&canvass__history_entry__descriptor, buf, len, NULL) != 0 ||
+		    wire_decode_history(buf, len, &e) != 0)
 			return CV_ECORRUPT;
 		if (e->review.len > 0 || strcmp(e->member, member) != 0 ||
 		    strcmp(e->questionnaire, l->d->def->id) != 0 ||
@@ -148,7 +149,11 @@ static int take(struct load *l, const Canvass__HistoryEntry *e)
 	struct ds_row *r = NULL;
 	Canvass__Submission *sub;
 
-	if (wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &sub) != 0)
+	/* Read like wire input: a string with a NUL would be cut short by
+	 * protobuf-c (and could then read as another question's id). */
+	if (wire_check_strict(&canvass__submission__descriptor, e->submission.data,
+			      e->submission.len, NULL) != 0 ||
+	    wire_decode_submission(e->submission.data, e->submission.len, SIZE_MAX, &sub) != 0)
 		return CV_ECORRUPT;
 	/* Stored submissions are canonical already; sort only what is not. */
 	if (!sorted_answers(sub) && canon_submission(sub, NULL) != 0) {
