@@ -11,7 +11,7 @@ libjansson-dev libsodium-dev libssl-dev libinih-dev libcsv-dev libcmocka-dev
 libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev libsqlite3-dev libxlsxwriter-dev help2man"
 if [ "${1:-}" = "--test" ]; then
 	PACKAGES="$PACKAGES chromium fonts-dejavu-core python3-protobuf protobuf-compiler prometheus
-systemd man-db iproute2 python3-openpyxl python3-zmq"
+systemd man-db iproute2 python3-openpyxl python3-zmq lintian"
 fi
 
 missing=""

@@ -26,7 +26,8 @@ SRC = os.path.abspath(os.environ.get("CANVASS_SOURCE",
 UNITS = "/usr/lib/systemd/system"
 PAGES = ["canvass-aggregator", "canvass-collector", "canvass-reporter", "canvass-submit",
          "canvassctl"] + ["canvassctl-" + s for s in (
-             "keygen", "member-key", "check", "verify", "history", "backup", "tail", "status")]
+             "keygen", "member-key", "check", "verify", "history", "backup", "tail", "review",
+             "status")]
 
 
 def installed():
@@ -61,6 +62,18 @@ class InstallTest(unittest.TestCase):
         out = subprocess.run(["sh", os.path.join(SRC, "scripts/package.sh")], check=True,
                              capture_output=True, text=True, timeout=1200).stdout
         deb = os.path.join(SRC, out.strip().splitlines()[-1])
+        # Debian policy, as lintian checks it: no error (setup.sh --test installs it).
+        lint = subprocess.run(["lintian", "--tag-display-limit", "0", deb], capture_output=True,
+                              text=True, timeout=600)
+        errors = [line for line in lint.stdout.splitlines() if line.startswith("E:")]
+        self.assertEqual(errors, [], lint.stdout)
+        print(f"lintian: {len(errors)} errors, "
+              f"{sum(1 for x in lint.stdout.splitlines() if x.startswith('W:'))} warnings")
+        listing = subprocess.run(["dpkg-deb", "-c", deb], capture_output=True, text=True,
+                                 check=True).stdout
+        for path in ("usr/share/doc/canvass/copyright", "usr/share/doc/canvass/changelog.gz",
+                     "usr/share/man/man1/canvassctl-review.1.gz"):
+            self.assertIn(path, listing)
         user_existed = subprocess.run(["id", "canvass"], capture_output=True).returncode == 0
         ns = None
         procs = {}
