@@ -476,10 +476,40 @@ static void test_export_integers(void **state)
 	}
 }
 
+/*
+ * A member's "% same" is the share of its group giving its own answer: a
+ * special answer to a yes/no question is neither yes nor no (it was once
+ * told the share of "no").
+ */
+static void test_same_share_of_a_special_answer(void **state)
+{
+	struct question q = {.id = (char *)"yn", .type = QT_YES_NO};
+	size_t counts[2] = {45, 55}; /* yes, no */
+	struct compare_cell c = {.n = 100, .not_applicable = 3, .counts = counts, .hidden = SHOWN};
+	struct compare_table t = {.q = &q, .id = "yn", .title = "yn", .cells = &c};
+	struct profile_line l = {.t = &t};
+	char buf[64];
+	(void)state;
+
+	snprintf(l.display, sizeof l.display, "yes");
+	profile_group_figure(&l, &c, buf, sizeof buf);
+	assert_string_equal(buf, "45% same, n 100");
+	snprintf(l.display, sizeof l.display, "no");
+	profile_group_figure(&l, &c, buf, sizeof buf);
+	assert_string_equal(buf, "55% same, n 100");
+	snprintf(l.display, sizeof l.display, "not applicable");
+	profile_group_figure(&l, &c, buf, sizeof buf);
+	assert_string_equal(buf, "n 100");
+	snprintf(l.display, sizeof l.display, "don't know");
+	profile_group_figure(&l, &c, buf, sizeof buf);
+	assert_string_equal(buf, "n 100");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_export_integers),
+		cmocka_unit_test(test_same_share_of_a_special_answer),
 		cmocka_unit_test_setup_teardown(test_dataset_and_as_of, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_in_place_equals_full_decode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_equals_kept, setup, teardown),

@@ -75,8 +75,8 @@ static void mark(FILE *out, size_t g, size_t world, double x, double y, double r
 			x - r, y - r, 2 * r, 2 * r, x, y);
 	else
 		fprintf(out,
-			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" stroke=\"#333\" "
-			"stroke-width=\"0.5\">",
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" stroke=\"#222\" "
+			"stroke-width=\"1.2\">", /* a dark ring: the yellow stands out on white */
 			x, y, r, color(g, world));
 }
 
@@ -85,11 +85,26 @@ static void mark_end(FILE *out, size_t g, size_t world)
 	fputs(g == world ? "</rect>\n" : "</circle>\n", out);
 }
 
+/* Whether group g has a mark in the scores chart (a shown score in some table). */
+static bool charted(const struct compare_report *r, size_t g)
+{
+	for (size_t s = 0; s <= r->n_sections; s++) {
+		const struct compare_cell *c =
+			s < r->n_sections ? &r->sections[s].cells[g] : &r->overall.cells[g];
+		if (c->hidden == SHOWN && c->n > 0 && !isnan(c->stats.mean))
+			return true;
+	}
+	return false;
+}
+
+/* The legend of the marks the chart has: a group without any is left out. */
 static void legend(FILE *out, const struct compare_report *r, const char *member)
 {
 	size_t world = r->n_groups - 1;
 	fputs("<p class=\"legend\">", out);
 	for (size_t g = 0; g < r->n_groups; g++) {
+		if (!charted(r, g))
+			continue;
 		fputs("<span><svg width=\"16\" height=\"16\">", out);
 		mark(out, g, world, 8, 8, g == world ? 5 : 6);
 		mark_end(out, g, world);
@@ -156,12 +171,12 @@ static void scores_chart(FILE *out, const struct compare_report *r, const struct
 	fprintf(out,
 		"<svg viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" role=\"img\" "
 		"aria-label=\"section scores: the mean of each region and of the world\">\n",
-		left + width + 30, h);
+		left + width + 130, h); /* room on the right for "N hidden, N none" */
 	render_html_axis(out, left, width, top - 4, h - 30, 16);
 	for (size_t s = 0; s < n; s++) {
 		const struct compare_table *t = s < r->n_sections ? &r->sections[s] : &r->overall;
 		double y = top + row_h * (double)s + row_h / 2;
-		size_t hidden = 0;
+		size_t hidden = 0, empty = 0;
 		fprintf(out,
 			"<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",
 			left, left + width, y, y);
@@ -172,8 +187,12 @@ static void scores_chart(FILE *out, const struct compare_report *r, const struct
 		for (size_t g = 0; g < r->n_groups; g++) {
 			const struct compare_cell *c = &t->cells[g];
 			double x = c->stats.mean;
-			if (c->hidden != SHOWN || c->n == 0 || isnan(x)) {
-				hidden++;
+			if (c->hidden != SHOWN) {
+				hidden++; /* withheld by disclosure control */
+				continue;
+			}
+			if (c->n == 0 || isnan(x)) {
+				empty++; /* no return with a score: nothing to hide */
 				continue;
 			}
 			mark(out, g, world, left + width * x / 100.0, y, g == world ? 6 : 6.5);
@@ -194,10 +213,15 @@ static void scores_chart(FILE *out, const struct compare_report *r, const struct
 				fprintf(out, ": %.1f</title></path>\n", x);
 			}
 		}
-		if (hidden > 0)
-			fprintf(out,
-				"<text x=\"%.0f\" y=\"%.1f\" class=\"note\">%zu hidden</text>\n",
-				left + width + 4, y + 4, hidden);
+		if (hidden > 0 || empty > 0) {
+			fprintf(out, "<text x=\"%.0f\" y=\"%.1f\" class=\"note\">", left + width + 6,
+				y + 4);
+			if (hidden > 0)
+				fprintf(out, "%zu hidden", hidden);
+			if (empty > 0)
+				fprintf(out, "%s%zu none", hidden > 0 ? ", " : "", empty);
+			fputs("</text>\n", out);
+		}
 	}
 	fprintf(out,
 		"<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" class=\"tick\">mean score "

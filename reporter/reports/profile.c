@@ -218,12 +218,15 @@ void profile_group_figure(const struct profile_line *l, const struct compare_cel
 	}
 	if (t->q == NULL || compare_n_options(t->q) == 0 || c->n == 0 || !l->display[0])
 		return;
-	/* The share giving the member's own answer, when it is one option. */
+	/* The share giving the member's own answer, when it is one option (a
+	 * special answer is none: "not applicable" is not "no"). */
 	if (t->q->type == QT_YES_NO)
-		idx = strcmp(l->display, "yes") == 0 ? 0 : 1;
+		idx = strcmp(l->display, "yes") == 0 ? 0 : strcmp(l->display, "no") == 0 ? 1 : -1;
 	else if (t->q->type == QT_CHOICE)
 		idx = qdef_option_index(t->q, l->display);
 	if (idx >= 0)
 		snprintf(buf, len, "%.0f%% same, n %zu",
 			 100.0 * (double)c->counts[idx] / (double)c->n, c->n);
+	else
+		snprintf(buf, len, "n %zu", c->n);
 }

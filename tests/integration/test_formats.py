@@ -326,6 +326,12 @@ class FormatsTest(unittest.TestCase):
                                    "--min-group", "60", "--suppressed-as", "<b>x&</b>")
         self.assertNotIn("<b>x&</b>", marked)
         self.assertIn("&lt;b&gt;x&amp;&lt;/b&gt;", marked)
+        # Every region under 60 members hidden, said beside each row; the legend lists
+        # only groups the chart shows (the world).
+        self.assertIn('class="note">6 hidden</text>', marked)
+        legend = next(x for x in re.findall(r'<p class="legend">(.*?)</p>', marked, re.S)
+                      if "World" in x)
+        self.assertNotIn("Europe", legend)
         # Every region and the world in the dot plot with their n; the member marked.
         js = json.loads(self.run_reporter("compare", "--cycle", "2025", "--format", "json",
                                           "--member", "KE"))
