@@ -26,6 +26,7 @@
 #include "review.h"
 #include "settings.h"
 #include "subjson.h"
+#include "text.h"
 #include "util.h"
 #include "wire.h"
 #include "zap.h"
@@ -169,7 +170,9 @@ static void print_show(const Canvass__ReviewReply *r)
 			char *t = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
 							    JSON_REAL_PRECISION(prec))
 				    : NULL;
-			printf("  %-32s %s\n", r->submission->answers[i]->question, t ? t : "-");
+			printf("  %-32s ", r->submission->answers[i]->question);
+			text_fputs_terminal(stdout, t ? t : "-"); /* an answer cannot steer it */
+			putchar('\n');
 			free(t);
 			json_decref(v);
 		}
@@ -367,7 +370,8 @@ int ctl_review(int argc, char **argv)
 			const Canvass__ReturnStatus *st = rep->returns[i];
 			printf("  %-6s %-40.40s %-10s revision %-3u open queries %zu\n", st->member,
 			       st->region, wire_return_state_name(st->state),
-			       st->receipt ? st->receipt->revision : 0, wire_return_open_queries(st));
+			       st->receipt ? st->receipt->revision : 0,
+			       wire_return_open_queries(st));
 		}
 	} else if (rep->status == CANVASS__STATUS__VALID) {
 		print_show(rep);

@@ -22,7 +22,7 @@ static void test_valid_utf8(void **state)
 		"\xf4\x8f\xbf\xbf", /* U+10FFFF, the last code point */
 		"\xed\x9f\xbf",     /* U+D7FF, just below the surrogates */
 		"\xee\x80\x80",     /* U+E000, just above them */
-		"\xc2\x80",         /* U+0080: C1 controls are allowed */
+		"\xc2\xa0",         /* U+00A0, just above the C1 controls (refused) */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
@@ -52,6 +52,10 @@ static void test_invalid_utf8(void **state)
 		{"bell\x07", 5, 4, TEXT_CONTROL},          /* BEL */
 		{"esc\x1b[0m", 7, 3, TEXT_CONTROL},        /* ESC */
 		{"del\x7f", 4, 3, TEXT_CONTROL},           /* DEL */
+		{"csi\xc2\x9b"
+		 "0m",
+		 7, 3, TEXT_CONTROL},             /* U+009B, C1's CSI */
+		{"\xc2\x80", 2, 0, TEXT_CONTROL}, /* U+0080 */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -112,13 +116,37 @@ static void test_sanitize(void **state)
 	assert_int_equal(text_check(out, strlen(out), NULL), TEXT_OK);
 }
 
+/* Bidirectional overrides are text (right-to-left scripts use them); a terminal sees them escaped.
+ */
+static void test_terminal(void **state)
+{
+	char buf[64];
+	(void)state;
+	assert_int_equal(check("\xe2\x80\xae"
+			       "abc",
+			       6, NULL),
+			 TEXT_OK); /* U+202E */
+	assert_string_equal(text_terminal_copy(buf, sizeof buf,
+					       "a\xe2\x80\xae"
+					       "b\xe2\x81\xa6"
+					       "c"),
+			    "a<U+202E>b<U+2066>c");
+	assert_string_equal(text_terminal_copy(buf, sizeof buf, "esc\x1b[0m"), "esc\\x1b[0m");
+	assert_string_equal(text_terminal_copy(buf, sizeof buf, "csi\xc2\x9b"), "csi<U+009B>");
+	assert_string_equal(text_terminal_copy(buf, sizeof buf, "caf\xc3\xa9\tok\n"),
+			    "caf\xc3\xa9\tok\n");
+	assert_string_equal(text_terminal_copy(buf, sizeof buf, "x\xff"), "x?");
+	/* Cut before a piece that does not fit: never half an escape or a character. */
+	assert_string_equal(text_terminal_copy(buf, 6, "abc\xe2\x80\xae"), "abc");
+	assert_string_equal(text_terminal_copy(buf, 5, "ab\xc3\xa9x"), "ab\xc3\xa9");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_utf8),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_identifier_classes),
-		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_valid_utf8),         cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_identifier_classes), cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_terminal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -398,7 +398,9 @@ static void print_query(FILE *out, const Canvass__Query *q)
 	fprintf(out, ", %s, %s", q->reviewer, cv_utc_time(q->at_ms, when, sizeof when));
 	for (size_t k = 0; k < q->n_questions; k++)
 		fprintf(out, "%s%s", k == 0 ? ", on " : " ", q->questions[k]);
-	fprintf(out, ": %s\n", q->comment);
+	fputs(": ", out);
+	text_fputs_terminal(out, q->comment); /* a reviewer's words cannot steer a terminal */
+	fputc('\n', out);
 }
 
 void subjson_print_return(FILE *out, const Canvass__ReturnStatus *st)

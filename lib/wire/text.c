@@ -1,5 +1,7 @@
 #include "text.h"
 
+#include <stdio.h>
+
 #include <stdint.h>
 #include <string.h>
 
@@ -40,9 +42,75 @@ static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* C0 but TAB, LF, CR; DEL; and the C1 controls U+0080..U+009F (never text). */
 static bool control(uint32_t c)
 {
-	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7f && c <= 0x9f);
+}
+
+/* The bidirectional formatting characters: text, but they reorder a terminal's line. */
+static bool bidi_control(uint32_t c)
+{
+	return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069);
+}
+
+/* Where text_fputs_terminal and text_terminal_copy write: a stream, or a buffer. */
+struct sink {
+	FILE *out;
+	char *buf;
+	size_t len, used; /* buf: its size and the bytes written, a NUL kept room for */
+};
+
+static void put(struct sink *k, const void *p, size_t n)
+{
+	if (k->out != NULL) {
+		fwrite(p, 1, n, k->out);
+	} else if (k->used + n < k->len) { /* whole pieces only: never half a character */
+		memcpy(k->buf + k->used, p, n);
+		k->used += n;
+	} else {
+		k->len = k->used + 1; /* full: nothing after a piece that did not fit */
+	}
+}
+
+static void terminal(struct sink *k, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0;
+
+	while (i < len) {
+		uint32_t c = p[i];
+		size_t n = c < 0x80 ? 1 : utf8_seq(p + i, len - i, &c);
+		char esc[16];
+		if (n == 0) {
+			put(k, "?", 1);
+			n = 1;
+		} else if (control(c) && c != '\t' && c != '\n') {
+			snprintf(esc, sizeof esc, c < 0x80 ? "\\x%02x" : "<U+%04X>", (unsigned)c);
+			put(k, esc, strlen(esc));
+		} else if (bidi_control(c)) {
+			snprintf(esc, sizeof esc, "<U+%04X>", (unsigned)c);
+			put(k, esc, strlen(esc));
+		} else {
+			put(k, p + i, n);
+		}
+		i += n;
+	}
+}
+
+void text_fputs_terminal(FILE *out, const char *s)
+{
+	struct sink k = {.out = out};
+	terminal(&k, s);
+}
+
+char *text_terminal_copy(char *dst, size_t len, const char *src)
+{
+	struct sink k = {.buf = dst, .len = len};
+	terminal(&k, src);
+	dst[k.used] = '\0';
+	return dst;
 }
 
 enum text_fault text_check(const char *s, size_t len, size_t *at)

@@ -5,18 +5,21 @@
  * the string rule (docs/protocol.md, "Strings"):
  *   - valid UTF-8 as RFC 3629 defines it: no overlong forms, no UTF-16
  *     surrogates (U+D800..U+DFFF), nothing above U+10FFFF;
- *   - no NUL, no other C0 control character but TAB, LF and CR, no DEL.
+ *   - no NUL, no other C0 control character but TAB, LF and CR, no DEL,
+ *     no C1 control character (U+0080..U+009F).
  * Identifiers are narrower still; each class has its character set and
  * length (text_id_ok). Replies echo what a peer sent only through
  * text_sanitize, so that every reply is valid proto3 whatever came in.
  *
- * Nothing here allocates; every function is pure.
+ * Nothing here allocates; every function but text_fputs_terminal (which
+ * writes to a stream) is pure.
  */
 #ifndef CANVASS_TEXT_H
 #define CANVASS_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* What text_check found. */
 enum text_fault {
@@ -24,7 +27,7 @@ enum text_fault {
 	TEXT_BAD_UTF8, /* not UTF-8: a stray byte, overlong form, surrogate, > U+10FFFF, cut short
 			*/
 	TEXT_NUL,      /* a NUL byte */
-	TEXT_CONTROL,  /* a control character other than TAB, LF, CR (or DEL) */
+	TEXT_CONTROL,  /* a control character other than TAB, LF, CR (or DEL, or C1) */
 };
 
 /*
@@ -69,5 +72,16 @@ char *text_sanitize(char *s);
  * cut at a character boundary when it does not fit. Returns dst.
  */
 char *text_copy(char *dst, size_t len, const char *src);
+
+/*
+ * Writes s to a terminal (text reports, review show, status) so that it
+ * cannot steer it: a control character as \xNN, a bidirectional formatting
+ * character (U+061C, U+200E/F, U+202A..E, U+2066..9; allowed in text, as
+ * right-to-left scripts use them) as <U+202E>, bytes that are not UTF-8 as
+ * '?'. Everything else as it is.
+ */
+void text_fputs_terminal(FILE *out, const char *s);
+/* The same into dst (size len >= 1), cut before the first piece that does not fit. */
+char *text_terminal_copy(char *dst, size_t len, const char *src);
 
 #endif

@@ -1,5 +1,6 @@
 /* Reports as aligned text for a terminal. */
 #include "render.h"
+#include "text.h"
 
 #include <math.h>
 #include <string.h>
@@ -16,7 +17,8 @@ static void stamp(FILE *out, const char *report, const struct dataset *ds, bool 
 		fprintf(out, "%s\n", RENDER_CONFIDENTIAL);
 	fprintf(out, "canvass %s: %s version %u, cycle %s\n", report, ds->def->id, ds->def->version,
 		ds->cycle);
-	fprintf(out, "%s\n", ds->def->title);
+	text_fputs_terminal(out, ds->def->title);
+	fputc('\n', out);
 	fprintf(out, "store position: sequence %llu, chain %.16s; canvass %s\n",
 		(unsigned long long)ds->sequence, hex, CANVASS_VERSION);
 	fprintf(out, "review: %zu of %zu returns approved%s\n", DS_APPROVED(ds), ds->returns,
@@ -119,9 +121,11 @@ static void table(FILE *out, const struct compare_report *r, const struct compar
 {
 	char tl[64];
 	if (t->q != NULL)
-		fprintf(out, "\n%s (%s): %s\n", t->id, type_label(t->q, tl, sizeof tl), t->title);
+		fprintf(out, "\n%s (%s): ", t->id, type_label(t->q, tl, sizeof tl));
 	else
-		fprintf(out, "\n%s (score 0-100): %s\n", t->id, t->title);
+		fprintf(out, "\n%s (score 0-100): ", t->id);
+	text_fputs_terminal(out, t->title);
+	fputc('\n', out);
 	header(out, t);
 	for (size_t g = 0; g < r->n_groups; g++)
 		row(out, t, ds_group_name(r->ds, g), &t->cells[g]);
@@ -214,7 +218,9 @@ static void profile_line(FILE *out, const struct profile *p, const struct profil
 {
 	size_t world = p->cmp->n_groups - 1;
 	const struct compare_cell *region = p->row->reg ? &l->t->cells[p->row->group] : NULL;
-	fprintf(out, "  %-28.28s %-24.24s", l->t->id, l->display[0] ? l->display : "(no answer)");
+	char shown[25];
+	text_terminal_copy(shown, sizeof shown, l->display[0] ? l->display : "(no answer)");
+	fprintf(out, "  %-28.28s %-24.24s", l->t->id, shown);
 	if (region != NULL)
 		figure(out, region, l);
 	else
@@ -347,7 +353,9 @@ int render_trend_text(const struct trend *t, FILE *out)
 	render_disclosure_text(out, &tally);
 	for (size_t i = 0; i < t->n_series; i++) {
 		const struct trend_series *s = &t->series[i];
-		fprintf(out, "\n%s%s (%s): %s\n", s->changed ? "! " : "", s->id, s->kind, s->title);
+		fprintf(out, "\n%s%s (%s): ", s->changed ? "! " : "", s->id, s->kind);
+		text_fputs_terminal(out, s->title);
+		fputc('\n', out);
 		if (s->changed)
 			fprintf(out, "  ! %s\n", s->change_note);
 		fprintf(out, "  %-*s", GROUP_WIDTH, "group");

@@ -173,6 +173,10 @@ def hostile_cases():
     c.append(("control-text", with_answer("ps_notes", ld(5, b"bell\x07")), "CONTROL_CHARACTER"))
     c.append(("control-del", with_answer("ps_notes", ld(5, b"del\x7f")), "CONTROL_CHARACTER"))
     c.append(("control-member", with_sub("member", b"K\x1bE"), "CONTROL_CHARACTER"))
+    # C1 controls (U+0080-U+009F): U+009B is a terminal's CSI, U+0085 a line break.
+    c.append(("control-c1-csi", with_answer("ps_notes", ld(5, b"csi\xc2\x9b2J")),
+              "CONTROL_CHARACTER"))
+    c.append(("control-c1-nel", with_answer("ps_notes", ld(5, b"a\xc2\x85b")), "CONTROL_CHARACTER"))
     # Wrong wire types for each answer kind, and for top-level fields.
     c.append(("wt-boolean-fixed64", with_answer("lc_strategy", tag(2, 1) + struct.pack("<Q", 1)),
               "WRONG_WIRE_TYPE"))
