@@ -4,6 +4,7 @@
  * the outlier check), the event loop with reloads; the rest of a daemon's
  * life is lifecycle.h.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "reviewers.h"
 #include "server.h"
 #include "settings.h"
+#include "syncwatch.h"
 #include "util.h"
 #include "zap.h"
 
@@ -349,11 +351,21 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	{
-		struct store_cfg scfg = {
-			.dir = o.data, .map_size = o.map_size, .map_max = o.map_max};
+		struct store_cfg scfg = {.dir = o.data,
+					 .map_size = o.map_size,
+					 .map_max = o.map_max,
+					 .sync_failures = syncwatch_failures};
+		char path[4200];
 		if (store_open(&store, &scfg, err, sizeof err) != 0) {
 			log_event(LOG_ERROR, "store_open_failed", "error=%s",
 				  log_quote(err, q, sizeof q));
+			goto out;
+		}
+		/* Failed syncs and device errors of the store's file stop the writer. */
+		snprintf(path, sizeof path, "%s/data.mdb", o.data);
+		if (syncwatch_watch(path) != 0) {
+			log_event(LOG_ERROR, "store_open_failed", "error=%s",
+				  log_quote(strerror(errno), q, sizeof q));
 			goto out;
 		}
 	}

@@ -1,6 +1,5 @@
 #include "store.h"
 #include "store_internal.h"
-#include "syncwatch.h"
 #include "error.h"
 #include "wire.h"
 
@@ -100,6 +99,7 @@ int store_open(struct store **out, const struct store_cfg *cfg, char *err, size_
 		return CV_ENOMEM;
 	s->lock_fd = -1;
 	s->readonly = cfg->readonly;
+	s->sync_failures = cfg->sync_failures;
 	if ((s->dir = strdup(cfg->dir)) == NULL) {
 		free(s);
 		return CV_ENOMEM;
@@ -223,6 +223,11 @@ void store_close(struct store **sp)
 	*sp = NULL;
 }
 
+static unsigned long sync_failures(const struct store *s)
+{
+	return s->sync_failures != NULL ? s->sync_failures() : 0;
+}
+
 /*
  * What a failed commit means. A sync that failed stops the writer whatever
  * the free space (CV_EIO): pages the kernel dropped are never written again.
@@ -237,7 +242,7 @@ static int classify_commit_error(struct store *s, int rc, unsigned long syncs_fa
 	MDB_txn *probe;
 	int mrc;
 
-	if (syncwatch_failures() != syncs_failed_before)
+	if (sync_failures(s) != syncs_failed_before)
 		return CV_EIO;
 	mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &probe);
 	if (mrc == MDB_PANIC)
@@ -280,7 +285,7 @@ int store_write_txn(struct store *s, store_write_fn fn, void *arg)
 		if (rc != 0) {
 			mdb_txn_abort(txn);
 		} else {
-			unsigned long syncs_failed = syncwatch_failures();
+			unsigned long syncs_failed = sync_failures(s);
 			mrc = mdb_txn_commit(txn);
 			rc = mrc == 0 ? 0 : store_map_err(mrc);
 			if (rc != 0 && rc != CV_EFULL && rc != CV_EBATCH)

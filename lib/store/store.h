@@ -37,6 +37,13 @@ struct store_cfg {
 	uint64_t map_size; /* initial map size, bytes */
 	uint64_t map_max;  /* cap the map may grow to, bytes */
 	bool readonly;
+	/*
+	 * The writer's count of failed syncs and EIO writes of the data file
+	 * (the aggregator's syncwatch.h): a commit that failed while it moved
+	 * stops the writer (CV_EIO) instead of answering STORAGE_FULL. NULL: no
+	 * such count (every failed write is taken for a full disk).
+	 */
+	unsigned long (*sync_failures)(void);
 };
 
 /* One submission to write, and (after store_put_batch) its outcome. */

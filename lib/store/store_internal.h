@@ -36,6 +36,7 @@ struct store {
 	uint64_t head_seq;
 	uint8_t head_chain[CV_HASH_LEN];
 	uint64_t splits; /* batches split because one transaction could not hold them */
+	unsigned long (*sync_failures)(void); /* store_cfg's, or NULL */
 };
 
 struct store_view {
