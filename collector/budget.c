@@ -30,6 +30,8 @@ int budget_init(struct budget *b, size_t max_in_flight, size_t reply_bytes)
 	b->max_in_flight = max_in_flight;
 	b->reply_bytes = reply_bytes;
 	atomic_init(&b->unread, 0);
+	atomic_init(&b->released, false);
+	atomic_init(&b->freed, 0);
 	return 0;
 }
 
@@ -106,14 +108,55 @@ int budget_full(const struct budget *b, struct budget_entry *e)
 	return atomic_load(&e->unread) + BUDGET_SHORT_REPLY > 2 * b->reply_bytes;
 }
 
+/* Frees a released budget once: both conditions are final, two may see them. */
+static void finish(struct budget *b)
+{
+	if (atomic_exchange(&b->freed, 1) == 0) {
+		budget_free(b);
+		free(b);
+	}
+}
+
 static void give_back(void *data, void *hint)
 {
 	struct charge *c = hint;
+	struct budget *b = c->b;
+	size_t len = c->len, before;
 
 	(void)data;
-	atomic_fetch_sub(&c->e->unread, c->len);
-	atomic_fetch_sub(&c->b->unread, c->len);
+	atomic_fetch_sub(&c->e->unread, len); /* the entry before the total: see finish */
+	before = atomic_fetch_sub(&b->unread, len);
 	free(c);
+	if (before == len && atomic_load(&b->released))
+		finish(b);
+}
+
+int budget_new(struct budget **out, size_t max_in_flight, size_t reply_bytes)
+{
+	struct budget *b = malloc(sizeof *b);
+	int rc;
+
+	*out = NULL;
+	if (b == NULL)
+		return CV_ENOMEM;
+	if ((rc = budget_init(b, max_in_flight, reply_bytes)) != 0) {
+		free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+void budget_release(struct budget **bp)
+{
+	struct budget *b;
+
+	if (bp == NULL || (b = *bp) == NULL)
+		return;
+	*bp = NULL;
+	atomic_store(&b->released, true);
+	if (atomic_load(&b->unread) == 0)
+		finish(b);
 }
 
 int budget_msg_init(struct budget *b, struct budget_entry *e, zmq_msg_t *m,

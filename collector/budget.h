@@ -24,6 +24,7 @@
 #define CANVASS_COLLECTOR_BUDGET_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,8 @@ struct budget {
 	size_t n_buckets, n_entries;
 	size_t max_in_flight, reply_bytes;
 	atomic_size_t unread; /* all members together */
+	atomic_bool released; /* budget_release: freed by whoever sees unread reach 0 */
+	atomic_int freed;
 };
 
 enum budget_verdict { BUDGET_OK, BUDGET_IN_FLIGHT, BUDGET_UNREAD };
@@ -50,6 +53,15 @@ enum budget_verdict { BUDGET_OK, BUDGET_IN_FLIGHT, BUDGET_UNREAD };
 int budget_init(struct budget *b, size_t max_in_flight, size_t reply_bytes);
 /* Frees every entry; call once ZeroMQ has released every reply (budget_idle). */
 void budget_free(struct budget *b);
+
+/*
+ * A budget of its own (heap), for an owner that may go before ZeroMQ has
+ * released every reply: budget_release frees it at once when nothing is
+ * unread, else the last reply's free callback does (on ZeroMQ's thread), so
+ * a late callback never writes to freed memory. *bp is NULL afterwards.
+ */
+int budget_new(struct budget **out, size_t max_in_flight, size_t reply_bytes);
+void budget_release(struct budget **bp);
 /* The member's entry, made on first use; NULL when out of memory. */
 struct budget_entry *budget_get(struct budget *b, const void *key, size_t key_len);
 /* May this member have one more request served? */

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <zmq.h>
@@ -41,7 +43,7 @@ struct collector {
 	uint64_t generation;
 	struct intake_result *result;
 	struct collector_stats stats;
-	struct budget budget;
+	struct budget *budget;     /* its own lifetime: ZeroMQ's callbacks may outlive c */
 	void *members_mon;         /* PAIR: the member socket's events (insecure mode only) */
 	struct conn_counter count; /* insecure mode only; else the ZAP handler counts */
 	struct metric *m_requests, *m_rejections, *m_pending, *m_latency, *m_connected,
@@ -119,7 +121,7 @@ int collector_open(struct collector **out, void *zctx, const struct collector_cf
 	c->free_slots = calloc(cfg->max_pending, sizeof *c->free_slots);
 	c->result = malloc(sizeof *c->result);
 	if (c->pending == NULL || c->free_slots == NULL || c->result == NULL ||
-	    budget_init(&c->budget, cfg->member_max_pending, cfg->member_reply_bytes) != 0) {
+	    budget_new(&c->budget, cfg->member_max_pending, cfg->member_reply_bytes) != 0) {
 		rc = CV_ENOMEM;
 		goto fail;
 	}
@@ -229,7 +231,7 @@ void collector_close(struct collector **cp)
 		zmq_socket_monitor(c->members, NULL, 0);
 		zmq_close(c->members);
 		/* ZeroMQ gives back the replies it held (and runs their callbacks) as it closes. */
-		while (budget_unread(&c->budget) > 0 && cv_mono_ms() < deadline)
+		while (c->budget != NULL && budget_unread(c->budget) > 0 && cv_mono_ms() < deadline)
 			cv_sleep_ms(5);
 	}
 	if (c->members_mon)
@@ -245,10 +247,9 @@ void collector_close(struct collector **cp)
 		intake_result_free(c->result);
 	for (size_t i = 0; c->pending != NULL && i < c->cfg.max_pending; i++)
 		free(c->pending[i].warnings);
-	if (budget_unread(&c->budget) == 0)
-		budget_free(&c->budget);
-	else /* a callback may still come: keep the entries it would touch */
-		log_event(LOG_WARN, "replies_not_released", "bytes=%zu", budget_unread(&c->budget));
+	if (c->budget != NULL && budget_unread(c->budget) > 0) /* freed by the last callback */
+		log_event(LOG_WARN, "replies_not_released", "bytes=%zu", budget_unread(c->budget));
+	budget_release(&c->budget);
 	free(c->result);
 	free(c->pending);
 	free(c->free_slots);
@@ -275,8 +276,8 @@ void collector_set_limits(struct collector *c, const struct collector_limits *l)
 	c->cfg.intake.limits = l->wire;
 	c->cfg.intake.limits.max_message = max_message;
 	c->cfg.store_timeout_ms = l->store_timeout_ms;
-	c->budget.max_in_flight = l->member_max_pending;
-	c->budget.reply_bytes = l->member_reply_bytes;
+	c->budget->max_in_flight = l->member_max_pending;
+	c->budget->reply_bytes = l->member_reply_bytes;
 	c->count.max_handshaking = l->max_handshaking;
 }
 
@@ -289,6 +290,31 @@ static void count_drop(struct collector *c, const char *reason)
 {
 	c->stats.replies_dropped++;
 	metric_add(c->m_dropped, reason, 1);
+}
+
+/*
+ * Whether fd (the message's ZMQ_SRCFD, which libzmq deprecates: by the time
+ * it is read the connection may be gone and the number another's) is still
+ * a socket connected from the address the message came from. A descriptor
+ * that is not is never shut down; the member's replies stay bounded by its
+ * budget either way.
+ */
+static bool same_peer(int fd, zmq_msg_t *msg)
+{
+	const char *want = zmq_msg_gets(msg, "Peer-Address");
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+	char host[INET6_ADDRSTRLEN] = "";
+
+	if (want == NULL || getpeername(fd, (struct sockaddr *)&sa, &len) != 0)
+		return false;
+	if (sa.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, host, sizeof host);
+	else if (sa.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, host, sizeof host);
+	else
+		return false; /* ipc://: no address to tell connections apart */
+	return strcmp(host, want) == 0;
 }
 
 /*
@@ -331,7 +357,7 @@ static void reply_ex(struct collector *c, struct budget_entry *who, const uint8_
 		rep.n_problems = n;
 		rep.problems = pp;
 	}
-	rc = who != NULL ? budget_msg_init(&c->budget, who, &body, &rep.base) : CV_ENOMEM;
+	rc = who != NULL ? budget_msg_init(c->budget, who, &body, &rep.base) : CV_ENOMEM;
 	free(probs);
 	free(pp);
 	WIRE_FREE(sub);
@@ -429,8 +455,8 @@ static void on_member(struct collector *c)
 		peer = "?";
 	}
 	/* A member's budget covers all its connections; without CURVE, one connection. */
-	who = peer != NULL ? budget_get(&c->budget, peer, strlen(peer))
-			   : budget_get(&c->budget, rid, rid_len);
+	who = peer != NULL ? budget_get(c->budget, peer, strlen(peer))
+			   : budget_get(c->budget, rid, rid_len);
 	if (parts != 2) {
 		zmq_msg_close(&body);
 		c->stats.malformed++;
@@ -438,12 +464,12 @@ static void on_member(struct collector *c)
 		      "a request is exactly one frame", NULL, 0, NULL);
 		return;
 	}
-	if (who != NULL && budget_admit(&c->budget, who) == BUDGET_UNREAD) {
+	if (who != NULL && budget_admit(c->budget, who) == BUDGET_UNREAD) {
 		/* Not even checked: a member that does not read its replies gets no more work. */
 		uint64_t request_id = 0;
 		int fd = zmq_msg_get(&body, ZMQ_SRCFD);
 		wire_peek_request_id(zmq_msg_data(&body), zmq_msg_size(&body), &request_id);
-		if (budget_full(&c->budget, who) && fd >= 0) {
+		if (budget_full(c->budget, who) && fd >= 0 && same_peer(fd, &body)) {
 			/* Not even a BUSY fits: close the connection this came on (ZeroMQ drops
 			 * its queued replies with it); the member may reconnect and resend. */
 			if (shutdown(fd, SHUT_RDWR) == 0) {
@@ -485,7 +511,7 @@ static void on_member(struct collector *c)
 		      "too many submissions in flight; retry later", NULL, 0, NULL);
 		return;
 	}
-	if (who == NULL || budget_admit(&c->budget, who) == BUDGET_IN_FLIGHT) {
+	if (who == NULL || budget_admit(c->budget, who) == BUDGET_IN_FLIGHT) {
 		c->stats.busy++;
 		c->stats.busy_in_flight++;
 		reply(c, who, rid, rid_len, r->request_id, CANVASS__STATUS__BUSY,
@@ -715,7 +741,7 @@ static void on_member_event(struct collector *c)
 static void refresh_metrics(struct collector *c)
 {
 	metric_set(c->m_pending, NULL, (double)(c->cfg.max_pending - c->n_free));
-	metric_set(c->m_unread, NULL, (double)budget_unread(&c->budget));
+	metric_set(c->m_unread, NULL, (double)budget_unread(c->budget));
 	if (c->cfg.zap != NULL && c->m_handshake_failures != NULL) {
 		struct zap_stats zs;
 		zap_get_stats(c->cfg.zap, &zs);
@@ -786,7 +812,7 @@ int collector_run(struct collector *c, volatile sig_atomic_t *stop, volatile sig
 			}
 		if (cv_mono_ms() >= next_sweep) {
 			expire(c, 0);
-			budget_sweep(&c->budget);
+			budget_sweep(c->budget);
 			refresh_metrics(c);
 			next_sweep = cv_mono_ms() + 100;
 		}
