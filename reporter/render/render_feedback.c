@@ -38,8 +38,12 @@ static const char style[] =
 	".legend span{margin-right:18px;font-size:13px}\n"
 	"svg text{font:12px 'DejaVu Sans',Arial,sans-serif}\n"
 	"@page{size:A4;margin:14mm}\n"
+	/* Printed, a chart is scaled to the page (~688 of its 860 units): its text
+	 * set larger so that it prints at 12px; a heading never ends a page. */
 	"@media print{body{margin:0;max-width:none;font-size:11pt}a{color:#111;"
-	"text-decoration:none}h2{break-after:avoid}tr,svg,.headline{break-inside:avoid}}\n"
+	"text-decoration:none}h2,h3{break-after:avoid;page-break-after:avoid}"
+	"h2+table,h3+table,h2+svg{break-before:avoid;page-break-before:avoid}"
+	"tr,svg,.headline{break-inside:avoid}svg text{font-size:15px}}\n"
 	"</style>\n";
 
 static void page_open(FILE *out, const char *title)
@@ -89,12 +93,16 @@ static void headlines(FILE *out, const struct profile *p)
 	if (r->has_scores) {
 		fmt1(v, sizeof v, p->overall.value);
 		render_html_headline(out, "Your overall score (0-100)", v,
-				     "the mean of your section scores");
+				     "the weighted mean of all your scored answers");
 		if (p->row->reg != NULL) {
-			fmt1(v, sizeof v, group_mean(&r->overall.cells[p->row->group]));
-			snprintf(note, sizeof note, "mean of %s",
-				 r->overall.cells[p->row->group].hidden == SHOWN ? "your region"
-										 : "(suppressed)");
+			const struct compare_cell *c = &r->overall.cells[p->row->group];
+			fmt1(v, sizeof v, group_mean(c));
+			if (c->hidden != SHOWN)
+				snprintf(v, sizeof v, "(suppressed)");
+			snprintf(note, sizeof note, "%s",
+				 c->hidden == SHOWN ? "mean of your region"
+						    : "your region's mean: withheld to protect "
+						      "other members' answers");
 			render_html_headline(out, p->row->reg->region, v, note);
 		}
 		fmt1(v, sizeof v, group_mean(&r->overall.cells[world]));
@@ -184,6 +192,34 @@ static void dot_plot(FILE *out, const struct profile *p)
 	      out);
 }
 
+/*
+ * The member's answer as a person reads it: an option's label, not its id
+ * ("Contracting party", not contracting_party); options of a multiple
+ * choice each by its label; anything else as displayed.
+ */
+static const char *answer_label(const struct profile_line *l)
+{
+	static char buf[1024];
+	const struct question *q = l->t->q;
+	size_t used = 0;
+	char ids[256], *save = NULL;
+
+	if (q == NULL || (q->type != QT_CHOICE && q->type != QT_MULTI_CHOICE))
+		return l->display;
+	snprintf(ids, sizeof ids, "%s", l->display);
+	buf[0] = '\0';
+	for (char *id = strtok_r(ids, ";, ", &save); id != NULL;
+	     id = strtok_r(NULL, ";, ", &save)) {
+		int k = qdef_option_index(q, id);
+		const char *label = k >= 0 && q->options[k].label ? q->options[k].label : id;
+		int n = snprintf(buf + used, sizeof buf - used, "%s%s", used ? "; " : "", label);
+		if (n < 0 || (size_t)n >= sizeof buf - used)
+			break;
+		used += (size_t)n;
+	}
+	return used > 0 ? buf : l->display;
+}
+
 static void line_row(FILE *out, const struct profile *p, const struct profile_line *l,
 		     const char *label)
 {
@@ -193,7 +229,7 @@ static void line_row(FILE *out, const struct profile *p, const struct profile_li
 	fputs("<tr><td>", out);
 	esc(out, label);
 	fputs("</td><td>", out);
-	esc(out, l->display[0] ? l->display : "(no answer)");
+	esc(out, l->display[0] ? answer_label(l) : "(no answer)");
 	fputs("</td><td class=\"num\">", out);
 	if (p->row->reg != NULL) {
 		profile_group_figure(l, &l->t->cells[p->row->group], buf, sizeof buf);

@@ -214,8 +214,8 @@ static void scores_chart(FILE *out, const struct compare_report *r, const struct
 			}
 		}
 		if (hidden > 0 || empty > 0) {
-			fprintf(out, "<text x=\"%.0f\" y=\"%.1f\" class=\"note\">", left + width + 6,
-				y + 4);
+			fprintf(out, "<text x=\"%.0f\" y=\"%.1f\" class=\"note\">",
+				left + width + 6, y + 4);
 			if (hidden > 0)
 				fprintf(out, "%zu hidden", hidden);
 			if (empty > 0)
@@ -255,8 +255,7 @@ static void scores_table(FILE *out, const struct compare_report *r)
 				fputs("<td>", out);
 				esc(out, render_suppressed_mark());
 				fputs("</td>", out);
-			}
-			else if (c->n == 0 || isnan(c->stats.mean))
+			} else if (c->n == 0 || isnan(c->stats.mean))
 				fputs("<td>-</td>", out);
 			else
 				fprintf(out, "<td>%.1f <span class=\"n\">(%zu)</span></td>",
@@ -370,7 +369,28 @@ static int heat_cmp(const void *pa, const void *pb)
 	return strcmp(a->row->member, b->row->member);
 }
 
-/* Members x sections, grouped by region and sorted, with a colour key. */
+/* The colour key of the heatmap: 0-100 in twenty steps, its label at the left of x. */
+static void heat_key(FILE *out, double x, double y)
+{
+	char fill[32];
+
+	fprintf(out,
+		"<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" class=\"tick\">score</text>\n",
+		x - 6, y + 12);
+	for (int k = 0; k < 20; k++) {
+		blues(fill, sizeof fill, k * 5 + 2.5);
+		fprintf(out,
+			"<rect x=\"%.1f\" y=\"%.0f\" width=\"15\" height=\"14\" fill=\"%s\"/>\n",
+			x + 15.0 * k, y, fill);
+	}
+	for (int tick = 0; tick <= 100; tick += 25)
+		fprintf(out,
+			"<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" "
+			"class=\"tick\">%d</text>\n",
+			x + 3.0 * tick, y + 30, tick);
+}
+
+/* Members x sections, grouped by region and sorted, with a colour key above and below. */
 static void heatmap(FILE *out, const struct compare_report *r)
 {
 	const struct dataset *ds = r->ds;
@@ -395,6 +415,7 @@ static void heatmap(FILE *out, const struct compare_report *r)
 		"<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\" aria-label=\"members "
 		"by sections\">\n",
 		w, h, w);
+	heat_key(out, 50, 8); /* first: a tall map is read from the top */
 	for (size_t s = 0; s <= r->n_sections; s++) {
 		const char *title = s < r->n_sections ? ds->def->sections[s].title : "Overall";
 		fprintf(out, "<text transform=\"translate(%.1f,%.0f) rotate(-50)\" class=\"tick\">",
@@ -446,22 +467,7 @@ static void heatmap(FILE *out, const struct compare_report *r)
 		}
 		y += rowh;
 	}
-	/* The colour key. */
-	y += 24;
-	fprintf(out,
-		"<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" class=\"tick\">score</text>\n",
-		left - 6, y + 12);
-	for (int k = 0; k < 20; k++) {
-		blues(fill, sizeof fill, k * 5 + 2.5);
-		fprintf(out,
-			"<rect x=\"%.1f\" y=\"%.0f\" width=\"15\" height=\"14\" fill=\"%s\"/>\n",
-			left + 15.0 * k, y, fill);
-	}
-	for (int tick = 0; tick <= 100; tick += 25)
-		fprintf(out,
-			"<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" "
-			"class=\"tick\">%d</text>\n",
-			left + 3.0 * tick, y + 30, tick);
+	heat_key(out, left, y + 24); /* the key again under the last member */
 	fputs("</svg>\n", out);
 	free(rows);
 }

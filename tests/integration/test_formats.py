@@ -240,6 +240,26 @@ class FormatsTest(unittest.TestCase):
         self.assertIn("Kenya (KE)", ke)
         self.assertIn("@page{size:A4", ke)
         self.assertIn("Section scores", ke)
+        # Choice answers by their labels, never their ids; the headline says what it shows.
+        with open(os.path.join(self.p.root, "2025", "KE.json"), encoding="utf-8") as f:
+            ke_answers = json.load(f)["answers"]
+        with open(os.path.join(QDIR, "integrity-self-assessment.v1.json"), encoding="utf-8") as f:
+            qdef = json.load(f)
+        checked = 0
+        for q in (q for sec in qdef["sections"] for q in sec["questions"]):
+            a = ke_answers.get(q["id"])
+            if q["type"] != "choice" or not isinstance(a, str):
+                continue
+            label = next(o["label"] for o in q["options"] if o["id"] == a)
+            row = re.search(r"<tr><td>" + re.escape(html.escape(q["text"], quote=False)) +
+                            r"</td><td>([^<]*)</td>", ke)
+            self.assertIsNotNone(row, q["id"])
+            self.assertEqual(html.unescape(row.group(1)), label, q["id"])
+            checked += 1
+        self.assertGreater(checked, 0)
+        self.assertIn("the weighted mean of all your scored answers", ke)
+        self.assertNotIn("mean of (suppressed)", ke)
+        self.assertIn("svg text{font-size:15px}", ke)  # 12px on an A4 page
 
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
         if chromium is None:
@@ -347,7 +367,8 @@ class FormatsTest(unittest.TestCase):
         self.assertEqual(regions, sorted(regions))
         self.assertEqual(len(regions), 6)
         self.assertIn(">KE Kenya</text>", heat)
-        self.assertIn(">score</text>", heat)  # the colour key
+        # The colour key above the map (it runs to thousands of pixels) and below it.
+        self.assertEqual(heat.count('class="tick">score</text>'), 2)
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
         if chromium is None:
             self.skipTest("chromium is not installed (sh scripts/setup.sh --test installs it)")
