@@ -23,8 +23,25 @@ static void run_checks(struct aggregator *a, struct slot *sl, bool commit)
 		return;
 	checks_run(a->checks, sl->req, sl->plan, commit, a->findings);
 	checks_plan_free(&sl->plan);
-	for (size_t i = 0; i < a->findings->n; i++)
-		metric_add(a->m_findings, a->findings->items[i].code, 1);
+	/*
+	 * Counted, then kept from the member: an OUTLIER warning tells a member
+	 * where its answer stands among the others', and repeated dry runs (or
+	 * revisions) at chosen values would bisect the group's median and spread,
+	 * one member's exact answer in a small group (docs/reports.md "What a
+	 * member's receipts show"). The Secretariat's quality report lists them.
+	 */
+	{
+		size_t kept = 0;
+		for (size_t i = 0; i < a->findings->n; i++) {
+			const struct problem *f = &a->findings->items[i];
+			metric_add(a->m_findings, f->code, 1);
+			if (strcmp(f->code, "OUTLIER") == 0)
+				metric_add(a->m_outliers, f->group, 1);
+			else
+				a->findings->items[kept++] = *f;
+		}
+		a->findings->n = kept;
+	}
 	if (a->m_check_values != NULL) {
 		size_t groups, values;
 		checks_size(a->checks, &groups, &values);

@@ -54,9 +54,15 @@ static void register_metrics(struct aggregator *a)
 					 "Subscriptions to the event feed", NULL);
 	a->m_findings =
 		metrics_counter(m, "canvass_aggregator_findings_total",
-				"Quality findings sent in receipts and dry runs, by code", "code");
+				"Quality findings made for receipts and dry runs, by code (OUTLIER "
+				"is never sent to the member)",
+				"code");
 	metric_touch(a->m_findings, "CHANGE_FROM_PREVIOUS");
 	metric_touch(a->m_findings, "OUTLIER");
+	a->m_outliers = metrics_counter(
+		m, "canvass_aggregator_outliers_total",
+		"OUTLIER findings made at intake, by group (world or region)", "group");
+	metric_touch(a->m_outliers, "world");
 	a->m_review =
 		metrics_counter(m, "canvass_aggregator_review_requests_total",
 				"Reviewer requests answered, by request and status", "request");

@@ -41,7 +41,7 @@ struct aggregator {
 	struct aggregator_stats stats;
 	struct checks *checks;
 	struct verdict *findings; /* one request's quality findings */
-	struct metric *m_findings, *m_check_values;
+	struct metric *m_findings, *m_outliers, *m_check_values;
 	struct metric *m_results, *m_late, *m_batch, *m_commit, *m_map, *m_used, *m_history,
 		*m_readers, *m_dropped, *m_last_commit, *m_events, *m_subscribers;
 	long subscriptions;
