@@ -113,8 +113,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	render_set_suppressed_mark(o.suppressed_as != NULL ? o.suppressed_as : "x");
-	/* Reports at two store positions can be differenced: --as-of is for the Secretariat. */
-	render_set_confidential(o.as_of != 0);
+	/*
+	 * Not for publication, in every format: a past store position (two can be
+	 * differenced), disclosure control off (--min-group 1), member-level rows.
+	 */
+	render_set_confidential(o.as_of != 0 || o.rules.k <= 1 || o.members);
 	dataset_set_approved_only(o.approved_only);
 	dataset_set_fast_load(!o.full_decode);
 	dataset_set_threads((unsigned)o.threads);

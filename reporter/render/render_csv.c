@@ -207,8 +207,11 @@ static void codes_field(char *buf, size_t cap, const char **codes, size_t n)
 
 int render_completeness_csv(const struct completeness *c, FILE *out)
 {
+	/* Who submitted is public; a past position (--as-of) is not. */
+	const char *cls = render_confidential() ? "confidential" : "public";
 	fputs("questionnaire,cycle,sequence,group,expected,on_time,late,missing_count,revisions,"
-	      "revised,missing,submitted,queried,approved,queried_members,approved_members\n",
+	      "revised,missing,submitted,queried,approved,queried_members,approved_members,"
+	      "classification\n",
 	      out);
 	for (size_t g = 0; g < c->n_groups; g++) {
 		const struct completeness_group *cg = &c->groups[g];
@@ -228,7 +231,7 @@ int render_completeness_csv(const struct completeness *c, FILE *out)
 		render_csv_field(out, queried);
 		fputc(',', out);
 		render_csv_field(out, approved);
-		fputc('\n', out);
+		fprintf(out, ",%s\n", cls);
 	}
 	return ferror(out) ? -1 : 0;
 }

@@ -273,6 +273,9 @@ int render_feedback_page(const struct profile *p, FILE *out)
 	esc(out, p->row->reg ? p->row->reg->region : "the world");
 	fputs(p->row->reg ? " and the world.</p>\n" : ".</p>\n", out);
 	stamp(out, ds);
+	if (render_confidential()) /* a past position (--as-of): not what the member was sent */
+		fprintf(out, "<p><b>%s</b>: this page shows a past store position.</p>\n",
+			RENDER_CONFIDENTIAL);
 	fputs("</header>\n", out);
 	headlines(out, p);
 	if (r->has_scores) {

@@ -126,8 +126,13 @@ static void row(const struct obs *o, const char *option, const char *stat, doubl
 	fprintf(o->out, ",%s,%s,", o->area, stat);
 	cv_csv_field(o->out, o->cycle);
 	fputc(',', o->out);
-	if (strcmp(conf, "F") == 0)
+	if (strcmp(conf, "F") == 0) {
 		fprintf(o->out, "%.15g", x);
+		/* A message not for publication (a past position, disclosure control
+		 * off): every value it carries is C, confidential, never F, free. */
+		if (render_confidential())
+			conf = "C";
+	}
 	fprintf(o->out, ",%s\n", conf);
 }
 

@@ -329,6 +329,45 @@ class FormatsTest(unittest.TestCase):
         self.assertEqual(out.returncode, 1)
         self.assertIn(f"{afile}: exists and is not a directory", out.stderr)
 
+    def test_marks_where_not_for_publication(self):
+        """Every output not for publication says so in every format, SDMX included:
+        disclosure control off (--min-group 1), a past position (--as-of), member rows."""
+        conf = "CONFIDENTIAL: for the Secretariat only, not for publication"
+        seq = json.loads(self.run_reporter("compare", "--cycle", "2025", "--format",
+                                           "json"))["store"]["sequence"]
+        public_sdmx = self.run_reporter("compare", "--cycle", "2025", "--format", "sdmx")
+        self.assertIn(",F\n", public_sdmx)
+        for extra in (("--min-group", "1"), ("--as-of", str(seq))):
+            js = json.loads(self.run_reporter("compare", "--cycle", "2025", "--format",
+                                              "json", *extra))
+            self.assertEqual(js["classification"], conf, extra)
+            rows = list(csv.reader(io.StringIO(self.run_reporter(
+                "compare", "--cycle", "2025", "--format", "csv", *extra))))
+            cls = [r for r in rows if "classification" in r]
+            self.assertIn("confidential", cls[-1], extra)
+            page = self.run_reporter("compare", "--cycle", "2025", "--format", "html", *extra)
+            self.assertIn(conf, page, extra)
+            sdmx = list(csv.DictReader(io.StringIO(self.run_reporter(
+                "compare", "--cycle", "2025", "--format", "sdmx", *extra))))
+            self.assertNotIn("F", {r["CONF_STATUS"] for r in sdmx}, extra)
+            self.assertTrue(any(r["OBS_VALUE"] != "" for r in sdmx), extra)  # values kept
+        rows = list(csv.reader(io.StringIO(self.run_reporter(
+            "compare", "--cycle", "2025", "--format", "csv", "--members"))))
+        self.assertIn("confidential", [r for r in rows if "classification" in r][-1])
+        for extra, want in (((), "public"), (("--as-of", str(seq)), "confidential")):
+            comp = list(csv.DictReader(io.StringIO(self.run_reporter(
+                "completeness", "--cycle", "2025", "--format", "csv", *extra))))
+            self.assertEqual({r["classification"] for r in comp}, {want}, extra)
+        out_dir = os.path.join(self.p.root, "pack-as-of")
+        out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "feedback-pack", "--data",
+                              self.p.data, "--registry", self.p.registry, "--questionnaires",
+                              QDIR, *ARGS, "--cycle", "2025", "--member", "KE", "--out",
+                              out_dir, "--as-of", str(seq)], capture_output=True, text=True,
+                             timeout=300)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(os.path.join(out_dir, "KE.html"), encoding="utf-8") as f:
+            self.assertIn(conf, f.read())
+
     def test_compare_page(self):
         """The compare page: headline figures, a dot plot with n, the heatmap by region."""
         page = self.run_reporter("compare", "--cycle", "2025", "--format", "html",
