@@ -90,29 +90,25 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-int outbox_put(const char *dir, const Canvass__Submission *s, char **path, char *err, size_t errlen)
+int outbox_write(const char *dir, const char *name, const char *text, size_t len, char **path,
+		 char *err, size_t errlen)
 {
-	char name[128], final[4096], tmp[4096];
-	json_t *j = subjson_from_submission(s);
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char final[4096], tmp[4096];
 	int fd = -1, rc = 0;
 
-	json_decref(j);
-	*path = NULL;
-	if (text == NULL || outbox_entry_name(s, name, sizeof name) != 0) {
-		free(text);
-		return CV_ENOMEM;
-	}
+	if (path != NULL)
+		*path = NULL;
 	snprintf(final, sizeof final, "%s/%s", dir, name);
 	/* A name of this process's own, so that concurrent writers never share one. */
 	snprintf(tmp, sizeof tmp, "%s/.%ld-XXXXXX.tmp", dir, (long)getpid());
 	fd = mkstemps(tmp, 4);
 	if (fd < 0) {
+		tmp[0] = '\0';
 		rc = cv_fail(err, errlen, CV_EIO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
 	/* The file is durable before its name is; the name once the directory is synced. */
-	if (fchmod(fd, 0600) != 0 || write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
 		rc = cv_fail(err, errlen, CV_EIO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -131,13 +127,30 @@ int outbox_put(const char *dir, const Canvass__Submission *s, char **path, char 
 		rc = cv_fail(err, errlen, CV_EIO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if ((*path = strdup(final)) == NULL)
+	if (path != NULL && (*path = strdup(final)) == NULL)
 		rc = CV_ENOMEM;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (tmp[0] != '\0')
 		unlink(tmp);
+	return rc;
+}
+
+int outbox_put(const char *dir, const Canvass__Submission *s, char **path, char *err, size_t errlen)
+{
+	char name[128];
+	json_t *j = subjson_from_submission(s);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(j);
+	*path = NULL;
+	if (text == NULL || outbox_entry_name(s, name, sizeof name) != 0) {
+		free(text);
+		return CV_ENOMEM;
+	}
+	rc = outbox_write(dir, name, text, strlen(text), path, err, errlen);
 	free(text);
 	return rc;
 }

@@ -26,6 +26,14 @@
  * mid-write (those of processes that no longer run).
  */
 int outbox_open(const char *dir, char *err, size_t errlen);
+/*
+ * Writes len bytes of text as dir/name the crash-safe way described above
+ * (mode 0600, a temporary name of this process's, fsync, rename, the
+ * directory synced): a complete file or none. *path (when not NULL) gets
+ * its path (caller frees). The drafts of the member's portal use it too.
+ */
+int outbox_write(const char *dir, const char *name, const char *text, size_t len, char **path,
+		 char *err, size_t errlen);
 /* Writes s (canonical, key set) into dir; *path gets the entry's path (caller frees). */
 int outbox_put(const char *dir, const Canvass__Submission *s, char **path, char *err,
 	       size_t errlen);
