@@ -28,13 +28,12 @@
 #include "error.h"
 #include "keys.h"
 #include "outbox.h"
+#include "submit.h"
 #include "review.h"
 #include "settings.h"
 #include "subjson.h"
 #include "util.h"
 #include "wire.h"
-
-enum { EXIT_STORED = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNDELIVERED = 3, EXIT_AUTH = 4 };
 
 static int worse(int a, int b)
 {
@@ -285,27 +284,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* How to reach a collector and as whom: every mode's first three settings. */
-#define LINK_SETTINGS(connect, key_path, server_key_path)                                          \
-	{"connect",                                                                                \
-	 SET_LIST,                                                                                 \
-	 &(connect),                                                                               \
-	 0,                                                                                        \
-	 0,                                                                                        \
-	 "ENDPOINT",                                                                               \
-	 "collector endpoint (repeat for failover)"},                                              \
-		{"key",                                                                            \
-		 SET_STRING,                                                                       \
-		 &(key_path),                                                                      \
-		 0,                                                                                \
-		 0,                                                                                \
-		 "FILE",                                                                           \
-		 "this member's CURVE key pair (.key)"},                                           \
-	{                                                                                          \
-		"server-key", SET_STRING, &(server_key_path), 0, 0, "FILE",                        \
-			"the collectors' public key (.pub)"                                        \
-	}
-
 /* A file only its owner reads (0600), for writing. */
 static FILE *open_private(const char *path, char *err, size_t errlen)
 {
@@ -479,6 +457,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "fetch") == 0))
 		return read_main(strcmp(argv[1], "fetch") == 0, argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+		return serve_main(argc - 1, argv + 1);
 	memset(&r, 0, sizeof r);
 	memset(&keys, 0, sizeof keys);
 	pthread_mutex_init(&r.lock, NULL);
@@ -490,7 +470,9 @@ int main(int argc, char **argv)
 			"usage: canvass-submit --connect ENDPOINT [--key FILE --server-key FILE] "
 			"[options] [FILE...]\n"
 			"       canvass-submit status|fetch ... (this member's own returns; "
-			"status --help, fetch --help)\n");
+			"status --help, fetch --help)\n"
+			"       canvass-submit serve ... (the member's portal in a browser; "
+			"serve --help)\n");
 		settings_usage(tab, out);
 		fprintf(out, "exit status: 0 stored, 1 refused, 2 usage, 3 not delivered, "
 			     "4 key refused at the handshake\n");
