@@ -478,9 +478,12 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 	fputs("</div>\n", out);
 }
 
-/* Every problem of the reply, with a link to its question, at the top of the form. */
+/*
+ * Every problem of the reply, with a link to its question: on the form
+ * itself (elsewhere false), or from another page to the form's question.
+ */
 static void problem_list(FILE *out, enum lang lang, const struct form *f,
-			 const Canvass__Reply *reply)
+			 const Canvass__Reply *reply, bool elsewhere)
 {
 	for (int warnings = 0; warnings < 2; warnings++) {
 		size_t n = 0;
@@ -500,7 +503,10 @@ static void problem_list(FILE *out, enum lang lang, const struct form *f,
 				continue;
 			fputs("<li>", out);
 			if (q != NULL) {
-				fputs("<a href=\"#q-", out);
+				fputs("<a href=\"", out);
+				if (elsewhere)
+					form_href(out, "/form", f->def->id, f->cycle);
+				fputs("#q-", out);
 				esc(out, q->id);
 				fputs("\">", out);
 				esc(out, q->text);
@@ -540,7 +546,7 @@ void page_form(FILE *out, enum lang lang, const struct form *f, const Canvass__R
 		fputs("</p>\n", out);
 	}
 	if (reply != NULL)
-		problem_list(out, lang, f, reply);
+		problem_list(out, lang, f, reply, false);
 	/* Queries on the whole return (no question named). */
 	for (size_t k = 0; state != NULL && k < state->n_queries; k++)
 		if (state->queries[k]->closed_sequence == 0 &&
@@ -737,7 +743,7 @@ void page_receipt(FILE *out, enum lang lang, const struct form *f, int rc,
 			i18n(lang, r->late ? M_LATE_NOTE : M_ON_TIME));
 	}
 	if (rc == 0 && reply != NULL && reply->n_problems > 0)
-		problem_list(out, lang, f, reply);
+		problem_list(out, lang, f, reply, true);
 	fputs("<p><a href=\"", out);
 	form_href(out, "/form", f->def->id, f->cycle);
 	fputs("\">", out);

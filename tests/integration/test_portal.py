@@ -329,6 +329,12 @@ class PortalTest(unittest.TestCase):
         # The conditional question does not apply before rm_programme is answered.
         self.assertIn("Does not apply", d.find_element(By.ID, "q-rm_stage").text)
         self.page("form-empty")
+        # At 200 % zoom (half the width), the form reflows: no sideways scrolling.
+        d.set_window_size(550, 1600)
+        self.assertLessEqual(d.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth;"), 0)
+        self.shot("form-zoom")
+        d.set_window_size(1100, 1600)
         # Every answer, as a person gives it; lc_strategy by keyboard alone.
         first = d.find_element(By.ID, "a.lc_strategy.1")
         self.driver.execute_script("arguments[0].focus();", first)
