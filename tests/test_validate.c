@@ -516,14 +516,67 @@ static void test_bad_logic(void **state)
 		       "needs distinct zero and full");
 }
 
+/* Texts in English and French: both given, read in either; a missing one refuses the file. */
+static void test_translations(void **state)
+{
+	static const char ok[] =
+		"{\"id\":\"t\",\"version\":1,\"languages\":[\"en\",\"fr\"],"
+		"\"title\":{\"en\":\"Title\",\"fr\":\"Titre\"},"
+		"\"sections\":[{\"id\":\"s\",\"title\":{\"fr\":\"Partie\",\"en\":\"Part\"},"
+		"\"questions\":[{\"id\":\"q\",\"type\":\"choice\","
+		"\"text\":{\"en\":\"Which?\",\"fr\":\"Lequel ?\"},"
+		"\"options\":[{\"id\":\"a\",\"label\":{\"en\":\"A\",\"fr\":\"Ah\"}},"
+		"{\"id\":\"b\",\"label\":{\"en\":\"B\",\"fr\":\"Bé\"}}]}]}]}";
+	struct questionnaire *q = NULL;
+	const struct question *qn;
+	char err[512], bad[2048];
+	(void)state;
+
+	assert_int_equal(qdef_load_text("t.json", ok, strlen(ok), &q, err, sizeof err), 0);
+	qn = qdef_question(q, "q");
+	assert_string_equal(q->title, "Title"); /* the default language: the first declared */
+	assert_string_equal(qdef_text(q->title, q->title_tr, QLANG_FR), "Titre");
+	assert_string_equal(qdef_text(q->sections[0].title, q->sections[0].title_tr, QLANG_FR),
+			    "Partie");
+	assert_string_equal(qdef_text(qn->text, qn->text_tr, QLANG_FR), "Lequel ?");
+	assert_string_equal(qdef_text(qn->text, qn->text_tr, QLANG_EN), "Which?");
+	assert_string_equal(qdef_text(qn->options[1].label, qn->options[1].label_tr, QLANG_FR),
+			    "Bé");
+	qdef_free(&q);
+	/* A missing translation, named with its path. */
+	snprintf(bad, sizeof bad, "%.*s%s", (int)(strstr(ok, ",\"fr\":\"Lequel ?\"") - ok), ok,
+		 strstr(ok, ",\"fr\":\"Lequel ?\"") + strlen(",\"fr\":\"Lequel ?\""));
+	expect_bad_def(bad,
+		       "$.sections[0].questions[0].text: no \"fr\" text (a missing translation)");
+	/* A string where both languages are due; a language not declared; an empty text. */
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"languages\":[\"en\",\"fr\"],\"title\":\"T\","
+		       "\"sections\":[]}",
+		       "$.title: must give each language");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"languages\":[\"en\"],"
+		       "\"title\":{\"en\":\"T\",\"fr\":\"T\"},\"sections\":[]}",
+		       "a language \"languages\" does not declare");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"languages\":[\"en\",\"de\"],"
+		       "\"title\":\"T\",\"sections\":[]}",
+		       "$.languages: languages are \"en\" and \"fr\"");
+	expect_bad_def("{\"id\":\"t\",\"version\":1,\"languages\":[\"en\",\"fr\"],"
+		       "\"title\":{\"en\":\"T\",\"fr\":\"\"},\"sections\":[]}",
+		       "each language's text must be a non-empty string");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_definition),     cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_problems),       cmocka_unit_test(test_normalises_numbers),
-		cmocka_unit_test(test_cycle_and_key),  cmocka_unit_test(test_bad_definitions),
-		cmocka_unit_test(test_shipped_set),    cmocka_unit_test(test_conditions_and_rules),
-		cmocka_unit_test(test_scores),         cmocka_unit_test(test_bad_logic),
+		cmocka_unit_test(test_translations),
+		cmocka_unit_test(test_definition),
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_problems),
+		cmocka_unit_test(test_normalises_numbers),
+		cmocka_unit_test(test_cycle_and_key),
+		cmocka_unit_test(test_bad_definitions),
+		cmocka_unit_test(test_shipped_set),
+		cmocka_unit_test(test_conditions_and_rules),
+		cmocka_unit_test(test_scores),
+		cmocka_unit_test(test_bad_logic),
 		cmocka_unit_test(test_quality_checks),
 	};
 	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);

@@ -55,6 +55,17 @@ void pages_escape(FILE *out, const char *s)
 
 #define esc pages_escape
 
+/* A definition's text in the page's language (its default language when it has no such text). */
+static enum qlang qlang_of(enum lang lang)
+{
+	return lang == LANG_FR ? QLANG_FR : QLANG_EN;
+}
+#define TITLE(lang, def) qdef_text((def)->title, (def)->title_tr, qlang_of(lang))
+#define QTEXT(lang, q)   qdef_text((q)->text, (q)->text_tr, qlang_of(lang))
+#define SECTION(lang, def, s)                                                                      \
+	qdef_text((def)->sections[s].title, (def)->sections[s].title_tr, qlang_of(lang))
+#define LABEL(lang, q, k) qdef_text((q)->options[k].label, (q)->options[k].label_tr, qlang_of(lang))
+
 static void head(FILE *out, enum lang lang, const char *title)
 {
 	fprintf(out,
@@ -170,7 +181,7 @@ void page_returns(FILE *out, enum lang lang, const char *member, const struct re
 		enum msg verb = M_FILL_IN;
 		date_of(r->cycle->due_ms, due, sizeof due);
 		fputs("<tr><td>", out);
-		esc(out, r->def->title);
+		esc(out, TITLE(lang, r->def));
 		fputs("</td><td>", out);
 		esc(out, r->cycle->cycle);
 		fputs("</td><td>", out);
@@ -219,18 +230,18 @@ void page_returns(FILE *out, enum lang lang, const char *member, const struct re
 }
 
 /* The label of option k of q: a scale level's "2 (Regular communication)". */
-static void option_label(FILE *out, const struct question *q, size_t k)
+static void option_label(FILE *out, enum lang lang, const struct question *q, size_t k)
 {
 	if (q->type == QT_SCALE) {
 		fprintf(out, "%lld", (long long)q->options[k].value);
 		if (q->options[k].label != NULL) {
 			fputs(" (", out);
-			esc(out, q->options[k].label);
+			esc(out, LABEL(lang, q, k));
 			fputs(")", out);
 		}
 		return;
 	}
-	esc(out, q->options[k].label ? q->options[k].label : q->options[k].id);
+	esc(out, q->options[k].label ? LABEL(lang, q, k) : q->options[k].id);
 }
 
 /* The problems a reply names for question id (or, id NULL, for none), as list items. */
@@ -362,7 +373,7 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 	}
 	if (!f->applies[i]) {
 		fputs("<p class=\"na\"><strong>", out);
-		esc(out, q->text);
+		esc(out, QTEXT(lang, q));
 		fputs("</strong><br>", out);
 		esc(out, i18n(lang, M_DOES_NOT_APPLY));
 		fputs("</p>\n</div>\n", out);
@@ -381,7 +392,7 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 		control_id(out, q);
 		fputs("\">", out);
 	}
-	esc(out, q->text);
+	esc(out, QTEXT(lang, q));
 	if (q->required) {
 		fputs(" <span class=\"req\">(", out);
 		esc(out, i18n(lang, M_REQUIRED));
@@ -408,7 +419,7 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 			}
 			choice(out, q->type == QT_MULTI_CHOICE ? "checkbox" : "radio", q, id, k + 1,
 			       form_chosen(f, q, id), locked);
-			option_label(out, q, k);
+			option_label(out, lang, q, k);
 			fputs("</label></span>\n", out);
 		}
 		break;
@@ -509,7 +520,7 @@ static void problem_list(FILE *out, enum lang lang, const struct form *f,
 				fputs("#q-", out);
 				esc(out, q->id);
 				fputs("\">", out);
-				esc(out, q->text);
+				esc(out, QTEXT(lang, q));
 				fputs("</a>: ", out);
 			}
 			esc(out, p->message);
@@ -524,10 +535,10 @@ void page_form(FILE *out, enum lang lang, const struct form *f, const Canvass__R
 {
 	bool locked = state != NULL && state->state == CANVASS__RETURN_STATE__APPROVED;
 
-	head(out, lang, f->def->title);
+	head(out, lang, TITLE(lang, f->def));
 	banner(out, lang, f->def->id, f->cycle);
 	fputs("<h1>", out);
-	esc(out, f->def->title);
+	esc(out, TITLE(lang, f->def));
 	fputs("</h1>\n<p>", out);
 	esc(out, i18n(lang, M_CYCLE));
 	fputs(" ", out);
@@ -573,7 +584,7 @@ void page_form(FILE *out, enum lang lang, const struct form *f, const Canvass__R
 			if (i > 0)
 				fputs("</fieldset>\n", out);
 			fputs("<fieldset class=\"section\"><legend>", out);
-			esc(out, f->def->sections[q->section].title);
+			esc(out, SECTION(lang, f->def, q->section));
 			fputs("</legend>\n", out);
 		}
 		question(out, lang, f, i, state, reply, locked);
@@ -636,7 +647,7 @@ static void answer_words(FILE *out, enum lang lang, const struct form *f, const 
 			}
 			if (form_chosen(f, q, id)) {
 				fputs(any ? "; " : "", out);
-				option_label(out, q, k);
+				option_label(out, lang, q, k);
 				any = true;
 			}
 		}
@@ -662,7 +673,7 @@ void page_summary(FILE *out, enum lang lang, const struct form *f)
 	fputs("<h1>", out);
 	esc(out, i18n(lang, M_SUMMARY));
 	fputs("</h1>\n<p>", out);
-	esc(out, f->def->title);
+	esc(out, TITLE(lang, f->def));
 	fputs(" &middot; ", out);
 	esc(out, i18n(lang, M_CYCLE));
 	fputs(" ", out);
@@ -675,7 +686,7 @@ void page_summary(FILE *out, enum lang lang, const struct form *f)
 		if (!f->applies[i])
 			continue;
 		fputs("<tr><th scope=\"row\">", out);
-		esc(out, q->text);
+		esc(out, QTEXT(lang, q));
 		fputs("</th><td>", out);
 		answer_words(out, lang, f, q);
 		fputs("</td></tr>\n", out);
@@ -715,7 +726,7 @@ void page_receipt(FILE *out, enum lang lang, const struct form *f, int rc,
 	fputs("<h1>", out);
 	esc(out, i18n(lang, M_RECEIPT));
 	fputs("</h1>\n<p>", out);
-	esc(out, f->def->title);
+	esc(out, TITLE(lang, f->def));
 	fputs(" &middot; ", out);
 	esc(out, f->cycle);
 	fprintf(out, "</p>\n<p class=\"%s\" role=\"status\">",

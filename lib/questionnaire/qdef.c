@@ -50,6 +50,91 @@ static int get_string(struct ctx *c, json_t *obj, const char *key, bool required
 	return rc;
 }
 
+/*
+ * A text a person reads (a title, a question, an option's label): a string,
+ * or, when the definition declares "languages", an object with exactly one
+ * non-empty string per language ({"en": ..., "fr": ...}). *out gets the
+ * default language's (the first declared), tr[] each language's.
+ */
+static int get_text(struct ctx *c, const struct questionnaire *q, json_t *obj, const char *key,
+		    char **out, char *tr[QLANGS])
+{
+	json_t *v = json_object_get(obj, key), *t;
+	size_t base = strlen(c->path);
+	const char *k;
+	int rc = 0;
+
+	if (!q->translated)
+		return get_string(c, obj, key, true, false, out);
+	snprintf(c->path + base, sizeof c->path - base, ".%s", key);
+	if (v == NULL) {
+		rc = bad(c, "required");
+		goto out;
+	}
+	if (!json_is_object(v)) {
+		rc = bad(c, "must give each language of \"languages\": {\"en\": ..., \"fr\": ...}");
+		goto out;
+	}
+	json_object_foreach (v, k, t) {
+		int lang = qlang_parse(k);
+		bool declared = false;
+		for (size_t i = 0; lang >= 0 && i < q->n_languages; i++)
+			declared = declared || q->languages[i] == (enum qlang)lang;
+		if (!declared) {
+			rc = bad(c, "a language \"languages\" does not declare");
+			goto out;
+		}
+		if (!json_is_string(t) || json_string_length(t) == 0) {
+			rc = bad(c, "each language's text must be a non-empty string");
+			goto out;
+		}
+		if ((tr[lang] = strdup(json_string_value(t))) == NULL) {
+			rc = CV_ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < q->n_languages; i++)
+		if (tr[q->languages[i]] == NULL) {
+			char what[64];
+			snprintf(what, sizeof what, "no \"%s\" text (a missing translation)",
+				 qlang_code(q->languages[i]));
+			rc = bad(c, what);
+			goto out;
+		}
+	if ((*out = strdup(tr[q->languages[0]])) == NULL)
+		rc = CV_ENOMEM;
+out:
+	if (rc == 0)
+		c->path[base] = '\0';
+	return rc;
+}
+
+/* The root's "languages": none (texts are strings), or 1-2 distinct codes, the default first. */
+static int get_languages(struct ctx *c, json_t *root, struct questionnaire *q)
+{
+	json_t *v = json_object_get(root, "languages"), *l;
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	strcpy(c->path, "$.languages");
+	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > QLANGS)
+		return bad(c,
+			   "an array of the languages given, the default first: [\"en\", \"fr\"]");
+	json_array_foreach (v, i, l) {
+		int lang = json_is_string(l) ? qlang_parse(json_string_value(l)) : -1;
+		if (lang < 0)
+			return bad(c, "languages are \"en\" and \"fr\"");
+		for (size_t k = 0; k < q->n_languages; k++)
+			if (q->languages[k] == (enum qlang)lang)
+				return bad(c, "a language given twice");
+		q->languages[q->n_languages++] = (enum qlang)lang;
+	}
+	q->translated = true;
+	strcpy(c->path, "$");
+	return 0;
+}
+
 static int get_bool(struct ctx *c, json_t *obj, const char *key, bool dflt, bool *out)
 {
 	json_t *v = json_object_get(obj, key);
@@ -111,7 +196,8 @@ static int check_keys(struct ctx *c, json_t *obj, const char *const *allowed)
 	return 0;
 }
 
-static int parse_options(struct ctx *c, json_t *qj, struct question *qn)
+static int parse_options(struct ctx *c, const struct questionnaire *q, json_t *qj,
+			 struct question *qn)
 {
 	const char *key = qn->type == QT_SCALE ? "levels" : "options";
 	json_t *arr = json_object_get(qj, key);
@@ -164,7 +250,7 @@ static int parse_options(struct ctx *c, json_t *qj, struct question *qn)
 					goto out;
 				}
 		}
-		if ((rc = get_string(c, item, "label", true, false, &o->label)) != 0)
+		if ((rc = get_text(c, q, item, "label", &o->label, o->label_tr)) != 0)
 			goto out;
 		o->score = -1; /* none given */
 		if (qn->type != QT_SCALE) {
@@ -348,7 +434,8 @@ static int parse_checks(struct ctx *c, json_t *qj, struct question *qn)
 	return 0;
 }
 
-static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
+static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *qj,
+			  struct question *qn)
 {
 	static const char *const keys[] = {"id",
 					   "type",
@@ -379,7 +466,7 @@ static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
 		return rc;
 	if ((rc = get_string(c, qj, "id", true, true, &qn->id)) != 0)
 		return rc;
-	if ((rc = get_string(c, qj, "text", true, false, &qn->text)) != 0)
+	if ((rc = get_text(c, q, qj, "text", &qn->text, qn->text_tr)) != 0)
 		return rc;
 	if ((rc = get_string(c, qj, "type", true, false, &type)) != 0)
 		return rc;
@@ -411,7 +498,7 @@ static int parse_question(struct ctx *c, json_t *qj, struct question *qn)
 	if ((rc = get_string(c, qj, "when", false, false, &qn->when_src)) != 0)
 		return rc;
 	if (qn->type == QT_CHOICE || qn->type == QT_MULTI_CHOICE || qn->type == QT_SCALE) {
-		if ((rc = parse_options(c, qj, qn)) != 0)
+		if ((rc = parse_options(c, q, qj, qn)) != 0)
 			return rc;
 	} else if (json_object_get(qj, "options") != NULL ||
 		   json_object_get(qj, "levels") != NULL) {
@@ -500,7 +587,8 @@ static int parse_rules(struct ctx *c, json_t *rj, struct questionnaire *q)
 
 static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
 {
-	static const char *const keys[] = {"id", "version", "title", "sections", "rules", NULL};
+	static const char *const keys[] = {"id",       "version", "languages", "title",
+					   "sections", "rules",   NULL};
 	static const char *const sec_keys[] = {"id", "title", "questions", NULL};
 	json_t *ver, *secs, *sj;
 	size_t total = 0, i;
@@ -511,7 +599,8 @@ static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
 		return bad(c, "must be an object");
 	if ((rc = check_keys(c, root, keys)) != 0 ||
 	    (rc = get_string(c, root, "id", true, true, &q->id)) != 0 ||
-	    (rc = get_string(c, root, "title", true, false, &q->title)) != 0)
+	    (rc = get_languages(c, root, q)) != 0 ||
+	    (rc = get_text(c, q, root, "title", &q->title, q->title_tr)) != 0)
 		return rc;
 	ver = json_object_get(root, "version");
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
@@ -546,7 +635,8 @@ static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
 		q->n_sections = i + 1;
 		if ((rc = check_keys(c, sj, sec_keys)) != 0 ||
 		    (rc = get_string(c, sj, "id", true, true, &q->sections[i].id)) != 0 ||
-		    (rc = get_string(c, sj, "title", true, false, &q->sections[i].title)) != 0)
+		    (rc = get_text(c, q, sj, "title", &q->sections[i].title,
+				   q->sections[i].title_tr)) != 0)
 			return rc;
 		for (size_t s = 0; s < i; s++)
 			if (strcmp(q->sections[s].id, q->sections[i].id) == 0)
@@ -559,7 +649,7 @@ static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
 			qn->order = q->n_questions;
 			q->by_id[q->n_questions] = qn;
 			q->n_questions++;
-			if ((rc = parse_question(c, qj, qn)) != 0)
+			if ((rc = parse_question(c, q, qj, qn)) != 0)
 				return rc;
 			if (qn->check.change || qn->check.outlier_z > 0)
 				q->n_store_checks++;
@@ -631,7 +721,11 @@ void qdef_free(struct questionnaire **qp)
 		for (size_t k = 0; k < qn->n_options; k++) {
 			free(qn->options[k].id);
 			free(qn->options[k].label);
+			for (int l = 0; l < QLANGS; l++)
+				free(qn->options[k].label_tr[l]);
 		}
+		for (int l = 0; l < QLANGS; l++)
+			free(qn->text_tr[l]);
 		free(qn->options);
 		free(qn->when_src);
 		expr_free(&qn->when);
@@ -642,6 +736,8 @@ void qdef_free(struct questionnaire **qp)
 	for (size_t i = 0; i < q->n_sections; i++) {
 		free(q->sections[i].id);
 		free(q->sections[i].title);
+		for (int l = 0; l < QLANGS; l++)
+			free(q->sections[i].title_tr[l]);
 	}
 	for (size_t i = 0; i < q->n_rules; i++) {
 		free(q->rules[i].id);
@@ -655,6 +751,8 @@ void qdef_free(struct questionnaire **qp)
 	free(q->by_id);
 	free(q->id);
 	free(q->title);
+	for (int l = 0; l < QLANGS; l++)
+		free(q->title_tr[l]);
 	free(q);
 	*qp = NULL;
 }

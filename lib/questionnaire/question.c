@@ -14,6 +14,21 @@ const char *qtype_name(enum qtype t)
 	return (size_t)t < sizeof qtype_names / sizeof qtype_names[0] ? qtype_names[t] : "?";
 }
 
+const char *qdef_text(const char *dflt, char *const tr[QLANGS], enum qlang lang)
+{
+	return (unsigned)lang < QLANGS && tr[lang] != NULL ? tr[lang] : dflt;
+}
+
+const char *qlang_code(enum qlang lang)
+{
+	return lang == QLANG_FR ? "fr" : "en";
+}
+
+int qlang_parse(const char *code)
+{
+	return strcmp(code, "en") == 0 ? QLANG_EN : strcmp(code, "fr") == 0 ? QLANG_FR : -1;
+}
+
 int qtype_parse(const char *name, enum qtype *out)
 {
 	for (size_t t = 0; t < sizeof qtype_names / sizeof qtype_names[0]; t++)

@@ -17,6 +17,14 @@
 
 #include "canvass.pb-c.h"
 
+/*
+ * The languages a definition may give its texts in (the WCO's working
+ * languages). A text field holds the definition's default language; the
+ * *_tr arrays hold each language's text when the definition gives them
+ * (NULL otherwise), read with qdef_text.
+ */
+enum qlang { QLANG_EN, QLANG_FR, QLANGS };
+
 enum qtype {
 	QT_YES_NO,
 	QT_INTEGER,
@@ -34,6 +42,7 @@ struct qoption {
 	char *id;      /* option id; NULL for scale levels */
 	int64_t value; /* scale level value */
 	char *label;
+	char *label_tr[QLANGS];
 	double score; /* choice options of a scored question: 0..1 */
 };
 
@@ -77,6 +86,7 @@ struct qcheck {
 struct question {
 	char *id;
 	char *text;
+	char *text_tr[QLANGS];
 	enum qtype type;
 	size_t section; /* index into questionnaire.sections */
 	size_t order;   /* position in the questionnaire, from 0 */
@@ -99,12 +109,17 @@ struct question {
 struct section {
 	char *id;
 	char *title;
+	char *title_tr[QLANGS];
 };
 
 struct questionnaire {
 	char *id;
 	uint32_t version;
 	char *title;
+	char *title_tr[QLANGS];
+	bool translated; /* "languages" given: every text in each of them */
+	enum qlang languages[QLANGS];
+	size_t n_languages;
 	struct section *sections;
 	size_t n_sections;
 	struct question *questions; /* in questionnaire order */
@@ -114,6 +129,12 @@ struct questionnaire {
 	size_t n_rules;
 	size_t n_store_checks; /* questions with a change or outlier check */
 };
+
+/* A text in lang when the definition gives it, else in its default language (dflt). */
+const char *qdef_text(const char *dflt, char *const tr[QLANGS], enum qlang lang);
+/* "en", "fr"; and back (-1 for another code). */
+const char *qlang_code(enum qlang lang);
+int qlang_parse(const char *code);
 
 /* A type's name in the definition format ("yes_no", ...), "?" if none. */
 const char *qtype_name(enum qtype t);

@@ -250,8 +250,8 @@ class FormatsTest(unittest.TestCase):
             a = ke_answers.get(q["id"])
             if q["type"] != "choice" or not isinstance(a, str):
                 continue
-            label = next(o["label"] for o in q["options"] if o["id"] == a)
-            row = re.search(r"<tr><td>" + re.escape(html.escape(q["text"], quote=False)) +
+            label = next(o["label"]["en"] for o in q["options"] if o["id"] == a)
+            row = re.search(r"<tr><td>" + re.escape(html.escape(q["text"]["en"], quote=False)) +
                             r"</td><td>([^<]*)</td>", ke)
             self.assertIsNotNone(row, q["id"])
             self.assertEqual(html.unescape(row.group(1)), label, q["id"])

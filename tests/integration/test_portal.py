@@ -290,7 +290,8 @@ class PortalTest(unittest.TestCase):
         qdir = os.path.join(self.p.root, "q-html")
         os.makedirs(qdir, exist_ok=True)
         d = json.loads(json.dumps(DEF))
-        d["sections"][0]["questions"][0]["text"] = "Bold <b>claim</b> <script>x()</script>?"
+        d["sections"][0]["questions"][0]["text"] = {"en": "Bold <b>claim</b> <script>x()</script>?",
+                                                    "fr": "Gras <b>affirmé</b> <script>x()</script> ?"}
         write_json(os.path.join(qdir, "isa.json"), d)
         p = Portal(self.p, "FR", os.path.join(self.p.root, "drafts-FR-html"), qdir=qdir)
         try:
@@ -325,7 +326,7 @@ class PortalTest(unittest.TestCase):
         self.assertIn("not started", d.page_source)
         self.page("returns")
         self.follow(d.find_element(By.CSS_SELECTOR, f"a[href='/form?q={Q}&c={CYCLE}']"))
-        self.assertIn(DEF["title"], d.title)
+        self.assertIn(DEF["title"]["en"], d.title)
         # The conditional question does not apply before rm_programme is answered.
         self.assertIn("Does not apply", d.find_element(By.ID, "q-rm_stage").text)
         self.page("form-empty")
@@ -426,9 +427,33 @@ class PortalTest(unittest.TestCase):
         self.page("returns-fr")
         d.get(self.portal.origin + "/form?q=gender-integrity&c=2025")
         self.assertIn("Vérifier", d.page_source)
+        # The questionnaire in French too: its title, sections, questions and labels.
+        g = json.load(open(os.path.join(QDIR, "gender-integrity.v1.json"), encoding="utf-8"))
+        self.assertIn(g["title"]["fr"], d.title)
+        first = g["sections"][0]
+        self.assertIn(first["title"]["fr"], d.page_source)
+        self.assertIn(first["questions"][0]["text"]["fr"].replace("'", "&#39;"),
+                      d.page_source.replace("'", "&#39;"))
         self.button("check")
         self.assertIn("Problèmes à corriger avant l'envoi", d.page_source)
         self.page("check-fr")
+        # The journey in French: every factor answered, checked, reviewed, sent.
+        yes_no = [q["id"] for sec in g["sections"] for q in sec["questions"]
+                  if q["type"] == "yes_no" and "when" not in q]
+        self.assertEqual(len(yes_no), 11)
+        for qid in yes_no:
+            self.click(f"a.{qid}.2")  # Non: the follow-up questions then do not apply
+        self.button("check")
+        self.assertIn("La vérification n'a trouvé aucun problème", d.page_source)
+        self.button("review")
+        self.assertIn("Relecture avant l'envoi", d.page_source)
+        self.page("summary-fr")
+        self.button("send")
+        self.assertIn("Reçue et enregistrée.", d.page_source)
+        self.page("receipt-fr")
+        st = [r for r in self.status().get("returns", [])
+              if r["questionnaire"] == "gender-integrity" and r["cycle"] == "2025"]
+        self.assertEqual(len(st), 1)
         self.follow(d.find_element(By.CSS_SELECTOR, "a[lang='en']"))
         self.assertEqual(d.find_element(By.TAG_NAME, "html").get_attribute("lang"), "en")
 
