@@ -329,3 +329,21 @@ int client_check(struct client *c, Canvass__Submission *s, Canvass__Reply **repl
 {
 	return send_request(c, s, 1, reply, detail);
 }
+
+int client_open_link(struct client **out, struct client_link *link, char *const *endpoints,
+		     size_t n_endpoints, const char *key_path, const char *server_key_path,
+		     long timeout_ms, int attempts, char *err, size_t errlen)
+{
+	struct client_cfg cfg = {.endpoints = endpoints,
+				 .n_endpoints = n_endpoints,
+				 .timeout_ms = timeout_ms,
+				 .attempts = attempts,
+				 .keys = &link->keys,
+				 .server_key = link->server_key};
+
+	*out = NULL;
+	if (keys_load_pair(key_path, &link->keys, err, errlen) != 0 ||
+	    keys_load_public(server_key_path, link->server_key, err, errlen) != 0)
+		return CV_ECONFIG;
+	return client_open(out, &cfg, err, errlen);
+}

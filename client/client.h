@@ -34,6 +34,22 @@ struct client_cfg {
 struct client;
 
 int client_open(struct client **out, const struct client_cfg *cfg, char *err, size_t errlen);
+
+/* A member's link as the files name it: its key pair and the collectors' key. */
+struct client_link {
+	struct keypair keys;
+	char server_key[KEY_Z85_LEN + 1];
+};
+
+/*
+ * Loads key_path (the member's pair) and server_key_path (the collectors'
+ * public key) into link, which must outlive the client (it reconnects with
+ * them), and opens the client on endpoints. CV_ECONFIG with err when a file
+ * does not load. keys_wipe(&link->keys) once the client is closed.
+ */
+int client_open_link(struct client **out, struct client_link *link, char *const *endpoints,
+		     size_t n_endpoints, const char *key_path, const char *server_key_path,
+		     long timeout_ms, int attempts, char *err, size_t errlen);
 void client_close(struct client **c);
 
 /*

@@ -324,14 +324,14 @@ static int read_main(bool fetch, int argc, char **argv)
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
 	const char *name = fetch ? "fetch" : "status";
-	struct keypair keys;
-	char server_key[KEY_Z85_LEN + 1] = "", err[1024];
+	struct client_link link;
+	char err[1024];
 	struct client *cl = NULL;
 	Canvass__Reply *rep = NULL;
 	const char *detail = NULL;
 	int next, rc, status = EXIT_USAGE;
 
-	memset(&keys, 0, sizeof keys);
+	memset(&link, 0, sizeof link);
 	rc = settings_parse(tab, "submit", argc, argv, &next, err, sizeof err);
 	if (rc == SETTINGS_HELP ||
 	    (rc == 0 && (next < argc || connect.n == 0 || key_path == NULL ||
@@ -351,18 +351,9 @@ static int read_main(bool fetch, int argc, char **argv)
 	}
 	if (rc == 0 && server_key_path == NULL)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "--key and --server-key go together");
-	if (rc == 0 && (keys_load_pair(key_path, &keys, err, sizeof err) != 0 ||
-			keys_load_public(server_key_path, server_key, err, sizeof err) != 0))
-		rc = CV_ECONFIG;
-	if (rc == 0) {
-		struct client_cfg cfg = {.endpoints = connect.items,
-					 .n_endpoints = connect.n,
-					 .timeout_ms = timeout_ms,
-					 .attempts = (int)attempts,
-					 .keys = &keys,
-					 .server_key = server_key};
-		rc = client_open(&cl, &cfg, err, sizeof err);
-	}
+	if (rc == 0)
+		rc = client_open_link(&cl, &link, connect.items, connect.n, key_path,
+				      server_key_path, timeout_ms, (int)attempts, err, sizeof err);
 	if (rc != 0) {
 		fprintf(stderr, "canvass-submit: %s\n", err);
 		goto out;
@@ -420,7 +411,7 @@ static int read_main(bool fetch, int argc, char **argv)
 out:
 	WIRE_FREE(rep);
 	client_close(&cl);
-	keys_wipe(&keys);
+	keys_wipe(&link.keys);
 	settings_free(tab);
 	return status;
 }

@@ -229,6 +229,15 @@ void page_returns(FILE *out, enum lang lang, const char *member, const struct re
 	foot(out);
 }
 
+/* The form value of option k of q: its id, or a scale level's number (into buf). */
+static const char *option_value(const struct question *q, size_t k, char *buf, size_t len)
+{
+	if (q->type != QT_SCALE)
+		return q->options[k].id;
+	snprintf(buf, len, "%lld", (long long)q->options[k].value);
+	return buf;
+}
+
 /* The label of option k of q: a scale level's "2 (Regular communication)". */
 static void option_label(FILE *out, enum lang lang, const struct question *q, size_t k)
 {
@@ -411,12 +420,7 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 	case QT_MULTI_CHOICE:
 		for (size_t k = 0; k < q->n_options; k++) {
 			char level[32];
-			const char *id = q->options[k].id;
-			if (q->type == QT_SCALE) {
-				snprintf(level, sizeof level, "%lld",
-					 (long long)q->options[k].value);
-				id = level;
-			}
+			const char *id = option_value(q, k, level, sizeof level);
 			choice(out, q->type == QT_MULTI_CHOICE ? "checkbox" : "radio", q, id, k + 1,
 			       form_chosen(f, q, id), locked);
 			option_label(out, lang, q, k);
@@ -639,12 +643,7 @@ static void answer_words(FILE *out, enum lang lang, const struct form *f, const 
 	case QT_MULTI_CHOICE:
 		for (size_t k = 0; k < q->n_options; k++) {
 			char level[32];
-			const char *id = q->options[k].id;
-			if (q->type == QT_SCALE) {
-				snprintf(level, sizeof level, "%lld",
-					 (long long)q->options[k].value);
-				id = level;
-			}
+			const char *id = option_value(q, k, level, sizeof level);
 			if (form_chosen(f, q, id)) {
 				fputs(any ? "; " : "", out);
 				option_label(out, lang, q, k);

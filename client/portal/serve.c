@@ -77,8 +77,8 @@ int serve_main(int argc, char **argv)
 		{"attempts", SET_LONG, &attempts, 1, 100, "N", "sends per request (3)"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
-	struct keypair keys;
-	char server_key[KEY_Z85_LEN + 1] = "", err[1024], dbuf[4096], *url = NULL;
+	struct client_link link;
+	char err[1024], dbuf[4096], *url = NULL;
 	char *drafts_default = NULL;
 	struct qset *qs = NULL;
 	struct cycles *cycles = NULL;
@@ -87,7 +87,7 @@ int serve_main(int argc, char **argv)
 	sigset_t stop;
 	int next, sig, rc, status = EXIT_USAGE;
 
-	memset(&keys, 0, sizeof keys);
+	memset(&link, 0, sizeof link);
 	rc = settings_parse(tab, "submit", argc, argv, &next, err, sizeof err);
 	if (rc == SETTINGS_HELP || (rc == 0 && (next < argc || connect.n == 0 || key_path == NULL ||
 						server_key_path == NULL || member == NULL ||
@@ -105,9 +105,6 @@ int serve_main(int argc, char **argv)
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "--lang: en or fr");
 	if (rc == 0 && !text_id_ok(ID_MEMBER, member))
 		rc = cv_fail(err, sizeof err, CV_ECONFIG, "--member: %s", text_id_rule(ID_MEMBER));
-	if (rc == 0 && (keys_load_pair(key_path, &keys, err, sizeof err) != 0 ||
-			keys_load_public(server_key_path, server_key, err, sizeof err) != 0))
-		rc = CV_ECONFIG;
 	if (rc == 0 && (qset_load_dir(qdir, &qs, err, sizeof err) != 0 ||
 			cycles_load(cycles_path, &cycles, err, sizeof err) != 0))
 		rc = CV_ECONFIG;
@@ -115,15 +112,9 @@ int serve_main(int argc, char **argv)
 		drafts = drafts_default = strdup(default_drafts(dbuf, sizeof dbuf));
 	if (rc == 0 && drafts_open(drafts, err, sizeof err) != 0)
 		rc = CV_ECONFIG;
-	if (rc == 0) {
-		struct client_cfg cfg = {.endpoints = connect.items,
-					 .n_endpoints = connect.n,
-					 .timeout_ms = timeout_ms,
-					 .attempts = (int)attempts,
-					 .keys = &keys,
-					 .server_key = server_key};
-		rc = client_open(&cl, &cfg, err, sizeof err);
-	}
+	if (rc == 0)
+		rc = client_open_link(&cl, &link, connect.items, connect.n, key_path,
+				      server_key_path, timeout_ms, (int)attempts, err, sizeof err);
 	/* The signals that stop it, blocked in every thread: this one waits for them. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
@@ -156,7 +147,7 @@ out:
 	free(drafts_default);
 	qset_free(&qs);
 	cycles_free(&cycles);
-	keys_wipe(&keys);
+	keys_wipe(&link.keys);
 	settings_free(tab);
 	return status;
 }
