@@ -66,6 +66,44 @@ class StorageFaultTest(unittest.TestCase):
         finally:
             p.close()
 
+    def test_classified_at_the_first_failure(self):
+        """Faults one after another, each healed before the next: every one is answered as
+        the table says at once, and once healed the writer never stops on a later commit
+        (a full disk first answered STORAGE_FULL never turns fatal afterwards)."""
+        sequence = ["data ENOSPC", "data short", "sync EIO", "data ENOSPC", "meta ENOSPC",
+                    "data short", "data EIO", "data ENOSPC", "data short", "sync EIO"]
+        answers = {fault: answer for fault, answer, _ in ROWS}
+        p = Pipeline()
+        control = os.path.join(p.root, "fault")
+        env = {"LD_PRELOAD": SHIM, "CANVASS_FAULT_FILE": control,
+               "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+        try:
+            p.agg = p._start("aggregator", p.aggregator_args(), env=env)
+            p.start_collector()
+            files = synth(os.path.join(p.root, "subs"), only=(
+                "KE", "FR", "JP", "BR", "DE", "CN", "US", "IN", "ZA", "EG", "MX"))
+            for i, fault in enumerate(sequence):
+                member = os.path.basename(files[i])[:-5]
+                with open(control, "w", encoding="utf-8") as f:
+                    f.write(fault + "\n")
+                rc, r = p.submit_as(member, files[i], extra=("--attempts", "1"))
+                os.unlink(control)
+                self.assertEqual(r[0]["status"], answers[fault], (i, fault, r))
+                if answers[fault] == "INTERNAL":
+                    wait_for(lambda: p.agg.poll() is not None, "the aggregator to stop")
+                    p.agg = p._start("aggregator", p.aggregator_args(), env=env)
+                # Healed: the resend is stored, and so is the next member's return.
+                rc, r = p.submit_as(member, files[i])
+                self.assertIn(r[0]["status"], ("ACCEPTED", "DUPLICATE"), (i, fault, r))
+                self.assertIsNone(p.agg.poll(), f"{fault}: stopped after the disk healed")
+            rc, r = p.submit_as(os.path.basename(files[-1])[:-5], files[-1])
+            self.assertEqual(r[0]["status"], "ACCEPTED", r)
+            out = subprocess.run([CTL, "verify", "--data", p.data], capture_output=True,
+                                 text=True, timeout=60)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        finally:
+            p.close()
+
     def test_fault_table(self):
         for fault, answer, stops in ROWS:
             with self.subTest(fault=fault):
