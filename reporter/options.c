@@ -25,8 +25,8 @@ void options_init(struct report_opts *o)
 		 "disclosure: min, quartiles and max only with N answering (10); never in "
 		 "feedback"},
 		{"share-rule", SET_FLAG, &o->share_rule, 0, 0, NULL,
-		 "disclosure: hide shares where one option holds all or all but one (on; "
-		 "--share-rule=false turns it off)"},
+		 "disclosure: hide shares where one option holds all or all but one (of a "
+		 "multiple choice: or none or one) (on; --share-rule=false turns it off)"},
 		{"equal-rule", SET_FLAG, &o->equal_rule, 0, 0, NULL,
 		 "disclosure: hide numbers where all answers, or all but one, are equal (on)"},
 		{"suppressed-as", SET_STRING, &o->suppressed_as, 0, 0, "TEXT",

@@ -195,6 +195,29 @@ static void test_shares(void **state)
 		disclosure_table(&r, DISCLOSURE_MULTI, c, 2, out, NULL);
 		assert_int_equal(out[0], SUPPRESSED_SHARES);
 	}
+	/*
+	 * Multiple choice: an option nobody selected tells every member's
+	 * answer to it; one selected by one tells that one everyone else's.
+	 * A single choice's empty option says only "not this one".
+	 */
+	{
+		static const size_t none[] = {3, 0, 2}, one[] = {3, 1, 2}, two[] = {3, 2, 2},
+				    single[] = {3, 0, 3};
+		struct disclosure_cell c[2] = {choice(6, none), choice(6, none)};
+		c[0].n_options = c[1].n_options = 3;
+		c[0].n = c[1].n = 6;
+		disclosure_table(&r, DISCLOSURE_MULTI, c, 2, out, NULL);
+		assert_int_equal(out[0], SUPPRESSED_SHARES);
+		c[0].counts = c[1].counts = one;
+		disclosure_table(&r, DISCLOSURE_MULTI, c, 2, out, NULL);
+		assert_int_equal(out[0], SUPPRESSED_SHARES);
+		c[0].counts = c[1].counts = two;
+		disclosure_table(&r, DISCLOSURE_MULTI, c, 2, out, NULL);
+		assert_int_equal(out[0], SHOWN);
+		c[0].counts = c[1].counts = single;
+		disclosure_table(&r, DISCLOSURE_CHOICE, c, 2, out, NULL);
+		assert_int_equal(out[0], SHOWN);
+	}
 	/* The rule can be turned off. */
 	r.shares = false;
 	{

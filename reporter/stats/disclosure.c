@@ -59,9 +59,17 @@ static enum suppression judge(const struct disclosure_rules *r, enum disclosure_
 	if (others < disclosure_min_n(r, kind))
 		return SUPPRESSED_PRIMARY;
 	if (r->shares && (kind == DISCLOSURE_CHOICE || kind == DISCLOSURE_MULTI))
-		for (size_t o = 0; o < c->n_options; o++)
+		for (size_t o = 0; o < c->n_options; o++) {
 			if (c->counts[o] + 1 >= n)
 				return SUPPRESSED_SHARES;
+			/*
+			 * Each option of a multiple choice is a yes/no of its
+			 * own: none (or only one) selecting it tells everyone's
+			 * answer to it (or, to the one, everyone else's).
+			 */
+			if (kind == DISCLOSURE_MULTI && c->counts[o] <= 1)
+				return SUPPRESSED_SHARES;
+		}
 	if (r->equal_values && kind == DISCLOSURE_NUMERIC && equal_values(c->values, n))
 		return SUPPRESSED_EQUAL;
 	return SHOWN;
@@ -195,7 +203,9 @@ const char *disclosure_reason(enum suppression s)
 {
 	switch (s) {
 	case SUPPRESSED_PRIMARY: return "too few members answered";
-	case SUPPRESSED_SHARES: return "one option holds all or all but one of the answers";
+	case SUPPRESSED_SHARES:
+		return "one option holds all or all but one of the answers (of a multiple choice: "
+		       "or none or one)";
 	case SUPPRESSED_EQUAL: return "all answers, or all but one, are equal";
 	case SUPPRESSED_COMPLEMENTARY:
 		return "complementary: it would reveal a suppressed group by subtraction";

@@ -149,6 +149,14 @@ class DisclosureAttackTest(unittest.TestCase):
                 sub["answers"]["tr_advance_rulings_days"] = special[sub["member"]]
             if sub["member"] == "JP":
                 sub["answers"]["tr_advance_rulings_days"] = 21.5
+            # Penta: nobody selects cash_at_office, no option is held by all
+            # or all but one (the shares rule's "none" case).
+            payments = {"US": ["bank_transfer", "e_payment"],
+                        "CA": ["bank_transfer", "deferred_account"],
+                        "MX": ["e_payment", "deferred_account"], "CO": ["bank_transfer"],
+                        "EC": ["e_payment", "deferred_account"]}
+            if sub["member"] in payments:
+                sub["answers"]["au_payments"] = payments[sub["member"]]
             if sub["member"] == "KE":  # a group of one answering n/a
                 sub["answers"]["lc_committee_meetings"] = {"special": "not_applicable"}
             write_json(path, sub)
@@ -209,10 +217,11 @@ class DisclosureAttackTest(unittest.TestCase):
         return [m for m in self.submitters if self.region[m] == group]
 
     def attack_table(self, cycle, fid, groups, numeric, insider=None, order_allowed=True,
-                     whole_table=True):
+                     whole_table=True, multi=False):
         """Every attack on one published table. insider: the member attacking, or None.
         whole_table: groups are every region and World (else a part of the table, as in
-        feedback, whose World minus the rest is not known from this output alone)."""
+        feedback, whose World minus the rest is not known from this output alone).
+        multi: a multiple choice, each option of which is a yes/no of its own."""
         a = self.attacks
         truth = self.truth[cycle]
         view = TableView(groups)
@@ -253,6 +262,10 @@ class DisclosureAttackTest(unittest.TestCase):
                     holders = [m for m in ans if o["id"] in truth[m][fid][1]]
                     a.attempt(len(ans) >= 1 and len(holders) == len(ans),
                               f"{cycle} {fid} {g}: every unknown answer chose {o['id']}")
+                    # Each option of a multiple choice is a yes/no of its own.
+                    a.attempt(multi and len(ans) >= 1 and not holders and
+                              o.get("count") is not None,
+                              f"{cycle} {fid} {g}: no unknown answer selected {o['id']}")
             # Special answers in a group whose every other member is known.
             if c.get("not_applicable") or c.get("dont_know"):
                 unknown = targets(answering[g] + special[g])
@@ -297,8 +310,10 @@ class DisclosureAttackTest(unittest.TestCase):
                 else:
                     for o in view.cells["World"].get("options", []):
                         holders = [m for m in ms if o["id"] in truth[m][fid][1]]
-                        a.attempt(len(holders) == len(ms) or len(ms) == 1,
-                                  f"{cycle} {fid}: World minus shown all chose {o['id']}")
+                        a.attempt(len(holders) == len(ms) or len(ms) == 1 or
+                                  (multi and not holders),
+                                  f"{cycle} {fid}: World minus shown all chose {o['id']}"
+                                  f"{' (or none did)' if multi else ''}")
 
     def check_compare(self, cycle, k, doc):
         for t in doc["questions"] + doc["scores"]:
@@ -306,11 +321,13 @@ class DisclosureAttackTest(unittest.TestCase):
             if qtype == "text":
                 continue
             numeric = qtype in ("integer", "number", "scale")
-            self.attack_table(cycle, t["id"], t["groups"], numeric)
+            multi = qtype == "multi_choice"
+            self.attack_table(cycle, t["id"], t["groups"], numeric, multi=multi)
             # The insider: every submitting member attacks every table.
             for m in self.submitters:
                 if self.truth[cycle].get(m, {}).get(t["id"]):
-                    self.attack_table(cycle, t["id"], t["groups"], numeric, insider=m)
+                    self.attack_table(cycle, t["id"], t["groups"], numeric, insider=m,
+                                      multi=multi)
 
     def check_independent(self, cycle, doc):
         """Figures still published equal an independent computation."""
@@ -391,6 +408,18 @@ class DisclosureAttackTest(unittest.TestCase):
             self.assertTrue(any("solved from the published sums" in w
                                 for w in self.attacks.derived))
             self.assertTrue(any("chose" in w for w in self.attacks.derived))
+            # The shares rule alone off, K = 3: an option of a multiple choice
+            # that nobody in a shown region selected tells each one's answer.
+            self.attacks = Attacker()
+            doc = json.loads(self.reporter(
+                "compare", "--questionnaire", "integrity-self-assessment", "--cycle", "2025",
+                "--format", "json", "--share-rule=false"))
+            self.check_compare("2025", 3, doc)
+            none = [w for w in self.attacks.derived if "no unknown answer selected" in w]
+            print(f"control: with --share-rule=false, {len(self.attacks.derived)} of "
+                  f"{self.attacks.tried} attacks derive an answer, {len(none)} of them "
+                  f"from an option of a multiple choice nobody selected", file=sys.stderr)
+            self.assertGreater(len(none), 0)
         finally:
             self.attacks = attacks
 
@@ -421,7 +450,8 @@ class DisclosureAttackTest(unittest.TestCase):
                     continue
                 self.attack_table(cycle, line["id"], groups,
                                   qtype in ("integer", "number", "scale"), insider=m,
-                                  order_allowed=False, whole_table=False)
+                                  order_allowed=False, whole_table=False,
+                                  multi=qtype == "multi_choice")
 
     def check_trend(self, k):
         doc = json.loads(self.reporter("trend", "--questionnaire", "integrity-self-assessment",
