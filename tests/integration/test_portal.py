@@ -30,10 +30,10 @@ Q, CYCLE = "integrity-self-assessment", "2025"
 
 try:
     from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:  # setup.sh --test installs python3-selenium
     webdriver = None
@@ -193,10 +193,22 @@ class PortalTest(unittest.TestCase):
         self.assertEqual(el.get_attribute("value"), text, element_id)
 
     def follow(self, el):
-        """Clicks el and waits (with a deadline) until the next page replaced this one."""
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+        """Clicks el and waits (with a deadline) until the next page replaced this one.
+        The old page's window carries a mark that a new document does not have; the
+        element's staleness is not asked, since Chromium may answer that question
+        mid-navigation with an error of its own ("Node ... does not belong to the
+        document") instead of "stale"."""
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
+                                   "window.canvassOldPage = true;", el)
         el.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(el))
+
+        def replaced(driver):
+            try:
+                return driver.execute_script(
+                    "return document.readyState === 'complete' && !window.canvassOldPage;")
+            except WebDriverException:
+                return False  # between the two documents: ask again
+        WebDriverWait(self.driver, 30).until(replaced)
 
     def button(self, action):
         self.follow(self.driver.find_element(By.CSS_SELECTOR, f"button[value='{action}']"))
