@@ -1,4 +1,5 @@
 #include "form.h"
+#include "canon.h"
 #include "error.h"
 #include "expr.h"
 #include "subjson.h"
@@ -218,15 +219,6 @@ static json_t *submission(const struct form *f)
 			 "answers", answers);
 }
 
-static const Canvass__Answer *lookup(void *ctx, const struct question *q)
-{
-	const Canvass__Submission *s = ctx;
-	for (size_t i = 0; i < s->n_answers; i++)
-		if (strcmp(s->answers[i]->question, q->id) == 0)
-			return s->answers[i];
-	return NULL;
-}
-
 int form_conditions(struct form *f)
 {
 	for (size_t i = 0; i < f->def->n_questions; i++)
@@ -246,9 +238,10 @@ int form_conditions(struct form *f)
 			return 0; /* (the check will say what is wrong) */
 		}
 		free(text);
+		canon_submission(s, NULL); /* (one answer a question: a JSON object's keys) */
 		for (size_t i = 0; i < f->def->n_questions; i++) {
 			const struct question *q = &f->def->questions[i];
-			bool now = q->when == NULL || expr_eval(q->when, lookup, s) == EXPR_TRUE;
+			bool now = expr_applies(q, s);
 			changed = changed || now != f->applies[i];
 			f->applies[i] = now;
 		}

@@ -1,4 +1,5 @@
 #include "expr.h"
+#include "canon.h"
 #include "error.h"
 #include "question.h"
 
@@ -618,6 +619,18 @@ enum expr_truth expr_eval(const struct expr *e, expr_lookup_fn lookup, void *ctx
 	if (!v.known)
 		return EXPR_UNKNOWN;
 	return v.num != 0 ? EXPR_TRUE : EXPR_FALSE;
+}
+
+/* ctx: a pointer to the submission's pointer (it stays const). */
+static const Canvass__Answer *submission_answer(void *ctx, const struct question *q)
+{
+	const Canvass__Submission *const *s = ctx;
+	return canon_find_answer(*s, q->id);
+}
+
+bool expr_applies(const struct question *q, const Canvass__Submission *s)
+{
+	return q->when == NULL || expr_eval(q->when, submission_answer, &s) == EXPR_TRUE;
 }
 
 size_t expr_questions(const struct expr *e, const struct question **out, size_t max)

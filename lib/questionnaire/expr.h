@@ -21,6 +21,7 @@
 #ifndef CANVASS_EXPR_H
 #define CANVASS_EXPR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "canvass.pb-c.h"
@@ -44,6 +45,13 @@ void expr_free(struct expr **e);
 typedef const Canvass__Answer *(*expr_lookup_fn)(void *ctx, const struct question *q);
 
 enum expr_truth expr_eval(const struct expr *e, expr_lookup_fn lookup, void *ctx);
+
+/*
+ * Whether q applies to s: it has no condition, or its condition holds on
+ * s's answers. s is canonical (canon_submission: answers found by binary
+ * search).
+ */
+bool expr_applies(const struct question *q, const Canvass__Submission *s);
 
 /* The questions an expression reads, in order of first use (borrowed). */
 size_t expr_questions(const struct expr *e, const struct question **out, size_t max);

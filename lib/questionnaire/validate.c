@@ -261,11 +261,6 @@ static const Canvass__Answer *find_answer(const Canvass__Submission *s, const st
 	return canon_find_answer(s, qn->id);
 }
 
-static const Canvass__Answer *find_answer_cb(void *ctx, const struct question *qn)
-{
-	return find_answer(ctx, qn);
-}
-
 /* Rules read only answers that passed their own checks. */
 struct checked {
 	const Canvass__Submission *s;
@@ -327,7 +322,7 @@ size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s
 			continue;
 		}
 		/* Answers to questions that do not apply are judged below. */
-		if (qn->when != NULL && expr_eval(qn->when, find_answer_cb, s) != EXPR_TRUE)
+		if (!expr_applies(qn, s))
 			continue;
 		check_answer(qn, a, v);
 		if (v->errors > errors)
@@ -339,10 +334,7 @@ size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s
 	for (size_t i = 0; i < q->n_questions; i++) {
 		const struct question *qn = &q->questions[i];
 		const Canvass__Answer *a = find_answer(s, qn);
-		int applies =
-			qn->when == NULL || expr_eval(qn->when, find_answer_cb, s) == EXPR_TRUE;
-
-		if (!applies) {
+		if (!expr_applies(qn, s)) {
 			if (a != NULL && !(a->value_case == CANVASS__ANSWER__VALUE_SPECIAL &&
 					   a->special == CANVASS__SPECIAL__NOT_APPLICABLE))
 				verdict_add(v, 0, "NOT_APPLICABLE_HERE", qn->id,

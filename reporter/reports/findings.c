@@ -43,15 +43,10 @@ static struct finding *add(struct build *b, const struct ds_row *r, const struct
 	return x;
 }
 
-static const Canvass__Answer *row_lookup(void *ctx, const struct question *q)
-{
-	return canon_find_answer(ctx, q->id);
-}
-
 /* Whether q applies to the row's return (its condition holds, or it has none). */
 static bool applies(const struct ds_row *r, const struct question *q)
 {
-	return q->when == NULL || expr_eval(q->when, row_lookup, r->sub) == EXPR_TRUE;
+	return expr_applies(q, r->sub);
 }
 
 static bool row_number(const struct ds_row *r, const struct question *q, double *x)
