@@ -63,15 +63,15 @@ static void test_post_to_answers(void **state)
 		{"a.rm_stage", "planning"},            /* does not apply: rm_programme is no */
 		{"a.ps_notes", "<b>bold</b> \x01 ok"}, /* a control becomes '?' */
 	};
-	char *json;
+	char *json, num[FORM_NUMBER_MAX];
 	(void)state;
 
 	assert_int_equal(form_new(&f, q, "2025", "KE"), 0);
 	assert_int_equal(form_take_post(f, fields, sizeof fields / sizeof fields[0]), 0);
 	assert_true(form_chosen(f, qdef_question(q, "lc_strategy"), "yes"));
 	assert_string_equal(form_special(f, qdef_question(q, "lc_commitment")), "dont_know");
-	assert_string_equal(form_typed(f, qdef_question(q, "au_electronic_share")), "87.5");
-	assert_string_equal(form_typed(f, qdef_question(q, "hr_staff_total")), "12 000");
+	assert_string_equal(form_typed(f, qdef_question(q, "au_electronic_share"), num), "87.5");
+	assert_string_equal(form_typed(f, qdef_question(q, "hr_staff_total"), num), "12 000");
 	assert_string_equal(form_special(f, qdef_question(q, "tr_advance_rulings_days")),
 			    "dont_know");
 	assert_true(form_chosen(f, qdef_question(q, "au_payments"), "bank_transfer"));
@@ -99,7 +99,8 @@ static void test_draft_round_trip(void **state)
 		{"a.rm_stage", "evaluation"},
 		{"a.hr_staff_total", "lots"},
 	};
-	char *draft, *again;
+	char *draft, *again, num[FORM_NUMBER_MAX], *long_text = malloc(6001);
+	struct form_field long_field = {"a.hr_staff_total", long_text};
 	(void)state;
 
 	assert_int_equal(form_new(&f, q, "2025", "KE"), 0);
@@ -111,7 +112,24 @@ static void test_draft_round_trip(void **state)
 	again = form_draft_json(g);
 	assert_string_equal(draft, again);
 	assert_true(applies(g, "rm_stage"));
-	assert_string_equal(form_typed(g, qdef_question(q, "hr_staff_total")), "lots");
+	assert_string_equal(form_typed(g, qdef_question(q, "hr_staff_total"), num), "lots");
+	/* What was typed comes back whole, however long (the check says what is wrong). */
+	assert_non_null(long_text);
+	memset(long_text, '9', 6000);
+	long_text[3] = 'x';
+	long_text[6000] = '\0';
+	assert_int_equal(form_take_post(g, &long_field, 1), 0);
+	assert_string_equal(form_typed(g, qdef_question(q, "hr_staff_total"), num), long_text);
+	/* A number written with more digits than a buffer would hold is still read whole. */
+	memset(long_text, '0', 6000);
+	long_text[5998] = '7';
+	assert_int_equal(form_take_post(g, &long_field, 1), 0);
+	assert_string_equal(form_typed(g, qdef_question(q, "hr_staff_total"), num), "70");
+	memset(long_text, 'a', 6000);
+	long_field.name = "a.ps_notes";
+	assert_int_equal(form_take_post(g, &long_field, 1), 0);
+	assert_string_equal(form_typed(g, qdef_question(q, "ps_notes"), num), long_text);
+	free(long_text);
 	/* A draft is the member's file, read with care: not JSON, or ids of nothing. */
 	assert_int_equal(form_take_draft(g, "{", 1), CV_EINVAL);
 	assert_int_equal(form_take_draft(g, "{\"answers\":{\"nope\":1}}", 22), 0);

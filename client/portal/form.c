@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The scratch of form_typed: one field's text at a time. */
-static char typed[4096];
-
 int form_new(struct form **out, const struct questionnaire *def, const char *cycle,
 	     const char *member)
 {
@@ -90,17 +87,25 @@ static json_t *special(const char *which)
 	return json_pack("{ss}", "special", which);
 }
 
-/* s without leading and trailing white space, into buf. */
-static const char *trimmed(const char *s, char *buf, size_t len)
+/* A copy of s without leading and trailing white space (NULL: out of memory). */
+static char *trimmed(const char *s)
 {
 	size_t n;
 	while (isspace((unsigned char)*s))
 		s++;
-	snprintf(buf, len, "%s", s);
-	n = strlen(buf);
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		buf[--n] = '\0';
-	return buf;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	return strndup(s, n);
+}
+
+/* What was typed, whole, made valid UTF-8 without controls (NULL: out of memory). */
+static json_t *typed_text(const char *s)
+{
+	char *copy = strdup(s);
+	json_t *v = copy ? json_string(text_sanitize(copy)) : NULL;
+	free(copy);
+	return v;
 }
 
 /* A whole number, all of s; 0 or -1. */
@@ -113,18 +118,17 @@ static int whole(const char *s, long long *out)
 }
 
 /* A finite number, all of s; a comma is taken for the decimal point ("12,5"). */
-static int decimal(const char *s, double *out)
+static int decimal(char *s, double *out)
 {
-	char buf[128], *end;
-	snprintf(buf, sizeof buf, "%s", s);
-	if (strchr(buf, '.') == NULL) {
-		char *comma = strchr(buf, ',');
+	char *end;
+	if (strchr(s, '.') == NULL) {
+		char *comma = strchr(s, ',');
 		if (comma != NULL && strchr(comma + 1, ',') == NULL)
 			*comma = '.';
 	}
 	errno = 0;
-	*out = strtod(buf, &end);
-	return buf[0] != '\0' && *end == '\0' && errno == 0 && isfinite(*out) ? 0 : -1;
+	*out = strtod(s, &end);
+	return s[0] != '\0' && *end == '\0' && errno == 0 && isfinite(*out) ? 0 : -1;
 }
 
 /* One question's answer from its fields: into answers, or what was typed into unparsed. */
@@ -134,7 +138,7 @@ static int take_question(struct form *f, const struct question *q, const struct 
 	const char *vals[256], *sp[1];
 	size_t nv = values_of(fields, n, "a.", q->id, vals, 256);
 	size_t ns = values_of(fields, n, "s.", q->id, sp, 1);
-	char buf[4096];
+	char *t;
 	json_t *v = NULL;
 	long long i;
 	double x;
@@ -149,9 +153,12 @@ static int take_question(struct form *f, const struct question *q, const struct 
 				if (qdef_option_index(q, vals[k]) >= 0)
 					json_array_append_new(v, json_string(vals[k]));
 	} else if (nv > 0) {
-		const char *t = trimmed(vals[0], buf, sizeof buf);
-		if (t[0] == '\0' && q->type != QT_TEXT)
+		if ((t = trimmed(vals[0])) == NULL)
+			return CV_ENOMEM;
+		if (t[0] == '\0' && q->type != QT_TEXT) {
+			free(t);
 			return 0;
+		}
 		switch (q->type) {
 		case QT_YES_NO:
 			if (strcmp(t, "yes") == 0 || strcmp(t, "no") == 0)
@@ -172,19 +179,22 @@ static int take_question(struct form *f, const struct question *q, const struct 
 				v = json_string(t);
 			break;
 		case QT_TEXT:
-			if (vals[0][0] == '\0')
+			if (vals[0][0] == '\0') {
+				free(t);
 				return 0;
-			/* The text as typed (not trimmed), made valid UTF-8 without controls. */
-			snprintf(buf, sizeof buf, "%s", vals[0]);
-			text_sanitize(buf);
-			v = json_string(buf);
+			}
+			/* The text as typed (not trimmed). */
+			if ((v = typed_text(vals[0])) == NULL) {
+				free(t);
+				return CV_ENOMEM;
+			}
 			break;
 		default: break;
 		}
+		free(t);
 		if (v == NULL) { /* typed, but not an answer of this type: kept, said where */
-			snprintf(buf, sizeof buf, "%s", vals[0]);
-			text_sanitize(buf);
-			return json_object_set_new(f->unparsed, q->id, json_string(buf)) == 0
+			v = typed_text(vals[0]);
+			return v != NULL && json_object_set_new(f->unparsed, q->id, v) == 0
 				       ? 0
 				       : CV_ENOMEM;
 		}
@@ -293,22 +303,19 @@ int form_take_draft(struct form *f, const char *text, size_t len)
 	return form_conditions(f);
 }
 
-const char *form_typed(const struct form *f, const struct question *q)
+const char *form_typed(const struct form *f, const struct question *q, char buf[FORM_NUMBER_MAX])
 {
 	json_t *v = json_object_get(f->unparsed, q->id);
-	typed[0] = '\0';
-	if (v != NULL) {
-		snprintf(typed, sizeof typed, "%s", json_string_value(v));
-		return typed;
-	}
-	v = json_object_get(f->answers, q->id);
+	if (v == NULL)
+		v = json_object_get(f->answers, q->id);
+	if (json_is_string(v))
+		return json_string_value(v);
+	buf[0] = '\0';
 	if (json_is_integer(v))
-		snprintf(typed, sizeof typed, "%lld", (long long)json_integer_value(v));
+		snprintf(buf, FORM_NUMBER_MAX, "%lld", (long long)json_integer_value(v));
 	else if (json_is_real(v))
-		snprintf(typed, sizeof typed, "%.15g", json_real_value(v));
-	else if (json_is_string(v))
-		snprintf(typed, sizeof typed, "%s", json_string_value(v));
-	return typed;
+		snprintf(buf, FORM_NUMBER_MAX, "%.15g", json_real_value(v));
+	return buf;
 }
 
 const char *form_special(const struct form *f, const struct question *q)

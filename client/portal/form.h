@@ -70,8 +70,13 @@ char *form_submission_json(struct form *f);
 char *form_draft_json(const struct form *f);
 int form_take_draft(struct form *f, const char *text, size_t len);
 
-/* What was typed for q as the field shows it ("" when nothing): borrowed, until the next call. */
-const char *form_typed(const struct form *f, const struct question *q);
+/* Room for a number as form_typed writes it. */
+#define FORM_NUMBER_MAX 32
+/*
+ * What was typed for q as the field shows it ("" when nothing), whole: a
+ * text borrowed from f, or a number written into buf.
+ */
+const char *form_typed(const struct form *f, const struct question *q, char buf[FORM_NUMBER_MAX]);
 /* The special answer given to q ("not_applicable", "dont_know"), or NULL. */
 const char *form_special(const struct form *f, const struct question *q);
 /* Whether option id is chosen for q (choice, multiple choice, yes/no "yes"/"no", scale level). */

@@ -363,7 +363,7 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 	const char *sp = form_special(f, q);
 	bool radios = q->type == QT_YES_NO || q->type == QT_SCALE || q->type == QT_CHOICE;
 	bool group = radios || q->type == QT_MULTI_CHOICE;
-	char described[200];
+	char described[200], num[FORM_NUMBER_MAX];
 
 	fputs("<div class=\"q\" id=\"q-", out);
 	esc(out, q->id);
@@ -436,7 +436,7 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 		fputs("\" id=\"", out);
 		control_id(out, q);
 		fputs("\" value=\"", out);
-		esc(out, sp ? "" : form_typed(f, q));
+		esc(out, sp ? "" : form_typed(f, q, num));
 		fputs("\" aria-describedby=\"", out);
 		esc(out, described);
 		fprintf(out, "\"%s>\n", locked ? " disabled" : "");
@@ -452,7 +452,7 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 		fputs(" aria-describedby=\"", out);
 		esc(out, described);
 		fprintf(out, "\"%s>", locked ? " disabled" : "");
-		esc(out, sp ? "" : form_typed(f, q));
+		esc(out, sp ? "" : form_typed(f, q, num));
 		fputs("</textarea>\n", out);
 		break;
 	}
@@ -478,7 +478,7 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 		fputs("<p class=\"error\" id=\"t-", out);
 		esc(out, q->id);
 		fputs("\">&laquo;", out);
-		esc(out, form_typed(f, q));
+		esc(out, form_typed(f, q, num));
 		fprintf(out, "&raquo; %s</p>\n",
 			i18n(lang, q->type == QT_NUMBER ? M_NOT_A_NUMBER : M_NOT_A_WHOLE_NUMBER));
 	}
@@ -625,6 +625,7 @@ void page_form(FILE *out, enum lang lang, const struct form *f, const Canvass__R
 static void answer_words(FILE *out, enum lang lang, const struct form *f, const struct question *q)
 {
 	const char *sp = form_special(f, q);
+	char num[FORM_NUMBER_MAX];
 	bool any = false;
 
 	if (sp != NULL) {
@@ -653,7 +654,7 @@ static void answer_words(FILE *out, enum lang lang, const struct form *f, const 
 		break;
 	default:
 		if (json_object_get(f->answers, q->id) != NULL) {
-			esc(out, form_typed(f, q));
+			esc(out, form_typed(f, q, num));
 			if (q->unit != NULL) {
 				fputs(" ", out);
 				esc(out, q->unit);

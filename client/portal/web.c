@@ -23,7 +23,7 @@
 
 #define TOKEN_BYTES 32
 #define COOKIE      "canvass_portal"
-#define MAX_FIELDS  4096
+#define MAX_FIELDS  4096 /* (the refusal of a longer form names it) */
 
 struct portal {
 	struct portal_cfg cfg;
@@ -152,47 +152,36 @@ static int gates(struct portal *p, struct MHD_Connection *c, const char *method,
 	return 0;
 }
 
-/* Decodes %XX and '+' in place. */
-static void url_decode(char *s)
+/* Decodes '+' and %XX in place; -1 when the result would hold a NUL byte. */
+static int url_decode(char *s)
 {
-	char *o = s;
-	for (; *s; s++) {
-		if (*s == '+') {
-			*o++ = ' ';
-		} else if (*s == '%' && s[1] && s[2]) {
-			char hex[3] = {s[1], s[2], 0}, *end;
-			long v = strtol(hex, &end, 16);
-			if (*end == '\0') {
-				*o++ = (char)v;
-				s += 2;
-			} else {
-				*o++ = *s;
-			}
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
+	for (char *c = strchr(s, '+'); c != NULL; c = strchr(c + 1, '+'))
+		*c = ' ';
+	return MHD_http_unescape(s) == strlen(s) ? 0 : -1;
 }
 
-/* The fields of an application/x-www-form-urlencoded body (pointers into body). */
-static size_t parse_fields(char *body, struct form_field *fields, size_t max)
+/*
+ * The fields of an application/x-www-form-urlencoded body (pointers into
+ * body), or -1: more than max fields, or a NUL byte in one. A form is
+ * taken whole or not at all.
+ */
+static long parse_fields(char *body, struct form_field *fields, size_t max)
 {
 	size_t n = 0;
 	char *save = NULL;
-	for (char *pair = strtok_r(body, "&", &save); pair != NULL && n < max;
+	for (char *pair = strtok_r(body, "&", &save); pair != NULL;
 	     pair = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(pair, '=');
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
-		url_decode(pair);
-		url_decode(eq + 1);
+		if (n == max || url_decode(pair) != 0 || url_decode(eq + 1) != 0)
+			return -1;
 		fields[n].name = pair;
 		fields[n].value = eq + 1;
 		n++;
 	}
-	return n;
+	return (long)n;
 }
 
 /* The return a request is about (q, c arguments), checked against the schedule. */
@@ -336,12 +325,19 @@ static void form_page(struct portal *p, struct MHD_Connection *c, enum lang lang
 		}
 	} else {
 		struct form_field *fields = calloc(MAX_FIELDS, sizeof *fields);
-		size_t n = fields ? parse_fields(b->data, fields, MAX_FIELDS) : 0;
-		for (size_t i = 0; i < n; i++)
+		long n = fields ? parse_fields(b->data, fields, MAX_FIELDS) : 0;
+		if (n < 0) {
+			free(fields);
+			refuse(a, 400, lang,
+			       "The form could not be read: a field holds a NUL byte (%00), or "
+			       "there are more than 4096 fields. Nothing was saved.");
+			goto out;
+		}
+		for (long i = 0; i < n; i++)
 			if (strcmp(fields[i].name, "action") == 0)
 				action = fields[i].value;
 		if (fields == NULL || form_new(&f, def, cycle, p->cfg.member) != 0 ||
-		    form_take_post(f, fields, n) != 0) {
+		    form_take_post(f, fields, (size_t)n) != 0) {
 			free(fields);
 			refuse(a, 500, lang, "out of memory");
 			goto out;

@@ -286,6 +286,13 @@ class PortalTest(unittest.TestCase):
             r, _ = p.post_form({"a.ps_notes": "x" * 300000, "action": "save"})
             self.assertEqual(r.status, 413)
             self.assertEqual(os.listdir(os.path.join(self.p.root, "drafts-FR-sec")), [])
+            # A NUL byte in a field, or more fields than a form has: the form is
+            # refused whole (no answer silently cut or dropped), nothing saved.
+            r, body = p.post_form({"a.ps_notes": "before\x00after", "action": "save"})
+            self.assertEqual((r.status, "NUL byte" in body), (400, True), body)
+            r, body = p.post_form([("a.x", "1")] * 4097 + [("action", "save")])
+            self.assertEqual((r.status, "more than 4096 fields" in body), (400, True))
+            self.assertEqual(os.listdir(os.path.join(self.p.root, "drafts-FR-sec")), [])
             # HTML in an answer comes back escaped (and is saved, as text).
             r, body = p.post_form({"a.ps_notes": "<script>alert(1)</script>&", "action": "save"})
             self.assertEqual(r.status, 200)
