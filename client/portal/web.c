@@ -98,13 +98,6 @@ static void refuse(struct answer *a, unsigned status, enum lang lang, const char
 	PAGE(a, page_refused(out, lang, words));
 }
 
-/* The value of cookie name in the Cookie header, into buf ("" when absent). */
-static void cookie(struct MHD_Connection *c, const char *name, char *buf, size_t len)
-{
-	const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, name);
-	snprintf(buf, len, "%s", v ? v : "");
-}
-
 static bool token_ok(const struct portal *p, const char *given)
 {
 	return given != NULL && strlen(given) == strlen(p->token) &&
@@ -116,7 +109,6 @@ static int gates(struct portal *p, struct MHD_Connection *c, const char *method,
 		 enum lang lang, struct answer *a)
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-	char have[TOKEN_BYTES * 2 + 8];
 
 	*set_cookie = false;
 	if (host == NULL || strcmp(host, p->host) != 0) {
@@ -127,8 +119,7 @@ static int gates(struct portal *p, struct MHD_Connection *c, const char *method,
 		refuse(a, 405, lang, "GET and POST only.");
 		return -1;
 	}
-	cookie(c, COOKIE, have, sizeof have);
-	if (!token_ok(p, have)) {
+	if (!token_ok(p, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE))) {
 		const char *t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 		if (strcmp(method, "GET") != 0 || !token_ok(p, t)) {
 			refuse(a, 403, lang, i18n(lang, M_FORBIDDEN));
@@ -447,7 +438,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	struct portal *p = cls;
 	struct body *b = *state;
 	struct answer a = {.status = 200};
-	char lang_cookie[8], set[160];
+	const char *lang_cookie;
+	char set[160];
 	enum lang lang;
 	bool first_visit;
 	(void)version;
@@ -476,8 +468,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return MHD_YES;
 		}
 	}
-	cookie(c, "lang", lang_cookie, sizeof lang_cookie);
-	lang = lang_cookie[0] ? i18n_parse(lang_cookie) : p->cfg.lang;
+	lang_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "lang");
+	lang = lang_cookie != NULL && lang_cookie[0] ? i18n_parse(lang_cookie) : p->cfg.lang;
 	if (gates(p, c, method, &first_visit, lang, &a) != 0)
 		return respond(c, &a);
 	if (b != NULL && b->too_big) {
