@@ -274,14 +274,6 @@ static const Canvass__Answer *find_checked_cb(void *ctx, const struct question *
 	return i < 0 || c->bad[i] ? NULL : c->s->answers[i];
 }
 
-size_t verdict_warnings(const struct verdict *v)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < v->n; i++)
-		n += v->items[i].warning != 0;
-	return n;
-}
-
 size_t validate_submission(const struct questionnaire *q, Canvass__Submission *s, struct verdict *v)
 {
 	size_t before = v->errors;

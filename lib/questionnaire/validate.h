@@ -64,8 +64,6 @@ struct problem *verdict_add_finding(struct verdict *v, const char *code, const c
  */
 int verdict_to_wire(const struct problem *items, size_t n, Canvass__Problem **msgs,
 		    Canvass__Problem ***ptrs);
-/* Number of warnings among the stored problems. */
-size_t verdict_warnings(const struct verdict *v);
 
 /*
  * Validates s against q and puts it in canonical form in place

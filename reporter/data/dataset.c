@@ -40,11 +40,6 @@ void dataset_set_approved_only(bool on)
 	approved_only = on;
 }
 
-bool dataset_approved_only(void)
-{
-	return approved_only;
-}
-
 static int row_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct ds_row *)a)->member, ((const struct ds_row *)b)->member);

@@ -66,7 +66,6 @@ void dataset_set_fast_load(bool on);
  * returns approved at the position (the counts above still cover all).
  */
 void dataset_set_approved_only(bool on);
-bool dataset_approved_only(void);
 #define DS_APPROVED(d) ((d)->by_state[CANVASS__RETURN_STATE__APPROVED])
 
 /*
