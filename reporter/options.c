@@ -12,7 +12,8 @@ void options_init(struct report_opts *o)
 		{"questionnaires", SET_STRING, &o->qdir, 0, 0, "DIR", "questionnaire definitions"},
 		{"questionnaire", SET_STRING, &o->qid, 0, 0, "ID", "questionnaire id"},
 		{"version", SET_LONG, &o->version, 0, 1000000, "N",
-		 "definition version to report with (latest)"},
+		 "definition version to report with (default: the cycle's publication "
+		 "version, the one most of its returns answered; another is confidential)"},
 		{"cycle", SET_STRING, &o->cycle, 0, 0, "CYCLE", "cycle, e.g. 2025"},
 		{"format", SET_STRING, &o->format, 0, 0, "FORMAT",
 		 "text, json, csv, html, jsonl, xlsx, sdmx, xml"},
@@ -29,6 +30,15 @@ void options_init(struct report_opts *o)
 		 "multiple choice: or none or one) (on; --share-rule=false turns it off)"},
 		{"equal-rule", SET_FLAG, &o->equal_rule, 0, 0, NULL,
 		 "disclosure: hide numbers where all answers, or all but one, are equal (on)"},
+		{"link-rule", SET_FLAG, &o->link_rule, 0, 0, NULL,
+		 "disclosure: hide a section or overall score in a group where a question it "
+		 "is computed from is hidden (on)"},
+		{"special-rule", SET_FLAG, &o->special_rule, 0, 0, NULL,
+		 "disclosure: hide n/a and don't-know counts of fewer than K, or where one kind "
+		 "holds all or all but one of those without a value (on)"},
+		{"publish", SET_STRING, &o->publish, 0, 0, "VIEW",
+		 "the one view of a cycle that may be published: all (every return, the "
+		 "default) or approved (--approved-only); the other is marked confidential"},
 		{"suppressed-as", SET_STRING, &o->suppressed_as, 0, 0, "TEXT",
 		 "what a hidden figure shows in text, CSV and HTML (x)"},
 		{"member", SET_STRING, &o->member, 0, 0, "CODE", "member (member, trend, html)"},
@@ -68,5 +78,7 @@ void options_init(struct report_opts *o)
 	o->min_group_order = 10;
 	o->share_rule = true;
 	o->equal_rule = true;
+	o->link_rule = true;
+	o->special_rule = true;
 	memcpy(o->tab, tab, sizeof tab);
 }

@@ -148,6 +148,37 @@ static int split_cycles(const char *list, char ***out, size_t *n)
 	return 0;
 }
 
+/*
+ * Without --version, a report is on the cycle's publication version (the
+ * one most of its returns answered), not the latest definition: when c->ds
+ * was read with another one that is defined, c->def becomes it, c->ds is
+ * freed and true is returned (read it again).
+ */
+static bool publication_def(struct report_ctx *c)
+{
+	const struct questionnaire *def;
+
+	if (c->o->version != 0 || dataset_on_publication_version(c->ds))
+		return false;
+	def = qset_find(c->qs, c->o->qid, dataset_publication_version(c->ds));
+	if (def == NULL)
+		return false;
+	c->def = def;
+	dataset_free(&c->ds);
+	return true;
+}
+
+/*
+ * One view of a cycle may be published (docs/reports.md, "Which outputs may
+ * be published"): a report on another definition version than the one most
+ * of the cycle's returns answered is for the Secretariat only.
+ */
+static void mark_view(const struct dataset *ds)
+{
+	if (!dataset_on_publication_version(ds))
+		render_set_confidential(true);
+}
+
 static int run_compare(struct report_ctx *c)
 {
 	const struct report_opts *o = c->o;
@@ -158,6 +189,12 @@ static int run_compare(struct report_ctx *c)
 
 	if (c->ds->streamed) {
 		rc = compare_stream(c->ds, c->view, &o->rules, &cmp);
+		if (rc == 0 && publication_def(c)) { /* read again, on the right version */
+			compare_free(&cmp);
+			rc = dataset_open_head(c->view, c->def, o->cycle, c->reg, &c->ds);
+			if (rc == 0)
+				rc = compare_stream(c->ds, c->view, &o->rules, &cmp);
+		}
 		if (rc != 0) {
 			/* As when the rows are loaded first: the store's error. */
 			fprintf(stderr, "canvass-reporter: %s: %s\n", o->data, cv_strerror(rc));
@@ -166,6 +203,7 @@ static int run_compare(struct report_ctx *c)
 	} else {
 		rc = compare_build(c->ds, &o->rules, &cmp);
 	}
+	mark_view(c->ds);
 	if (rc == 0 && o->fmt == FMT_HTML)
 		rc = completeness_build(c->ds, &cp);
 	if (rc == 0 && o->fmt == FMT_HTML && o->member != NULL &&
@@ -191,6 +229,7 @@ static int run_member(struct report_ctx *c)
 	struct profile *p = NULL;
 	int rc = profile_build(c->ds, o->member, &o->rules, o->feedback, &p);
 
+	mark_view(c->ds);
 	if (rc == CV_ENOTFOUND)
 		fprintf(stderr, "canvass-reporter: no submission of %s for cycle %s\n", o->member,
 			o->cycle);
@@ -242,6 +281,8 @@ static int run_trend(struct report_ctx *c)
 	rc = trend_build(c->view, c->qs, o->qid, c->reg, c->cycles, c->n_cycles, o->member,
 			 &o->rules, (uint64_t)o->as_of, &t);
 
+	for (size_t k = 0; rc == 0 && k < t->n_cycles; k++)
+		mark_view(t->ds[k]);
 	if (rc == 0)
 		rc = emit("trend", o->fmt, &e, t);
 	trend_free(&t);
@@ -250,6 +291,7 @@ static int run_trend(struct report_ctx *c)
 
 static int run_pack(struct report_ctx *c)
 {
+	mark_view(c->ds);
 	return pack_write(c->ds, &c->o->rules, c->o->out_dir, c->o->member, c->o->pdf);
 }
 
@@ -398,6 +440,8 @@ int report_load(const struct report_cmd *cmd, struct report_ctx *c)
 		return rc;
 	}
 	rc = dataset_load(c->view, c->def, o->cycle, c->reg, (uint64_t)o->as_of, &c->ds);
+	if (rc == 0 && publication_def(c))
+		rc = dataset_load(c->view, c->def, o->cycle, c->reg, (uint64_t)o->as_of, &c->ds);
 	if (rc == CV_EINVAL)
 		fprintf(stderr, "canvass-reporter: --as-of %ld is beyond the store's head\n",
 			o->as_of);
@@ -427,6 +471,13 @@ int report_check(const struct report_cmd *cmd, struct report_opts *o, int extra,
 	o->rules.k_order = (size_t)o->min_group_order;
 	o->rules.shares = o->share_rule;
 	o->rules.equal_values = o->equal_rule;
+	o->rules.linked = o->link_rule;
+	o->rules.specials = o->special_rule;
+	if (o->publish != NULL && strcmp(o->publish, "all") != 0 &&
+	    strcmp(o->publish, "approved") != 0)
+		return cv_fail(err, errlen, CV_ECONFIG, "--publish is all or approved, not \"%s\"",
+			       o->publish);
+	o->publish_approved = o->publish != NULL && strcmp(o->publish, "approved") == 0;
 	if (extra > 0 || !o->registry_path || !o->qdir || !o->qid || (!structure && !o->data))
 		return cv_fail(err, errlen, CV_ECONFIG,
 			       structure

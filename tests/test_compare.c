@@ -339,8 +339,28 @@ static void test_disclosure(void **state)
 	assert_int_equal(r->suppressed_by[SUPPRESSED_PRIMARY] +
 				 r->suppressed_by[SUPPRESSED_SHARES] +
 				 r->suppressed_by[SUPPRESSED_EQUAL] +
-				 r->suppressed_by[SUPPRESSED_COMPLEMENTARY],
+				 r->suppressed_by[SUPPRESSED_COMPLEMENTARY] +
+				 r->suppressed_by[SUPPRESSED_LINKED],
 			 r->suppressed_cells);
+	/*
+	 * Linked tables: wherever the scored yes/no is hidden, the section and
+	 * overall scores are too (a score beside the other questions would
+	 * give it away); where it is shown, the scores follow their own rules.
+	 */
+	for (size_t g = 0; g < 5; g++) {
+		if (r->questions[0].cells[g].hidden == SHOWN)
+			continue;
+		assert_int_not_equal(r->sections[0].cells[g].hidden, SHOWN);
+		assert_int_not_equal(r->overall.cells[g].hidden, SHOWN);
+	}
+	/*
+	 * Special answers: World's number cell is shown (6 values) but of the
+	 * two members without a value (CC n/a, BB no answer) the counts would
+	 * tell which did what: too few (min_n).
+	 */
+	assert_int_equal(r->questions[1].cells[4].hidden, SHOWN);
+	assert_int_equal(r->questions[1].cells[4].special_hidden, SUPPRESSED_PRIMARY);
+	assert_true(r->special_suppressed > 0);
 	/* World's number cell (6 answers) is shown without order statistics (K_order 10). */
 	assert_false(r->questions[1].cells[4].order_shown);
 	{

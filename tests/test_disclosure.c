@@ -286,6 +286,80 @@ static void test_unregistered_and_off(void **state)
 	assert_string_equal(disclosure_code(SHOWN), "");
 }
 
+static void test_linked(void **state)
+{
+	/*
+	 * A score table whose question is hidden in region 0 (the caller marks
+	 * it linked): hidden there even though its own figures pass, and World
+	 * minus the shown regions is then checked as for any hidden cell.
+	 */
+	struct disclosure_rules r = rules(3);
+	static const double a[] = {10, 20, 30, 40, 50}, b[] = {1, 2, 3, 4, 5, 6},
+			    c[] = {7, 8, 9, 11, 12, 13};
+	static const double w[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 20, 30, 40, 50};
+	struct disclosure_cell cells[4] = {numeric(5, a, 5), numeric(6, b, 6), numeric(6, c, 6),
+					   numeric(17, w, 17)};
+	enum suppression out[4];
+	size_t by[DISCLOSURE_REASONS] = {0};
+	(void)state;
+
+	cells[0].linked = true;
+	assert_int_equal(disclosure_table(&r, DISCLOSURE_NUMERIC, cells, 4, out, by), 1);
+	assert_int_equal(out[0], SUPPRESSED_LINKED);
+	assert_int_equal(out[1], SHOWN);
+	assert_int_equal(by[SUPPRESSED_LINKED], 1);
+	assert_string_equal(disclosure_code(SUPPRESSED_LINKED), "linked");
+	/* A cell its own rules hide says so, not "linked". */
+	cells[1].linked = true;
+	cells[1].n = 2;
+	assert_int_equal(disclosure_table(&r, DISCLOSURE_NUMERIC, cells, 4, out, NULL), 2);
+	assert_int_equal(out[1], SUPPRESSED_PRIMARY);
+	/* World minus region 2 would be regions 0 and 1: 7 answers, passes. */
+	assert_int_equal(out[2], SHOWN);
+}
+
+/* A special-answer cell: members, value answers, then n/a, dk, no answer. */
+static struct disclosure_cell special(size_t members, size_t values, const size_t *k)
+{
+	struct disclosure_cell c = {0};
+	c.members = members;
+	c.n = members - values;
+	c.counts = k;
+	c.n_options = 3;
+	return c;
+}
+
+static void test_special_answers(void **state)
+{
+	/*
+	 * Attack 4: who gave no value is known; which special answer each gave
+	 * is not to be learnt. Region 0: 9 members, 7 values, 2 n/a: both
+	 * without a value said n/a. Region 1: 10 members, 4 without a value,
+	 * n/a 2, dk 1, no answer 1: shown. Region 2: all values: nothing to
+	 * protect. World: 29 members (3 of them unregistered), 9 without a
+	 * value: n/a 4, dk 3, none 2.
+	 */
+	struct disclosure_rules r = rules(3);
+	static const size_t k0[] = {2, 0, 0}, k1[] = {2, 1, 1}, k2[] = {0, 0, 0}, kw[] = {4, 3, 2};
+	struct disclosure_cell cells[4] = {special(9, 7, k0), special(10, 6, k1),
+					   special(10, 10, k2), special(29, 20, kw)};
+	enum suppression out[4];
+	(void)state;
+
+	disclosure_table(&r, DISCLOSURE_SPECIAL, cells, 4, out, NULL);
+	assert_int_equal(out[0], SUPPRESSED_PRIMARY); /* 2 < K */
+	assert_int_equal(out[1], SHOWN);
+	assert_int_equal(out[2], SHOWN);
+	/* World minus regions 1 and 2: 5 without a value, n/a 2, dk 2, none 1: passes. */
+	assert_int_equal(out[3], SHOWN);
+	/* Region 1 with 3 n/a of 4: one kind holds all but one. */
+	static const size_t k1b[] = {3, 0, 1}, kwb[] = {5, 2, 2};
+	cells[1] = special(10, 6, k1b);
+	cells[3] = special(29, 20, kwb);
+	disclosure_table(&r, DISCLOSURE_SPECIAL, cells, 4, out, NULL);
+	assert_int_equal(out[1], SUPPRESSED_SHARES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +371,8 @@ int main(void)
 		cmocka_unit_test(test_shares),
 		cmocka_unit_test(test_equal_values),
 		cmocka_unit_test(test_unregistered_and_off),
+		cmocka_unit_test(test_linked),
+		cmocka_unit_test(test_special_answers),
 	};
 	return cmocka_run_group_tests_name("disclosure", tests, NULL, NULL);
 }

@@ -281,9 +281,9 @@ static int score_row(const struct dataset *d, struct ds_row *r)
 	double all_num = 0, all_den = 0;
 
 	den = calloc(def->n_sections, sizeof *den);
-	if (r->section_score == NULL)
-		r->section_score =
-			calloc(def->n_sections ? def->n_sections : 1, sizeof *r->section_score);
+	if (r->section_score == NULL) /* the scores, then the weights behind them */
+		r->section_score = calloc(2 * def->n_sections + 1, sizeof *r->section_score);
+	r->section_weight = r->section_score != NULL ? r->section_score + def->n_sections : NULL;
 	if (num == NULL || den == NULL || r->section_score == NULL) {
 		free(num);
 		free(den);
@@ -299,9 +299,12 @@ static int score_row(const struct dataset *d, struct ds_row *r)
 		all_num += q->score.weight * x;
 		all_den += q->score.weight;
 	}
-	for (size_t s = 0; s < def->n_sections; s++)
+	for (size_t s = 0; s < def->n_sections; s++) {
 		r->section_score[s] = den[s] > 0 ? 100 * num[s] / den[s] : NAN;
+		r->section_weight[s] = den[s];
+	}
 	r->overall = all_den > 0 ? 100 * all_num / all_den : NAN;
+	r->overall_weight = all_den;
 	free(num);
 	free(den);
 	return 0;
@@ -317,6 +320,42 @@ static int head_state(struct store_view *v, const struct dataset *d, struct ds_r
 	return rc;
 }
 
+/* Adds rows answering version to d's tally of versions. */
+static void count_version(struct dataset *d, uint32_t version, size_t rows)
+{
+	size_t i = 0;
+
+	while (i < d->n_versions && d->versions[i].version != version)
+		i++;
+	if (i == DS_VERSIONS) {
+		d->versions_overflow = true;
+		return;
+	}
+	if (i == d->n_versions)
+		d->versions[d->n_versions++] = (struct ds_version){version, 0};
+	d->versions[i].rows += rows;
+}
+
+uint32_t dataset_publication_version(const struct dataset *d)
+{
+	const struct ds_version *best = NULL;
+
+	for (size_t i = 0; i < d->n_versions; i++) {
+		const struct ds_version *v = &d->versions[i];
+		if (best == NULL || v->rows > best->rows ||
+		    (v->rows == best->rows && v->version > best->version))
+			best = v;
+	}
+	return best != NULL ? best->version : 0;
+}
+
+bool dataset_on_publication_version(const struct dataset *d)
+{
+	if (d->versions_overflow)
+		return false;
+	return d->n_versions == 0 || dataset_publication_version(d) == d->def->version;
+}
+
 /* What every row gets once its answers are in: region, answers by question, scores. */
 static int complete_row(struct dataset *d, struct ds_row *r)
 {
@@ -325,6 +364,7 @@ static int complete_row(struct dataset *d, struct ds_row *r)
 	r->group = r->reg ? r->reg->region_index : d->reg->n_regions;
 	if (r->version != d->def->version)
 		d->other_version++;
+	count_version(d, r->version, 1);
 	rc = index_row(d, r);
 	return rc != 0 ? rc : score_row(d, r);
 }
@@ -569,6 +609,9 @@ int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *co
 			memcpy(d->by_state, full->by_state, sizeof d->by_state);
 			d->other_version = full->other_version;
 			d->skipped_answers = full->skipped_answers;
+			memcpy(d->versions, full->versions, sizeof d->versions);
+			d->n_versions = full->n_versions;
+			d->versions_overflow = full->versions_overflow;
 		}
 		dataset_free(&full);
 		return rc;
@@ -581,6 +624,7 @@ int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *co
 		w[t] = (struct worker){
 			.d = *d, .s = g.s + lo, .n = hi - lo, .fn = fn, .arg = args[t]};
 		w[t].d.n = w[t].d.other_version = w[t].d.skipped_answers = 0;
+		w[t].d.n_versions = 0;
 		w[t].d.arena = NULL;
 		w[t].d.rows = NULL;
 	}
@@ -592,6 +636,10 @@ int dataset_each(struct dataset *d, struct store_view *v, ds_row_fn fn, void *co
 			d->n += w[t].d.n;
 			d->other_version += w[t].d.other_version;
 			d->skipped_answers += w[t].d.skipped_answers;
+			for (size_t i = 0; i < w[t].d.n_versions; i++)
+				count_version(d, w[t].d.versions[i].version,
+					      w[t].d.versions[i].rows);
+			d->versions_overflow |= w[t].d.versions_overflow;
 		}
 	}
 	free(g.s);

@@ -32,6 +32,8 @@ struct ds_row {
 	const Canvass__Answer **by_q; /* per question order: the fitting answer, or NULL */
 	double *section_score;        /* per section, 0-100; NAN when nothing scored */
 	double overall;               /* all scored answers, 0-100; NAN when none */
+	double *section_weight;       /* per section, the weights of its scored answers */
+	double overall_weight;        /* the weights of all its scored answers */
 	int state;     /* review state as of the position (CANVASS__RETURN_STATE__) */
 	bool in_arena; /* member and sub live in the dataset's arena */
 };
@@ -44,7 +46,15 @@ struct dataset {
 	uint8_t chain[CV_HASH_LEN];
 	struct ds_row *rows;
 	size_t n;
-	size_t other_version;   /* rows on another version than def */
+	size_t other_version; /* rows on another version than def */
+	/* Rows per questionnaire version answered (the first DS_VERSIONS met). */
+#define DS_VERSIONS 16
+	struct ds_version {
+		uint32_t version;
+		size_t rows;
+	} versions[DS_VERSIONS];
+	size_t n_versions;
+	bool versions_overflow; /* more than DS_VERSIONS versions answered */
 	size_t skipped_answers; /* answers that do not fit def */
 	/* Review states of every return at the position, before --approved-only. */
 	size_t returns;      /* returns stored */
@@ -105,6 +115,16 @@ void ds_run_shares(unsigned n, void *(*fn)(void *), void *args, size_t stride);
 /* Threads a streamed report uses: n (at most DS_MAX_THREADS), or 0 for the cores. */
 void dataset_set_threads(unsigned n);
 unsigned dataset_threads(void);
+
+/*
+ * The publication version of the dataset's cycle: the version most of its
+ * rows answered (ties: the highest), 0 without rows. The one view of a
+ * cycle that may be published is on that version (docs/reports.md); a
+ * report with another definition is marked confidential.
+ */
+uint32_t dataset_publication_version(const struct dataset *d);
+/* Whether d's definition is its cycle's publication version (true without rows). */
+bool dataset_on_publication_version(const struct dataset *d);
 
 /* The row's answer to q when it fits q's type, else NULL. */
 const Canvass__Answer *ds_answer(const struct ds_row *r, const struct question *q);

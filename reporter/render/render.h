@@ -97,6 +97,7 @@ struct disclosure_tally {
 	size_t cells; /* hidden cells, all rules */
 	size_t by[DISCLOSURE_REASONS];
 	size_t order_withheld; /* shown numeric cells without order statistics */
+	size_t specials;       /* shown cells whose n/a and don't-know counts are hidden */
 };
 /* Adds one report's counts (trend adds one per cycle). */
 void render_tally_add(struct disclosure_tally *t, const struct compare_report *r);
@@ -104,6 +105,11 @@ void render_tally_add(struct disclosure_tally *t, const struct compare_report *r
 void render_disclosure_text(FILE *out, const struct disclosure_tally *t);
 /* The same as a JSON object (new reference). */
 json_t *render_disclosure_json(const struct disclosure_tally *t);
+/*
+ * An n/a or don't-know count of a shown cell as text: the count, or the
+ * mark when the cell's special counts are hidden (buf: 24 bytes).
+ */
+const char *render_special(const struct compare_cell *c, size_t count, char *buf);
 /* What a hidden figure shows in text, CSV and HTML ("x" unless set). */
 void render_set_suppressed_mark(const char *mark);
 const char *render_suppressed_mark(void);

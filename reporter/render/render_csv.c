@@ -91,7 +91,14 @@ static void compare_rows(FILE *out, const struct compare_report *r, const struct
 				fprintf(out, ",%s\n", disclosure_code(c->hidden));
 				continue;
 			}
-			fprintf(out, "%zu,%zu,%zu,", c->n, c->not_applicable, c->dont_know);
+			{
+				char na[24], dk[24];
+				fprintf(out, "%zu,", c->n);
+				render_csv_field(out, render_special(c, c->not_applicable, na));
+				fputc(',', out);
+				render_csv_field(out, render_special(c, c->dont_know, dk));
+				fputc(',', out);
+			}
 			if (t->numeric) {
 				const struct stats_summary *s = &c->stats;
 				double v[] = {s->mean,   s->sd, s->min, s->q1,
@@ -127,7 +134,8 @@ static void disclosure_rows(FILE *out, const struct compare_report *r, const cha
 	} rules[] = {{SUPPRESSED_PRIMARY, "min-group"},
 		     {SUPPRESSED_SHARES, "share-rule"},
 		     {SUPPRESSED_EQUAL, "equal-rule"},
-		     {SUPPRESSED_COMPLEMENTARY, "complementary"}};
+		     {SUPPRESSED_COMPLEMENTARY, "complementary"},
+		     {SUPPRESSED_LINKED, "link-rule"}};
 	char setting[64], count[32];
 
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
@@ -141,11 +149,18 @@ static void disclosure_rows(FILE *out, const struct compare_report *r, const cha
 		else if (rules[i].s == SUPPRESSED_EQUAL)
 			snprintf(setting, sizeof setting, "equal-rule=%s",
 				 d->k > 1 && d->equal_values ? "on" : "off");
+		else if (rules[i].s == SUPPRESSED_LINKED)
+			snprintf(setting, sizeof setting, "link-rule=%s",
+				 d->k > 1 && d->linked ? "on" : "off");
 		else
 			snprintf(setting, sizeof setting, "%s", d->k > 1 ? "on" : "off");
 		snprintf(count, sizeof count, "%zu", r->suppressed_by[rules[i].s]);
 		summary_row(out, r, pos, "disclosure", disclosure_code(rules[i].s), setting, count);
 	}
+	snprintf(setting, sizeof setting, "special-rule=%s",
+		 r->rules.k > 1 && r->rules.specials ? "on" : "off");
+	snprintf(count, sizeof count, "%zu", r->special_suppressed);
+	summary_row(out, r, pos, "disclosure", "special_counts", setting, count);
 	snprintf(setting, sizeof setting, "min-group-order=%zu", r->rules.k_order);
 	snprintf(count, sizeof count, "%zu", r->order_withheld);
 	summary_row(out, r, pos, "disclosure", "order_statistics", setting, count);
@@ -273,8 +288,8 @@ int render_trend_csv(const struct trend *t, FILE *out)
 		 */
 		struct disclosure_tally tally = {0};
 		static const enum suppression rules[] = {SUPPRESSED_PRIMARY, SUPPRESSED_SHARES,
-							 SUPPRESSED_EQUAL,
-							 SUPPRESSED_COMPLEMENTARY};
+							 SUPPRESSED_EQUAL, SUPPRESSED_COMPLEMENTARY,
+							 SUPPRESSED_LINKED};
 		for (size_t c = 0; c < t->n_cycles; c++)
 			render_tally_add(&tally, t->cmp[c]);
 		for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {

@@ -1,6 +1,7 @@
 /* What every output says about disclosure control, and the mark a hidden figure shows. */
 #include "render.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *mark = "x";
@@ -14,6 +15,14 @@ void render_set_suppressed_mark(const char *m)
 const char *render_suppressed_mark(void)
 {
 	return mark;
+}
+
+const char *render_special(const struct compare_cell *c, size_t count, char *buf)
+{
+	if (c->special_hidden != SHOWN)
+		return mark;
+	snprintf(buf, 24, "%zu", count);
+	return buf;
 }
 
 void render_set_confidential(bool on)
@@ -32,6 +41,7 @@ void render_tally_add(struct disclosure_tally *t, const struct compare_report *r
 	t->any = true;
 	t->cells += r->suppressed_cells;
 	t->order_withheld += r->order_withheld;
+	t->specials += r->special_suppressed;
 	for (int i = 0; i < DISCLOSURE_REASONS; i++)
 		t->by[i] += r->suppressed_by[i];
 }
@@ -49,13 +59,16 @@ void render_disclosure_text(FILE *out, const struct disclosure_tally *t)
 	}
 	fprintf(out,
 		"Disclosure control (docs/reports.md): figures need %zu members answering "
-		"(numbers %zu)%s%s; hidden figures show \"%s\". %zu cells hidden: min_n %zu, "
-		"shares %zu, equal_values %zu, complementary %zu.\n",
+		"(numbers %zu)%s%s%s%s; hidden figures show \"%s\". %zu cells hidden: min_n %zu, "
+		"shares %zu, equal_values %zu, complementary %zu, linked %zu; n/a and don't-know "
+		"counts hidden in %zu more.\n",
 		r->k, disclosure_min_n(r, DISCLOSURE_NUMERIC),
 		r->shares ? "; shares rule on" : "; shares rule off",
-		r->equal_values ? "; equal-values rule on" : "; equal-values rule off", mark,
-		t->cells, t->by[SUPPRESSED_PRIMARY], t->by[SUPPRESSED_SHARES],
-		t->by[SUPPRESSED_EQUAL], t->by[SUPPRESSED_COMPLEMENTARY]);
+		r->equal_values ? "; equal-values rule on" : "; equal-values rule off",
+		r->linked ? "; link rule on" : "; link rule off",
+		r->specials ? "; special rule on" : "; special rule off", mark, t->cells,
+		t->by[SUPPRESSED_PRIMARY], t->by[SUPPRESSED_SHARES], t->by[SUPPRESSED_EQUAL],
+		t->by[SUPPRESSED_COMPLEMENTARY], t->by[SUPPRESSED_LINKED], t->specials);
 	if (r->feedback)
 		fprintf(out,
 			"Order statistics (min, quartiles, max) are never in feedback; "
@@ -76,12 +89,14 @@ json_t *render_disclosure_json(const struct disclosure_tally *t)
 	for (int i = 1; i < DISCLOSURE_REASONS; i++)
 		json_object_set_new(by, disclosure_code((enum suppression)i),
 				    json_integer((json_int_t)t->by[i]));
-	return json_pack("{sb sI sI sI sb sb sb sI so sI ss ss}", "on", r->k > 1, "min_group",
-			 (json_int_t)r->k, "min_group_numbers",
+	return json_pack("{sb sI sI sI sb sb sb sb sb sI so sI sI ss ss}", "on", r->k > 1,
+			 "min_group", (json_int_t)r->k, "min_group_numbers",
 			 (json_int_t)disclosure_min_n(r, DISCLOSURE_NUMERIC), "min_group_order",
 			 (json_int_t)r->k_order, "share_rule", (int)r->shares, "equal_rule",
-			 (int)r->equal_values, "feedback", (int)r->feedback, "suppressed_cells",
+			 (int)r->equal_values, "link_rule", (int)r->linked, "special_rule",
+			 (int)r->specials, "feedback", (int)r->feedback, "suppressed_cells",
 			 (json_int_t)t->cells, "by_rule", by, "order_withheld",
-			 (json_int_t)t->order_withheld, "suppressed_as", mark, "rules",
+			 (json_int_t)t->order_withheld, "special_counts_hidden",
+			 (json_int_t)t->specials, "suppressed_as", mark, "rules",
 			 "docs/reports.md#disclosure-control");
 }

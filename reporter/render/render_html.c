@@ -492,6 +492,7 @@ static void table_html(FILE *out, const struct compare_report *r, const struct c
 	fputs("</tr>\n", out);
 	for (size_t g = 0; g < r->n_groups; g++) {
 		const struct compare_cell *c = &t->cells[g];
+		char na[24], dk[24];
 		fputs("<tr><td>", out);
 		esc(out, ds_group_name(r->ds, g));
 		if (c->hidden != SHOWN) {
@@ -502,8 +503,11 @@ static void table_html(FILE *out, const struct compare_report *r, const struct c
 			fputs("</td></tr>\n", out);
 			continue;
 		}
-		fprintf(out, "</td><td>%zu</td><td>%zu</td><td>%zu</td>", c->n, c->not_applicable,
-			c->dont_know);
+		fprintf(out, "</td><td>%zu</td><td>", c->n);
+		esc(out, render_special(c, c->not_applicable, na));
+		fputs("</td><td>", out);
+		esc(out, render_special(c, c->dont_know, dk));
+		fputs("</td>", out);
 		if (t->numeric) {
 			double v[] = {c->stats.mean,   c->stats.sd, c->stats.min, c->stats.q1,
 				      c->stats.median, c->stats.q3, c->stats.max};

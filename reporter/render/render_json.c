@@ -73,8 +73,17 @@ static json_t *cell_json(const struct compare_table *t, const char *group,
 		return o;
 	}
 	json_object_set_new(o, "n", json_integer((json_int_t)c->n));
-	json_object_set_new(o, "not_applicable", json_integer((json_int_t)c->not_applicable));
-	json_object_set_new(o, "dont_know", json_integer((json_int_t)c->dont_know));
+	if (c->special_hidden != SHOWN) {
+		/* Which special answer each member without a value gave: protected. */
+		json_object_set_new(o, "not_applicable", json_null());
+		json_object_set_new(o, "dont_know", json_null());
+		json_object_set_new(o, "special_suppressed",
+				    json_string(disclosure_code(c->special_hidden)));
+	} else {
+		json_object_set_new(o, "not_applicable",
+				    json_integer((json_int_t)c->not_applicable));
+		json_object_set_new(o, "dont_know", json_integer((json_int_t)c->dont_know));
+	}
 	if (t->numeric) {
 		bool order = c->order_shown || c->n == 0;
 		json_object_set_new(o, "mean", real_or_null(c->stats.mean));

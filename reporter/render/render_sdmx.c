@@ -51,8 +51,9 @@ static const char *conf_status(enum suppression s)
 	switch (s) {
 	case SHOWN: return "F";
 	case SUPPRESSED_PRIMARY: return "A";
-	case SUPPRESSED_COMPLEMENTARY: return "D";
-	default: return "C"; /* shares, equal values: respondents identifiable */
+	case SUPPRESSED_COMPLEMENTARY:
+	case SUPPRESSED_LINKED: return "D"; /* hidden to protect other cells */
+	default: return "C";                /* shares, equal values: respondents identifiable */
 	}
 }
 
@@ -143,8 +144,10 @@ static void cell_rows(const struct obs *o, const struct compare_table *t,
 	const char *hidden = c->hidden != SHOWN ? conf_status(c->hidden) : NULL;
 
 	row(o, "_Z", "N", (double)c->n, hidden ? hidden : "F");
-	row(o, "_Z", "N_NA", (double)c->not_applicable, hidden ? hidden : "F");
-	row(o, "_Z", "N_DK", (double)c->dont_know, hidden ? hidden : "F");
+	row(o, "_Z", "N_NA", (double)c->not_applicable,
+	    c->special_hidden != SHOWN ? conf_status(c->special_hidden) : "F");
+	row(o, "_Z", "N_DK", (double)c->dont_know,
+	    c->special_hidden != SHOWN ? conf_status(c->special_hidden) : "F");
 	if (t->numeric) {
 		const struct stats_summary *s = &c->stats;
 		const double v[] = {s->mean, s->sd, s->min, s->q1, s->median, s->q3, s->max};

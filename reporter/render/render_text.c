@@ -72,8 +72,12 @@ static void row(FILE *out, const struct compare_table *t, const char *group,
 			group, x, x, x, disclosure_code(c->hidden));
 		return;
 	}
-	fprintf(out, "  %-*.*s %5zu %4zu %4zu", GROUP_WIDTH, GROUP_WIDTH, group, c->n,
-		c->not_applicable, c->dont_know);
+	{
+		char na[24], dk[24];
+		fprintf(out, "  %-*.*s %5zu %4s %4s", GROUP_WIDTH, GROUP_WIDTH, group, c->n,
+			render_special(c, c->not_applicable, na),
+			render_special(c, c->dont_know, dk));
+	}
 	if (t->numeric) {
 		const struct stats_summary *s = &c->stats;
 		double order[] = {s->min, s->q1, s->median, s->q3, s->max};

@@ -54,6 +54,18 @@ static int push_value(struct compare_cell *c, double x, bool keep, size_t expect
 	return 0;
 }
 
+/* Notes the weights behind the scores of a member who answered a scored question. */
+static void note_weights(struct compare_cell *c, const double w[2])
+{
+	for (int k = 0; k < 2; k++) {
+		if (!c->w_any || w[k] < c->w_lo[k])
+			c->w_lo[k] = w[k];
+		if (!c->w_any || w[k] > c->w_hi[k])
+			c->w_hi[k] = w[k];
+	}
+	c->w_any = true;
+}
+
 /* Adds one (fitting) answer to one cell; a number's value is kept when keep is set. */
 static int add_answer(const struct question *q, const Canvass__Answer *a, struct compare_cell *c,
 		      bool keep, size_t expect)
@@ -167,6 +179,76 @@ static int summarize_numbers(struct compare_report *r, struct compare_table *t)
 	return 0;
 }
 
+/*
+ * Whether a score cell must hide because of the questions it is computed
+ * from (the link rule, docs/reports.md). A group's score sum is the sum,
+ * over its members, of each one's weighted mean of its scored answers. It
+ * adds nothing to the question figures published beside it exactly when it
+ * is a combination of them: when all members who answered a question with
+ * a value have the same weights behind their score (one denominator), and
+ * each of those question cells is shown. Otherwise it is an equation of
+ * its own: beside a hidden question it gives that one away; beside a
+ * member whose don't know left a different denominator, it gives that
+ * member's other answers away (score x n minus the questions' sums). The
+ * questions are decided before the scores (compare_end).
+ */
+static bool score_linked(const struct compare_report *r, const struct compare_table *t, size_t g)
+{
+	int k = t == &r->overall;
+
+	if (t->q != NULL || !r->rules.linked)
+		return false;
+	for (size_t i = 0; i < r->n_questions; i++) {
+		const struct compare_table *qt = &r->questions[i];
+		const struct compare_cell *c = &qt->cells[g];
+		if (!qt->q->score.scored || (!k && qt->section != t->section))
+			continue;
+		if (c->hidden != SHOWN || (c->w_any && c->w_lo[k] != c->w_hi[k]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The n/a and don't-know counts of a question's shown cells: a table of
+ * their own over the members who gave no value (disclosure.h).
+ */
+static int specials_disclose(struct compare_report *r, struct compare_table *t,
+			     struct disclosure_cell *dc, enum suppression *hidden)
+{
+	size_t *counts = calloc(3 * r->n_groups, sizeof *counts);
+
+	if (counts == NULL)
+		return CV_ENOMEM;
+	for (size_t g = 0; g < r->n_groups; g++) {
+		const struct compare_cell *c = &t->cells[g];
+		size_t submitted = r->group_submitted[g],
+		       special = c->not_applicable + c->dont_know;
+		size_t *k = &counts[3 * g];
+		k[0] = c->not_applicable;
+		k[1] = c->dont_know;
+		k[2] = submitted > c->n + special ? submitted - c->n - special : 0;
+		dc[g] = (struct disclosure_cell){.members = submitted,
+						 .n = submitted > c->n ? submitted - c->n : 0,
+						 .counts = k,
+						 .n_options = 3};
+	}
+	if (disclosure_table(&r->rules, DISCLOSURE_SPECIAL, dc, r->n_groups, hidden, NULL) ==
+	    (size_t)-1) {
+		free(counts);
+		return CV_ENOMEM;
+	}
+	free(counts);
+	for (size_t g = 0; g < r->n_groups; g++) {
+		struct compare_cell *c = &t->cells[g];
+		if (c->hidden != SHOWN || hidden[g] == SHOWN)
+			continue;
+		c->special_hidden = hidden[g];
+		r->special_suppressed++;
+	}
+	return 0;
+}
+
 /* Disclosure control for one table, its summaries made. */
 static int table_disclose(struct compare_report *r, struct compare_table *t)
 {
@@ -186,13 +268,14 @@ static int table_disclose(struct compare_report *r, struct compare_table *t)
 		dc[g].counts = c->counts;
 		dc[g].n_options = c->counts != NULL ? n_options : 0;
 		dc[g].values = c->values;
+		dc[g].linked = r->rules.k > 1 && score_linked(r, t, g);
 	}
 	if (disclosure_table(&r->rules, table_kind(t), dc, r->n_groups, hidden, r->suppressed_by) ==
 	    (size_t)-1)
 		rc = CV_ENOMEM;
 	for (size_t g = 0; g < r->n_groups; g++) {
 		struct compare_cell *c = &t->cells[g];
-		c->hidden = hidden[g];
+		c->hidden = c->special_hidden = hidden[g];
 		c->order_shown =
 			t->numeric && c->hidden == SHOWN && disclosure_order_stats(&r->rules, c->n);
 		if (t->numeric && c->hidden == SHOWN && c->n > 0 && !c->order_shown)
@@ -202,6 +285,8 @@ static int table_disclose(struct compare_report *r, struct compare_table *t)
 		c->values = NULL;
 		c->n_values = c->cap = 0;
 	}
+	if (rc == 0 && t->q != NULL && r->rules.k > 1 && r->rules.specials)
+		rc = specials_disclose(r, t, dc, hidden);
 out:
 	free(dc);
 	free(hidden);
@@ -305,6 +390,11 @@ int compare_add_row(const struct dataset *ds, const struct ds_row *row, void *ar
 		rc = add_answer(qn, a, &r->questions[q].cells[g], true, expect);
 		if (rc == 0 && row->reg != NULL)
 			rc = add_answer(qn, a, &r->questions[q].cells[world], false, 0);
+		if (qn->score.scored && a->value_case != CANVASS__ANSWER__VALUE_SPECIAL) {
+			const double w[2] = {row->section_weight[qn->section], row->overall_weight};
+			note_weights(&r->questions[q].cells[g], w);
+			note_weights(&r->questions[q].cells[world], w);
+		}
 	}
 	for (size_t s = 0; rc == 0 && s < r->n_sections; s++) {
 		if (isnan(row->section_score[s]))
@@ -384,6 +474,10 @@ static int table_merge(struct compare_table *dst, const struct compare_table *sr
 		a->dont_know += b->dont_know;
 		for (size_t o = 0; a->counts != NULL && o < n_options; o++)
 			a->counts[o] += b->counts[o];
+		if (b->w_any) {
+			note_weights(a, b->w_lo);
+			note_weights(a, b->w_hi);
+		}
 		if (b->n_values == 0)
 			continue;
 		if (a->cap < a->n_values + b->n_values) {

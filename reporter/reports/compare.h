@@ -28,7 +28,16 @@ struct compare_cell {
 	double *values;             /* collected values, freed after summary */
 	size_t n_values, cap;
 	enum suppression hidden;
-	bool order_shown; /* min, quartiles, max may be published */
+	enum suppression special_hidden; /* n/a and don't know: hidden too (disclosure.h) */
+	bool order_shown;                /* min, quartiles, max may be published */
+	/*
+	 * A scored question: the least and greatest weight behind the section
+	 * score [0] and the overall score [1] of the members who answered it
+	 * with a value (their scored answers' weights). Where they differ, the
+	 * score is not a combination of the question figures (compare.c).
+	 */
+	double w_lo[2], w_hi[2];
+	bool w_any;
 };
 
 /* One table: a question, a section score or the overall score. */
@@ -51,7 +60,8 @@ struct compare_report {
 	size_t suppressed_cells;                  /* cells hidden, all rules */
 	size_t suppressed_by[DISCLOSURE_REASONS]; /* per rule (enum suppression) */
 	size_t order_withheld;                    /* shown numeric cells without order statistics */
-	struct compare_table *questions;          /* in questionnaire order */
+	size_t special_suppressed; /* shown cells whose n/a and don't-know counts are hidden */
+	struct compare_table *questions; /* in questionnaire order */
 	size_t n_questions;
 	struct compare_table *sections; /* section scores, in order */
 	size_t n_sections;

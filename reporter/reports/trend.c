@@ -19,23 +19,6 @@ void trend_signature(const struct question *q, char *buf, size_t len)
 				      q->options[i].score);
 }
 
-/* The version most submissions of a dataset answered. */
-static uint32_t majority_version(const struct dataset *d)
-{
-	uint32_t best = d->def->version;
-	size_t best_n = 0;
-	for (size_t i = 0; i < d->n; i++) {
-		size_t n = 0;
-		for (size_t k = 0; k < d->n; k++)
-			n += d->rows[k].version == d->rows[i].version;
-		if (n > best_n) {
-			best_n = n;
-			best = d->rows[i].version;
-		}
-	}
-	return best;
-}
-
 static double cell_value(const struct compare_table *t, const struct compare_cell *c)
 {
 	if (c->hidden != SHOWN)
@@ -76,9 +59,9 @@ int trend_build(struct store_view *v, const struct qset *qs, const char *questio
 	}
 	for (size_t c = 0; rc == 0 && c < n_cycles; c++) {
 		rc = dataset_load(v, latest, cycles[c], reg, as_of, &t->ds[c]);
-		if (rc == 0 && majority_version(t->ds[c]) != latest->version) {
+		if (rc == 0 && !dataset_on_publication_version(t->ds[c])) {
 			const struct questionnaire *other =
-				qset_find(qs, questionnaire, majority_version(t->ds[c]));
+				qset_find(qs, questionnaire, dataset_publication_version(t->ds[c]));
 			if (other != NULL) {
 				dataset_free(&t->ds[c]);
 				rc = dataset_load(v, other, cycles[c], reg, as_of, &t->ds[c]);

@@ -10,6 +10,8 @@ void disclosure_defaults(struct disclosure_rules *r)
 	r->k_order = 10;
 	r->shares = true;
 	r->equal_values = true;
+	r->linked = true;
+	r->specials = true;
 	r->own_group = (size_t)-1;
 }
 
@@ -49,13 +51,27 @@ static bool equal_values(const double *v, size_t n)
  * The rule a cell (or an aggregate) breaks, or SHOWN. insider: a member of
  * it knows its own answer, so it protects only the others (n - 1).
  */
-static enum suppression judge(const struct disclosure_rules *r, enum disclosure_kind kind,
-			      const struct disclosure_cell *c, bool insider)
+static enum suppression judge_rules(const struct disclosure_rules *r, enum disclosure_kind kind,
+				    const struct disclosure_cell *c, bool insider)
 {
 	size_t n = c->n, others = insider && n > 0 ? n - 1 : n;
 
 	if (c->members == 0)
 		return SHOWN; /* nobody submitted: nothing to protect */
+	if (kind == DISCLOSURE_SPECIAL) {
+		/*
+		 * Who gave no value is known (members - n of the value table);
+		 * which special answer each gave is what is protected.
+		 */
+		if (n == 0)
+			return SHOWN;
+		if (others < disclosure_min_n(r, kind))
+			return SUPPRESSED_PRIMARY;
+		for (size_t o = 0; o < c->n_options; o++)
+			if (c->counts[o] + 1 >= n)
+				return SUPPRESSED_SHARES;
+		return SHOWN;
+	}
 	if (others < disclosure_min_n(r, kind))
 		return SUPPRESSED_PRIMARY;
 	if (r->shares && (kind == DISCLOSURE_CHOICE || kind == DISCLOSURE_MULTI))
@@ -73,6 +89,14 @@ static enum suppression judge(const struct disclosure_rules *r, enum disclosure_
 	if (r->equal_values && kind == DISCLOSURE_NUMERIC && equal_values(c->values, n))
 		return SUPPRESSED_EQUAL;
 	return SHOWN;
+}
+
+/* The rule a cell breaks first, else linked when a linked table hides it. */
+static enum suppression judge(const struct disclosure_rules *r, enum disclosure_kind kind,
+			      const struct disclosure_cell *c, bool insider)
+{
+	enum suppression s = judge_rules(r, kind, c, insider);
+	return s == SHOWN && c->linked && c->members > 0 ? SUPPRESSED_LINKED : s;
 }
 
 static int dcmp(const void *a, const void *b)
@@ -94,6 +118,7 @@ static int hidden_aggregate(enum disclosure_kind kind, const struct disclosure_c
 	size_t ns = 0, nh = 0, i = 0, j = 0;
 
 	*h = *w;
+	h->linked = false;
 	h->counts = counts;
 	h->values = values;
 	for (size_t o = 0; o < w->n_options; o++)
@@ -195,6 +220,7 @@ const char *disclosure_code(enum suppression s)
 	case SUPPRESSED_SHARES: return "shares";
 	case SUPPRESSED_EQUAL: return "equal_values";
 	case SUPPRESSED_COMPLEMENTARY: return "complementary";
+	case SUPPRESSED_LINKED: return "linked";
 	default: return "";
 	}
 }
@@ -209,6 +235,10 @@ const char *disclosure_reason(enum suppression s)
 	case SUPPRESSED_EQUAL: return "all answers, or all but one, are equal";
 	case SUPPRESSED_COMPLEMENTARY:
 		return "complementary: it would reveal a suppressed group by subtraction";
+	case SUPPRESSED_LINKED:
+		return "linked: beside its questions the score would give an answer away (a "
+		       "question "
+		       "of it is hidden here, or its members' scores have different weights)";
 	default: return "";
 	}
 }

@@ -22,7 +22,14 @@
  *                rest), when the equal-values rule is on;
  *   complementary a shown cell hidden because World minus the shown
  *                regions would break a rule: the shown region with the
- *                fewest answers is hidden, repeatedly, or else World.
+ *                fewest answers is hidden, repeatedly, or else World;
+ *   linked       a score cell hidden because, beside the question cells
+ *                of its group, it would give an answer away (a question
+ *                of it hidden there, or members' scores of different
+ *                weights: the caller decides, disclosure_cell.linked),
+ *                when the link rule is on.
+ * The n/a and don't-know counts of a shown cell are a table of their own
+ * (DISCLOSURE_SPECIAL), under the same rules, when the special rule is on.
  * A hidden cell hides its n, n/a and don't-know counts too. Order
  * statistics (min, quartiles, max) of a shown cell need n >= K_order and
  * are never in feedback. In a member's feedback the member knows its own
@@ -45,19 +52,22 @@ enum suppression {
 	SUPPRESSED_SHARES,        /* shares */
 	SUPPRESSED_EQUAL,         /* equal_values */
 	SUPPRESSED_COMPLEMENTARY, /* complementary */
+	SUPPRESSED_LINKED,        /* linked: a score that would give its questions away */
 };
-#define DISCLOSURE_REASONS 5
+#define DISCLOSURE_REASONS 6
 
 struct disclosure_rules {
 	size_t k;          /* minimum answering members (min-group) */
 	size_t k_order;    /* order statistics need this many (min-group-order) */
 	bool shares;       /* the group attribute rule on shares (share-rule) */
 	bool equal_values; /* the equal-values rule (equal-rule) */
+	bool linked;       /* scores hidden where a question of theirs is (link-rule) */
+	bool specials;     /* the rules on n/a and don't-know counts (special-rule) */
 	bool feedback;     /* a member's own feedback: no order statistics */
 	size_t own_group;  /* feedback: the member's region; else (size_t)-1 */
 };
 
-/* Defaults: K 3, K_order 10, both rules on, not feedback. */
+/* Defaults: K 3, K_order 10, every rule on, not feedback. */
 void disclosure_defaults(struct disclosure_rules *r);
 
 enum disclosure_kind {
@@ -65,6 +75,12 @@ enum disclosure_kind {
 	DISCLOSURE_CHOICE,  /* n, a count per option (one option per member) */
 	DISCLOSURE_MULTI,   /* n, a count per option (several per member) */
 	DISCLOSURE_COUNTS,  /* n only (free text) */
+	/*
+	 * The special answers of a cell: n is the members who submitted but
+	 * gave no value, counts are [not applicable, don't know, no answer].
+	 * A group where everyone gave a value has nothing to protect.
+	 */
+	DISCLOSURE_SPECIAL,
 };
 
 struct disclosure_cell {
@@ -73,6 +89,7 @@ struct disclosure_cell {
 	const size_t *counts; /* per option (choices), n_options of them */
 	size_t n_options;
 	const double *values; /* numeric: the n answers, sorted ascending */
+	bool linked;          /* hidden already (SUPPRESSED_LINKED), by a linked table */
 };
 
 /*
@@ -91,7 +108,10 @@ bool disclosure_order_stats(const struct disclosure_rules *r, size_t n);
 /* The threshold T on n for a kind of table. */
 size_t disclosure_min_n(const struct disclosure_rules *r, enum disclosure_kind kind);
 
-/* Stable code ("min_n", "shares", "equal_values", "complementary"; "" when shown). */
+/*
+ * Stable code ("min_n", "shares", "equal_values", "complementary",
+ * "linked"; "" when shown).
+ */
 const char *disclosure_code(enum suppression s);
 /* Words for a reader. */
 const char *disclosure_reason(enum suppression s);
