@@ -115,11 +115,12 @@ int main(int argc, char **argv)
 	render_set_suppressed_mark(o.suppressed_as != NULL ? o.suppressed_as : "x");
 	/*
 	 * Not for publication, in every format: a past store position (two can be
-	 * differenced), disclosure control off (--min-group 1), member-level rows,
+	 * differenced), disclosure control or one of its rules off, member-level rows,
 	 * the view of a cycle that is not the published one (--publish; a second
 	 * definition version: report.c).
 	 */
-	render_set_confidential(o.as_of != 0 || o.rules.k <= 1 || o.members ||
+	render_set_confidential(o.as_of != 0 || o.rules.k <= 1 || o.members || !o.share_rule ||
+				!o.equal_rule || !o.link_rule || !o.special_rule ||
 				(cmd->approved_only && o.approved_only != o.publish_approved));
 	dataset_set_approved_only(o.approved_only);
 	dataset_set_fast_load(!o.full_decode);

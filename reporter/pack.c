@@ -174,6 +174,8 @@ int pack_write(const struct dataset *ds, const struct disclosure_rules *rules, c
 				      "abcdefghijklmnopqrstuvwxyz0123456789_-")] != '\0')
 			continue; /* not a safe file name; the registry never has one */
 		rc = profile_build(ds, code, rules, true, &p);
+		if (rc == 0)
+			rc = render_audit_gate(p->cmp);
 		snprintf(name, sizeof name, "%s.html", code);
 		if (rc == 0)
 			rc = write_page(dir, name, p, ds, NULL, 0);

@@ -204,6 +204,8 @@ static int run_compare(struct report_ctx *c)
 		rc = compare_build(c->ds, &o->rules, &cmp);
 	}
 	mark_view(c->ds);
+	if (rc == 0)
+		rc = render_audit_gate(cmp);
 	if (rc == 0 && o->fmt == FMT_HTML)
 		rc = completeness_build(c->ds, &cp);
 	if (rc == 0 && o->fmt == FMT_HTML && o->member != NULL &&
@@ -230,6 +232,8 @@ static int run_member(struct report_ctx *c)
 	int rc = profile_build(c->ds, o->member, &o->rules, o->feedback, &p);
 
 	mark_view(c->ds);
+	if (rc == 0)
+		rc = render_audit_gate(p->cmp);
 	if (rc == CV_ENOTFOUND)
 		fprintf(stderr, "canvass-reporter: no submission of %s for cycle %s\n", o->member,
 			o->cycle);
@@ -283,6 +287,8 @@ static int run_trend(struct report_ctx *c)
 
 	for (size_t k = 0; rc == 0 && k < t->n_cycles; k++)
 		mark_view(t->ds[k]);
+	for (size_t k = 0; rc == 0 && k < t->n_cycles; k++)
+		rc = render_audit_gate(t->cmp[k]);
 	if (rc == 0)
 		rc = emit("trend", o->fmt, &e, t);
 	trend_free(&t);

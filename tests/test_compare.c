@@ -361,6 +361,20 @@ static void test_disclosure(void **state)
 	assert_int_equal(r->questions[1].cells[4].hidden, SHOWN);
 	assert_int_equal(r->questions[1].cells[4].special_hidden, SUPPRESSED_PRIMARY);
 	assert_true(r->special_suppressed > 0);
+	/* The audit solved every table's sums and found nothing to work out. */
+	assert_true(r->audit.tables >= r->n_questions);
+	assert_true(r->audit.equations > 0);
+	assert_int_equal(r->audit.failures, 0);
+	assert_int_equal(render_audit_gate(r), 0);
+	{
+		/* Had it found something, a public output is refused, a confidential one not. */
+		struct compare_report bad = *r;
+		bad.audit.failures = 1;
+		assert_int_equal(render_audit_gate(&bad), CV_EDISCLOSE);
+		render_set_confidential(true);
+		assert_int_equal(render_audit_gate(&bad), 0);
+		render_set_confidential(false);
+	}
 	/* World's number cell (6 answers) is shown without order statistics (K_order 10). */
 	assert_false(r->questions[1].cells[4].order_shown);
 	{

@@ -360,6 +360,49 @@ static void test_special_answers(void **state)
 	assert_int_equal(out[1], SUPPRESSED_SHARES);
 }
 
+static void test_audit(void **state)
+{
+	/*
+	 * Regions A (5 answers), B (1), C (6) and World (12 + 2 unregistered =
+	 * 14). Decided by the rules: B hidden, and then its complement. The
+	 * audit solves the shown sums over the blocks A, B, C, unregistered and
+	 * judges each aggregate it isolates: nothing.
+	 */
+	struct disclosure_rules r = rules(3);
+	static const size_t a[] = {3, 2}, b[] = {1, 0}, c[] = {2, 4}, w[] = {8, 6};
+	struct disclosure_cell cells[4] = {choice(5, a), choice(1, b), choice(6, c), choice(14, w)};
+	const char *names[] = {"A", "B", "C", "World"};
+	enum suppression out[4];
+	struct disclosure_audit au = {0};
+	(void)state;
+
+	disclosure_table(&r, DISCLOSURE_CHOICE, cells, 4, out, NULL);
+	assert_int_equal(out[1], SUPPRESSED_PRIMARY);
+	assert_int_equal(
+		disclosure_audit_table(&r, DISCLOSURE_CHOICE, cells, 4, out, "q", names, &au), 0);
+	assert_int_equal(au.tables, 1);
+	assert_true(au.equations >= 2);
+	assert_int_equal(au.failures, 0);
+	/*
+	 * A decision that forgot the complement: A, C and World shown with B
+	 * hidden: World - A - C is B and the unregistered (3 answers: 3 of
+	 * option 0, none of option 1): all chose option 0. The audit finds it.
+	 */
+	out[0] = out[2] = out[3] = SHOWN;
+	out[1] = SUPPRESSED_PRIMARY;
+	assert_int_equal(
+		disclosure_audit_table(&r, DISCLOSURE_CHOICE, cells, 4, out, "q", names, &au), 1);
+	assert_int_equal(au.failures, 1);
+	assert_non_null(strstr(au.first, "q: B + members missing from the registry"));
+	assert_non_null(strstr(au.first, "breaks shares"));
+	/* Everything shown: B alone is a published cell of one answer. */
+	out[1] = SHOWN;
+	memset(&au, 0, sizeof au);
+	assert_true(disclosure_audit_table(&r, DISCLOSURE_CHOICE, cells, 4, out, "q", names, &au) >=
+		    1);
+	assert_non_null(strstr(au.first, "q: B can be worked out and breaks min_n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_unregistered_and_off),
 		cmocka_unit_test(test_linked),
 		cmocka_unit_test(test_special_answers),
+		cmocka_unit_test(test_audit),
 	};
 	return cmocka_run_group_tests_name("disclosure", tests, NULL, NULL);
 }

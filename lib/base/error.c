@@ -25,6 +25,7 @@ const char *cv_strerror(int code)
 	case CV_ENOSPC: return "no space left on the device";
 	case CV_EBATCH: return "more than one write transaction holds";
 	case CV_EBUSY: return "at a limit; retry later";
+	case CV_EDISCLOSE: return "the disclosure audit found a figure that gives an answer away";
 	}
 	return "unknown error";
 }

@@ -31,6 +31,7 @@ enum cv_error {
 	CV_ENOSPC = -16,    /* no space left on the device */
 	CV_EBATCH = -17,    /* more than one write transaction holds */
 	CV_EBUSY = -18,     /* at a limit for now; retry later */
+	CV_EDISCLOSE = -19, /* a public output would let an answer be worked out */
 };
 
 /* Static, never NULL, also for unknown codes. */

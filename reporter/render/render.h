@@ -96,8 +96,9 @@ struct disclosure_tally {
 	bool any;     /* at least one report added */
 	size_t cells; /* hidden cells, all rules */
 	size_t by[DISCLOSURE_REASONS];
-	size_t order_withheld; /* shown numeric cells without order statistics */
-	size_t specials;       /* shown cells whose n/a and don't-know counts are hidden */
+	size_t order_withheld;         /* shown numeric cells without order statistics */
+	size_t specials;               /* shown cells whose n/a and don't-know counts are hidden */
+	struct disclosure_audit audit; /* summed over the reports added */
 };
 /* Adds one report's counts (trend adds one per cycle). */
 void render_tally_add(struct disclosure_tally *t, const struct compare_report *r);
@@ -110,6 +111,13 @@ json_t *render_disclosure_json(const struct disclosure_tally *t);
  * mark when the cell's special counts are hidden (buf: 24 bytes).
  */
 const char *render_special(const struct compare_cell *c, size_t count, char *buf);
+/*
+ * Before a public output is written: 0 when the report's audit found
+ * nothing that can be worked out, or when the output is confidential
+ * anyway; else the audit's finding on standard error and CV_EDISCLOSE
+ * (nothing is written).
+ */
+int render_audit_gate(const struct compare_report *cmp);
 /* What a hidden figure shows in text, CSV and HTML ("x" unless set). */
 void render_set_suppressed_mark(const char *mark);
 const char *render_suppressed_mark(void);

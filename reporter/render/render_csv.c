@@ -161,6 +161,10 @@ static void disclosure_rows(FILE *out, const struct compare_report *r, const cha
 		 r->rules.k > 1 && r->rules.specials ? "on" : "off");
 	snprintf(count, sizeof count, "%zu", r->special_suppressed);
 	summary_row(out, r, pos, "disclosure", "special_counts", setting, count);
+	snprintf(setting, sizeof setting, "tables=%zu equations=%zu aggregates=%zu",
+		 r->audit.tables, r->audit.equations, r->audit.aggregates);
+	snprintf(count, sizeof count, "%zu", r->audit.failures);
+	summary_row(out, r, pos, "disclosure", "audit", setting, count);
 	snprintf(setting, sizeof setting, "min-group-order=%zu", r->rules.k_order);
 	snprintf(count, sizeof count, "%zu", r->order_withheld);
 	summary_row(out, r, pos, "disclosure", "order_statistics", setting, count);

@@ -234,7 +234,9 @@ static int specials_disclose(struct compare_report *r, struct compare_table *t,
 						 .n_options = 3};
 	}
 	if (disclosure_table(&r->rules, DISCLOSURE_SPECIAL, dc, r->n_groups, hidden, NULL) ==
-	    (size_t)-1) {
+		    (size_t)-1 ||
+	    disclosure_audit_table(&r->rules, DISCLOSURE_SPECIAL, dc, r->n_groups, hidden, t->id,
+				   r->names, &r->audit) == (size_t)-1) {
 		free(counts);
 		return CV_ENOMEM;
 	}
@@ -247,6 +249,35 @@ static int specials_disclose(struct compare_report *r, struct compare_table *t,
 		r->special_suppressed++;
 	}
 	return 0;
+}
+
+/*
+ * The audit of a score: each shown cell must be a combination of the
+ * question cells shown beside it (score_linked's test, whatever the
+ * link-rule setting), so that it adds no equation of its own.
+ */
+static void audit_score(struct compare_report *r, const struct compare_table *t)
+{
+	struct disclosure_rules always = r->rules;
+
+	always.linked = true;
+	if (r->rules.k <= 1)
+		return;
+	for (size_t g = 0; g < r->n_groups; g++) {
+		struct compare_report probe = *r;
+		if (t->cells[g].hidden != SHOWN || r->group_submitted[g] == 0)
+			continue;
+		probe.rules = always;
+		r->audit.equations++;
+		r->audit.aggregates++;
+		if (!score_linked(&probe, t, g))
+			continue;
+		if (r->audit.failures++ == 0)
+			snprintf(r->audit.first, sizeof r->audit.first,
+				 "%s: %s: the score is not a combination of the questions shown "
+				 "beside it",
+				 t->id, r->names[g]);
+	}
 }
 
 /* Disclosure control for one table, its summaries made. */
@@ -271,7 +302,9 @@ static int table_disclose(struct compare_report *r, struct compare_table *t)
 		dc[g].linked = r->rules.k > 1 && score_linked(r, t, g);
 	}
 	if (disclosure_table(&r->rules, table_kind(t), dc, r->n_groups, hidden, r->suppressed_by) ==
-	    (size_t)-1)
+		    (size_t)-1 ||
+	    disclosure_audit_table(&r->rules, table_kind(t), dc, r->n_groups, hidden, t->id,
+				   r->names, &r->audit) == (size_t)-1)
 		rc = CV_ENOMEM;
 	for (size_t g = 0; g < r->n_groups; g++) {
 		struct compare_cell *c = &t->cells[g];
@@ -455,8 +488,15 @@ int compare_end(struct compare_report *r)
 			sh[0].rc = sh[t].rc;
 	rc = sh[0].rc;
 	/* Then disclosure control, table by table, in order (its counters are the report's). */
+	r->names = calloc(r->n_groups, sizeof *r->names);
+	if (r->names == NULL)
+		rc = CV_ENOMEM;
+	for (size_t g = 0; rc == 0 && g < r->n_groups; g++)
+		r->names[g] = ds_group_name(r->ds, g);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = table_disclose(r, tables[i]);
+	for (size_t i = r->n_questions; rc == 0 && i < n; i++)
+		audit_score(r, tables[i]);
 	free(tables);
 	return rc;
 }
@@ -566,6 +606,7 @@ void compare_free(struct compare_report **rp)
 	for (size_t i = 0; r->sections != NULL && i < r->n_sections; i++)
 		table_free(&r->sections[i], r->n_groups);
 	table_free(&r->overall, r->n_groups);
+	free(r->names);
 	free(r->questions);
 	free(r->sections);
 	free(r->group_submitted);

@@ -60,7 +60,9 @@ struct compare_report {
 	size_t suppressed_cells;                  /* cells hidden, all rules */
 	size_t suppressed_by[DISCLOSURE_REASONS]; /* per rule (enum suppression) */
 	size_t order_withheld;                    /* shown numeric cells without order statistics */
-	size_t special_suppressed; /* shown cells whose n/a and don't-know counts are hidden */
+	size_t special_suppressed;     /* shown cells whose n/a and don't-know counts are hidden */
+	struct disclosure_audit audit; /* the audit of every table (disclosure.h) */
+	const char **names;            /* the groups' names, for the audit */
 	struct compare_table *questions; /* in questionnaire order */
 	size_t n_questions;
 	struct compare_table *sections; /* section scores, in order */

@@ -1,5 +1,7 @@
 #include "disclosure.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,6 +213,174 @@ size_t disclosure_table(const struct disclosure_rules *r, enum disclosure_kind k
 			by_reason[out[g]]++;
 	}
 	return hidden;
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+	a = a < 0 ? -a : a;
+	b = b < 0 ? -b : b;
+	while (b != 0) {
+		int64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * Reduced row echelon form of rows (n_rows x cols, integers), in place,
+ * fraction-free: each step cross-multiplies and divides the row by the
+ * gcd of its entries, so entries stay small. Returns the rank.
+ */
+static size_t rref(int64_t *m, size_t n_rows, size_t cols)
+{
+	size_t rank = 0;
+
+	for (size_t c = 0; c < cols && rank < n_rows; c++) {
+		size_t piv = rank;
+		while (piv < n_rows && m[piv * cols + c] == 0)
+			piv++;
+		if (piv == n_rows)
+			continue;
+		for (size_t k = 0; k < cols && piv != rank; k++) {
+			int64_t t = m[piv * cols + k];
+			m[piv * cols + k] = m[rank * cols + k];
+			m[rank * cols + k] = t;
+		}
+		for (size_t i = 0; i < n_rows; i++) {
+			int64_t f = m[i * cols + c], p = m[rank * cols + c], g = 0;
+			if (i == rank || f == 0)
+				continue;
+			for (size_t k = 0; k < cols; k++) {
+				m[i * cols + k] = m[i * cols + k] * p - m[rank * cols + k] * f;
+				g = gcd64(g, m[i * cols + k]);
+			}
+			for (size_t k = 0; g > 1 && k < cols; k++)
+				m[i * cols + k] /= g;
+		}
+		rank++;
+	}
+	return rank;
+}
+
+/*
+ * The aggregate of the blocks in S (a flag per block: the regions, then
+ * the members missing from the registry). With that last block, World
+ * minus the regions not in S; else the regions of S added up.
+ */
+static int block_aggregate(enum disclosure_kind kind, const struct disclosure_cell *cells,
+			   size_t groups, const bool *in_s, size_t *counts, double *values,
+			   double *scratch, struct disclosure_cell *h)
+{
+	size_t world = groups - 1;
+
+	if (in_s[world]) {
+		enum suppression *subtract = calloc(groups, sizeof *subtract);
+		if (subtract == NULL)
+			return -1;
+		for (size_t g = 0; g < world; g++)
+			subtract[g] = in_s[g] ? SUPPRESSED_PRIMARY : SHOWN;
+		hidden_aggregate(kind, cells, groups, subtract, counts, values, scratch, h);
+		free(subtract);
+		return 0;
+	}
+	memset(h, 0, sizeof *h);
+	h->counts = counts;
+	h->values = values;
+	h->n_options = cells[world].n_options;
+	memset(counts, 0, (h->n_options + 1) * sizeof *counts);
+	for (size_t g = 0; g < world; g++) {
+		const struct disclosure_cell *c = &cells[g];
+		if (!in_s[g])
+			continue;
+		h->members += c->members;
+		for (size_t o = 0; o < c->n_options && o < h->n_options; o++)
+			counts[o] += c->counts[o];
+		if (kind == DISCLOSURE_NUMERIC)
+			for (size_t k = 0; k < c->n; k++)
+				values[h->n + k] = c->values[k];
+		h->n += c->n;
+	}
+	if (kind == DISCLOSURE_NUMERIC)
+		qsort(values, h->n, sizeof *values, dcmp);
+	return 0;
+}
+
+size_t disclosure_audit_table(const struct disclosure_rules *r, enum disclosure_kind kind,
+			      const struct disclosure_cell *cells, size_t groups,
+			      const enum suppression *out, const char *table,
+			      const char *const *names, struct disclosure_audit *a)
+{
+	size_t world = groups - 1, n_rows = 0, failures = 0, wn = cells[world].n;
+	int64_t *m = calloc(groups * groups, sizeof *m);
+	bool *in_s = calloc(groups, sizeof *in_s);
+	size_t *counts = calloc(cells[world].n_options + 1, sizeof *counts);
+	double *values = calloc(wn + 1, sizeof *values), *scratch = calloc(wn + 1, sizeof *scratch);
+
+	if (m == NULL || in_s == NULL || counts == NULL || values == NULL || scratch == NULL) {
+		failures = (size_t)-1;
+		goto out;
+	}
+	a->tables++;
+	if (r->k <= 1)
+		goto out; /* disclosure control off: nothing is public */
+	/* One equation per shown cell, over the blocks: a region; World: all. */
+	for (size_t g = 0; g < groups; g++) {
+		if (out[g] != SHOWN || cells[g].members == 0)
+			continue;
+		for (size_t b = 0; b < groups; b++)
+			m[n_rows * groups + b] = g == world || b == g;
+		n_rows++;
+	}
+	a->equations += n_rows;
+	n_rows = rref(m, n_rows, groups);
+	for (size_t i = 0; i < n_rows; i++) {
+		const int64_t *row = &m[i * groups];
+		struct disclosure_cell h;
+		int64_t first = 0;
+		bool equal = true;
+		enum suppression s = SHOWN;
+		for (size_t b = 0; b < groups; b++) {
+			in_s[b] = row[b] != 0;
+			if (row[b] != 0 && first == 0)
+				first = row[b];
+			equal = equal && (row[b] == 0 || row[b] == first);
+		}
+		a->aggregates++;
+		if (equal) {
+			bool insider;
+			if (block_aggregate(kind, cells, groups, in_s, counts, values, scratch,
+					    &h) != 0) {
+				failures = (size_t)-1;
+				goto out;
+			}
+			/* The member's block: its region, or the unregistered (own_group World). */
+			insider = r->own_group != (size_t)-1 && in_s[r->own_group];
+			if (h.members > 0)
+				s = judge_rules(r, kind, &h, insider);
+		} else {
+			s = SUPPRESSED_COMPLEMENTARY; /* a difference of groups: not expected */
+		}
+		if (s == SHOWN)
+			continue;
+		if (failures++ == 0 && a->failures == 0) {
+			size_t k = (size_t)snprintf(a->first, sizeof a->first, "%s: ", table);
+			for (size_t b = 0; b < groups && k < sizeof a->first; b++)
+				if (in_s[b])
+					k += (size_t)snprintf(
+						a->first + k, sizeof a->first - k, "%s%s",
+						k > strlen(table) + 2 ? " + " : "",
+						b == world ? "members missing from the registry"
+							   : names[b]);
+			if (k < sizeof a->first)
+				snprintf(a->first + k, sizeof a->first - k,
+					 " can be worked out and breaks %s", disclosure_code(s));
+		}
+	}
+	a->failures += failures;
+out:
+	free(m), free(in_s), free(counts), free(values), free(scratch);
+	return failures;
 }
 
 const char *disclosure_code(enum suppression s)

@@ -102,6 +102,30 @@ size_t disclosure_table(const struct disclosure_rules *r, enum disclosure_kind k
 			const struct disclosure_cell *cells, size_t groups, enum suppression *out,
 			size_t by_reason[DISCLOSURE_REASONS]);
 
+/*
+ * The audit of a decided table, before a public output is written: the
+ * published sums of its shown cells (each region, World) are solved in
+ * exact integer arithmetic over the groups' blocks (each region, and the
+ * members missing from the registry), reduced to row echelon form, and
+ * every aggregate a row isolates (a shown cell, World minus the shown
+ * regions, or any other) is judged by the rules again, for an outsider and
+ * for an insider member of it (feedback: the member's own group). Counts
+ * go to a; the first aggregate that breaks a rule is described in
+ * a->first (names: the groups' names). Returns the aggregates that break
+ * a rule (0: nothing derivable), or (size_t)-1 when out of memory.
+ */
+struct disclosure_audit {
+	size_t tables;     /* tables audited */
+	size_t equations;  /* published sums solved */
+	size_t aggregates; /* aggregates isolated and judged */
+	size_t failures;   /* aggregates that break a rule */
+	char first[256];   /* the first failure, in words */
+};
+size_t disclosure_audit_table(const struct disclosure_rules *r, enum disclosure_kind kind,
+			      const struct disclosure_cell *cells, size_t groups,
+			      const enum suppression *out, const char *table,
+			      const char *const *names, struct disclosure_audit *a);
+
 /* True when a shown cell of n answers may show its order statistics. */
 bool disclosure_order_stats(const struct disclosure_rules *r, size_t n);
 

@@ -692,6 +692,9 @@ class DisclosureAttackTest(unittest.TestCase):
                     "--format", "json", "--min-group", str(k)))
                 self.assertEqual(doc["disclosure"]["min_group"], k)
                 self.assertGreater(doc["disclosure"]["suppressed_cells"], 0)
+                audit = doc["disclosure"]["audit"]
+                self.assertEqual(audit["derivable"], 0)
+                self.assertGreater(audit["equations"], len(doc["questions"]))
                 self.check_independent(cycle, doc)
                 self.check_compare(cycle, k, doc)
                 self.check_html(cycle, k, doc)
@@ -741,6 +744,9 @@ class DisclosureAttackTest(unittest.TestCase):
         self.assertTrue(classification("--publish", "approved").startswith("CONFIDENTIAL"))
         self.assertTrue(classification("--approved-only").startswith("CONFIDENTIAL"))
         self.assertTrue(classification("--version", "2").startswith("CONFIDENTIAL"))
+        for rule in ("--share-rule=false", "--equal-rule=false", "--link-rule=false",
+                     "--special-rule=false"):
+            self.assertTrue(classification(rule).startswith("CONFIDENTIAL"), rule)
         csv_out = self.reporter("compare", "--questionnaire", Q, "--cycle", "2025",
                                 "--format", "csv", "--approved-only")
         self.assertIn(",classification,confidential,", csv_out)
