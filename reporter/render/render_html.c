@@ -270,6 +270,8 @@ static void scale_chart(FILE *out, const struct compare_report *r, const struct 
 {
 	const struct question *q = t->q;
 	size_t left = 300, width = 500, row_h = 20, h = r->n_groups * row_h + 10;
+	const struct compare_cell *world = &t->cells[r->n_groups - 1];
+	size_t shown_n = 0, rest;
 	static const char *const shades[] = {"#d7301f", "#fc8d59", "#fdcc8a", "#b3cde3",
 					     "#6497b1", "#005b96", "#03396c", "#011f4b"};
 
@@ -280,23 +282,38 @@ static void scale_chart(FILE *out, const struct compare_report *r, const struct 
 	fprintf(out,
 		"</h3>\n<svg viewBox=\"0 0 %zu %zu\" width=\"%zu\" height=\"%zu\" role=\"img\">\n",
 		left + width + 10, h, left + width + 10, h);
+	/*
+	 * World's distribution minus the regions' shown beside it is the
+	 * distribution of the rest: shown only when the rest is empty or has
+	 * as many answers as a distribution needs (a frequency table of a few
+	 * members would give their answers away).
+	 */
+	for (size_t g = 0; g + 1 < r->n_groups; g++)
+		if (t->cells[g].hidden == SHOWN && t->cells[g].order_shown)
+			shown_n += t->cells[g].n;
+	rest = world->n > shown_n ? world->n - shown_n : 0;
 	for (size_t g = 0; g < r->n_groups; g++) {
 		/* Shares of each level, from the cell's values: recount from the dataset. */
 		const struct compare_cell *c = &t->cells[g];
 		size_t counts[100] = {0}, total = 0;
 		double x = left;
 		size_t y = 4 + g * row_h;
+		bool thin_rest =
+			c == world && rest > 0 && r->rules.k > 1 && rest < r->rules.k_order;
 		fprintf(out, "<text x=\"%zu\" y=\"%zu\" text-anchor=\"end\" class=\"lbl\">",
 			left - 8, y + 13);
 		esc(out, ds_group_name(r->ds, g));
 		fputs("</text>\n", out);
-		if (c->hidden != SHOWN || c->n == 0 || !c->order_shown) {
+		if (c->hidden != SHOWN || c->n == 0 || !c->order_shown || thin_rest) {
 			/* A distribution is at least order statistics: the same threshold. */
 			fprintf(out, "<text x=\"%zu\" y=\"%zu\" class=\"note\">%s</text>\n",
 				left + 4, y + 13,
 				c->hidden != SHOWN ? "suppressed"
 				: c->n == 0        ? "no answers"
-						   : "distribution withheld (too few answers)");
+				: thin_rest ? "distribution withheld (the regions not shown have "
+					      "too few "
+					      "answers)"
+					    : "distribution withheld (too few answers)");
 			continue;
 		}
 		for (size_t i = 0; i < r->ds->n; i++) {

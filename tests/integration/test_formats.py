@@ -369,6 +369,32 @@ class FormatsTest(unittest.TestCase):
         with open(os.path.join(out_dir, "KE.html"), encoding="utf-8") as f:
             self.assertIn(conf, f.read())
 
+    def test_scale_distributions(self):
+        """A scale's distribution: World's only when the regions not shown beside it
+        have none or enough answers (World minus the rest is their frequency table)."""
+        regions = {}
+        with open(self.p.registry, encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                regions[row["region"]] = regions.get(row["region"], 0) + 1
+        # A threshold between the smallest region and the others: that region's
+        # distribution is withheld, and World with it.
+        small = min(regions.values())
+        order = small + 1
+        self.assertTrue(all(n >= order for n in regions.values() if n != small))
+
+        def world_row(page):
+            charts = page[page.index("Scale questions: distribution of answers"):]
+            svg = charts[:charts.index("</svg>")]
+            return svg[svg.index('class="lbl">World</text>'):]
+
+        page = self.run_reporter("compare", "--cycle", "2025", "--format", "html",
+                                 "--min-group-order", str(order))
+        self.assertIn("the regions not shown have too few answers", world_row(page))
+        self.assertNotIn("<rect", world_row(page))
+        # With every region's distribution shown (the default 10), World's is too.
+        page = self.run_reporter("compare", "--cycle", "2025", "--format", "html")
+        self.assertIn("<rect", world_row(page))
+
     def test_compare_page(self):
         """The compare page: headline figures, a dot plot with n, the heatmap by region."""
         page = self.run_reporter("compare", "--cycle", "2025", "--format", "html",
