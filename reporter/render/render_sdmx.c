@@ -134,7 +134,8 @@ static void row(const struct obs *o, const char *option, const char *stat, doubl
 		if (render_confidential())
 			conf = "C";
 	}
-	fprintf(o->out, ",%s\n", conf);
+	/* The message's own classification, on every row (a dataset-level attribute). */
+	fprintf(o->out, ",%s,%s\n", conf, render_confidential() ? "CONFIDENTIAL" : "PUBLIC");
 }
 
 static void cell_rows(const struct obs *o, const struct compare_table *t,
@@ -195,7 +196,7 @@ static void report_rows(FILE *out, const struct compare_report *r, const char *c
 static void header(FILE *out)
 {
 	fputs("STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,OPTION,REF_AREA,STATISTIC,TIME_PERIOD,"
-	      "OBS_VALUE,CONF_STATUS\n",
+	      "OBS_VALUE,CONF_STATUS,CLASSIFICATION\n",
 	      out);
 }
 
@@ -295,6 +296,7 @@ int render_sdmx_structure(const struct questionnaire *def, const struct registry
 		{"TIME_PERIOD", "Cycle"},
 		{"OBS_VALUE", "Observation value"},
 		{"CONF_STATUS", "Confidentiality status"},
+		{"CLASSIFICATION", "Whether the whole message may be published"},
 	};
 	char ver[32], id[128], flow[140], dsd[140], when[32];
 	time_t now = time(NULL);
@@ -368,6 +370,11 @@ int render_sdmx_structure(const struct questionnaire *def, const struct registry
 	codelist_open(out, "CL_CONF_STATUS", ver, "Confidentiality status (SDMX codes)");
 	for (size_t k = 0; k < sizeof conf_codes / sizeof conf_codes[0]; k++)
 		code(out, conf_codes[k].id, conf_codes[k].name);
+	fputs("      </str:Codelist>\n", out);
+
+	codelist_open(out, "CL_CLASSIFICATION", ver, "Classification of a message");
+	code(out, "PUBLIC", "Public: disclosure control applied");
+	code(out, "CONFIDENTIAL", "Confidential: for the Secretariat only, not for publication");
 	fputs("      </str:Codelist>\n    </str:Codelists>\n    <str:ConceptSchemes>\n", out);
 
 	fprintf(out,
@@ -412,6 +419,13 @@ int render_sdmx_structure(const struct questionnaire *def, const struct registry
 	identity(out, ver, "CONF_STATUS", "CL_CONF_STATUS");
 	fputs("            <str:AttributeRelationship>\n"
 	      "              <str:Observation/>\n"
+	      "            </str:AttributeRelationship>\n"
+	      "          </str:Attribute>\n"
+	      "          <str:Attribute id=\"CLASSIFICATION\" usage=\"mandatory\">\n",
+	      out);
+	identity(out, ver, "CLASSIFICATION", "CL_CLASSIFICATION");
+	fputs("            <str:AttributeRelationship>\n"
+	      "              <str:Dataflow/>\n"
 	      "            </str:AttributeRelationship>\n"
 	      "          </str:Attribute>\n"
 	      "          </str:AttributeList>\n"

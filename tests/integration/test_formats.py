@@ -109,6 +109,10 @@ class FormatsTest(unittest.TestCase):
             for dim, cl in dims.items():  # every code used is in the structure
                 self.assertIn(rec[dim], lists[cl], (dim, rec[dim]))
             self.assertIn(rec["CONF_STATUS"], lists["CL_CONF_STATUS"])
+            # The whole message's classification, the same on every row.
+            self.assertIn(rec["CLASSIFICATION"], lists["CL_CLASSIFICATION"])
+            self.assertEqual(rec["CLASSIFICATION"], out[0]["CLASSIFICATION"] if out
+                             else rec["CLASSIFICATION"])
             if rec["CONF_STATUS"] == "F":
                 float(rec["OBS_VALUE"])
             else:  # suppressed: the status, no value
@@ -189,7 +193,7 @@ class FormatsTest(unittest.TestCase):
         lists, dims, time_dim, attrs, measures, flow = self.structure()
         self.assertEqual(list(dims), ["INDICATOR", "OPTION", "REF_AREA", "STATISTIC"])
         self.assertEqual((time_dim, measures, attrs), (["TIME_PERIOD"], ["OBS_VALUE"],
-                                                       ["CONF_STATUS"]))
+                                                       ["CONF_STATUS", "CLASSIFICATION"]))
         self.assertEqual(flow.get("id"), "DF_INTEGRITY_SELF_ASSESSMENT")
         self.assertEqual(len(lists["CL_AREA"]), 7)  # six regions and the world
         out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "trend", "--data",
@@ -337,7 +341,7 @@ class FormatsTest(unittest.TestCase):
         seq = json.loads(self.run_reporter("compare", "--cycle", "2025", "--format",
                                            "json"))["store"]["sequence"]
         public_sdmx = self.run_reporter("compare", "--cycle", "2025", "--format", "sdmx")
-        self.assertIn(",F\n", public_sdmx)
+        self.assertIn(",F,PUBLIC\n", public_sdmx)
         for extra in (("--min-group", "1"), ("--as-of", str(seq))):
             js = json.loads(self.run_reporter("compare", "--cycle", "2025", "--format",
                                               "json", *extra))
@@ -351,6 +355,7 @@ class FormatsTest(unittest.TestCase):
             sdmx = list(csv.DictReader(io.StringIO(self.run_reporter(
                 "compare", "--cycle", "2025", "--format", "sdmx", *extra))))
             self.assertNotIn("F", {r["CONF_STATUS"] for r in sdmx}, extra)
+            self.assertEqual({r["CLASSIFICATION"] for r in sdmx}, {"CONFIDENTIAL"}, extra)
             self.assertTrue(any(r["OBS_VALUE"] != "" for r in sdmx), extra)  # values kept
         rows = list(csv.reader(io.StringIO(self.run_reporter(
             "compare", "--cycle", "2025", "--format", "csv", "--members"))))
