@@ -85,6 +85,20 @@ int run_idle(struct bench_pipeline *p, int n, long *collector_rss_kib);
  */
 int run_transport_ceiling(struct bench_pipeline *p, const struct bench_opts *o, double *rate);
 
+/* portal.c */
+struct portal_figures {
+	double form_p50, form_p99;   /* seconds: a form page rendered */
+	double check_p50, check_p99; /* a check answered (a dry run at the collector) */
+	double css_p50, css_p99;     /* the baseline: the stylesheet, same server */
+};
+/*
+ * canvass-submit serve for the pipeline's first member, the integrity
+ * self-assessment (in qdir, its cycle 2026 in cycles): each page timed
+ * from an HTTP client over loopback. 0, or an error (figures NAN).
+ */
+int run_portal(struct bench_pipeline *p, const struct bench_opts *o, const char *qdir,
+	       const char *cycles, struct portal_figures *out);
+
 /* baselines.c */
 int baseline_lmdb(const char *dir, long n, size_t record, int per_commit, double *rate);
 int baseline_sqlite(const char *dir, long n, size_t record, int batch, double *rate);

@@ -289,6 +289,24 @@ static int wait_file(const char *path, pid_t pid, double secs)
 	return CV_ETIMEDOUT;
 }
 
+/* Copies from into dir/name (the portal's questionnaire); quietly nothing on an error. */
+static void copy_file(const char *from, const char *dir, const char *name)
+{
+	char path[600], buf[65536];
+	FILE *in = fopen(from, "rb"), *out;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (in == NULL)
+		return;
+	if ((out = fopen(path, "wb")) != NULL) {
+		while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+			fwrite(buf, 1, n, out);
+		fclose(out);
+	}
+	fclose(in);
+}
+
 int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_members)
 {
 	char path[512], qdir[300], reg[300], cyc[300], pid_a[300], pid_c[300], log[300];
@@ -307,6 +325,8 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 	write_questionnaire(path, "bench-checks", 40, true);
 	snprintf(path, sizeof path, "%s/bench-report.json", qdir);
 	write_questionnaire(path, "bench-report", o->questions, false);
+	copy_file(CANVASS_SOURCE_DIR "/data/questionnaires/integrity-self-assessment.v1.json", qdir,
+		  "integrity-self-assessment.v1.json");
 	snprintf(cyc, sizeof cyc, "%s/cycles.json", p->dir);
 	f = fopen(cyc, "w");
 	fprintf(f, "{\"cycles\": [{\"questionnaire\": \"bench\", \"cycle\": \"2026\", \"opens\": "
@@ -316,7 +336,10 @@ int pipeline_start(struct bench_pipeline *p, const struct bench_opts *o, int n_m
 		   "{\"questionnaire\": \"bench-checks\", \"cycle\": \"2025\", \"opens\": "
 		   "\"2000-01-01\", \"due\": \"2099-12-31\", \"closes\": \"2099-12-31\"}, "
 		   "{\"questionnaire\": \"bench-checks\", \"cycle\": \"2026\", \"opens\": "
-		   "\"2001-01-01\", \"due\": \"2099-12-31\", \"closes\": \"2099-12-31\"}]}\n");
+		   "\"2001-01-01\", \"due\": \"2099-12-31\", \"closes\": \"2099-12-31\"}, "
+		   "{\"questionnaire\": \"integrity-self-assessment\", \"cycle\": \"2026\", "
+		   "\"opens\": \"2000-01-01\", \"due\": \"2099-12-31\", \"closes\": "
+		   "\"2099-12-31\"}]}\n");
 	fclose(f);
 	keys_generate(&p->aggregator);
 	keys_generate(&p->collector);

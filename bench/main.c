@@ -178,6 +178,7 @@ struct run {
 	long accepted, accepted_checks, done, idle_rss, agg_hwm, agg_checks_hwm, col_hwm, answers,
 		fdone, col_flood_hwm;
 	double scan_s; /* the plain C scan of the report store, seconds */
+	struct portal_figures portal;
 };
 
 /* Not measured until measured: NaN figures, -1 sizes. */
@@ -192,6 +193,7 @@ static void run_init(struct run *r)
 	for (size_t i = 0; i < sizeof nan_figs / sizeof nan_figs[0]; i++)
 		*nan_figs[i] = NAN;
 	r->idle_rss = r->agg_hwm = r->agg_checks_hwm = r->col_hwm = r->col_flood_hwm = -1;
+	r->portal = (struct portal_figures){NAN, NAN, NAN, NAN, NAN, NAN};
 }
 
 /* The registry of the report store: report_members members over the six regions. */
@@ -261,6 +263,14 @@ static void phase_pipeline(struct run *r)
 		r->o.latency_secs);
 	run_latency(&r->p, &r->o, r->o.clients + 1, &r->f50, &r->f99, &r->f999, &r->fdone);
 	r->col_flood_hwm = rss_kib(r->p.col, "VmHWM");
+	fprintf(stderr, "bench: the member's portal: form pages and checks over the link\n");
+	{
+		char qdir[300], cycles[300];
+		snprintf(qdir, sizeof qdir, "%s/q", r->p.dir);
+		snprintf(cycles, sizeof cycles, "%s/cycles.json", r->p.dir);
+		if (run_portal(&r->p, &r->o, qdir, cycles, &r->portal) != 0)
+			fprintf(stderr, "bench: the portal figures were not measured\n");
+	}
 	fprintf(stderr, "bench: %d idle members connected\n", r->o.idle_members);
 	run_idle(&r->p, r->o.idle_members, &r->idle_rss);
 	pipeline_stop(&r->p);
@@ -414,6 +424,14 @@ static void pipeline_figures(const struct run *r)
 	    64);
 	add("aggregator peak RSS, both ingests", (double)r->agg_checks_hwm / 1024, "MiB",
 	    "aggregator peak RSS, ingest", (double)r->agg_hwm / 1024, "", NAN);
+	add("portal: form page p50", r->portal.form_p50 * 1000, "ms", "portal: stylesheet p50",
+	    r->portal.css_p50 * 1000, "", NAN);
+	add("portal: form page p99", r->portal.form_p99 * 1000, "ms", "portal: stylesheet p99",
+	    r->portal.css_p99 * 1000, "<=abs", 50);
+	add("portal: check p50", r->portal.check_p50 * 1000, "ms", "portal: stylesheet p50",
+	    r->portal.css_p50 * 1000, "", NAN);
+	add("portal: check p99", r->portal.check_p99 * 1000, "ms", "portal: stylesheet p99",
+	    r->portal.css_p99 * 1000, "<=abs", 50);
 }
 
 /* A figure's verdict against its target, into buf. */
