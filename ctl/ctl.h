@@ -25,5 +25,6 @@ int ctl_backup(int argc, char **argv);
 int ctl_tail(int argc, char **argv);
 int ctl_status(int argc, char **argv);
 int ctl_review(int argc, char **argv);
+int ctl_questionnaire(int argc, char **argv);
 
 #endif

@@ -31,13 +31,15 @@ static const struct {
 	{"tail", ctl_tail, "the aggregator's event feed, live"},
 	{"review", ctl_review, "list, show, query, approve, reopen returns (the review loop)"},
 	{"status", ctl_status, "every process: up or down, throughput, queue, store, last commit"},
+	{"questionnaire", ctl_questionnaire,
+	 "export a questionnaire definition as an XLSForm workbook"},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: canvassctl COMMAND [options]\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].help);
 }
 
 int main(int argc, char **argv)

@@ -15,7 +15,7 @@ page canvass-collector "$bin/canvass-collector" "the member-facing intake of can
 page canvass-reporter "$bin/canvass-reporter" "cross-member reports from the canvass store"
 page canvass-submit "$bin/canvass-submit" "sends questionnaire submissions to a canvass collector"
 page canvassctl "$bin/canvassctl" "the canvass operator tool"
-for sub in keygen member-key check verify history backup tail review status; do
+for sub in keygen member-key check verify history backup tail review status questionnaire; do
 	page "canvassctl-$sub" "$bin/canvassctl $sub" "$("$bin/canvassctl" --help | sed -n "s/^  $sub  *//p")"
 	# help2man names the page after the last word of the command: the subcommand.
 	upper=$(echo "$sub" | tr a-z A-Z)

@@ -171,6 +171,53 @@ static void test_questions_read(void **state)
 	expr_free(&e);
 }
 
+/* src compiled, then written in canvass (want_c; NULL: src itself) and XLSForm (want_x). */
+static void printed(const char *src, const char *want_c, const char *want_x)
+{
+	char err[256], buf[512];
+	struct expr *e;
+
+	if (expr_compile(src, def, &e, err, sizeof err) != 0)
+		fail_msg("%s: %s", src, err);
+	assert_int_equal(expr_print(e, EXPR_CANVASS, buf, sizeof buf), 0);
+	assert_string_equal(buf, want_c ? want_c : src);
+	assert_int_equal(expr_print(e, EXPR_XLSFORM, buf, sizeof buf), 0);
+	assert_string_equal(buf, want_x);
+	/* Too small a buffer is said, never cut silently. */
+	assert_int_equal(expr_print(e, EXPR_XLSFORM, buf, 4), CV_ETOOBIG);
+	expr_free(&e);
+}
+
+static void test_print(void **state)
+{
+	char err[256], buf[64];
+	struct expr *e;
+	(void)state;
+
+	printed("a + b <= c", NULL, "${a} + ${b} <= ${c}");
+	printed("yes", NULL, "${yes} = 'yes'");
+	printed("not yes", NULL, "not(${yes} = 'yes')");
+	printed("yes == false", NULL, "${yes} = 'no'");
+	printed("yes != true", NULL, "${yes} = 'no'");
+	printed("not yes or answered(c)", NULL, "not(${yes} = 'yes') or ${c} != ''");
+	printed("a < 100 or yes", NULL, "${a} < 100 or ${yes} = 'yes'");
+	printed("selected(mc, \"x\") and ch == \"y\"", NULL,
+		"selected(${mc}, 'x') and ${ch} = 'y'");
+	printed("(a + b) * c / 2 > -a", NULL, "(${a} + ${b}) * ${c} div 2 > -${a}");
+	printed("a - (b - c) >= 1.5", NULL, "${a} - (${b} - ${c}) >= 1.5");
+	printed("((a)) == b", "a == b", "${a} = ${b}");
+	printed("not (a == b and yes)", "not (a == b and yes)",
+		"not(${a} = ${b} and ${yes} = 'yes')");
+	printed("(a < b) == (b < c)", NULL, "(${a} < ${b}) = (${b} < ${c})");
+	printed("tx == \"it's\"", NULL, "${tx} = \"it's\"");
+	printed("tx == \"say \\\"hi\\\"\"", NULL, "${tx} = 'say \"hi\"'");
+	printed("true or false", NULL, "true() or false()");
+	/* A string with both quote marks has no XLSForm spelling: said. */
+	assert_int_equal(expr_compile("tx == \"it's \\\"x\\\"\"", def, &e, err, sizeof err), 0);
+	assert_int_equal(expr_print(e, EXPR_XLSFORM, buf, sizeof buf), CV_EINVAL);
+	expr_free(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_values),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_questions_read),
+		cmocka_unit_test(test_print),
 	};
 	return cmocka_run_group_tests_name("expr", tests, setup, teardown);
 }

@@ -648,3 +648,192 @@ size_t expr_questions(const struct expr *e, const struct question **out, size_t 
 	}
 	return n;
 }
+
+/* ------------------------------------------------------------ printing */
+
+struct out {
+	char *buf;
+	size_t len, at;
+	int rc;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->rc != 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->at, o->len - o->at, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->len - o->at)
+		o->rc = CV_ETOOBIG;
+	else
+		o->at += (size_t)n;
+}
+
+/* How tightly a node binds in a syntax (higher: tighter). */
+static int precedence(const struct node *nd, enum expr_syntax syn)
+{
+	switch (nd->op) {
+	case OP_OR: return 1;
+	case OP_AND: return 2;
+	case OP_NOT: return syn == EXPR_CANVASS ? 3 : 9; /* XLSForm: a function, not() */
+	case OP_EQ:
+	case OP_NE: return syn == EXPR_CANVASS ? 4 : 3;
+	case OP_LT:
+	case OP_LE:
+	case OP_GT:
+	case OP_GE: return 4;
+	case OP_ADD:
+	case OP_SUB: return 5;
+	case OP_MUL:
+	case OP_DIV: return 6;
+	case OP_NEG: return 7;
+	case OP_REF: /* XLSForm: a yes/no question reads as ${id} = 'yes' */
+		return syn == EXPR_XLSFORM && nd->q->type == QT_YES_NO ? 3 : 9;
+	case OP_ANSWERED: return syn == EXPR_XLSFORM ? 3 : 9;
+	default: return 9;
+	}
+}
+
+static void print_node(const struct expr *e, int i, enum expr_syntax syn, int min, struct out *o);
+
+static void print_string(const char *s, enum expr_syntax syn, struct out *o)
+{
+	if (syn == EXPR_XLSFORM) {
+		bool single = strchr(s, '\'') != NULL;
+		if (single && strchr(s, '"') != NULL) {
+			o->rc = o->rc ? o->rc : CV_EINVAL;
+			return;
+		}
+		put(o, single ? "\"%s\"" : "'%s'", s);
+		return;
+	}
+	put(o, "\"");
+	for (; *s; s++)
+		put(o, *s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
+	put(o, "\"");
+}
+
+static const char *op_token(enum op op, enum expr_syntax syn)
+{
+	switch (op) {
+	case OP_OR: return "or";
+	case OP_AND: return "and";
+	case OP_EQ: return syn == EXPR_CANVASS ? "==" : "=";
+	case OP_NE: return "!=";
+	case OP_LT: return "<";
+	case OP_LE: return "<=";
+	case OP_GT: return ">";
+	case OP_GE: return ">=";
+	case OP_ADD: return "+";
+	case OP_SUB: return "-";
+	case OP_MUL: return "*";
+	case OP_DIV: return syn == EXPR_CANVASS ? "/" : "div";
+	default: return "?";
+	}
+}
+
+/* A yes/no question compared with true or false: XLSForm's ${id} = 'yes'. */
+static bool yes_no_test(const struct expr *e, const struct node *nd, const struct node **ref,
+			bool *yes)
+{
+	const struct node *a = &e->nodes[nd->a], *b = &e->nodes[nd->b];
+	if (nd->op != OP_EQ && nd->op != OP_NE)
+		return false;
+	if (b->op == OP_REF && a->op == OP_BOOL) {
+		const struct node *t = a;
+		a = b;
+		b = t;
+	}
+	if (a->op != OP_REF || a->q->type != QT_YES_NO || b->op != OP_BOOL)
+		return false;
+	*ref = a;
+	*yes = (b->num != 0) == (nd->op == OP_EQ);
+	return true;
+}
+
+static void print_node(const struct expr *e, int i, enum expr_syntax syn, int min, struct out *o)
+{
+	const struct node *nd = &e->nodes[i], *ref;
+	int prec = precedence(nd, syn);
+	bool paren = prec < min, yes;
+
+	if (paren)
+		put(o, "(");
+	switch (nd->op) {
+	case OP_NUM: put(o, "%.15g", nd->num); break;
+	case OP_BOOL:
+		put(o, "%s%s", nd->num != 0 ? "true" : "false", syn == EXPR_XLSFORM ? "()" : "");
+		break;
+	case OP_STR: print_string(nd->str, syn, o); break;
+	case OP_REF:
+		if (syn == EXPR_CANVASS)
+			put(o, "%s", nd->q->id);
+		else if (nd->q->type == QT_YES_NO)
+			put(o, "${%s} = 'yes'", nd->q->id);
+		else
+			put(o, "${%s}", nd->q->id);
+		break;
+	case OP_ANSWERED:
+		if (syn == EXPR_CANVASS)
+			put(o, "answered(%s)", nd->q->id);
+		else
+			put(o, "${%s} != ''", nd->q->id);
+		break;
+	case OP_SELECTED:
+		put(o, syn == EXPR_CANVASS ? "selected(%s, " : "selected(${%s}, ", nd->q->id);
+		print_string(nd->str, syn, o);
+		put(o, ")");
+		break;
+	case OP_NEG:
+		put(o, "-");
+		print_node(e, nd->a, syn, 7, o);
+		break;
+	case OP_NOT:
+		if (syn == EXPR_CANVASS) {
+			put(o, "not ");
+			print_node(e, nd->a, syn, 3, o);
+		} else {
+			put(o, "not(");
+			print_node(e, nd->a, syn, 0, o);
+			put(o, ")");
+		}
+		break;
+	default:
+		if (syn == EXPR_XLSFORM && yes_no_test(e, nd, &ref, &yes)) {
+			put(o, "${%s} = '%s'", ref->q->id, yes ? "yes" : "no");
+			break;
+		}
+		/*
+		 * Left to right: the left operand at this level, the right one
+		 * tighter; comparisons (not chained, in either syntax) take
+		 * operands tighter than any comparison.
+		 */
+		{
+			bool cmp = prec == 3 || prec == 4;
+			if (cmp)
+				prec = 4;
+			print_node(e, nd->a, syn, cmp ? prec + 1 : prec, o);
+			put(o, " %s ", op_token(nd->op, syn));
+			print_node(e, nd->b, syn, prec + 1, o);
+		}
+		break;
+	}
+	if (paren)
+		put(o, ")");
+}
+
+int expr_print(const struct expr *e, enum expr_syntax syntax, char *buf, size_t len)
+{
+	struct out o = {buf, len, 0, 0};
+
+	if (len == 0)
+		return CV_ETOOBIG;
+	buf[0] = '\0';
+	print_node(e, e->root, syntax, 0, &o);
+	return o.rc;
+}

@@ -53,6 +53,19 @@ enum expr_truth expr_eval(const struct expr *e, expr_lookup_fn lookup, void *ctx
  */
 bool expr_applies(const struct question *q, const Canvass__Submission *s);
 
+/*
+ * The expression written out again: EXPR_CANVASS in this language (one
+ * canonical spelling: single spaces, the fewest parentheses), or
+ * EXPR_XLSFORM in the XLSForm subset of XPath (docs/questionnaires.md,
+ * "Designing in a spreadsheet"): ${id} for a question, = for ==, div for /,
+ * not(...), true() and false(), 'strings'; a yes/no question as
+ * ${id} = 'yes'; answered(id) as ${id} != ''. 0, or CV_ETOOBIG when it does
+ * not fit in len bytes, or CV_EINVAL (a string holding both quote marks has
+ * no XLSForm spelling).
+ */
+enum expr_syntax { EXPR_CANVASS, EXPR_XLSFORM };
+int expr_print(const struct expr *e, enum expr_syntax syntax, char *buf, size_t len);
+
 /* The questions an expression reads, in order of first use (borrowed). */
 size_t expr_questions(const struct expr *e, const struct question **out, size_t max);
 
