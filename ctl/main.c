@@ -32,7 +32,7 @@ static const struct {
 	{"review", ctl_review, "list, show, query, approve, reopen returns (the review loop)"},
 	{"status", ctl_status, "every process: up or down, throughput, queue, store, last commit"},
 	{"questionnaire", ctl_questionnaire,
-	 "export a questionnaire definition as an XLSForm workbook"},
+	 "a questionnaire as an XLSForm workbook, and back (export, import)"},
 };
 
 static void usage(FILE *out)

@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,8 @@
 #include "expr.h"
 #include "qdef.h"
 #include "settings.h"
+#include "xlsform.h"
+#include "xlsx.h"
 #include "util.h"
 
 /* The survey sheet's columns (labels come after name, one per language). */
@@ -504,8 +507,148 @@ done:
 	return status;
 }
 
+#define IMPORT_MAX_FILE (64u << 20)
+
+static size_t count_questions(json_t *doc)
+{
+	size_t n = 0, i;
+	json_t *sec;
+	json_array_foreach (json_object_get(doc, "sections"), i, sec)
+		n += json_array_size(json_object_get(sec, "questions"));
+	return n;
+}
+
+/* The whole of a file of at most max bytes, or NULL (errno: EFBIG over it). */
+static char *slurp(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n;
+
+	*len = 0;
+	if (f == NULL)
+		return NULL;
+	for (;;) {
+		char *grown;
+		if (*len == cap) {
+			if (cap >= max + 1) {
+				free(buf);
+				fclose(f);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap = cap ? cap * 2 : 65536;
+			if ((grown = realloc(buf, cap)) == NULL) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = grown;
+		}
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f) || *len > max) {
+		int e = ferror(f) ? EIO : EFBIG;
+		free(buf);
+		fclose(f);
+		errno = e;
+		return NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int import_cmd(int argc, char **argv)
+{
+	char *out = NULL, err[1024], *data = NULL, *text = NULL;
+	const struct setting tab[] = {
+		{"out", SET_STRING, &out, 0, 0, "FILE",
+		 "the definition to write (JSON; must not exist; default: standard output)"},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
+	};
+	struct xlsform_problems problems = {0};
+	struct xlsx *x = NULL;
+	json_t *doc = NULL;
+	size_t len;
+	int next, rc, status = 1;
+	FILE *o = NULL;
+
+	rc = settings_parse(tab, "canvassctl", argc, argv, &next, err, sizeof err);
+	if (rc == SETTINGS_HELP || rc != 0 || next != argc - 1) {
+		rc = ctl_usage(
+			"questionnaire import", rc, err, tab,
+			"usage: canvassctl questionnaire import [--out FILE.json] FORM.xlsx\n"
+			"Reads an XLSForm workbook (docs/questionnaires.md, \"Designing in a "
+			"spreadsheet\")\nand writes the questionnaire definition it describes, "
+			"checked as the daemons\ncheck it at load; or lists every problem of the "
+			"workbook, each with its sheet\nand cell, and writes nothing (exit 1).\n");
+		settings_free(tab);
+		return rc;
+	}
+	if ((data = slurp(argv[next], IMPORT_MAX_FILE, &len)) == NULL) {
+		fprintf(stderr, "canvassctl questionnaire import: %s: %s\n", argv[next],
+			errno == EFBIG ? "over the limit of 64 MiB" : strerror(errno));
+		goto done;
+	}
+	if (xlsx_read(data, len, &x, err, sizeof err) != 0) {
+		fprintf(stderr, "canvassctl questionnaire import: %s: %s\n", argv[next], err);
+		goto done;
+	}
+	if (xlsform_import(x, &doc, &problems) != 0) {
+		for (size_t i = 0; i < problems.n; i++)
+			fprintf(stderr, "%s: %s\n", argv[next], problems.items[i]);
+		if (problems.more > 0)
+			fprintf(stderr, "%s: and %zu more problems\n", argv[next], problems.more);
+		fprintf(stderr,
+			"canvassctl questionnaire import: %s: %zu problem%s; nothing "
+			"written\n",
+			argv[next], problems.n + problems.more,
+			problems.n + problems.more == 1 ? "" : "s");
+		goto done;
+	}
+	if ((text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII)) ==
+	    NULL)
+		goto done;
+	if (out != NULL) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || (o = fdopen(fd, "w")) == NULL) {
+			fprintf(stderr, "canvassctl questionnaire import: %s: %s\n", out,
+				errno == EEXIST ? "exists; not overwritten" : strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto done;
+		}
+	}
+	fprintf(o ? o : stdout, "%s\n", text);
+	if ((o ? fclose(o) : fflush(stdout)) != 0) {
+		fprintf(stderr, "canvassctl questionnaire import: cannot write the definition\n");
+		o = NULL;
+		goto done;
+	}
+	o = NULL;
+	fprintf(stderr, "%s version %lld: %zu sections, %zu questions read from %s\n",
+		json_string_value(json_object_get(doc, "id")),
+		(long long)json_integer_value(json_object_get(doc, "version")),
+		json_array_size(json_object_get(doc, "sections")), (size_t)0 + count_questions(doc),
+		argv[next]);
+	status = 0;
+done:
+	xlsform_problems_free(&problems);
+	json_decref(doc);
+	xlsx_free(&x);
+	free(data);
+	free(text);
+	settings_free(tab);
+	return status;
+}
+
 int ctl_questionnaire(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+		return import_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)
 		return export_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
@@ -515,10 +658,14 @@ int ctl_questionnaire(int argc, char **argv)
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("usage: canvassctl questionnaire export --questionnaires DIR [--version N] "
 		       "--out FILE.xlsx ID\n"
-		       "  export  a definition as an XLSForm workbook (docs/questionnaires.md)\n");
+		       "       canvassctl questionnaire import [--out FILE.json] FORM.xlsx\n"
+		       "  export  a definition as an XLSForm workbook (docs/questionnaires.md)\n"
+		       "  import  an XLSForm workbook as a definition, every problem with its "
+		       "cell\n");
 		return 0;
 	}
 	fprintf(stderr, "usage: canvassctl questionnaire export --questionnaires DIR [--version N] "
-			"--out FILE.xlsx ID\n");
+			"--out FILE.xlsx ID\n"
+			"       canvassctl questionnaire import [--out FILE.json] FORM.xlsx\n");
 	return 2;
 }

@@ -17,12 +17,13 @@ fi
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCANVASS_SANITIZE=ON \
 	-DCANVASS_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" \
-	--target fuzz_request fuzz_roundtrip fuzz_json fuzz_store_request fuzz_entry \
-	canvass-poke >/dev/null
+	--target fuzz_request fuzz_roundtrip fuzz_json fuzz_store_request fuzz_entry fuzz_xlsx \
+	canvass-poke canvassctl >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/request" "$work/roundtrip" "$work/json" "$work/store_request" "$work/entry"
+mkdir -p "$work/request" "$work/roundtrip" "$work/json" "$work/store_request" "$work/entry" \
+	"$work/xlsx"
 python3 scripts/synth.py data/questionnaires/integrity-self-assessment.v1.json \
 	data/members.csv 2025 "$work/subs" --only KE,FR,JP,BR,DE,CN
 cp "$work"/subs/*.json "$work/json/"
@@ -37,8 +38,13 @@ cp "$work"/request/* "$work/roundtrip/"
 # Stored entries (submissions and review actions), so that fuzz_entry starts in the reader.
 /usr/bin/python3 scripts/fuzz_seeds.py --entries proto data/examples "$work/entry" ||
 	echo "fuzz: no entry seeds (python3-protobuf and protoc: setup.sh --test)" >&2
+# The shipped questionnaires as workbooks, so that fuzz_xlsx starts inside XLSForm.
+for q in integrity-self-assessment gender-integrity; do
+	build-fuzz/bin/canvassctl questionnaire export --questionnaires data/questionnaires \
+		--out "$work/xlsx/$q.xlsx" "$q" >/dev/null
+done
 # Every regression input seeds its target too.
-for t in request roundtrip json store_request entry; do
+for t in request roundtrip json store_request entry xlsx; do
 	cp tests/fuzz/regressions/$t/* "$work/$t/" 2>/dev/null || true
 done
 
@@ -55,14 +61,14 @@ fuzz_one() {
 	fi
 }
 status=0
-for pair in "request roundtrip" "json store_request" "entry"; do
+for pair in "request roundtrip" "json store_request" "entry xlsx"; do
 	echo "== fuzz_$(echo $pair | sed 's/ / and fuzz_/') for ${secs}s" >&2
 	for t in $pair; do
 		fuzz_one "$t" &
 	done
 	wait
 done
-for t in request roundtrip json store_request entry; do
+for t in request roundtrip json store_request entry xlsx; do
 	if [ "$(cat "$work/$t.status")" != ok ]; then
 		tail -40 "$work/$t.log" >&2
 		echo "fuzz_$t FAILED: the input is in tests/fuzz/regressions/$t/" >&2

@@ -8,7 +8,8 @@ set -eu
 PACKAGES="build-essential cmake pkg-config python3
 libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
 libjansson-dev libsodium-dev libssl-dev libinih-dev libcsv-dev libcmocka-dev
-libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev libsqlite3-dev libxlsxwriter-dev help2man"
+libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev libsqlite3-dev libxlsxwriter-dev help2man
+libzip-dev libxml2-dev"
 if [ "${1:-}" = "--test" ]; then
 	PACKAGES="$PACKAGES chromium fonts-dejavu-core python3-protobuf protobuf-compiler prometheus
 systemd man-db iproute2 python3-openpyxl python3-zmq lintian python3-selenium chromium-driver"

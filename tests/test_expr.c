@@ -188,6 +188,15 @@ static void printed(const char *src, const char *want_c, const char *want_x)
 	expr_free(&e);
 }
 
+static void test_count_selected(void **state)
+{
+	(void)state;
+	assert_int_equal(eval("count_selected(mc) == 2", "{\"mc\":[\"x\",\"y\"]}"), EXPR_TRUE);
+	assert_int_equal(eval("count_selected(mc) == 0", "{\"mc\":[]}"), EXPR_TRUE);
+	assert_int_equal(eval("count_selected(ch) == 1", "{\"ch\":\"x\"}"), EXPR_TRUE);
+	assert_int_equal(eval("count_selected(mc) > 0", "{}"), EXPR_UNKNOWN);
+}
+
 static void test_print(void **state)
 {
 	char err[256], buf[64];
@@ -197,8 +206,13 @@ static void test_print(void **state)
 	printed("a + b <= c", NULL, "${a} + ${b} <= ${c}");
 	printed("yes", NULL, "${yes} = 'yes'");
 	printed("not yes", NULL, "not(${yes} = 'yes')");
-	printed("yes == false", NULL, "${yes} = 'no'");
-	printed("yes != true", NULL, "${yes} = 'no'");
+	printed("yes == false", "not yes", "${yes} = 'no'");
+	printed("yes != true", "not yes", "${yes} = 'no'");
+	printed("true == yes", "yes", "${yes} = 'yes'");
+	printed("(yes == false) == (a < 1)", "(not yes) == (a < 1)",
+		"(${yes} = 'no') = (${a} < 1)");
+	printed("count_selected(mc) >= 2 or count_selected(ch) == 1", NULL,
+		"count-selected(${mc}) >= 2 or count-selected(${ch}) = 1");
 	printed("not yes or answered(c)", NULL, "not(${yes} = 'yes') or ${c} != ''");
 	printed("a < 100 or yes", NULL, "${a} < 100 or ${yes} = 'yes'");
 	printed("selected(mc, \"x\") and ch == \"y\"", NULL,
@@ -227,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_questions_read),
 		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_count_selected),
 	};
 	return cmocka_run_group_tests_name("expr", tests, setup, teardown);
 }

@@ -64,13 +64,15 @@ static void test_replay(void **state)
 	fuzz_init(CANVASS_SOURCE_DIR);
 	n = replay("request", fuzz_request) + replay("request", fuzz_roundtrip) +
 	    replay("roundtrip", fuzz_roundtrip) + replay("json", fuzz_json) +
-	    replay("store_request", fuzz_store_request) + replay("entry", fuzz_entry);
+	    replay("store_request", fuzz_store_request) + replay("entry", fuzz_entry) +
+	    replay("xlsx", fuzz_xlsx);
 	print_message("replayed %zu regression inputs\n", n);
 	assert_true(n >= 20);
 	/* The targets also take edge cases directly. */
 	assert_int_equal(fuzz_request((const uint8_t *)"", 0), 0);
 	assert_int_equal(fuzz_json((const uint8_t *)"{", 1), 0);
 	assert_int_equal(fuzz_entry((const uint8_t *)"", 0), 1); /* an empty entry reads */
+	assert_int_equal(fuzz_xlsx((const uint8_t *)"PK", 2), 0);
 }
 
 /* The round-trip target reaches packing: a valid frame is relayable and checked. */

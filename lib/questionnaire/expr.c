@@ -20,6 +20,7 @@ enum op {
 	OP_REF,
 	OP_ANSWERED,
 	OP_SELECTED,
+	OP_COUNT, /* count_selected(id): options selected */
 	OP_NEG,
 	OP_NOT,
 	OP_ADD,
@@ -186,7 +187,7 @@ static int parse_call(struct parser *ps, const char *at, int selected)
 	char id[80];
 	const char *idat;
 	const struct question *q;
-	struct node nd = {.type = EXPR_BOOL};
+	struct node nd = {.type = selected == 2 ? EXPR_NUMBER : EXPR_BOOL};
 
 	if (!accept(ps, "("))
 		return fail(ps, ps->p, "expected (");
@@ -197,8 +198,11 @@ static int parse_call(struct parser *ps, const char *at, int selected)
 	if ((q = lookup_question(ps, idat, id)) == NULL)
 		return -1;
 	nd.q = q;
-	nd.op = selected ? OP_SELECTED : OP_ANSWERED;
-	if (selected) {
+	nd.op = selected == 2 ? OP_COUNT : selected ? OP_SELECTED : OP_ANSWERED;
+	if (selected == 2 && q->type != QT_CHOICE && q->type != QT_MULTI_CHOICE)
+		return fail(ps, idat, "count_selected() needs a choice question; \"%s\" is not one",
+			    id);
+	if (selected == 1) {
 		const char *optat;
 		if (q->type != QT_CHOICE && q->type != QT_MULTI_CHOICE)
 			return fail(ps, idat,
@@ -279,6 +283,8 @@ static int parse_primary(struct parser *ps)
 		return parse_call(ps, at, 0);
 	if (strcmp(id, "selected") == 0)
 		return parse_call(ps, at, 1);
+	if (strcmp(id, "count_selected") == 0)
+		return parse_call(ps, at, 2);
 	if (strcmp(id, "and") == 0 || strcmp(id, "or") == 0 || strcmp(id, "not") == 0)
 		return fail(ps, at, "unexpected \"%s\"", id);
 	if ((nd.q = lookup_question(ps, at, id)) == NULL)
@@ -544,6 +550,19 @@ static struct value eval(const struct expr *e, int i, expr_lookup_fn lookup, voi
 		v.known = 1;
 		v.num = ans != NULL && ans->value_case != CANVASS__ANSWER__VALUE_SPECIAL;
 		return v;
+	case OP_COUNT:
+		/* The options selected: unknown when unanswered or a special answer. */
+		ans = lookup(ctx, nd->q);
+		if (ans == NULL)
+			return v;
+		if (ans->value_case == CANVASS__ANSWER__VALUE_TEXT) {
+			v.known = 1;
+			v.num = 1;
+		} else if (ans->value_case == CANVASS__ANSWER__VALUE_LIST) {
+			v.known = 1;
+			v.num = (double)ans->list->n_items;
+		}
+		return v;
 	case OP_SELECTED:
 		ans = lookup(ctx, nd->q);
 		if (ans == NULL)
@@ -760,8 +779,15 @@ static void print_node(const struct expr *e, int i, enum expr_syntax syn, int mi
 {
 	const struct node *nd = &e->nodes[i], *ref;
 	int prec = precedence(nd, syn);
-	bool paren = prec < min, yes;
+	bool paren, yes;
 
+	/* canvass: a yes/no question compared with true or false reads as itself or not it. */
+	if (syn == EXPR_CANVASS && yes_no_test(e, nd, &ref, &yes)) {
+		paren = (yes ? 9 : 3) < min;
+		put(o, "%s%s%s%s", paren ? "(" : "", yes ? "" : "not ", ref->q->id, paren ? ")" : "");
+		return;
+	}
+	paren = prec < min;
 	if (paren)
 		put(o, "(");
 	switch (nd->op) {
@@ -783,6 +809,9 @@ static void print_node(const struct expr *e, int i, enum expr_syntax syn, int mi
 			put(o, "answered(%s)", nd->q->id);
 		else
 			put(o, "${%s} != ''", nd->q->id);
+		break;
+	case OP_COUNT:
+		put(o, syn == EXPR_CANVASS ? "count_selected(%s)" : "count-selected(${%s})", nd->q->id);
 		break;
 	case OP_SELECTED:
 		put(o, syn == EXPR_CANVASS ? "selected(%s, " : "selected(${%s}, ", nd->q->id);

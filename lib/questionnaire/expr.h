@@ -8,7 +8,8 @@
  *
  * Grammar, loosest first: or; and; not; comparisons (== != < <= > >=,
  * not chained); + -; * /; unary -; primaries: numbers, "strings", true,
- * false, question ids, answered(id), selected(id, "option"), ( ... ).
+ * false, question ids, answered(id), selected(id, "option"),
+ * count_selected(id), ( ... ).
  *
  * Expressions are compiled against a questionnaire when it is loaded:
  * unknown ids, unknown options and type errors are load errors with the

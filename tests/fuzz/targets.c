@@ -1,5 +1,7 @@
 #include "canon.h"
 #include "targets.h"
+#include "xlsform.h"
+#include "xlsx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,4 +418,24 @@ int fuzz_store_request(const uint8_t *data, size_t size)
 		WIRE_FREE(r);
 	}
 	return through;
+}
+
+int fuzz_xlsx(const uint8_t *data, size_t size)
+{
+	struct xlsx *x = NULL;
+	struct xlsform_problems problems = {0};
+	json_t *doc = NULL;
+	char err[512];
+	int ok;
+
+	if (xlsx_read(data, size, &x, err, sizeof err) != 0)
+		return 0;
+	ok = xlsform_import(x, &doc, &problems) == 0;
+	/* A definition that imports is one the daemons load. */
+	if (ok && (json_object_get(doc, "id") == NULL || json_object_get(doc, "sections") == NULL))
+		abort();
+	json_decref(doc);
+	xlsform_problems_free(&problems);
+	xlsx_free(&x);
+	return ok;
 }

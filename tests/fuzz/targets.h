@@ -40,4 +40,11 @@ int fuzz_entry(const uint8_t *data, size_t size);
  */
 int fuzz_store_request(const uint8_t *data, size_t size);
 
+/*
+ * A workbook's bytes through the xlsx reader and, when it reads, the
+ * XLSForm import (every problem collected, the definition checked as the
+ * daemons check it). 1: imported.
+ */
+int fuzz_xlsx(const uint8_t *data, size_t size);
+
 #endif

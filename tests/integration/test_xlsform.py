@@ -7,15 +7,17 @@ option, level and rule with its values, conditions and rules in XLSForm's
 syntax. And what it refuses: an existing file (left as it was), an unknown
 questionnaire, a string no XLSForm quote can hold (nothing written).
 """
+import io
 import json
 import os
 import subprocess
 import tempfile
 import unittest
+import zipfile
 
 import openpyxl
 
-from pipeline import BIN, QDIR, write_json
+from pipeline import BIN, QDIR, Pipeline, write_json
 
 CTL = os.path.join(BIN, "canvassctl")
 
@@ -228,6 +230,311 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("--questionnaires and --out are required", r.stderr)
         self.assertEqual(run("questionnaire", "export", "--help").returncode, 0)
+
+
+def canonical(doc):
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False)
+
+
+def designer_workbook():
+    """A bilingual workbook as a designer writes it: groups, every type, relevant,
+    constraint with ".", select_multiple with selected() and count-selected()."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(["type", "name", "label::English (en)", "label::French (fr)", "required",
+               "relevant", "constraint", "constraint_message", "canvass_type", "min", "max"])
+    rows = [
+        ["begin_group", "staff", "Staff", "Personnel"],
+        ["select_one yes_no", "has_policy", "A policy?", "Une politique ?", "yes", None, None,
+         None, "yes_no"],
+        ["integer", "total", "Total staff", "Effectif total", "yes", None, ". >= 1",
+         "At least one", None, 0, 100000],
+        ["integer", "women", "Women", "Femmes", None, "${has_policy} = 'yes'",
+         ". <= ${total}", "No more women than staff"],
+        ["decimal", "share", "Share trained", "Part formée", None, None,
+         ". >= 0 and . <= 100", None],
+        ["end_group"],
+        ["begin group", "ways", "Ways", "Moyens"],
+        ["select_multiple channels", "channels", "Channels", "Canaux", "yes"],
+        ["select_one level", "level", "Level", "Niveau", "yes", None, None, None, "scale"],
+        ["select_one kind", "kind", "Kind", "Genre", None,
+         "selected(${channels}, 'web') and count-selected(${channels}) >= 2"],
+        ["text", "notes", "Notes", "Notes", None, "not(${level} < 2)"],
+        ["end group"],
+    ]
+    for r in rows:
+        ws.append(r)
+    ch = wb.create_sheet("choices")
+    ch.append(["list_name", "name", "label::English (en)", "label::French (fr)"])
+    for r in [["yes_no", "yes", "Yes", "Oui"], ["yes_no", "no", "No", "Non"],
+              ["channels", "web", "Web", "Web"], ["channels", "desk", "Desk", "Guichet"],
+              ["channels", "post", "Post", "Poste"],
+              ["level", "0", "None", "Aucun"], ["level", "1", "Some", "Un peu"],
+              ["level", "2", "Most", "La plupart"], ["level", "3", "All", "Tout"],
+              ["kind", "public", "Public", "Public"], ["kind", "private", "Private", "Privé"]]:
+        ch.append(r)
+    st = wb.create_sheet("settings")
+    st.append(["form_id", "version", "form_title::English (en)", "form_title::French (fr)",
+               "default_language"])
+    st.append(["staff-survey", 1, "Staff survey", "Enquête sur le personnel", "English (en)"])
+    return wb
+
+
+class ImportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="canvass-xlsform-import-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp.name, name)
+
+    def save(self, wb, name):
+        p = self.path(name)
+        wb.save(p)
+        return p
+
+    def import_ok(self, xlsx, out):
+        r = run("questionnaire", "import", "--out", out, xlsx)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, encoding="utf-8") as f:
+            return json.load(f)
+
+    def test_round_trip(self):
+        """Every definition, exported and imported again, is the same definition."""
+        qdir = self.path("q")
+        os.makedirs(qdir)
+        write_json(os.path.join(qdir, "all-keys.v3.json"), PLAIN)
+        cases = [(QDIR, "integrity-self-assessment"), (QDIR, "gender-integrity"),
+                 (qdir, "all-keys")]
+        for d, qid in cases:
+            with self.subTest(qid):
+                xlsx = self.path(f"{qid}.xlsx")
+                r = run("questionnaire", "export", "--questionnaires", d, "--out", xlsx, qid)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                got = self.import_ok(xlsx, self.path(f"{qid}.json"))
+                src = os.path.join(d, f"{qid}.v1.json" if d == QDIR else "all-keys.v3.json")
+                with open(src, encoding="utf-8") as f:
+                    want = json.load(f)
+                self.assertEqual(canonical(got), canonical(want))
+        # Without --out the definition goes to standard output; an existing --out stays.
+        r = run("questionnaire", "import", self.path("all-keys.xlsx"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(canonical(json.loads(r.stdout)), canonical(PLAIN))
+        r = run("questionnaire", "import", "--out", self.path("all-keys.json"),
+                self.path("all-keys.xlsx"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("exists; not overwritten", r.stderr)
+
+    def test_designer_workbook_through_the_collector(self):
+        doc = self.import_ok(self.save(designer_workbook(), "designer.xlsx"),
+                             self.path("designer.json"))
+        self.assertEqual(doc["languages"], ["en", "fr"])
+        qs = {q["id"]: q for s in doc["sections"] for q in s["questions"]}
+        self.assertEqual([s["id"] for s in doc["sections"]], ["staff", "ways"])
+        self.assertEqual({k: q["type"] for k, q in qs.items()},
+                         {"has_policy": "yes_no", "total": "integer", "women": "integer",
+                          "share": "number", "channels": "multi_choice", "level": "scale",
+                          "kind": "choice", "notes": "text"})
+        self.assertEqual(qs["women"]["when"], "has_policy")
+        self.assertEqual(qs["kind"]["when"],
+                         "selected(channels, \"web\") and count_selected(channels) >= 2")
+        self.assertEqual(qs["notes"]["when"], "not level < 2")
+        self.assertEqual(qs["level"]["levels"][2], {"value": 2,
+                                                    "label": {"en": "Most", "fr": "La plupart"}})
+        rules = {r["id"]: r for r in doc["rules"]}
+        self.assertEqual(rules["women_constraint"]["expr"], "women <= total")
+        self.assertEqual(rules["women_constraint"]["message"], "No more women than staff")
+        self.assertEqual(rules["share_constraint"]["expr"], "share >= 0 and share <= 100")
+        # The real collector loads it and answers by it.
+        qdir = self.path("designer-q")
+        os.makedirs(qdir)
+        write_json(os.path.join(qdir, "staff-survey.v1.json"), doc)
+        cycles = self.path("designer-cycles.json")
+        write_json(cycles, {"cycles": [{"questionnaire": "staff-survey", "cycle": "2026",
+                                        "opens": "2000-01-01", "due": "2099-12-31",
+                                        "closes": "2099-12-31"}]})
+        p = Pipeline()
+        try:
+            p.start_aggregator()
+            p.start_collector("--questionnaires", qdir, "--cycles", cycles)
+
+            def send(name, answers):
+                path = self.path(f"{name}.json")
+                write_json(path, {"questionnaire": "staff-survey", "version": 1,
+                                  "cycle": "2026", "member": "KE", "answers": answers})
+                rc, r = p.submit_as("KE", path, extra=("--check",))
+                self.assertEqual(len(r), 1, r)
+                return r[0]["status"], sorted({(x["code"], x.get("question", ""))
+                                               for x in r[0].get("problems", [])})
+            base = {"has_policy": True, "total": 10, "women": 4, "share": 50.5,
+                    "channels": ["web", "desk"], "level": 3, "kind": "public", "notes": "ok"}
+            self.assertEqual(send("valid", base), ("VALID", []))
+            # The constraint of women (a rule): more women than staff is refused.
+            self.assertEqual(send("women", dict(base, women=11)),
+                             ("REJECTED", [("RULE_FAILED", "women")]))
+            # relevant false: women and kind must not be answered (no policy, one channel).
+            status, problems = send("relevant", dict(base, has_policy=False, channels=["desk"]))
+            self.assertEqual((status, problems), ("REJECTED", [("NOT_APPLICABLE_HERE", "kind"),
+                                                               ("NOT_APPLICABLE_HERE", "women")]))
+            # notes applies only when level is not below 2.
+            self.assertEqual(send("notes", dict(base, level=1)),
+                             ("REJECTED", [("NOT_APPLICABLE_HERE", "notes")]))
+            # The constraint . >= 1 on total, and share within 0-100.
+            self.assertEqual(send("total", dict(base, total=0, women=0))[1],
+                             [("RULE_FAILED", "total")])
+        finally:
+            p.close()
+
+    def broken(self, name, mutate, *expected, build=None):
+        """A workbook that must be refused with every expected line, nothing written."""
+        if build is not None:
+            path = self.path(f"{name}.xlsx")
+            build(path)
+        else:
+            wb = designer_workbook()
+            mutate(wb)
+            path = self.save(wb, f"{name}.xlsx")
+        out = self.path(f"{name}.json")
+        r = run("questionnaire", "import", "--out", out, path)
+        self.assertEqual(r.returncode, 1, (name, r.stdout, r.stderr))
+        for e in expected:
+            self.assertIn(e, r.stderr, name)
+        self.assertFalse(os.path.exists(out), name)
+        self.assertNotIn("Traceback", r.stderr)
+        return r.stderr
+
+    def test_broken_workbooks(self):
+        def cell(sheet, ref, value):
+            return lambda wb: wb[sheet].__setitem__(ref, value)
+
+        def zipped(parts):
+            def build(path):
+                with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+                    for n, data in parts.items():
+                        z.writestr(n, data)
+            return build
+        wb_xml = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                  'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                  'relationships"><sheets><sheet name="survey" sheetId="1" r:id="rId1"/>'
+                  '</sheets></workbook>')
+        rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                'relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml" '
+                'Type="x"/></Relationships>')
+
+        def sheet(body):
+            return ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                    f'main"><sheetData>{body}</sheetData></worksheet>')
+
+        def merged(wb):
+            wb["survey"]["M2"] = "x"
+            wb["survey"].merge_cells("M2:N2")
+
+        def two_groups_cycle(wb):
+            wb["survey"]["F3"] = "${women} > 2"  # has_policy reads women, a later question
+
+        def rules_sheet(wb):
+            r = wb.create_sheet("rules")
+            r.append(["name", "expression", "severity", "message"])
+            r.append(["r1", "string-length(${notes}) > 3", "error", "m"])
+
+        cases = [
+            ("bad-type", cell("survey", "A4", "geopoint"),
+             'survey!A4: the type "geopoint" is not one canvass has'),
+            ("unknown-list", cell("survey", "A9", "select_multiple nolist"),
+             'survey!A9: no list "nolist" in the choices sheet'),
+            ("duplicate-name", cell("survey", "B5", "total"),
+             'survey!B5: "total" is the name of another question too (row 4)'),
+            ("outside-subset", cell("survey", "F11", "string-length(${notes}) > 3"),
+             'survey!F11: "string-length" is outside the expressions canvass reads'),
+            ("circular-relevant", two_groups_cycle,
+             'survey!F3: the condition reads "women", a later question'),
+            ("missing-label", cell("survey", "C4", None), "survey!C4: no label in en"),
+            ("missing-translation", cell("survey", "D6", None),
+             "survey!D6: no label in fr (a missing translation)"),
+            ("merged-cell", merged, "survey!M2: merged cells (M2:N2)"),
+            ("note", cell("survey", "A5", "note"), "survey!A5: a note has no answer"),
+            ("never-holds", cell("survey", "G6", ". > 5 and . < 3"),
+             "survey!G6: the constraint can never hold"),
+            ("later-question", cell("survey", "F4", "${share} > 1"),
+             'survey!F4: the condition reads "share", a later question'),
+            ("own-question", cell("survey", "F4", "${total} > 1"),
+             'survey!F4: the condition reads "total", its own question'),
+            ("dot-in-relevant", cell("survey", "F4", ". > 1"),
+             'survey!F4: "." (this question\'s answer) is only for a constraint'),
+            ("unknown-question", cell("survey", "F5", "${nope} = 'yes'"),
+             'survey!F5: position 1: unknown question "nope" (read as: nope == "yes")'),
+            ("mod", cell("survey", "F5", "${total} mod 2 = 0"),
+             'survey!F5: "mod" is outside the expressions canvass reads'),
+            ("required-maybe", cell("survey", "E4", "maybe"),
+             'survey!E4: required is yes or no, not "maybe"'),
+            ("min-not-number", cell("survey", "J4", "many"),
+             'survey!J4: min is a number, not "many"'),
+            ("hint", lambda wb: (wb["survey"].__setitem__("L1", "hint"),
+                                 wb["survey"].__setitem__("L4", "count everyone")),
+             "survey!L4: canvass questions have no hint"),
+            ("unknown-column", lambda wb: (wb["survey"].__setitem__("L1", "appearance"),
+                                           wb["survey"].__setitem__("L9", "minimal")),
+             'survey!L9: the column "appearance" has no meaning in canvass'),
+            ("yes-no-list", cell("choices", "B3", "maybe"),
+             "survey!A3: a yes_no question's list holds the choices yes and no"),
+            ("scale-name", cell("choices", "B7", "one"),
+             "choices!B7: a scale level's name is its value, a whole number"),
+            ("bad-canvass-type", cell("survey", "I10", "slider"),
+             'survey!I10: canvass_type is yes_no or scale (for a select_one), not "slider"'),
+            ("outside-group", lambda wb: wb["survey"].delete_rows(2),
+             "survey!A2: a question outside a group"),
+            ("nested-group", lambda wb: wb["survey"].delete_rows(7),
+             "survey!A7: a group inside a group"),
+            ("end-without-begin", lambda wb: wb["survey"].delete_rows(8),
+             "survey!A12: end_group without a begin_group"),
+            ("no-end", lambda wb: wb["survey"].delete_rows(13),
+             "survey!A8: this group has no end_group"),
+            ("no-settings", lambda wb: wb.remove(wb["settings"]), "settings!A1: no settings sheet"),
+            ("bad-version", cell("settings", "B2", "one"),
+             'settings!B2: version is a whole number from 1, not "one"'),
+            ("spanish", cell("survey", "D1", "label::Spanish (es)"),
+             'survey!D1: "label::Spanish (es)": canvass texts are in English (en) and French'),
+            ("rule-outside-subset", rules_sheet,
+             'rules!B2: "string-length" is outside the expressions canvass reads'),
+            ("empty-survey", lambda wb: wb["survey"].delete_rows(2, 20),
+             "survey!A1: the survey is empty"),
+        ]
+        for name, mutate, expected in cases:
+            with self.subTest(name):
+                self.broken(name, mutate, expected)
+        # Not workbooks at all, and workbooks over the limits.
+        with open(self.path("renamed.xlsx"), "w", encoding="utf-8") as f:
+            f.write("type,name,label\ninteger,a,A\n")
+        r = run("questionnaire", "import", self.path("renamed.xlsx"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not an xlsx workbook (not a zip file", r.stderr)
+        self.broken("zip-bomb", None, "over the limit of 16777216", build=zipped({
+            "xl/workbook.xml": wb_xml, "xl/_rels/workbook.xml.rels": rels,
+            "xl/worksheets/sheet1.xml": sheet("") + " " * (17 << 20)}))
+        self.broken("million-rows", None, "sheet survey: row 1000000: more than 10000 rows",
+                    build=zipped({"xl/workbook.xml": wb_xml, "xl/_rels/workbook.xml.rels": rels,
+                                  "xl/worksheets/sheet1.xml": sheet(
+                                      '<row r="1"><c r="A1" t="inlineStr"><is><t>type</t></is>'
+                                      '</c></row><row r="1000000"><c r="A1000000" '
+                                      't="inlineStr"><is><t>integer</t></is></c></row>')}))
+        self.broken("no-workbook-part", None, "not an xlsx workbook (no xl/workbook.xml)",
+                    build=zipped({"hello.txt": "hi"}))
+        self.broken("bad-xml", None, "xl/worksheets/sheet1.xml: not well-formed XML",
+                    build=zipped({"xl/workbook.xml": wb_xml, "xl/_rels/workbook.xml.rels": rels,
+                                  "xl/worksheets/sheet1.xml": "<worksheet><sheetData>"}))
+        # Every problem at once, each with its cell.
+        def three(wb):
+            wb["survey"]["A4"] = "geopoint"
+            wb["survey"]["B5"] = "total"
+            wb["survey"]["E6"] = "maybe"
+        err = self.broken("three", three, "survey!A4", "survey!B5", "survey!E6",
+                          "3 problems; nothing written")
+        self.assertEqual(err.count("three.xlsx: survey!"), 3, err)
 
 
 if __name__ == "__main__":
