@@ -32,7 +32,7 @@ static const struct {
 	{"review", ctl_review, "list, show, query, approve, reopen returns (the review loop)"},
 	{"status", ctl_status, "every process: up or down, throughput, queue, store, last commit"},
 	{"questionnaire", ctl_questionnaire,
-	 "a questionnaire as an XLSForm workbook, and back (export, import)"},
+	 "XLSForm workbooks of a questionnaire and back; diff of versions"},
 };
 
 static void usage(FILE *out)

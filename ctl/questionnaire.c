@@ -59,6 +59,8 @@ static const char *const survey_cols[] = {
 	"score_no",
 	"score_zero",
 	"score_full",
+	"replaces",
+	"comparable",
 };
 #define N_SURVEY (sizeof survey_cols / sizeof survey_cols[0])
 
@@ -84,6 +86,8 @@ static const struct {
 	{"max_length", "max_length"},
 	{"warn_below", "warn_below"},
 	{"warn_above", "warn_above"},
+	{"replaces", "replaces"},
+	{"comparable", "comparable"},
 };
 
 struct sheet {
@@ -205,6 +209,7 @@ static void choices_rows(struct xport *x, const char *list, json_t *items, bool 
 		}
 		put_text(x, s, "label", json_object_get(it, "label"));
 		put_json(s, "score", json_object_get(it, "score"));
+		put_json(s, "replaces", json_object_get(it, "replaces"));
 	}
 }
 
@@ -338,6 +343,7 @@ static int write_workbook(struct xport *x, json_t *doc)
 	column(x, &x->choices, "name");
 	label_columns(x, &x->choices, "label");
 	column(x, &x->choices, "score");
+	column(x, &x->choices, "replaces");
 	column(x, &x->settings, "form_id");
 	column(x, &x->settings, "version");
 	label_columns(x, &x->settings, "form_title");
@@ -645,8 +651,157 @@ done:
 	return status;
 }
 
+/* What changed of a question that continues prev: into buf ("" when nothing). */
+static void question_changes(const struct question *prev, const struct question *q, bool adjacent,
+			     char *buf, size_t len)
+{
+	size_t o = 0;
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (o < len)                                                                       \
+			o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__);                      \
+	} while (0)
+	buf[0] = '\0';
+	if (prev->type != q->type)
+		ADD("; type %s -> %s", qtype_name(prev->type), qtype_name(q->type));
+	if (strcmp(prev->text, q->text) != 0)
+		ADD("; text reworded");
+	if ((prev->unit == NULL) != (q->unit == NULL) ||
+	    (q->unit && prev->unit && strcmp(prev->unit, q->unit) != 0))
+		ADD("; unit %s -> %s", prev->unit ? prev->unit : "(none)",
+		    q->unit ? q->unit : "(none)");
+	if (prev->has_min != q->has_min || prev->min != q->min || prev->has_max != q->has_max ||
+	    prev->max != q->max)
+		ADD("; bounds changed");
+	if (q->type == QT_SCALE && prev->type == QT_SCALE) {
+		bool same = prev->n_options == q->n_options;
+		for (size_t i = 0; same && i < q->n_options; i++)
+			same = prev->options[i].value == q->options[i].value &&
+			       strcmp(prev->options[i].label, q->options[i].label) == 0;
+		if (!same)
+			ADD("; scale levels changed");
+	} else if (q->n_options > 0 && prev->n_options > 0 && q->type != QT_SCALE) {
+		for (size_t i = 0; i < q->n_options; i++) {
+			const struct qoption *op = &q->options[i];
+			const char *was = adjacent ? qset_previous_option(q, op) : op->id;
+			int k = qdef_option_index(prev, was);
+			if (k < 0)
+				ADD("; option %s added", op->id);
+			else if (strcmp(was, op->id) != 0)
+				ADD("; option %s renamed %s", was, op->id);
+			else if (strcmp(prev->options[k].label, op->label) != 0)
+				ADD("; option %s relabelled", op->id);
+		}
+		for (size_t k = 0; k < prev->n_options; k++) {
+			bool kept = false;
+			for (size_t i = 0; i < q->n_options && !kept; i++)
+				kept = strcmp(adjacent ? qset_previous_option(q, &q->options[i])
+						       : q->options[i].id,
+					      prev->options[k].id) == 0;
+			if (!kept)
+				ADD("; option %s removed", prev->options[k].id);
+		}
+	}
+#undef ADD
+}
+
+static int diff_cmd(int argc, char **argv)
+{
+	char *qdir = NULL, err[1024], changes[2048];
+	const struct setting tab[] = {
+		{"questionnaires", SET_STRING, &qdir, 0, 0, "DIR",
+		 "the questionnaire definitions (both versions)"},
+		{NULL, 0, NULL, 0, 0, NULL, NULL},
+	};
+	const struct questionnaire *a, *b;
+	struct qset *qs = NULL;
+	long va, vb;
+	char *end1, *end2;
+	int next, rc, status = 1;
+	size_t n = 0;
+
+	rc = settings_parse(tab, "canvassctl", argc, argv, &next, err, sizeof err);
+	if (rc == 0 && qdir == NULL) {
+		rc = -1;
+		snprintf(err, sizeof err, "--questionnaires is required");
+	}
+	if (rc == SETTINGS_HELP || rc != 0 || next != argc - 3) {
+		rc = ctl_usage(
+			"questionnaire diff", rc, err, tab,
+			"usage: canvassctl questionnaire diff --questionnaires DIR ID V1 V2\n"
+			"Lists the questions of version V2 added, removed, renamed (by "
+			"lineage: \"replaces\")\nand changed since V1, with their options, "
+			"and those whose meaning changed\n(docs/questionnaires.md, \"Versions "
+			"and lineage\").\n");
+		settings_free(tab);
+		return rc;
+	}
+	va = strtol(argv[next + 1], &end1, 10);
+	vb = strtol(argv[next + 2], &end2, 10);
+	if (qset_load_dir(qdir, &qs, err, sizeof err) != 0) {
+		fprintf(stderr, "canvassctl questionnaire diff: %s\n", err);
+		goto done;
+	}
+	if (*end1 || *end2 || va < 1 || vb <= va) {
+		fprintf(stderr, "canvassctl questionnaire diff: V1 and V2 are versions, V1 < V2\n");
+		settings_free(tab);
+		qset_free(&qs);
+		return 2;
+	}
+	a = qset_find(qs, argv[next], (uint32_t)va);
+	b = qset_find(qs, argv[next], (uint32_t)vb);
+	if (a == NULL || b == NULL) {
+		fprintf(stderr,
+			"canvassctl questionnaire diff: no questionnaire %s version %ld in %s\n",
+			argv[next], a == NULL ? va : vb, qdir);
+		goto done;
+	}
+	printf("%s: version %ld -> %ld\n", argv[next], va, vb);
+	for (size_t i = 0; i < b->n_questions; i++) {
+		const struct question *q = &b->questions[i];
+		bool comparable;
+		const struct question *p = qset_continued(qs, b, q, a, &comparable);
+		if (p == NULL) {
+			printf("added      %s\n", q->id);
+			n++;
+			continue;
+		}
+		question_changes(p, q, vb == va + 1, changes, sizeof changes);
+		if (strcmp(p->id, q->id) != 0)
+			printf("renamed    %s -> %s%s%s\n", p->id, q->id, changes[0] ? ": " : "",
+			       changes[0] ? changes + 2 : "");
+		else if (changes[0])
+			printf("changed    %s: %s\n", q->id, changes + 2);
+		if (!comparable)
+			printf("not comparable %s: its meaning changed (\"comparable\": false)\n",
+			       q->id);
+		n += strcmp(p->id, q->id) != 0 || changes[0] || !comparable;
+	}
+	for (size_t k = 0; k < a->n_questions; k++) {
+		bool continued = false;
+		for (size_t i = 0; i < b->n_questions && !continued; i++) {
+			bool comparable;
+			continued = qset_continued(qs, b, &b->questions[i], a, &comparable) ==
+				    &a->questions[k];
+		}
+		if (!continued) {
+			printf("removed    %s\n", a->questions[k].id);
+			n++;
+		}
+	}
+	if (n == 0)
+		printf("no differences\n");
+	status = 0;
+done:
+	qset_free(&qs);
+	settings_free(tab);
+	return status;
+}
+
 int ctl_questionnaire(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "diff") == 0)
+		return diff_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return import_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)
@@ -659,13 +814,16 @@ int ctl_questionnaire(int argc, char **argv)
 		printf("usage: canvassctl questionnaire export --questionnaires DIR [--version N] "
 		       "--out FILE.xlsx ID\n"
 		       "       canvassctl questionnaire import [--out FILE.json] FORM.xlsx\n"
+		       "       canvassctl questionnaire diff --questionnaires DIR ID V1 V2\n"
 		       "  export  a definition as an XLSForm workbook (docs/questionnaires.md)\n"
 		       "  import  an XLSForm workbook as a definition, every problem with its "
-		       "cell\n");
+		       "cell\n"
+		       "  diff    what changed between two versions, by lineage\n");
 		return 0;
 	}
 	fprintf(stderr, "usage: canvassctl questionnaire export --questionnaires DIR [--version N] "
 			"--out FILE.xlsx ID\n"
-			"       canvassctl questionnaire import [--out FILE.json] FORM.xlsx\n");
+			"       canvassctl questionnaire import [--out FILE.json] FORM.xlsx\n"
+			"       canvassctl questionnaire diff --questionnaires DIR ID V1 V2\n");
 	return 2;
 }

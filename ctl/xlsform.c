@@ -404,6 +404,7 @@ static json_t *list_items(struct import *im, const char *list, const char *kind,
 {
 	struct sheetcols *c = &im->choices;
 	size_t lc = col(c, "list_name"), nc = col(c, "name"), sc = col(c, "score");
+	size_t pc = col(c, "replaces");
 	json_t *items = json_array();
 	size_t found = 0;
 
@@ -433,6 +434,14 @@ static json_t *list_items(struct import *im, const char *list, const char *kind,
 		}
 		if (label != NULL)
 			json_object_set_new(it, "label", label);
+		if (cell(c, r, pc) != NULL) {
+			if (strcmp(kind, "scale") == 0)
+				problem(im->p, "choices", r, pc,
+					"a scale level continues the level of the same value: no "
+					"replaces");
+			else
+				json_object_set_new(it, "replaces", json_string(cell(c, r, pc)));
+		}
 		if (score != NULL) {
 			json_t *v = number(score, false);
 			if (v == NULL)
@@ -575,9 +584,13 @@ static json_t *question_row(struct import *im, size_t row, const char *type, con
 	set_number(im, q, "warn_above", "warn_above", row, false);
 	{
 		const char *unit = cell(c, row, col(c, "unit"));
+		const char *replaces = cell(c, row, col(c, "replaces"));
 		if (unit != NULL)
 			json_object_set_new(q, "unit", json_string(unit));
+		if (replaces != NULL)
+			json_object_set_new(q, "replaces", json_string(replaces));
 	}
+	set_flag(im, q, "comparable", row);
 	if (list != NULL && kind != NULL) {
 		items = list_items(im, list, kind, row, tk);
 		if (items != NULL && strcmp(kind, "yes_no") == 0) {
@@ -937,6 +950,7 @@ int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *
 		col(cc, "list_name");
 		col(cc, "name");
 		col(cc, "score");
+		col(cc, "replaces");
 		unused_columns(cc, p);
 		unused_columns(&im->settings, p);
 	}

@@ -218,7 +218,7 @@ static int parse_options(struct ctx *c, const struct questionnaire *q, json_t *q
 	json_array_foreach (arr, i, item) {
 		struct qoption *o = &qn->options[i];
 		size_t b2 = strlen(c->path);
-		static const char *const opt_keys[] = {"id", "label", "score", NULL};
+		static const char *const opt_keys[] = {"id", "label", "score", "replaces", NULL};
 		static const char *const lvl_keys[] = {"value", "label", NULL};
 
 		snprintf(c->path + b2, sizeof c->path - b2, "[%zu]", i);
@@ -251,6 +251,9 @@ static int parse_options(struct ctx *c, const struct questionnaire *q, json_t *q
 				}
 		}
 		if ((rc = get_text(c, q, item, "label", &o->label, o->label_tr)) != 0)
+			goto out;
+		if (qn->type != QT_SCALE &&
+		    (rc = get_string(c, item, "replaces", false, true, &o->replaces)) != 0)
 			goto out;
 		o->score = -1; /* none given */
 		if (qn->type != QT_SCALE) {
@@ -455,8 +458,11 @@ static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *
 					   "warn_above",
 					   "change_from_previous",
 					   "outlier",
+					   "replaces",
+					   "comparable",
 					   NULL};
 	char *type = NULL;
+	bool comparable;
 	json_t *ml;
 	int rc;
 
@@ -495,8 +501,13 @@ static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *
 			return bad(c, "max_length: a positive integer, for text questions only");
 		qn->max_length = (size_t)json_integer_value(ml);
 	}
-	if ((rc = get_string(c, qj, "when", false, false, &qn->when_src)) != 0)
+	if ((rc = get_string(c, qj, "when", false, false, &qn->when_src)) != 0 ||
+	    (rc = get_string(c, qj, "replaces", false, true, &qn->replaces)) != 0 ||
+	    (rc = get_bool(c, qj, "comparable", true, &comparable)) != 0)
 		return rc;
+	qn->not_comparable = !comparable;
+	if (q->version < 2 && (qn->replaces != NULL || !comparable))
+		return bad(c, "replaces and comparable: for a version after the first only");
 	if (qn->type == QT_CHOICE || qn->type == QT_MULTI_CHOICE || qn->type == QT_SCALE) {
 		if ((rc = parse_options(c, q, qj, qn)) != 0)
 			return rc;
@@ -718,8 +729,10 @@ void qdef_free(struct questionnaire **qp)
 	q = *qp;
 	for (size_t i = 0; i < q->n_questions; i++) {
 		struct question *qn = &q->questions[i];
+		free(qn->replaces);
 		for (size_t k = 0; k < qn->n_options; k++) {
 			free(qn->options[k].id);
+			free(qn->options[k].replaces);
 			free(qn->options[k].label);
 			for (int l = 0; l < QLANGS; l++)
 				free(qn->options[k].label_tr[l]);
@@ -760,6 +773,54 @@ void qdef_free(struct questionnaire **qp)
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * What a version's lineage names exists in the previous version of the set:
+ * each "replaces" a question (an option) of it, each continued once.
+ */
+static int check_lineage(const struct qset *set, const struct questionnaire *def, char *err,
+			 size_t errlen)
+{
+	const struct questionnaire *prev =
+		def->version > 1 ? qset_find(set, def->id, def->version - 1) : NULL;
+
+	for (size_t i = 0; i < def->n_questions; i++) {
+		const struct question *q = &def->questions[i], *p;
+		if (q->replaces == NULL && !q->not_comparable && prev == NULL)
+			continue;
+		if (prev == NULL)
+			return cv_fail(err, errlen, CV_ECONFIG,
+				       "%s version %u: question %s: replaces and comparable need "
+				       "version %u in the set",
+				       def->id, def->version, q->id, def->version - 1);
+		p = qdef_question(prev, q->replaces ? q->replaces : q->id);
+		if (q->replaces != NULL && p == NULL)
+			return cv_fail(err, errlen, CV_ECONFIG,
+				       "%s version %u: question %s replaces %s, which version %u "
+				       "does not have",
+				       def->id, def->version, q->id, q->replaces, prev->version);
+		for (size_t k = 0; k < i; k++) {
+			const struct question *o = &def->questions[k];
+			if (p != NULL && qdef_question(prev, o->replaces ? o->replaces : o->id) == p)
+				return cv_fail(err, errlen, CV_ECONFIG,
+					       "%s version %u: questions %s and %s both continue %s "
+					       "of version %u",
+					       def->id, def->version, o->id, q->id, p->id,
+					       prev->version);
+		}
+		for (size_t k = 0; k < q->n_options; k++) {
+			const struct qoption *o = &q->options[k];
+			if (o->replaces == NULL)
+				continue;
+			if (p == NULL || qdef_option_index(p, o->replaces) < 0)
+				return cv_fail(err, errlen, CV_ECONFIG,
+					       "%s version %u: question %s: option %s replaces %s, "
+					       "which the question it continues does not have",
+					       def->id, def->version, q->id, o->id, o->replaces);
+		}
+	}
+	return 0;
 }
 
 int qset_load_dir(const char *dir, struct qset **out, char *err, size_t errlen)
@@ -821,12 +882,51 @@ int qset_load_dir(const char *dir, struct qset **out, char *err, size_t errlen)
 	for (size_t i = 0; i < n_names; i++)
 		free(names[i]);
 	free(names);
+	for (size_t i = 0; rc == 0 && i < set->n; i++)
+		rc = check_lineage(set, set->items[i], err, errlen);
 	if (rc != 0) {
 		qset_free(&set);
 		return rc;
 	}
 	*out = set;
 	return 0;
+}
+
+const struct question *qset_previous(const struct qset *set, const struct questionnaire *def,
+				     const struct question *q, const struct questionnaire **prev)
+{
+	*prev = def->version > 1 ? qset_find(set, def->id, def->version - 1) : NULL;
+	if (*prev == NULL)
+		return NULL;
+	return qdef_question(*prev, q->replaces ? q->replaces : q->id);
+}
+
+const struct question *qset_continued(const struct qset *set, const struct questionnaire *from,
+				      const struct question *q, const struct questionnaire *to,
+				      bool *comparable)
+{
+	const struct questionnaire *def = from;
+
+	*comparable = true;
+	if (to->version >= from->version)
+		return to == from ? q : qdef_question(to, q->id);
+	while (q != NULL && def->version > to->version) {
+		const struct questionnaire *prev;
+		const struct question *p = qset_previous(set, def, q, &prev);
+		if (prev == NULL) /* a version missing from the set: by id, as before lineage */
+			return qdef_question(to, q->id);
+		if (p != NULL && q->not_comparable)
+			*comparable = false;
+		q = p;
+		def = prev;
+	}
+	return q;
+}
+
+const char *qset_previous_option(const struct question *q, const struct qoption *o)
+{
+	(void)q;
+	return o->replaces ? o->replaces : o->id;
 }
 
 void qset_free(struct qset **setp)

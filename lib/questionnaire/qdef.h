@@ -36,4 +36,24 @@ void qset_free(struct qset **set);
 /* Borrowed pointers into the set, or NULL. */
 const struct questionnaire *qset_find(const struct qset *set, const char *id, uint32_t version);
 const struct questionnaire *qset_latest(const struct qset *set, const char *id);
+
+/*
+ * Lineage (docs/questionnaires.md, "Versions and lineage"). The question of
+ * the previous version (*prev, NULL when the set has none) that q of def
+ * continues: the one named by q's "replaces", else the one of q's id; NULL
+ * when q is new.
+ */
+const struct question *qset_previous(const struct qset *set, const struct questionnaire *def,
+				     const struct question *q, const struct questionnaire **prev);
+/*
+ * The question of version to (older than from) that q of from continues,
+ * through every version between; NULL when the chain breaks (q is newer).
+ * *comparable is false when a step of the chain says its meaning changed
+ * ("comparable": false). A version missing from the set: by id.
+ */
+const struct question *qset_continued(const struct qset *set, const struct questionnaire *from,
+				      const struct question *q, const struct questionnaire *to,
+				      bool *comparable);
+/* The id of the option of the continued question that o continues. */
+const char *qset_previous_option(const struct question *q, const struct qoption *o);
 #endif

@@ -43,7 +43,8 @@ struct qoption {
 	int64_t value; /* scale level value */
 	char *label;
 	char *label_tr[QLANGS];
-	double score; /* choice options of a scored question: 0..1 */
+	double score;   /* choice options of a scored question: 0..1 */
+	char *replaces; /* the option of the previous version it continues; NULL: its own id */
 };
 
 /*
@@ -104,6 +105,13 @@ struct question {
 	struct expr *when;
 	struct qscore score;
 	struct qcheck check;
+	/*
+	 * Lineage (docs/questionnaires.md, "Versions and lineage"): the question
+	 * of the previous version it continues (NULL: the one of the same id,
+	 * if any), and whether its figures are comparable with that one's.
+	 */
+	char *replaces;
+	bool not_comparable;
 };
 
 struct section {

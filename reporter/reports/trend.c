@@ -8,15 +8,20 @@
 
 void trend_signature(const struct question *q, char *buf, size_t len)
 {
-	size_t o = (size_t)snprintf(
-		buf, len, "%s|%s|%s|%d:%g|%d:%g|%d:%g:%g:%g:%g:%g|", qtype_name(q->type), q->text,
-		q->unit ? q->unit : "", q->has_min, q->min, q->has_max, q->max, q->score.scored,
-		q->score.weight, q->score.yes, q->score.no, q->score.zero, q->score.full);
+	/*
+	 * What a figure means: the type, unit, bounds, scoring and the options
+	 * (an option by the id it continues, so that a renamed option is the
+	 * same); not the id or the wording, which lineage allows to change.
+	 */
+	size_t o = (size_t)snprintf(buf, len, "%s|%s|%d:%g|%d:%g|%d:%g:%g:%g:%g:%g|",
+				    qtype_name(q->type), q->unit ? q->unit : "", q->has_min, q->min,
+				    q->has_max, q->max, q->score.scored, q->score.weight,
+				    q->score.yes, q->score.no, q->score.zero, q->score.full);
 	for (size_t i = 0; i < q->n_options && o < len; i++)
 		o += (size_t)snprintf(buf + o, len - o, "%s=%lld:%s:%g;",
-				      q->options[i].id ? q->options[i].id : "",
-				      (long long)q->options[i].value, q->options[i].label,
-				      q->options[i].score);
+				      q->options[i].id ? qset_previous_option(q, &q->options[i]) : "",
+				      (long long)q->options[i].value,
+				      q->type == QT_SCALE ? q->options[i].label : "", q->options[i].score);
 }
 
 static double cell_value(const struct compare_table *t, const struct compare_cell *c)
@@ -96,7 +101,9 @@ int trend_build(struct store_view *v, const struct qset *qs, const char *questio
 		trend_signature(q, sig, sizeof sig);
 		for (size_t c = 0; c < n_cycles; c++) {
 			const struct questionnaire *def = t->ds[c]->def;
-			const struct question *qc = qdef_question(def, q->id);
+			bool comparable;
+			/* The question of that cycle's version this one continues (lineage). */
+			const struct question *qc = qset_continued(qs, latest, q, def, &comparable);
 			const struct compare_table *tab =
 				qc ? &t->cmp[c]->questions[qc->order] : NULL;
 			for (size_t g = 0; g < t->n_groups; g++) {
@@ -128,6 +135,13 @@ int trend_build(struct store_view *v, const struct qset *qs, const char *questio
 				continue;
 			}
 			trend_signature(qc, other_sig, sizeof other_sig);
+			if (!comparable && !s->changed) {
+				s->changed = true;
+				snprintf(s->change_note, sizeof s->change_note,
+					 "its meaning changed after cycle %s (version %u, as %s): not "
+					 "comparable",
+					 cycles[c], def->version, qc->id);
+			}
 			if (strcmp(sig, other_sig) != 0 && !s->changed) {
 				s->changed = true;
 				snprintf(s->change_note, sizeof s->change_note,
@@ -171,14 +185,16 @@ int trend_build(struct store_view *v, const struct qset *qs, const char *questio
 			/* A score changes meaning when any of its scored questions changed. */
 			for (size_t i = 0; i < latest->n_questions && !s->changed; i++) {
 				const struct question *q = &latest->questions[i];
-				const struct question *qc = qdef_question(t->ds[c]->def, q->id);
+				bool comparable;
+				const struct question *qc =
+					qset_continued(qs, latest, q, t->ds[c]->def, &comparable);
 				char a[2048], b[2048];
 				if (!q->score.scored || (!overall && q->section != sidx))
 					continue;
 				trend_signature(q, a, sizeof a);
 				if (qc != NULL)
 					trend_signature(qc, b, sizeof b);
-				if (qc == NULL || strcmp(a, b) != 0) {
+				if (qc == NULL || !comparable || strcmp(a, b) != 0) {
 					s->changed = true;
 					snprintf(s->change_note, sizeof s->change_note,
 						 "scored question %s differs in cycle %s (version "

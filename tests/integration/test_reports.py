@@ -422,6 +422,105 @@ class TrendChangeTest(unittest.TestCase):
                 p.close()
 
 
+    def test_lineage_followed(self):
+        """Version 2 of the gender questionnaire renames a question (replaces), rewrites
+        two scales (one declared "comparable": false, one relabelled), adds a question:
+        trend follows the renamed question across both cycles, marks the rewritten
+        ones not comparable, and diff lists every change."""
+        gi = os.path.join(QDIR, "gender-integrity.v1.json")
+        with tempfile.TemporaryDirectory() as d:
+            qdir = os.path.join(d, "q")
+            shutil.copytree(QDIR, qdir)
+            v2 = load_json(gi)
+            v2["version"] = 2
+            for s in v2["sections"]:
+                for q in s["questions"]:
+                    if q["id"] == "gi_hr_staff_total":
+                        q["id"] = "gi_hr_staff_count"
+                        q["replaces"] = "gi_hr_staff_total"
+                        q["text"] = {"en": "How many staff in all?",
+                                     "fr": "Combien d'agents en tout ?"}
+                    if q["id"] == "gi_rf_implementation":
+                        q["comparable"] = False
+                    if q["id"] == "gi_mo_implementation":
+                        q["levels"][0]["label"] = {"en": "Not begun", "fr": "Pas commencé"}
+                if s["id"] == "private_sector":
+                    s["questions"].append({"id": "gi_ps_contacts", "type": "integer",
+                                           "min": 0, "max": 1000,
+                                           "text": {"en": "Contacts?", "fr": "Contacts ?"}})
+            for r in v2["rules"]:
+                r["expr"] = r["expr"].replace("gi_hr_staff_total", "gi_hr_staff_count")
+            v2path = os.path.join(qdir, "gender-integrity.v2.json")
+            write_json(v2path, v2)
+            out = subprocess.run([os.path.join(BIN, "canvassctl"), "questionnaire", "diff",
+                                  "--questionnaires", qdir, "gender-integrity", "1", "2"],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(out.stdout.splitlines(), [
+                "gender-integrity: version 1 -> 2",
+                "not comparable gi_rf_implementation: its meaning changed (\"comparable\": "
+                "false)",
+                "renamed    gi_hr_staff_total -> gi_hr_staff_count: text reworded",
+                "changed    gi_mo_implementation: scale levels changed",
+                "added      gi_ps_contacts"])
+            # Lineage is checked when the set loads: a replaces naming nothing is refused.
+            bad_dir = os.path.join(d, "bad")
+            shutil.copytree(qdir, bad_dir)
+            bad = load_json(v2path)
+            bad["sections"][0]["questions"][0]["replaces"] = "gi_nothing"
+            write_json(os.path.join(bad_dir, "gender-integrity.v2.json"), bad)
+            out = subprocess.run([os.path.join(BIN, "canvassctl"), "questionnaire", "diff",
+                                  "--questionnaires", bad_dir, "gender-integrity", "1", "2"],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.returncode, 1)
+            self.assertIn("gender-integrity version 2: question gi_lc_considered replaces "
+                          "gi_nothing, which version 1 does not have", out.stderr)
+            p = Pipeline(root=d)
+            p.start_aggregator()
+            args = p.collector_args()
+            args[args.index("--questionnaires") + 1] = qdir
+            p.col = p._start("collector", args)
+            try:
+                a = synth(os.path.join(d, "a"), cycle="2024", questionnaire=gi,
+                          only=("KE", "FR", "JP", "BR", "DE", "CN", "US", "IN"))
+                b = synth(os.path.join(d, "b"), cycle="2025", questionnaire=gi,
+                          only=("KE", "FR", "JP", "BR", "DE", "CN", "US", "IN"))
+                for i, path in enumerate(b):  # the same answers, on version 2
+                    sub = load_json(path)
+                    sub["version"] = 2
+                    ans = sub["answers"]
+                    if "gi_hr_staff_total" in ans:
+                        ans["gi_hr_staff_count"] = ans.pop("gi_hr_staff_total")
+                    ans["gi_ps_contacts"] = 10 + i
+                    write_json(path, sub)
+                rc, r = p.submit(*a, *b)
+                self.assertEqual(rc, 0, r)
+                got = json.loads(p.reporter("trend", "--questionnaire", "gender-integrity",
+                                            "--format", "json", "--min-group", "1",
+                                            qdir=qdir).stdout)
+                self.assertEqual([c["version"] for c in got["cycles"]], [1, 2])
+                by = {s["id"]: s for s in got["series"]}
+                self.assertNotIn("gi_hr_staff_total", by)
+                count = by["gi_hr_staff_count"]
+                self.assertFalse(count["changed"], count.get("change_note"))
+                old = json.loads(p.reporter("compare", "--questionnaire", "gender-integrity",
+                                            "--cycle", "2024", "--format", "json",
+                                            "--min-group", "1", qdir=qdir).stdout)
+                want = next(g["mean"] for t in old["questions"] if t["id"] == "gi_hr_staff_total"
+                            for g in t["groups"] if g["group"] == "World")
+                world = next(g for g in count["groups"] if g["group"] == "World")
+                self.assertAlmostEqual(world["values"][0], want, places=6)
+                self.assertIsNotNone(world["values"][1])
+                self.assertTrue(by["gi_rf_implementation"]["changed"])
+                self.assertIn("meaning changed", by["gi_rf_implementation"]["change_note"])
+                self.assertTrue(by["gi_mo_implementation"]["changed"])
+                self.assertIn("not comparable", by["gi_mo_implementation"]["change_note"])
+                self.assertFalse(by["gi_lc_implementation"]["changed"])
+                self.assertIn("not asked in cycle 2024", by["gi_ps_contacts"]["change_note"])
+            finally:
+                p.close()
+
+
 class HtmlTest(unittest.TestCase):
     """The HTML report renders in headless Chromium: screenshot kept under build/."""
 

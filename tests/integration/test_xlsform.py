@@ -26,7 +26,7 @@ SURVEY_TAIL = ["required", "relevant", "canvass_type", "min", "max", "unit", "ma
                "allow_not_applicable", "allow_dont_know", "warn_below", "warn_above",
                "change_relative", "change_absolute", "outlier", "outlier_threshold",
                "outlier_min_answers", "score", "score_weight", "score_yes", "score_no",
-               "score_zero", "score_full"]
+               "score_zero", "score_full", "replaces", "comparable"]
 LANG = {"en": "English (en)", "fr": "French (fr)"}
 XLS_TYPE = {"integer": "integer", "number": "decimal", "text": "text"}
 
