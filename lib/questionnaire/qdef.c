@@ -802,12 +802,13 @@ static int check_lineage(const struct qset *set, const struct questionnaire *def
 				       def->id, def->version, q->id, q->replaces, prev->version);
 		for (size_t k = 0; k < i; k++) {
 			const struct question *o = &def->questions[k];
-			if (p != NULL && qdef_question(prev, o->replaces ? o->replaces : o->id) == p)
-				return cv_fail(err, errlen, CV_ECONFIG,
-					       "%s version %u: questions %s and %s both continue %s "
-					       "of version %u",
-					       def->id, def->version, o->id, q->id, p->id,
-					       prev->version);
+			if (p != NULL &&
+			    qdef_question(prev, o->replaces ? o->replaces : o->id) == p)
+				return cv_fail(
+					err, errlen, CV_ECONFIG,
+					"%s version %u: questions %s and %s both continue %s "
+					"of version %u",
+					def->id, def->version, o->id, q->id, p->id, prev->version);
 		}
 		for (size_t k = 0; k < q->n_options; k++) {
 			const struct qoption *o = &q->options[k];
