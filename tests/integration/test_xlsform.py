@@ -330,6 +330,25 @@ class ImportTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("exists; not overwritten", r.stderr)
 
+    def test_shipped_workbooks(self):
+        """data/xlsform holds each shipped questionnaire as a workbook: as the export writes
+        it today (every cell), and importing it gives the shipped definition."""
+        for qid in ("integrity-self-assessment", "gender-integrity"):
+            with self.subTest(qid):
+                shipped = os.path.join(os.path.dirname(QDIR), "xlsform", f"{qid}.v1.xlsx")
+                got = self.import_ok(shipped, self.path(f"shipped-{qid}.json"))
+                with open(os.path.join(QDIR, f"{qid}.v1.json"), encoding="utf-8") as f:
+                    self.assertEqual(canonical(got), canonical(json.load(f)))
+                fresh = self.path(f"fresh-{qid}.xlsx")
+                r = run("questionnaire", "export", "--questionnaires", QDIR, "--out", fresh, qid)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                a, b = openpyxl.load_workbook(shipped), openpyxl.load_workbook(fresh)
+                self.assertEqual(a.sheetnames, b.sheetnames)
+                for name in a.sheetnames:
+                    self.assertEqual(list(a[name].iter_rows(values_only=True)),
+                                     list(b[name].iter_rows(values_only=True)),
+                                     f"{qid} {name}: regenerate data/xlsform with the export")
+
     def test_designer_workbook_through_the_collector(self):
         doc = self.import_ok(self.save(designer_workbook(), "designer.xlsx"),
                              self.path("designer.json"))
