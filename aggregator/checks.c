@@ -252,12 +252,21 @@ static int load_entry(const Canvass__HistoryEntry *e, void *arg)
 	return l->rc;
 }
 
+/* The id a check's question had in the previous cycle's version (lineage). */
+static const char *previous_id(const Canvass__QualityCheck *k)
+{
+	return k->previous_question != NULL && k->previous_question[0] != '\0'
+		       ? k->previous_question
+		       : k->question;
+}
+
 /*
  * Fills the groups of plan[0..n-1] that are not loaded yet, all of one
- * cycle, in one pass over the store's current returns of that cycle.
+ * cycle, in one pass over the store's current returns of that cycle
+ * (previous: the previous cycle's, its questions by their previous ids).
  */
 static int load_cycle(struct checks *c, struct store_view *view, const Canvass__StoreRequest *req,
-		      const char *cycle, struct group **plan, size_t n)
+		      const char *cycle, struct group **plan, size_t n, bool previous)
 {
 	struct loading l = {.c = c};
 	int rc = 0;
@@ -276,7 +285,8 @@ static int load_cycle(struct checks *c, struct store_view *view, const Canvass__
 			if (l.groups[k] == plan[i])
 				goto next;
 		l.groups[l.n] = plan[i];
-		l.questions[l.n++] = req->checks[i]->question;
+		l.questions[l.n++] =
+			previous ? previous_id(req->checks[i]) : req->checks[i]->question;
 	next:;
 	}
 	if (l.n == 0)
@@ -334,7 +344,8 @@ int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreReques
 		struct group **cur = &plan->groups[i], **prev = &plan->groups[n + i];
 		*cur = find(c, req->questionnaire, req->cycle, k->question, true);
 		if (k->change && has_prev)
-			*prev = find(c, req->questionnaire, req->previous_cycle, k->question, true);
+			*prev = find(c, req->questionnaire, req->previous_cycle, previous_id(k),
+				     true);
 		missing |= (*cur != NULL && !(*cur)->loaded) || (*prev != NULL && !(*prev)->loaded);
 	}
 	*out = plan;
@@ -342,9 +353,9 @@ int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreReques
 		return 0;
 	if ((rc = store_view_open(s, &view)) != 0)
 		return rc;
-	rc = load_cycle(c, view, req, req->cycle, plan->groups, n);
+	rc = load_cycle(c, view, req, req->cycle, plan->groups, n, false);
 	if (rc == 0 && has_prev)
-		rc = load_cycle(c, view, req, req->previous_cycle, plan->groups + n, n);
+		rc = load_cycle(c, view, req, req->previous_cycle, plan->groups + n, n, true);
 	store_view_close(&view);
 	return rc;
 }
@@ -410,8 +421,8 @@ void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct
 		} else {
 			g = find(c, req->questionnaire, req->cycle, k->question, false);
 			if (has_prev)
-				pg = find(c, req->questionnaire, req->previous_cycle, k->question,
-					  false);
+				pg = find(c, req->questionnaire, req->previous_cycle,
+					  previous_id(k), false);
 		}
 		if (k->answered && has_prev)
 			check_change(pg, req, k, v);

@@ -116,7 +116,18 @@ static int add_checks(const struct intake *in, const struct questionnaire *q,
 		c->question = qn->id;
 		c->answered = j < s->n_answers && cmp == 0 &&
 			      quality_answer_value(s->answers[j], &c->value);
-		c->change = k->change;
+		/*
+		 * Lineage: the previous cycle answered the question it continues,
+		 * maybe under another id; a question whose meaning changed is not
+		 * compared with it at all.
+		 */
+		c->change = k->change && !qn->not_comparable;
+		{
+			const struct questionnaire *pdef;
+			const struct question *pq = qset_previous(in->qs, q, qn, &pdef);
+			if (pq != NULL && strcmp(pq->id, qn->id) != 0)
+				c->previous_question = pq->id;
+		}
 		c->has_relative = k->has_relative;
 		c->relative = k->relative;
 		c->has_absolute = k->has_absolute;

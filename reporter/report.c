@@ -371,8 +371,18 @@ static int run_quality(struct report_ctx *c)
 	}
 	if (rc == 0 && previous != NULL)
 		rc = dataset_load(c->view, c->def, previous, c->reg, (uint64_t)o->as_of, &prev);
+	/* The previous cycle on its own publication version; compared by lineage. */
+	if (rc == 0 && prev != NULL && !dataset_on_publication_version(prev)) {
+		const struct questionnaire *pdef =
+			qset_find(c->qs, c->def->id, dataset_publication_version(prev));
+		if (pdef != NULL) {
+			dataset_free(&prev);
+			rc = dataset_load(c->view, pdef, previous, c->reg, (uint64_t)o->as_of,
+					  &prev);
+		}
+	}
 	if (rc == 0)
-		rc = findings_build(c->ds, prev, o->special_rate, &f);
+		rc = findings_build(c->ds, prev, c->qs, o->special_rate, &f);
 	if (rc == 0) {
 		static const struct emitters e = {findings_text, findings_json, findings_csv, NULL};
 		rc = emit("quality", o->fmt, &e, f);

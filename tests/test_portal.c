@@ -12,6 +12,7 @@
 #include "form.h"
 #include "i18n.h"
 #include "qdef.h"
+#include "wire.h"
 
 static void test_every_message_in_both_languages(void **state)
 {
@@ -140,12 +141,64 @@ static void test_draft_round_trip(void **state)
 	qdef_free(&q);
 }
 
+/*
+ * The previous cycle answered version 1; the form is version 2, whose
+ * "total" continues "staff" (renamed), whose "kind" renames the option
+ * "old" to "new", and whose "level" changed meaning: the form starts with
+ * the old answers under the new ids, without the not comparable one.
+ */
+static void test_previous_version_by_lineage(void **state)
+{
+	static const char *v1 =
+		"{\"id\":\"l\",\"version\":1,\"title\":\"L\",\"sections\":[{\"id\":\"s\","
+		"\"title\":\"S\",\"questions\":["
+		"{\"id\":\"staff\",\"type\":\"integer\",\"text\":\"?\"},"
+		"{\"id\":\"kind\",\"type\":\"choice\",\"text\":\"?\",\"options\":[{\"id\":\"old\","
+		"\"label\":\"O\"},{\"id\":\"same\",\"label\":\"S\"}]},"
+		"{\"id\":\"level\",\"type\":\"integer\",\"text\":\"?\"}]}]}";
+	static const char *v2 =
+		"{\"id\":\"l\",\"version\":2,\"title\":\"L\",\"sections\":[{\"id\":\"s\","
+		"\"title\":\"S\",\"questions\":["
+		"{\"id\":\"total\",\"type\":\"integer\",\"text\":\"?\",\"replaces\":\"staff\"},"
+		"{\"id\":\"kind\",\"type\":\"choice\",\"text\":\"?\",\"options\":[{\"id\":\"new\","
+		"\"label\":\"N\",\"replaces\":\"old\"},{\"id\":\"same\",\"label\":\"S\"}]},"
+		"{\"id\":\"level\",\"type\":\"integer\",\"text\":\"?\",\"comparable\":false},"
+		"{\"id\":\"fresh\",\"type\":\"integer\",\"text\":\"?\"}]}]}";
+	char *dir = tu_tempdir(), err[512];
+	struct qset *qs = NULL;
+	struct form *f = NULL;
+	Canvass__Submission *sub;
+	(void)state;
+
+	tu_write(dir, "l.v1.json", v1);
+	tu_write(dir, "l.v2.json", v2);
+	if (qset_load_dir(dir, &qs, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	sub = tu_submission("{\"questionnaire\":\"l\",\"version\":1,\"cycle\":\"2024\","
+			    "\"member\":\"KE\",\"answers\":{\"staff\":120,\"kind\":\"old\","
+			    "\"level\":3}}");
+	assert_non_null(sub);
+	assert_int_equal(form_new(&f, qset_find(qs, "l", 2), "2025", "KE"), 0);
+	assert_int_equal(form_take_previous(f, qs, sub), 0);
+	assert_int_equal(json_integer_value(json_object_get(f->answers, "total")), 120);
+	assert_string_equal(json_string_value(json_object_get(f->answers, "kind")), "new");
+	assert_null(json_object_get(f->answers, "level")); /* its meaning changed */
+	assert_null(json_object_get(f->answers, "fresh"));
+	assert_null(json_object_get(f->answers, "staff"));
+	form_free(&f);
+	WIRE_FREE(sub);
+	qset_free(&qs);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_message_in_both_languages),
 		cmocka_unit_test(test_post_to_answers),
 		cmocka_unit_test(test_draft_round_trip),
+		cmocka_unit_test(test_previous_version_by_lineage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

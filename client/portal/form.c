@@ -68,6 +68,54 @@ int form_take_submission(struct form *f, const Canvass__Submission *s)
 	return form_conditions(f);
 }
 
+/* An answer's value with its options renamed as q's lineage says (adjacent versions). */
+static json_t *continued_value(const struct question *q, const Canvass__Answer *a, bool adjacent)
+{
+	json_t *v = subjson_answer_value(a);
+	if (v == NULL || !adjacent || q->n_options == 0 || q->type == QT_SCALE)
+		return v;
+	for (size_t i = 0; i < q->n_options; i++) {
+		const char *was = qset_previous_option(q, &q->options[i]);
+		if (strcmp(was, q->options[i].id) == 0)
+			continue;
+		if (json_is_string(v) && strcmp(json_string_value(v), was) == 0) {
+			json_decref(v);
+			return json_string(q->options[i].id);
+		}
+		for (size_t k = 0; json_is_array(v) && k < json_array_size(v); k++)
+			if (strcmp(json_string_value(json_array_get(v, k)), was) == 0)
+				json_array_set_new(v, k, json_string(q->options[i].id));
+	}
+	return v;
+}
+
+int form_take_previous(struct form *f, const struct qset *qs, const Canvass__Submission *s)
+{
+	const struct questionnaire *sdef = qset_find(qs, f->def->id, s->version);
+
+	if (sdef == NULL || sdef == f->def)
+		return form_take_submission(f, s);
+	json_object_clear(f->answers);
+	json_object_clear(f->unparsed);
+	for (size_t i = 0; i < f->def->n_questions; i++) {
+		const struct question *q = &f->def->questions[i];
+		bool comparable;
+		const struct question *was = qset_continued(qs, f->def, q, sdef, &comparable);
+		json_t *v;
+		if (was == NULL || !comparable)
+			continue; /* new, or its meaning changed: not carried over */
+		for (size_t k = 0; k < s->n_answers; k++) {
+			if (strcmp(s->answers[k]->question, was->id) != 0)
+				continue;
+			v = continued_value(q, s->answers[k], sdef->version + 1 == f->def->version);
+			if (v == NULL || json_object_set_new(f->answers, q->id, v) != 0)
+				return CV_ENOMEM;
+			break;
+		}
+	}
+	return form_conditions(f);
+}
+
 /* The values posted under name (borrowed pointers), at most max. */
 static size_t values_of(const struct form_field *fields, size_t n, const char *prefix,
 			const char *id, const char **out, size_t max)

@@ -46,6 +46,15 @@ void form_free(struct form **f);
 
 /* The answers of a stored (or previous cycle's) submission: those of def's questions. */
 int form_take_submission(struct form *f, const Canvass__Submission *s);
+/*
+ * The previous cycle's stored submission s into the form, following the
+ * lineage when s answered an older version (docs/questionnaires.md,
+ * "Versions and lineage"): each question takes the answer of the question
+ * it continues, options renamed; a question whose meaning changed, or new,
+ * stays empty.
+ */
+struct qset;
+int form_take_previous(struct form *f, const struct qset *qs, const Canvass__Submission *s);
 
 /*
  * The answers posted: for every question of the definition, its fields

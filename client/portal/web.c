@@ -203,14 +203,16 @@ static const Canvass__ReturnStatus *state_of(struct portal *p, const char *q, co
 }
 
 /* The stored submission of (q, cycle) into the form: 0 when there was one. */
-static int take_stored(struct portal *p, struct form *f, const char *q, const char *cycle)
+static int take_stored(struct portal *p, struct form *f, const char *q, const char *cycle,
+		       bool previous)
 {
 	Canvass__Reply *rep = NULL;
 	const char *detail;
 	int rc = client_read(p->cfg.client, true, q, cycle, &rep, &detail);
 	if (rc == 0 && rep != NULL && rep->status == CANVASS__STATUS__VALID &&
 	    rep->submission != NULL)
-		rc = form_take_submission(f, rep->submission);
+		rc = previous ? form_take_previous(f, p->cfg.qs, rep->submission)
+			      : form_take_submission(f, rep->submission);
 	else
 		rc = CV_ENOTFOUND;
 	WIRE_FREE(rep);
@@ -230,14 +232,14 @@ static int load_form(struct portal *p, const struct questionnaire *def, const ch
 	if (from_previous) {
 		const struct cycle *prev = cycles_previous(p->cfg.cycles, def->id, cycle);
 		if (prev != NULL)
-			take_stored(p, *out, def->id, prev->cycle);
+			take_stored(p, *out, def->id, prev->cycle, true);
 	} else if (drafts_load(p->cfg.drafts, def->id, cycle, &text, &len) == 0) {
 		rc = form_take_draft(*out, text, len);
 		free(text);
 		if (rc != 0)
 			return rc;
 	} else {
-		take_stored(p, *out, def->id, cycle);
+		take_stored(p, *out, def->id, cycle, false);
 	}
 	return form_conditions(*out); /* which questions apply, also to an empty form */
 }

@@ -80,6 +80,15 @@ static void check_question(struct build *b, const struct question *q, struct sam
 	const struct dataset *ds = b->f->ds, *prev = b->f->prev;
 	const struct qcheck *k = &q->check;
 	size_t world = n_groups - 1;
+	bool comparable = true;
+	/* The previous cycle's question this one continues (lineage), when comparable. */
+	const struct question *pq =
+		prev == NULL       ? NULL
+		: b->f->qs == NULL ? (prev->def == ds->def ? q : qdef_question(prev->def, q->id))
+				   : qset_continued(b->f->qs, ds->def, q, prev->def, &comparable);
+
+	if (!comparable)
+		pq = NULL;
 
 	for (size_t g = 0; g < n_groups; g++)
 		groups[g].n = 0;
@@ -115,8 +124,8 @@ static void check_question(struct build *b, const struct question *q, struct sam
 						       f->reference, below);
 			}
 		}
-		if (k->change && prev != NULL && (pr = ds_find(prev, r->member)) != NULL &&
-		    row_number(pr, q, &p) &&
+		if (k->change && pq != NULL && (pr = ds_find(prev, r->member)) != NULL &&
+		    row_number(pr, pq, &p) &&
 		    quality_change_exceeds(p, x, k->has_relative, k->relative, k->has_absolute,
 					   k->absolute, &rel) &&
 		    (f = add(b, r, q, "CHANGE_FROM_PREVIOUS")) != NULL) {
@@ -215,8 +224,8 @@ static int by_place(const void *pa, const void *pb)
 	return 0;
 }
 
-int findings_build(const struct dataset *ds, const struct dataset *prev, double special_rate_min,
-		   struct findings **out)
+int findings_build(const struct dataset *ds, const struct dataset *prev, const struct qset *qs,
+		   double special_rate_min, struct findings **out)
 {
 	struct build b = {0};
 	size_t n_groups = ds_groups(ds);
@@ -230,6 +239,7 @@ int findings_build(const struct dataset *ds, const struct dataset *prev, double 
 	}
 	b.f->ds = ds;
 	b.f->prev = prev;
+	b.f->qs = qs;
 	b.f->special_rate = special_rate_min;
 	b.f->returns = ds->n;
 	for (size_t g = 0; g < n_groups; g++)

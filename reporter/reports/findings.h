@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "dataset.h"
+#include "qdef.h"
 
 struct finding {
 	const char *member;   /* NULL: about a question (HIGH_SPECIAL_RATE) */
@@ -40,15 +41,20 @@ struct finding {
 struct findings {
 	const struct dataset *ds;   /* borrowed */
 	const struct dataset *prev; /* borrowed; NULL: no previous cycle */
+	const struct qset *qs;      /* borrowed: the lineage between their versions */
 	double special_rate;        /* HIGH_SPECIAL_RATE threshold */
 	struct finding *items;
 	size_t n;
 	size_t returns; /* returns examined */
 };
 
-/* prev may be NULL. special_rate in (0, 1]. */
-int findings_build(const struct dataset *ds, const struct dataset *prev, double special_rate,
-		   struct findings **out);
+/*
+ * prev may be NULL; on another version than ds, its questions are those
+ * ds's continue (qs: the lineage; a question whose meaning changed is not
+ * compared). special_rate in (0, 1].
+ */
+int findings_build(const struct dataset *ds, const struct dataset *prev, const struct qset *qs,
+		   double special_rate, struct findings **out);
 void findings_free(struct findings **f);
 
 #endif

@@ -438,6 +438,7 @@ class TrendChangeTest(unittest.TestCase):
                     if q["id"] == "gi_hr_staff_total":
                         q["id"] = "gi_hr_staff_count"
                         q["replaces"] = "gi_hr_staff_total"
+                        q["change_from_previous"] = {"relative": 1}
                         q["text"] = {"en": "How many staff in all?",
                                      "fr": "Combien d'agents en tout ?"}
                     if q["id"] == "gi_rf_implementation":
@@ -479,10 +480,26 @@ class TrendChangeTest(unittest.TestCase):
             p.start_aggregator()
             args = p.collector_args()
             args[args.index("--questionnaires") + 1] = qdir
+            # 2024 opened before 2025: it is 2025's previous cycle.
+            cycles = os.path.join(d, "lineage-cycles.json")
+            write_json(cycles, {"cycles": [
+                {"questionnaire": "gender-integrity", "cycle": c, "opens": o,
+                 "due": "2099-12-31", "closes": "2099-12-31"}
+                for c, o in (("2024", "2000-01-01"), ("2025", "2001-01-01"))]})
+            args[args.index("--cycles") + 1] = cycles
             p.col = p._start("collector", args)
             try:
                 a = synth(os.path.join(d, "a"), cycle="2024", questionnaire=gi,
                           only=("KE", "FR", "JP", "BR", "DE", "CN", "US", "IN"))
+                for path in a:  # KE: 100 staff in 2024
+                    sub = load_json(path)
+                    if sub["member"] == "KE":
+                        sub["answers"].update({"gi_hr_staff_total": 100,
+                                               "gi_hr_staff_women": 40,
+                                               "gi_hr_staff_men": 60})
+                        write_json(path, sub)
+                rc, r = p.submit(*a)
+                self.assertEqual(rc, 0, r)
                 b = synth(os.path.join(d, "b"), cycle="2025", questionnaire=gi,
                           only=("KE", "FR", "JP", "BR", "DE", "CN", "US", "IN"))
                 for i, path in enumerate(b):  # the same answers, on version 2
@@ -491,10 +508,25 @@ class TrendChangeTest(unittest.TestCase):
                     ans = sub["answers"]
                     if "gi_hr_staff_total" in ans:
                         ans["gi_hr_staff_count"] = ans.pop("gi_hr_staff_total")
+                    if sub["member"] == "KE":  # 5,000 in 2025: fifty times 2024's
+                        ans.update({"gi_hr_staff_count": 5000, "gi_hr_staff_women": 2000,
+                                    "gi_hr_staff_men": 3000})
                     ans["gi_ps_contacts"] = 10 + i
                     write_json(path, sub)
-                rc, r = p.submit(*a, *b)
+                rc, r = p.submit(*b)
                 self.assertEqual(rc, 0, r)
+                # The change check reads 2024 under the question's old id (lineage).
+                ke = next(x for x in r if x["file"].endswith("KE.json"))
+                changes = [x for x in ke["problems"] if x["code"] == "CHANGE_FROM_PREVIOUS"]
+                self.assertEqual([(x["question"], x["value"], x["reference"]) for x in changes],
+                                 [("gi_hr_staff_count", 5000, 100)], ke)
+                # The quality report compares with 2024 the same way.
+                quality = json.loads(p.reporter("quality", "--questionnaire", "gender-integrity",
+                                                "--cycle", "2025", "--format", "json",
+                                                qdir=qdir).stdout)
+                found = [(x["member"], x["question"], x["value"], x["reference"])
+                         for x in quality["findings"] if x["code"] == "CHANGE_FROM_PREVIOUS"]
+                self.assertIn(("KE", "gi_hr_staff_count", 5000, 100), found)
                 got = json.loads(p.reporter("trend", "--questionnaire", "gender-integrity",
                                             "--format", "json", "--min-group", "1",
                                             qdir=qdir).stdout)
