@@ -88,6 +88,7 @@ static const struct {
 	{"warn_above", "warn_above"},
 	{"replaces", "replaces"},
 	{"comparable", "comparable"},
+	{"hint", NULL},
 };
 
 struct sheet {
@@ -166,8 +167,8 @@ static void put_text(struct xport *x, struct sheet *s, const char *base, json_t 
 
 static void label_columns(struct xport *x, struct sheet *s, const char *base)
 {
-	static char names[2][QLANGS][48];
-	int which = strcmp(base, "label") == 0 ? 0 : 1;
+	static char names[3][QLANGS][48];
+	int which = strcmp(base, "label") == 0 ? 0 : strcmp(base, "hint") == 0 ? 1 : 2;
 	if (!x->def->translated) {
 		column(x, s, base);
 		return;
@@ -262,6 +263,8 @@ static int question_row(struct xport *x, json_t *jq)
 	put_str(s, "type", t);
 	put_str(s, "name", id);
 	put_text(x, s, "label", json_object_get(jq, "text"));
+	if (json_object_get(jq, "hint") != NULL)
+		put_text(x, s, "hint", json_object_get(jq, "hint"));
 	if (strcmp(type, "yes_no") == 0 || strcmp(type, "scale") == 0)
 		put_str(s, "canvass_type", type);
 	for (size_t k = 0; k < sizeof question_keys / sizeof question_keys[0]; k++)
@@ -337,6 +340,7 @@ static int write_workbook(struct xport *x, json_t *doc)
 	column(x, &x->survey, "type");
 	column(x, &x->survey, "name");
 	label_columns(x, &x->survey, "label");
+	label_columns(x, &x->survey, "hint");
 	for (k = 3; k < N_SURVEY; k++)
 		column(x, &x->survey, survey_cols[k]);
 	column(x, &x->choices, "list_name");

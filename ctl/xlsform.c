@@ -266,10 +266,6 @@ static void unused_columns(struct sheetcols *c, struct xlsform_problems *p)
 			if (xlsx_cell(c->s, r, k) != NULL) {
 				if (c->names[k] == NULL)
 					problem(p, c->name, r, k, "a value under no column name");
-				else if (strncmp(c->names[k], "hint", 4) == 0)
-					problem(p, c->name, r, k,
-						"canvass questions have no hint: write it into the "
-						"label");
 				else
 					problem(p, c->name, r, k,
 						"the column \"%s\" has no meaning in canvass: "
@@ -378,7 +374,7 @@ struct import {
 	const struct xlsx *x;
 	struct xlsform_problems *p;
 	struct sheetcols survey, choices, settings, rules;
-	struct langs survey_l, choices_l, settings_l;
+	struct langs survey_l, choices_l, settings_l, hint_l;
 	json_t *doc;
 	/* Per question of the definition: its survey row; per rule: its row. */
 	size_t q_rows[4096], n_q;
@@ -574,6 +570,14 @@ static json_t *question_row(struct import *im, size_t row, const char *type, con
 	json_object_set_new(q, "type", json_string(kind ? kind : "text"));
 	if ((text = text_at(c, &im->survey_l, row, "label", im->p)) != NULL)
 		json_object_set_new(q, "text", text);
+	{
+		/* A hint is optional: taken when any of its columns holds one. */
+		bool any = cell(c, row, im->hint_l.plain) != NULL;
+		for (size_t i = 0; i < im->hint_l.n; i++)
+			any = any || cell(c, row, im->hint_l.col[i]) != NULL;
+		if (any && (text = text_at(c, &im->hint_l, row, "hint", im->p)) != NULL)
+			json_object_set_new(q, "hint", text);
+	}
 	set_flag(im, q, "required", row);
 	set_flag(im, q, "allow_not_applicable", row);
 	set_flag(im, q, "allow_dont_know", row);
@@ -863,6 +867,7 @@ int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *
 	}
 	label_columns(c, "label", &im->survey_l, p);
 	label_columns(&im->choices, "label", &im->choices_l, p);
+	label_columns(c, "hint", &im->hint_l, p);
 	if (im->survey_l.n > 0 && im->survey_l.plain != NO_COL)
 		problem(p, "survey", 0, im->survey_l.plain,
 			"a plain label column beside label::Language (code) ones: write each "

@@ -5,12 +5,14 @@
  */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 #include "form.h"
 #include "i18n.h"
+#include "pages.h"
 #include "qdef.h"
 #include "wire.h"
 
@@ -192,6 +194,38 @@ static void test_previous_version_by_lineage(void **state)
 	free(dir);
 }
 
+/* A question's hint is shown under it, in the person's language, escaped. */
+static void test_hint_on_the_form(void **state)
+{
+	static const char *def =
+		"{\"id\":\"h\",\"version\":1,\"languages\":[\"en\",\"fr\"],\"title\":{\"en\":\"H\","
+		"\"fr\":\"H\"},\"sections\":[{\"id\":\"s\",\"title\":{\"en\":\"S\",\"fr\":\"S\"},"
+		"\"questions\":[{\"id\":\"total\",\"type\":\"integer\",\"min\":0,"
+		"\"text\":{\"en\":\"Staff?\",\"fr\":\"Agents ?\"},"
+		"\"hint\":{\"en\":\"On <31> December\",\"fr\":\"Au 31 décembre\"}}]}]}";
+	struct questionnaire *q = NULL;
+	struct form *f = NULL;
+	char err[256], *html = NULL;
+	size_t len = 0;
+	FILE *out;
+	(void)state;
+
+	if (qdef_load_text("h", def, strlen(def), &q, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(form_new(&f, q, "2025", "KE"), 0);
+	assert_int_equal(form_conditions(f), 0);
+	for (int l = 0; l < 2; l++) {
+		out = open_memstream(&html, &len);
+		page_form(out, l == 0 ? LANG_EN : LANG_FR, f, NULL, NULL, NULL, false);
+		fclose(out);
+		assert_non_null(
+			strstr(html, l == 0 ? "On &lt;31&gt; December. " : "Au 31 décembre. "));
+		free(html);
+	}
+	form_free(&f);
+	qdef_free(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_post_to_answers),
 		cmocka_unit_test(test_draft_round_trip),
 		cmocka_unit_test(test_previous_version_by_lineage),
+		cmocka_unit_test(test_hint_on_the_form),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

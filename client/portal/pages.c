@@ -287,13 +287,17 @@ static void control_id(FILE *out, const struct question *q)
 	esc(out, q->id);
 }
 
-/* The hint under a question: its bounds and unit. */
+/* The hint under a question: the definition's hint, its bounds and unit. */
 static void hint(FILE *out, enum lang lang, const struct question *q)
 {
 	bool any = false;
 	fputs("<span class=\"hint\" id=\"h-", out);
 	esc(out, q->id);
 	fputs("\">", out);
+	if (q->hint != NULL) {
+		esc(out, qdef_text(q->hint, q->hint_tr, qlang_of(lang)));
+		fputs(q->has_min || q->has_max || q->unit ? ". " : "", out);
+	}
 	if (q->has_min) {
 		fprintf(out, "%s %g", i18n(lang, M_MIN), q->min);
 		any = true;

@@ -460,6 +460,7 @@ static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *
 					   "outlier",
 					   "replaces",
 					   "comparable",
+					   "hint",
 					   NULL};
 	char *type = NULL;
 	bool comparable;
@@ -473,6 +474,9 @@ static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *
 	if ((rc = get_string(c, qj, "id", true, true, &qn->id)) != 0)
 		return rc;
 	if ((rc = get_text(c, q, qj, "text", &qn->text, qn->text_tr)) != 0)
+		return rc;
+	if (json_object_get(qj, "hint") != NULL &&
+	    (rc = get_text(c, q, qj, "hint", &qn->hint, qn->hint_tr)) != 0)
 		return rc;
 	if ((rc = get_string(c, qj, "type", true, false, &type)) != 0)
 		return rc;
@@ -730,6 +734,9 @@ void qdef_free(struct questionnaire **qp)
 	for (size_t i = 0; i < q->n_questions; i++) {
 		struct question *qn = &q->questions[i];
 		free(qn->replaces);
+		free(qn->hint);
+		for (int l = 0; l < QLANGS; l++)
+			free(qn->hint_tr[l]);
 		for (size_t k = 0; k < qn->n_options; k++) {
 			free(qn->options[k].id);
 			free(qn->options[k].replaces);

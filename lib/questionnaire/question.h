@@ -88,6 +88,8 @@ struct question {
 	char *id;
 	char *text;
 	char *text_tr[QLANGS];
+	char *hint; /* a note under the question for the person answering; NULL: none */
+	char *hint_tr[QLANGS];
 	enum qtype type;
 	size_t section; /* index into questionnaire.sections */
 	size_t order;   /* position in the questionnaire, from 0 */

@@ -37,7 +37,8 @@ PLAIN = {
         {"id": "one", "title": "One", "questions": [
             {"id": "agree", "type": "yes_no", "text": "Agree?", "required": False,
              "score": {"weight": 2, "yes": 1, "no": 0.25}},
-            {"id": "count", "type": "integer", "text": "How many?", "min": 0, "max": 500,
+            {"id": "count", "type": "integer", "text": "How many?", "hint": "Count everyone",
+             "min": 0, "max": 500,
              "unit": "staff", "allow_not_applicable": True, "allow_dont_know": True,
              "warn_below": 1, "warn_above": 400,
              "change_from_previous": {"relative": 0.5, "absolute": 10},
@@ -94,8 +95,9 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(wb.sheetnames, ["survey", "choices", "settings", "rules"])
         langs = doc.get("languages")
         labels = [f"label::{LANG[l]}" for l in langs] if langs else ["label"]
+        hints = [f"hint::{LANG[l]}" for l in langs] if langs else ["hint"]
         header, survey = rows(wb["survey"])
-        self.assertEqual(header, ["type", "name"] + labels + SURVEY_TAIL)
+        self.assertEqual(header, ["type", "name"] + labels + hints + SURVEY_TAIL)
         _, choices = rows(wb["choices"])
         _, settings = rows(wb["settings"])
         _, rule_rows = rows(wb["rules"])
@@ -124,6 +126,8 @@ class ExportTest(unittest.TestCase):
                 else:
                     self.assertEqual(row["type"], XLS_TYPE[t])
                 label_cells(row, q["text"])
+                for l, col in zip(langs or ["en"], hints):
+                    self.assertEqual(row.get(col), text(q["hint"], l) if "hint" in q else None)
                 for key in ("min", "max", "unit", "max_length", "warn_below", "warn_above"):
                     self.assertEqual(row.get(key), q.get(key), (q["id"], key))
                 for key in ("required", "allow_not_applicable", "allow_dont_know"):
@@ -243,13 +247,14 @@ def designer_workbook():
     ws = wb.active
     ws.title = "survey"
     ws.append(["type", "name", "label::English (en)", "label::French (fr)", "required",
-               "relevant", "constraint", "constraint_message", "canvass_type", "min", "max"])
+               "relevant", "constraint", "constraint_message", "canvass_type", "min", "max",
+               "hint::English (en)", "hint::French (fr)"])
     rows = [
         ["begin_group", "staff", "Staff", "Personnel"],
         ["select_one yes_no", "has_policy", "A policy?", "Une politique ?", "yes", None, None,
          None, "yes_no"],
         ["integer", "total", "Total staff", "Effectif total", "yes", None, ". >= 1",
-         "At least one", None, 0, 100000],
+         "At least one", None, 0, 100000, "On 31 December", "Au 31 décembre"],
         ["integer", "women", "Women", "Femmes", None, "${has_policy} = 'yes'",
          ". <= ${total}", "No more women than staff"],
         ["decimal", "share", "Share trained", "Part formée", None, None,
@@ -360,6 +365,7 @@ class ImportTest(unittest.TestCase):
                           "share": "number", "channels": "multi_choice", "level": "scale",
                           "kind": "choice", "notes": "text"})
         self.assertEqual(qs["women"]["when"], "has_policy")
+        self.assertEqual(qs["total"]["hint"], {"en": "On 31 December", "fr": "Au 31 décembre"})
         self.assertEqual(qs["kind"]["when"],
                          "selected(channels, \"web\") and count_selected(channels) >= 2")
         self.assertEqual(qs["notes"]["when"], "not level < 2")
@@ -493,12 +499,11 @@ class ImportTest(unittest.TestCase):
              'survey!E4: required is yes or no, not "maybe"'),
             ("min-not-number", cell("survey", "J4", "many"),
              'survey!J4: min is a number, not "many"'),
-            ("hint", lambda wb: (wb["survey"].__setitem__("L1", "hint"),
-                                 wb["survey"].__setitem__("L4", "count everyone")),
-             "survey!L4: canvass questions have no hint"),
-            ("unknown-column", lambda wb: (wb["survey"].__setitem__("L1", "appearance"),
-                                           wb["survey"].__setitem__("L9", "minimal")),
-             'survey!L9: the column "appearance" has no meaning in canvass'),
+            ("hint-translation", cell("survey", "M4", None),
+             "survey!M4: no hint in fr (a missing translation)"),
+            ("unknown-column", lambda wb: (wb["survey"].__setitem__("N1", "appearance"),
+                                           wb["survey"].__setitem__("N9", "minimal")),
+             'survey!N9: the column "appearance" has no meaning in canvass'),
             ("yes-no-list", cell("choices", "B3", "maybe"),
              "survey!A3: a yes_no question's list holds the choices yes and no"),
             ("scale-name", cell("choices", "B7", "one"),
