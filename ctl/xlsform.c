@@ -827,6 +827,55 @@ static struct questionnaire *load(struct import *im)
 	return def;
 }
 
+/* The index-th question of the document (in questionnaire order), or NULL. */
+static json_t *question_at(struct import *im, size_t index)
+{
+	json_t *secs = json_object_get(im->doc, "sections");
+	for (size_t s = 0; s < json_array_size(secs); s++) {
+		json_t *qs = json_object_get(json_array_get(secs, s), "questions");
+		if (index < json_array_size(qs))
+			return json_array_get(qs, index);
+		index -= json_array_size(qs);
+	}
+	return NULL;
+}
+
+/*
+ * An expression's problems that need no loaded definition: outside the
+ * subset, a ${name} no question has, and (before: the question's index,
+ * for a relevant) a question at or after it.
+ */
+static void precheck(struct import *im, const char *sheet, size_t row, size_t k, const char *src,
+		     const char *self, size_t before)
+{
+	char out[4096], err[512];
+	const char *p = src;
+
+	if (xlsform_expression(src, self, yes_no_of, im, out, sizeof out, err, sizeof err) != 0) {
+		problem(im->p, sheet, row, k, "%s", err);
+		return;
+	}
+	while ((p = strstr(p, "${")) != NULL) {
+		const char *end = strchr(p, '}');
+		char name[65];
+		size_t i = 0;
+		if (end == NULL || (size_t)(end - p - 2) >= sizeof name)
+			return;
+		snprintf(name, sizeof name, "%.*s", (int)(end - p - 2), p + 2);
+		while (i < im->n_q && strcmp(im->q_ids[i], name) != 0)
+			i++;
+		if (i == im->n_q)
+			problem(im->p, sheet, row, k, "\"%s\" is no question's name", name);
+		else if (before != NO_COL && i >= before)
+			problem(im->p, sheet, row, k,
+				"the condition reads \"%s\", %s: a condition reads only the "
+				"answers "
+				"before it",
+				name, i == before ? "its own question" : "a later question");
+		p = end + 1;
+	}
+}
+
 int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *p)
 {
 	struct import *im = calloc(1, sizeof *im);
@@ -949,6 +998,36 @@ int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *
 	if (section != NULL)
 		problem(p, "survey", im->sec_rows[im->n_secs - 1], tk,
 			"this group has no end_group");
+	/*
+	 * The expressions, as far as they can be checked without the definition
+	 * loading (so that their problems come with the others): the subset,
+	 * the questions they name, and which come before.
+	 */
+	for (size_t i = 0; i < im->n_q; i++) {
+		size_t row = im->q_rows[i];
+		const char *rel = cell(c, row, rk), *con = cell(c, row, ck);
+		char copy[512];
+		json_t *q;
+		if (rel != NULL)
+			precheck(im, "survey", row, rk, rel, NULL, i);
+		if (con == NULL)
+			continue;
+		precheck(im, "survey", row, ck, con, im->q_ids[i], NO_COL);
+		ands(con, copy, sizeof copy);
+		if ((q = question_at(im, i)) != NULL && never_holds(copy, q))
+			problem(p, "survey", row, ck,
+				"the constraint can never hold (with min and max): no answer would "
+				"be accepted");
+	}
+	{
+		struct sheetcols *rs = &im->rules;
+		size_t e_k = col(rs, "expression");
+		for (size_t r = 1; rs->s != NULL && e_k != NO_COL && r < rs->s->rows; r++) {
+			const char *src = cell(rs, r, e_k);
+			if (src != NULL)
+				precheck(im, "rules", r, e_k, src, NULL, NO_COL);
+		}
+	}
 	unused_columns(c, p);
 	{
 		struct sheetcols *cc = &im->choices;
@@ -974,7 +1053,7 @@ int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *
 				size_t row = im->q_rows[idx];
 				const char *rel = cell(c, row, rk), *con = cell(c, row, ck);
 				const char *id = json_string_value(json_object_get(q, "id"));
-				char *when, *expr, copy[512];
+				char *when, *expr;
 				if (rel != NULL && (when = compiled(im, def, "survey", row, rk, rel,
 								    NULL, idx)) != NULL) {
 					json_object_set_new(q, "when", json_string(when));
@@ -982,12 +1061,6 @@ int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *
 				}
 				if (con == NULL)
 					continue;
-				ands(con, copy, sizeof copy);
-				if (never_holds(copy, q))
-					problem(p, "survey", row, ck,
-						"the constraint can never hold (with min and max): "
-						"no "
-						"answer would be accepted");
 				if ((expr = compiled(im, def, "survey", row, ck, con, id,
 						     NO_COL)) != NULL) {
 					char rid[80];

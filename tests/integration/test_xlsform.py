@@ -492,7 +492,9 @@ class ImportTest(unittest.TestCase):
             ("dot-in-relevant", cell("survey", "F4", ". > 1"),
              'survey!F4: "." (this question\'s answer) is only for a constraint'),
             ("unknown-question", cell("survey", "F5", "${nope} = 'yes'"),
-             'survey!F5: position 1: unknown question "nope" (read as: nope == "yes")'),
+             'survey!F5: "nope" is no question\'s name'),
+            ("type-error", cell("survey", "F5", "${has_policy} + 1 > 2"),
+             "survey!F5: position 12: + needs a number on both sides (read as: has_policy + 1 > 2)"),
             ("mod", cell("survey", "F5", "${total} mod 2 = 0"),
              'survey!F5: "mod" is outside the expressions canvass reads'),
             ("required-maybe", cell("survey", "E4", "maybe"),
@@ -556,9 +558,10 @@ class ImportTest(unittest.TestCase):
             wb["survey"]["A4"] = "geopoint"
             wb["survey"]["B5"] = "total"
             wb["survey"]["E6"] = "maybe"
-        err = self.broken("three", three, "survey!A4", "survey!B5", "survey!E6",
-                          "3 problems; nothing written")
-        self.assertEqual(err.count("three.xlsx: survey!"), 3, err)
+            wb["survey"]["F9"] = "${kind} = 'public'"  # a later question
+        err = self.broken("three", three, "survey!A4", "survey!B5", "survey!E6", "survey!F9",
+                          "4 problems; nothing written")
+        self.assertEqual(err.count("three.xlsx: survey!"), 4, err)
 
 
 if __name__ == "__main__":
