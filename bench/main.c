@@ -553,7 +553,7 @@ int main(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[1], SPAWN_FLAG) == 0)
 		return spawn_measured(atoi(argv[2]), argv + 3);
 	char *bindir = NULL, *json_out = NULL, *commit = NULL, *report_store = NULL;
-	bool smoke = false, ingest_only = false, latency_only = false;
+	bool smoke = false, ingest_only = false, latency_only = false, checks_only = false;
 	long clients = 0, submissions = 0;
 	const struct setting tab[] = {
 		{"bindir", SET_STRING, &bindir, 0, 0, "DIR", "the canvass programs (required)"},
@@ -563,6 +563,8 @@ int main(int argc, char **argv)
 		{"clients", SET_LONG, &clients, 0, 1000, "N", "ingest clients (16)"},
 		{"submissions", SET_LONG, &submissions, 0, 100000000, "N",
 		 "ingest submissions (40000)"},
+		{"checks-only", SET_FLAG, &checks_only, 0, 0, NULL,
+		 "only durable ingest with the quality checks off, then on, and their ratio"},
 		{"ingest-only", SET_FLAG, &ingest_only, 0, 0, NULL,
 		 "only the durable ingest and the transport ceiling, printed, to profile ingest"},
 		{"latency-only", SET_FLAG, &latency_only, 0, 0, NULL,
@@ -617,6 +619,16 @@ int main(int argc, char **argv)
 		printf("ack latency at %ld/s: p50 %.3f ms, p99 %.3f ms, p999 %.3f ms (%ld "
 		       "receipts)\n",
 		       r.o.rate, r.p50 * 1000, r.p99 * 1000, r.p999 * 1000, r.done);
+		return cleanup(&r);
+	}
+	if (checks_only) {
+		run_ingest(&r.p, &r.o, "bench", &r.rate, &r.accepted, &r.batch);
+		run_ingest(&r.p, &r.o, "bench-checks", &r.rate_checks, &r.accepted_checks,
+			   &r.batch_checks);
+		pipeline_stop(&r.p);
+		printf("durable ingest %.0f /s checks off, %.0f /s checks on (%ld accepted); ratio "
+		       "%.2fx\n",
+		       r.rate, r.rate_checks, r.accepted_checks, r.rate_checks / r.rate);
 		return cleanup(&r);
 	}
 	if (ingest_only) {
