@@ -381,11 +381,10 @@ static void check_change(const struct group *pg, const Canvass__StoreRequest *re
 			    req->previous_cycle, 0, msg);
 }
 
-static void check_outlier(const struct vec *vv, const char *group, const char *label,
-			  const Canvass__QualityCheck *k, struct verdict *v)
+static void check_outlier(const struct vec *vv, const char *group, const Canvass__QualityCheck *k,
+			  struct verdict *v)
 {
 	struct quality_stats st;
-	char msg[200];
 	double z;
 
 	if (vv == NULL || vv->n == 0 || vv->n < k->outlier_min_answers)
@@ -394,9 +393,12 @@ static void check_outlier(const struct vec *vv, const char *group, const char *l
 	z = quality_modified_z(&st, k->value);
 	if (!(fabs(z) > k->outlier_z))
 		return;
-	quality_msg_outlier(msg, sizeof msg, k->value, st.median, z, vv->n, label);
+	/*
+	 * Counted, never told (ingest.c run_checks): no words to write. The
+	 * quality report words it for the Secretariat.
+	 */
 	verdict_add_finding(v, "OUTLIER", k->question, k->value, st.median, z, group,
-			    (unsigned)vv->n, msg);
+			    (unsigned)vv->n, "");
 }
 
 void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct checks_plan *plan,
@@ -440,10 +442,9 @@ void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct
 			unset(c, g, req->member);
 		}
 		if (k->answered && k->outlier_z > 0) {
-			check_outlier(&g->world, "world", "the world", k, v);
+			check_outlier(&g->world, "world", k, v);
 			if (c->reg != NULL && region >= 0)
-				check_outlier(region_vec(g, region), c->reg->regions[region],
-					      c->reg->regions[region], k, v);
+				check_outlier(region_vec(g, region), c->reg->regions[region], k, v);
 		}
 		if (commit)
 			continue;

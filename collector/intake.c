@@ -122,12 +122,8 @@ static int add_checks(const struct intake *in, const struct questionnaire *q,
 		 * compared with it at all.
 		 */
 		c->change = k->change && !qn->not_comparable;
-		{
-			const struct questionnaire *pdef;
-			const struct question *pq = qset_previous(in->qs, q, qn, &pdef);
-			if (pq != NULL && strcmp(pq->id, qn->id) != 0)
-				c->previous_question = pq->id;
-		}
+		if (qn->previous_id != NULL)
+			c->previous_question = qn->previous_id;
 		c->has_relative = k->has_relative;
 		c->relative = k->relative;
 		c->has_absolute = k->has_absolute;

@@ -786,14 +786,15 @@ static int name_cmp(const void *a, const void *b)
  * What a version's lineage names exists in the previous version of the set:
  * each "replaces" a question (an option) of it, each continued once.
  */
-static int check_lineage(const struct qset *set, const struct questionnaire *def, char *err,
+static int check_lineage(const struct qset *set, struct questionnaire *def, char *err,
 			 size_t errlen)
 {
 	const struct questionnaire *prev =
 		def->version > 1 ? qset_find(set, def->id, def->version - 1) : NULL;
 
 	for (size_t i = 0; i < def->n_questions; i++) {
-		const struct question *q = &def->questions[i], *p;
+		struct question *q = &def->questions[i];
+		const struct question *p;
 		if (q->replaces == NULL && !q->not_comparable && prev == NULL)
 			continue;
 		if (prev == NULL)
@@ -817,6 +818,8 @@ static int check_lineage(const struct qset *set, const struct questionnaire *def
 					"of version %u",
 					def->id, def->version, o->id, q->id, p->id, prev->version);
 		}
+		if (p != NULL && strcmp(p->id, q->id) != 0)
+			q->previous_id = p->id;
 		for (size_t k = 0; k < q->n_options; k++) {
 			const struct qoption *o = &q->options[k];
 			if (o->replaces == NULL)

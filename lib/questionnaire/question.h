@@ -114,6 +114,12 @@ struct question {
 	 */
 	char *replaces;
 	bool not_comparable;
+	/*
+	 * Set when the definition loads in a set (qset_load_dir): the id of the
+	 * question it continues in the previous version when that id differs
+	 * (borrowed from that version), else NULL.
+	 */
+	char *previous_id;
 };
 
 struct section {
