@@ -318,6 +318,48 @@ static void label_columns(struct sheetcols *c, const char *base, struct langs *l
 	}
 }
 
+/*
+ * XLSForm's plain column (label, hint, form_title) beside translated ones
+ * holds the default language's text (settings' default_language; English
+ * when it is not given): folded in as that language's column.
+ */
+static void fold_plain(struct sheetcols *c, struct langs *l, int dflt, const char *base,
+		       struct xlsform_problems *p)
+{
+	int code = dflt >= 0 ? dflt : QLANG_EN;
+	if (l->plain == NO_COL || l->n == 0)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->code[i] == code) {
+			problem(p, c->name, 0, l->plain,
+				"both \"%s\" and a %s::... column give the %s text (the plain one "
+				"is "
+				"the default language's)",
+				base, base, qlang_code((enum qlang)code));
+			return;
+		}
+	if (l->n == QLANGS)
+		return;
+	for (size_t i = l->n; i > 0; i--) {
+		l->code[i] = l->code[i - 1];
+		l->col[i] = l->col[i - 1];
+	}
+	l->code[0] = code;
+	l->col[0] = l->plain;
+	l->n++;
+}
+
+/* settings' default_language as a language, or -1 (not given or not one of canvass's). */
+static int default_language(struct sheetcols *c)
+{
+	const char *d = cell(c, 1, col(c, "default_language")), *open;
+	char code[8] = "";
+	if (d == NULL || (open = strrchr(d, '(')) == NULL || strlen(open) > 5)
+		return -1;
+	sscanf(open + 1, "%2[a-z]", code);
+	return qlang_parse(code);
+}
+
 /* A translatable text from a row: a string, or an object per language. */
 static json_t *text_at(struct sheetcols *c, const struct langs *l, size_t row, const char *what,
 		       struct xlsform_problems *p)
@@ -655,6 +697,7 @@ static void read_settings(struct import *im)
 			version ? version : "", version ? "\"" : "");
 	json_object_set_new(im->doc, "version", v ? v : json_integer(0));
 	label_columns(c, "form_title", &im->settings_l, im->p);
+	fold_plain(c, &im->settings_l, default_language(c), "form_title", im->p);
 	if (im->survey_l.n > 0) {
 		/* languages: the default first (default_language, else the first column). */
 		json_t *langs = json_array();
@@ -917,10 +960,12 @@ int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *
 	label_columns(c, "label", &im->survey_l, p);
 	label_columns(&im->choices, "label", &im->choices_l, p);
 	label_columns(c, "hint", &im->hint_l, p);
-	if (im->survey_l.n > 0 && im->survey_l.plain != NO_COL)
-		problem(p, "survey", 0, im->survey_l.plain,
-			"a plain label column beside label::Language (code) ones: write each "
-			"language's");
+	{
+		int dflt = default_language(&im->settings);
+		fold_plain(c, &im->survey_l, dflt, "label", p);
+		fold_plain(&im->choices, &im->choices_l, dflt, "label", p);
+		fold_plain(c, &im->hint_l, dflt, "hint", p);
+	}
 	read_settings(im);
 	tk = col(c, "type");
 	nk = col(c, "name");

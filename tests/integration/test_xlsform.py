@@ -415,6 +415,24 @@ class ImportTest(unittest.TestCase):
         finally:
             p.close()
 
+    def test_plain_label_is_the_default_language(self):
+        """XLSForm's plain label beside label::French (fr) is the default language's."""
+        wb = designer_workbook()
+        for ws in (wb["survey"], wb["choices"]):
+            for c in ws[1]:
+                if c.value == "label::English (en)":
+                    c.value = "label"
+        wb["settings"]["C1"] = "form_title"
+        doc = self.import_ok(self.save(wb, "plain-label.xlsx"), self.path("plain-label.json"))
+        self.assertEqual(doc["languages"], ["en", "fr"])
+        qs = {q["id"]: q for s in doc["sections"] for q in s["questions"]}
+        self.assertEqual(qs["total"]["text"], {"en": "Total staff", "fr": "Effectif total"})
+        self.assertEqual(doc["title"], {"en": "Staff survey", "fr": "Enquête sur le personnel"})
+        # French as the default: the plain label is French, and English is then missing.
+        wb["settings"]["E2"] = "French (fr)"
+        self.broken("plain-label-fr", None, 'survey!C1: both "label" and a label::... column '
+                    "give the fr text", build=lambda path: wb.save(path))
+
     def broken(self, name, mutate, *expected, build=None):
         """A workbook that must be refused with every expected line, nothing written."""
         if build is not None:
