@@ -571,12 +571,41 @@ static char *slurp(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
+/*
+ * The lineage of an imported definition against the versions in qdir:
+ * 0 when it holds (or there is nothing to check it against).
+ */
+static int check_against(const char *qdir, const char *form, const char *text)
+{
+	struct qset *qs = NULL;
+	struct questionnaire *def = NULL;
+	char err[1024];
+	int rc = 0;
+
+	if (qset_load_dir(qdir, &qs, err, sizeof err) != 0 ||
+	    qdef_load_text(form, text, strlen(text), &def, err, sizeof err) != 0 ||
+	    (qset_find(qs, def->id, def->version) != NULL &&
+	     snprintf(err, sizeof err, "%s version %u is already in %s", def->id, def->version,
+		      qdir) > 0) ||
+	    qset_check_lineage(qs, def, err, sizeof err) != 0) {
+		fprintf(stderr, "%s: %s\ncanvassctl questionnaire import: %s: nothing written\n",
+			form, err, form);
+		rc = CV_ECONFIG;
+	}
+	qdef_free(&def);
+	qset_free(&qs);
+	return rc;
+}
+
 static int import_cmd(int argc, char **argv)
 {
-	char *out = NULL, err[1024], *data = NULL, *text = NULL;
+	char *out = NULL, *qdir = NULL, err[1024], *data = NULL, *text = NULL;
 	const struct setting tab[] = {
 		{"out", SET_STRING, &out, 0, 0, "FILE",
 		 "the definition to write (JSON; must not exist; default: standard output)"},
+		{"questionnaires", SET_STRING, &qdir, 0, 0, "DIR",
+		 "check the lineage (replaces) against the versions there, as the collector "
+		 "would load the set with this one added"},
 		{NULL, 0, NULL, 0, 0, NULL, NULL},
 	};
 	struct xlsform_problems problems = {0};
@@ -621,6 +650,8 @@ static int import_cmd(int argc, char **argv)
 	}
 	if ((text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII)) ==
 	    NULL)
+		goto done;
+	if (qdir != NULL && check_against(qdir, argv[next], text) != 0)
 		goto done;
 	if (out != NULL) {
 		int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);

@@ -834,6 +834,11 @@ static int check_lineage(const struct qset *set, struct questionnaire *def, char
 	return 0;
 }
 
+int qset_check_lineage(const struct qset *set, struct questionnaire *def, char *err, size_t errlen)
+{
+	return check_lineage(set, def, err, errlen);
+}
+
 int qset_load_dir(const char *dir, struct qset **out, char *err, size_t errlen)
 {
 	struct qset *set = calloc(1, sizeof *set);

@@ -54,6 +54,13 @@ const struct question *qset_previous(const struct qset *set, const struct questi
 const struct question *qset_continued(const struct qset *set, const struct questionnaire *from,
 				      const struct question *q, const struct questionnaire *to,
 				      bool *comparable);
+/*
+ * Checks def's lineage against the previous version in set (as loading a
+ * set with def in it would; def is not added): 0, or CV_ECONFIG with the
+ * reason in err.
+ */
+int qset_check_lineage(const struct qset *set, struct questionnaire *def, char *err,
+		       size_t errlen);
 /* The id of the option of the continued question that o continues. */
 const char *qset_previous_option(const struct question *q, const struct qoption *o);
 #endif

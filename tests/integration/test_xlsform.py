@@ -10,6 +10,7 @@ questionnaire, a string no XLSForm quote can hold (nothing written).
 import io
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -414,6 +415,45 @@ class ImportTest(unittest.TestCase):
                              [("RULE_FAILED", "total")])
         finally:
             p.close()
+
+    def test_lineage_against_the_set(self):
+        """--questionnaires: an imported version 2 is checked against version 1 there."""
+        with open(os.path.join(QDIR, "gender-integrity.v1.json"), encoding="utf-8") as f:
+            v2 = json.load(f)
+        v2["version"] = 2
+        q = v2["sections"][0]["questions"][0]
+        q["replaces"], q["id"] = q["id"], "gi_lc_gender_considered"
+        for s in v2["sections"]:
+            for other in s["questions"]:
+                if other.get("when") == q["replaces"]:
+                    other["when"] = q["id"]
+        qdir = self.path("lineage-q")
+        os.makedirs(qdir)
+        shutil.copy(os.path.join(QDIR, "gender-integrity.v1.json"), qdir)
+        write_json(os.path.join(qdir, "gender-integrity.v2.json"), v2)
+        xlsx = self.path("gi-v2.xlsx")
+        r = run("questionnaire", "export", "--questionnaires", qdir, "--out", xlsx,
+                "gender-integrity")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("questionnaire", "import", "--questionnaires", QDIR, xlsx)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(canonical(json.loads(r.stdout)), canonical(v2))
+        # The version already there, and a replaces that names nothing: refused.
+        r = run("questionnaire", "import", "--questionnaires", qdir, xlsx)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("gender-integrity version 2 is already in", r.stderr)
+        wb = openpyxl.load_workbook(xlsx)
+        ws = wb["survey"]
+        col = [c.value for c in ws[1]].index("replaces") + 1
+        for row in ws.iter_rows(min_row=2):
+            if row[col - 1].value == "gi_lc_considered":
+                row[col - 1].value = "gi_nothing"
+        bad = self.save(wb, "gi-v2-bad.xlsx")
+        r = run("questionnaire", "import", "--questionnaires", QDIR, bad)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("question gi_lc_gender_considered replaces gi_nothing, which version 1 "
+                      "does not have", r.stderr)
+        self.assertEqual(r.stdout, "")
 
     def test_plain_label_is_the_default_language(self):
         """XLSForm's plain label beside label::French (fr) is the default language's."""
