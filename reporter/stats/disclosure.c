@@ -272,8 +272,35 @@ static int block_aggregate(enum disclosure_kind kind, const struct disclosure_ce
 			   size_t groups, const bool *in_s, size_t *counts, double *values,
 			   double *scratch, struct disclosure_cell *h)
 {
-	size_t world = groups - 1;
+	size_t world = groups - 1, members = 0, in = 0, one = 0;
 
+	/*
+	 * Cheap cases first (the audit runs on every table): an aggregate of
+	 * nobody, and a single region, whose cell is the aggregate as it is
+	 * (its values already sorted).
+	 */
+	for (size_t g = 0; g < world; g++)
+		if (in_s[g]) {
+			members += cells[g].members;
+			in++;
+			one = g;
+		}
+	if (in_s[world]) {
+		size_t rest = cells[world].members;
+		for (size_t g = 0; g < world; g++)
+			rest -= cells[g].members < rest ? cells[g].members : rest;
+		members += rest;
+		in += rest > 0;
+	}
+	if (members == 0) {
+		memset(h, 0, sizeof *h);
+		return 0;
+	}
+	if (in == 1 && !in_s[world]) {
+		*h = cells[one];
+		h->linked = false;
+		return 0;
+	}
 	if (in_s[world]) {
 		enum suppression *subtract = calloc(groups, sizeof *subtract);
 		if (subtract == NULL)
