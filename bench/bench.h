@@ -43,6 +43,9 @@ struct bench_pipeline {
 double now_s(void);
 long rss_kib(pid_t pid, const char *field); /* "VmHWM" or "VmRSS" */
 int http_metric(const char *addr, const char *series, double *out);
+/* A histogram's cumulative buckets (le, count) from a daemon's /metrics: 0, or not found. */
+int http_histogram(const char *addr, const char *name, double *le, double *count, size_t max,
+		   size_t *n);
 
 /* load.c */
 /* The six WCO regions, for the benchmark's registries. */

@@ -101,6 +101,43 @@ int http_metric(const char *addr, const char *series, double *out)
 	return rc;
 }
 
+int http_histogram(const char *addr, const char *name, double *le, double *count, size_t max,
+		   size_t *n)
+{
+	struct body b = {0};
+	char url[128], prefix[160];
+	CURL *c = curl_easy_init();
+	int rc = CV_ENOTFOUND;
+
+	*n = 0;
+	snprintf(url, sizeof url, "http://%s/metrics", addr);
+	snprintf(prefix, sizeof prefix, "%s_bucket{le=\"", name);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(c) == CURLE_OK && b.p) {
+		size_t pl = strlen(prefix);
+		for (char *p = b.p; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+			char *end;
+			double bound;
+			if (strncmp(p, prefix, pl) != 0 || *n == max)
+				continue;
+			bound = strncmp(p + pl, "+Inf", 4) == 0 ? INFINITY : strtod(p + pl, &end);
+			end = strstr(p + pl, "} ");
+			if (end == NULL)
+				continue;
+			le[*n] = bound;
+			count[(*n)++] = strtod(end + 2, NULL);
+			rc = 0;
+		}
+	}
+	curl_easy_cleanup(c);
+	free(b.p);
+	return rc;
+}
+
 /*
  * Reads key="value" from the daemon's "ready" log line into out: the
  * daemons bind port * (or 0 for HTTP) and name the port the kernel chose.
