@@ -20,13 +20,16 @@
 /* export: every row of one cycle (ds) or of each cycle in cycles; xlsx: one sheet. */
 struct export_job {
 	struct store_view *view;
-	const struct questionnaire *def;
+	const struct questionnaire
+		*def; /* without --version: each cycle on its publication version */
 	const struct dataset *ds;
 	const struct registry *reg;
 	char **cycles;
 	size_t n_cycles;
 	uint64_t as_of;
 	bool jsonl;
+	const struct qset *qs;
+	bool explicit_version; /* --version given: every cycle on def */
 };
 
 static int export_rows(const void *job, FILE *out)
@@ -42,6 +45,15 @@ static int export_rows(const void *job, FILE *out)
 			fprintf(stderr, "\rexport: cycle %s (%zu/%zu)", j->cycles[c], c + 1,
 				j->n_cycles);
 		rc = dataset_load(j->view, j->def, j->cycles[c], j->reg, j->as_of, &one);
+		if (rc == 0 && !j->explicit_version && !dataset_on_publication_version(one)) {
+			const struct questionnaire *pdef =
+				qset_find(j->qs, j->def->id, dataset_publication_version(one));
+			if (pdef != NULL) {
+				dataset_free(&one);
+				rc = dataset_load(j->view, pdef, j->cycles[c], j->reg, j->as_of,
+						  &one);
+			}
+		}
 		if (rc == 0)
 			rc = export_write(one, j->jsonl, c == 0, out);
 		dataset_free(&one);
@@ -318,7 +330,9 @@ static int run_export(struct report_ctx *c)
 			       c->cycles,
 			       c->n_cycles,
 			       (uint64_t)o->as_of,
-			       o->fmt == FMT_JSONL};
+			       o->fmt == FMT_JSONL,
+			       c->qs,
+			       o->version != 0};
 	static const struct emitters e = {NULL, NULL, export_rows, NULL};
 	json_t *notes, *list;
 	uint64_t seq;

@@ -527,6 +527,15 @@ class TrendChangeTest(unittest.TestCase):
                 found = [(x["member"], x["question"], x["value"], x["reference"])
                          for x in quality["findings"] if x["code"] == "CHANGE_FROM_PREVIOUS"]
                 self.assertIn(("KE", "gi_hr_staff_count", 5000, 100), found)
+                # export of every cycle: each on its own version (its own ids).
+                rows = list(csv.DictReader(io.StringIO(p.reporter(
+                    "export", "--questionnaire", "gender-integrity", "--format", "csv",
+                    qdir=qdir).stdout)))
+                ke = {(r["cycle"], r["question"]): r["value"] for r in rows
+                      if r["member"] == "KE" and r["question"].startswith("gi_hr_staff_")}
+                self.assertEqual(ke[("2024", "gi_hr_staff_total")], "100")
+                self.assertEqual(ke[("2025", "gi_hr_staff_count")], "5000")
+                self.assertNotIn(("2024", "gi_hr_staff_count"), ke)
                 got = json.loads(p.reporter("trend", "--questionnaire", "gender-integrity",
                                             "--format", "json", "--min-group", "1",
                                             qdir=qdir).stdout)
