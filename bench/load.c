@@ -74,12 +74,12 @@ static size_t on_data(char *d, size_t s, size_t n, void *arg)
 	return s * n;
 }
 
-int http_metric(const char *addr, const char *series, double *out)
+/* A daemon's /metrics text (the caller frees it), or NULL. */
+static char *fetch_metrics(const char *addr)
 {
 	struct body b = {0};
 	char url[128];
 	CURL *c = curl_easy_init();
-	int rc = CV_ENOTFOUND;
 
 	snprintf(url, sizeof url, "http://%s/metrics", addr);
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -87,54 +87,50 @@ int http_metric(const char *addr, const char *series, double *out)
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (curl_easy_perform(c) == CURLE_OK && b.p) {
-		size_t n = strlen(series);
-		for (char *p = b.p; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-			if (strncmp(p, series, n) == 0 && p[n] == ' ') {
-				*out = strtod(p + n + 1, NULL);
-				rc = 0;
-				break;
-			}
+	if (curl_easy_perform(c) != CURLE_OK) {
+		free(b.p);
+		b.p = NULL;
 	}
 	curl_easy_cleanup(c);
-	free(b.p);
+	return b.p;
+}
+
+int http_metric(const char *addr, const char *series, double *out)
+{
+	char *text = fetch_metrics(addr);
+	size_t n = strlen(series);
+	int rc = CV_ENOTFOUND;
+
+	for (char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, series, n) == 0 && p[n] == ' ') {
+			*out = strtod(p + n + 1, NULL);
+			rc = 0;
+			break;
+		}
+	free(text);
 	return rc;
 }
 
 int http_histogram(const char *addr, const char *name, double *le, double *count, size_t max,
 		   size_t *n)
 {
-	struct body b = {0};
-	char url[128], prefix[160];
-	CURL *c = curl_easy_init();
+	char *text = fetch_metrics(addr), prefix[160];
+	size_t pl;
 	int rc = CV_ENOTFOUND;
 
 	*n = 0;
-	snprintf(url, sizeof url, "http://%s/metrics", addr);
 	snprintf(prefix, sizeof prefix, "%s_bucket{le=\"", name);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (curl_easy_perform(c) == CURLE_OK && b.p) {
-		size_t pl = strlen(prefix);
-		for (char *p = b.p; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-			char *end;
-			double bound;
-			if (strncmp(p, prefix, pl) != 0 || *n == max)
-				continue;
-			bound = strncmp(p + pl, "+Inf", 4) == 0 ? INFINITY : strtod(p + pl, &end);
-			end = strstr(p + pl, "} ");
-			if (end == NULL)
-				continue;
-			le[*n] = bound;
-			count[(*n)++] = strtod(end + 2, NULL);
-			rc = 0;
-		}
+	pl = strlen(prefix);
+	for (char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *end;
+		if (strncmp(p, prefix, pl) != 0 || *n == max ||
+		    (end = strstr(p + pl, "} ")) == NULL)
+			continue;
+		le[*n] = strncmp(p + pl, "+Inf", 4) == 0 ? INFINITY : strtod(p + pl, NULL);
+		count[(*n)++] = strtod(end + 2, NULL);
+		rc = 0;
 	}
-	curl_easy_cleanup(c);
-	free(b.p);
+	free(text);
 	return rc;
 }
 
