@@ -138,12 +138,42 @@ static void test_sort_and_merge(void **state)
 	}
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Whole numbers of a small range are counted; anything else is compared: the same order. */
+static void test_counted_and_compared(void **state)
+{
+	double a[500], b[500];
+	struct stats_summary s1, s2;
+	(void)state;
+
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 500; i++) {
+			unsigned h = (unsigned)(i * 2654435761u + (unsigned)round * 40503u);
+			a[i] = round == 0   ? (double)(h % 5)         /* a scale */
+			       : round == 1 ? (double)(h % 300) - 150 /* whole, negative too */
+			       : round == 2 ? (double)(h % 1001) / 10 /* decimals: compared */
+					    : (double)(h % 100000);   /* too wide: compared */
+			b[i] = a[i];
+		}
+		stats_summarize(a, 500, &s1);
+		qsort(b, 500, sizeof *b, cmp_d);
+		stats_summarize_sorted(b, 500, &s2);
+		assert_memory_equal(a, b, sizeof a);
+		assert_true(s1.mean == s2.mean && s1.median == s2.median && s1.q1 == s2.q1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_sample),   cmocka_unit_test(test_interpolation),
 		cmocka_unit_test(test_small_samples),  cmocka_unit_test(test_ties),
-		cmocka_unit_test(test_sort_and_merge),
+		cmocka_unit_test(test_sort_and_merge), cmocka_unit_test(test_counted_and_compared),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }

@@ -73,9 +73,43 @@ double stats_quantile(const double *sorted, size_t n, double p)
 	return sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i]);
 }
 
+/*
+ * Answers on a scale or counts of a few distinct whole numbers: counted,
+ * not compared (one pass to look, one to count, one to write). 0 when
+ * sorted so, -1 when the values are not such (then nothing was changed).
+ */
+#define COUNT_SORT_RANGE 1024
+static int count_sort(double *v, size_t n)
+{
+	unsigned counts[COUNT_SORT_RANGE];
+	double lo, hi;
+	size_t k = 0;
+
+	if (n < 64)
+		return -1;
+	lo = hi = v[0];
+	for (size_t i = 0; i < n; i++) {
+		double x = v[i];
+		if (x != floor(x) || !(x >= -1e9 && x <= 1e9))
+			return -1;
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+		if (hi - lo >= COUNT_SORT_RANGE || hi - lo > (double)n)
+			return -1;
+	}
+	memset(counts, 0, sizeof counts);
+	for (size_t i = 0; i < n; i++)
+		counts[(size_t)(v[i] - lo)]++;
+	for (size_t d = 0; d <= (size_t)(hi - lo); d++)
+		for (unsigned c = 0; c < counts[d]; c++)
+			v[k++] = lo + (double)d;
+	return 0;
+}
+
 void stats_summarize(double *v, size_t n, struct stats_summary *out)
 {
-	sort_doubles(v, n);
+	if (count_sort(v, n) != 0)
+		sort_doubles(v, n);
 	stats_summarize_sorted(v, n, out);
 }
 
