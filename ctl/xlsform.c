@@ -728,42 +728,34 @@ static void read_settings(struct import *im)
 		json_object_set_new(im->doc, "title", title);
 }
 
-/* Does the relevant or constraint at (row, k) read only earlier questions? */
-static void earlier_only(struct import *im, const struct expr *e, size_t row, size_t k, size_t self)
-{
-	const struct question *qs[64];
-	size_t n = expr_questions(e, qs, 64);
-	for (size_t i = 0; i < n; i++)
-		if (qs[i]->order >= self)
-			problem(im->p, "survey", row, k,
-				"the condition reads \"%s\", %s: a condition reads only the "
-				"answers "
-				"before it",
-				qs[i]->id,
-				qs[i]->order == self ? "its own question" : "a later question");
-}
-
-/* The constraint "can never hold": a conjunction of . op number that no number meets. */
+/*
+ * The constraint "can never hold": a conjunction (" and ") of ". op number"
+ * that no number meets, within the question's min and max.
+ */
 static bool never_holds(const char *src, json_t *q)
 {
 	double lo = -INFINITY, hi = INFINITY;
 	bool lo_open = false, hi_open = false;
-	char buf[512], *save = NULL, *part;
 	json_t *mn = json_object_get(q, "min"), *mx = json_object_get(q, "max");
 
-	if (strstr(src, " or ") != NULL || strstr(src, "not") != NULL || strlen(src) >= sizeof buf)
+	if (strstr(src, " or ") != NULL || strstr(src, "not") != NULL)
 		return false;
-	snprintf(buf, sizeof buf, "%s", src);
 	if (mn != NULL)
 		lo = json_number_value(mn);
 	if (mx != NULL)
 		hi = json_number_value(mx);
-	for (part = strtok_r(buf, "&", &save); part != NULL; part = strtok_r(NULL, "&", &save)) {
-		char op[3] = "";
+	for (const char *part = src; part != NULL;) {
+		const char *and = strstr(part, " and ");
+		char op[3] = "", one[128];
 		double v;
 		int used = 0;
-		/* "and" was turned into "&" by the caller's copy below. */
-		if (sscanf(part, " . %2[<>=!] %lf %n", op, &v, &used) < 2 || part[used] != '\0')
+		size_t len = and? (size_t)(and-part) : strlen(part);
+		if (len >= sizeof one)
+			return false;
+		memcpy(one, part, len);
+		one[len] = '\0';
+		part = and? and+5 : NULL;
+		if (sscanf(one, " . %2[<>=!] %lf %n", op, &v, &used) < 2 || one[used] != '\0')
 			return false;
 		if (strcmp(op, ">") == 0 || strcmp(op, ">=") == 0) {
 			if (v > lo || (v == lo && op[1] == '\0')) {
@@ -787,24 +779,9 @@ static bool never_holds(const char *src, json_t *q)
 	return lo > hi || (lo == hi && (lo_open || hi_open));
 }
 
-/* " and " -> "&" in a copy, for never_holds. */
-static void ands(const char *src, char *out, size_t len)
-{
-	size_t k = 0;
-	for (const char *s = src; *s && k + 1 < len;) {
-		if (strncmp(s, " and ", 5) == 0) {
-			out[k++] = '&';
-			s += 5;
-		} else {
-			out[k++] = *s++;
-		}
-	}
-	out[k] = '\0';
-}
-
 /* Compiles a translated expression against def; its canonical text, or NULL. */
 static char *compiled(struct import *im, const struct questionnaire *def, const char *sheet,
-		      size_t row, size_t k, const char *src, const char *self, size_t order)
+		      size_t row, size_t k, const char *src, const char *self)
 {
 	char canvass[4096], err[512], *out;
 	struct expr *e = NULL;
@@ -818,8 +795,6 @@ static char *compiled(struct import *im, const struct questionnaire *def, const 
 		problem(im->p, sheet, row, k, "%s (read as: %s)", err, canvass);
 		return NULL;
 	}
-	if (order != NO_COL)
-		earlier_only(im, e, row, k, order);
 	out = malloc(4096);
 	if (out != NULL && expr_print(e, EXPR_CANVASS, out, 4096) != 0) {
 		problem(im->p, sheet, row, k, "too long");
@@ -1051,15 +1026,13 @@ int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *
 	for (size_t i = 0; i < im->n_q; i++) {
 		size_t row = im->q_rows[i];
 		const char *rel = cell(c, row, rk), *con = cell(c, row, ck);
-		char copy[512];
 		json_t *q;
 		if (rel != NULL)
 			precheck(im, "survey", row, rk, rel, NULL, i);
 		if (con == NULL)
 			continue;
 		precheck(im, "survey", row, ck, con, im->q_ids[i], NO_COL);
-		ands(con, copy, sizeof copy);
-		if ((q = question_at(im, i)) != NULL && never_holds(copy, q))
+		if ((q = question_at(im, i)) != NULL && never_holds(con, q))
 			problem(p, "survey", row, ck,
 				"the constraint can never hold (with min and max): no answer would "
 				"be accepted");
@@ -1100,14 +1073,14 @@ int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *
 				const char *id = json_string_value(json_object_get(q, "id"));
 				char *when, *expr;
 				if (rel != NULL && (when = compiled(im, def, "survey", row, rk, rel,
-								    NULL, idx)) != NULL) {
+								    NULL)) != NULL) {
 					json_object_set_new(q, "when", json_string(when));
 					free(when);
 				}
 				if (con == NULL)
 					continue;
-				if ((expr = compiled(im, def, "survey", row, ck, con, id,
-						     NO_COL)) != NULL) {
+				if ((expr = compiled(im, def, "survey", row, ck, con, id)) !=
+				    NULL) {
 					char rid[80];
 					const char *msg = cell(c, row, mk);
 					json_t *rule = json_object();
@@ -1159,7 +1132,7 @@ int xlsform_import(const struct xlsx *x, json_t **out, struct xlsform_problems *
 					"a rule needs its name, expression, severity and message");
 				continue;
 			}
-			if ((expr = compiled(im, def, "rules", r, e_k, src, NULL, NO_COL)) == NULL)
+			if ((expr = compiled(im, def, "rules", r, e_k, src, NULL)) == NULL)
 				continue;
 			rule = json_object();
 			json_object_set_new(rule, "id", json_string(rid));
