@@ -190,13 +190,14 @@ static int summarize_numbers(struct compare_report *r, struct compare_table *t)
  * its own: beside a hidden question it gives that one away; beside a
  * member whose don't know left a different denominator, it gives that
  * member's other answers away (score x n minus the questions' sums). The
- * questions are decided before the scores (compare_end).
+ * questions are decided before the scores (compare_end). The test alone:
+ * the caller says whether the link rule is on.
  */
 static bool score_linked(const struct compare_report *r, const struct compare_table *t, size_t g)
 {
 	int k = t == &r->overall;
 
-	if (t->q != NULL || !r->rules.linked)
+	if (t->q != NULL)
 		return false;
 	for (size_t i = 0; i < r->n_questions; i++) {
 		const struct compare_table *qt = &r->questions[i];
@@ -253,24 +254,19 @@ static int specials_disclose(struct compare_report *r, struct compare_table *t,
 
 /*
  * The audit of a score: each shown cell must be a combination of the
- * question cells shown beside it (score_linked's test, whatever the
- * link-rule setting), so that it adds no equation of its own.
+ * question cells shown beside it (score_linked), whatever the link-rule
+ * setting, so that it adds no equation of its own.
  */
 static void audit_score(struct compare_report *r, const struct compare_table *t)
 {
-	struct disclosure_rules always = r->rules;
-
-	always.linked = true;
 	if (r->rules.k <= 1)
 		return;
 	for (size_t g = 0; g < r->n_groups; g++) {
-		struct compare_report probe = *r;
 		if (t->cells[g].hidden != SHOWN || r->group_submitted[g] == 0)
 			continue;
-		probe.rules = always;
 		r->audit.equations++;
 		r->audit.aggregates++;
-		if (!score_linked(&probe, t, g))
+		if (!score_linked(r, t, g))
 			continue;
 		if (r->audit.failures++ == 0)
 			snprintf(r->audit.first, sizeof r->audit.first,
@@ -299,7 +295,7 @@ static int table_disclose(struct compare_report *r, struct compare_table *t)
 		dc[g].counts = c->counts;
 		dc[g].n_options = c->counts != NULL ? n_options : 0;
 		dc[g].values = c->values;
-		dc[g].linked = r->rules.k > 1 && score_linked(r, t, g);
+		dc[g].linked = r->rules.k > 1 && r->rules.linked && score_linked(r, t, g);
 	}
 	if (disclosure_table(&r->rules, table_kind(t), dc, r->n_groups, hidden, r->suppressed_by) ==
 		    (size_t)-1 ||
