@@ -718,7 +718,7 @@ static void question_changes(const struct question *prev, const struct question 
 	} else if (q->n_options > 0 && prev->n_options > 0 && q->type != QT_SCALE) {
 		for (size_t i = 0; i < q->n_options; i++) {
 			const struct qoption *op = &q->options[i];
-			const char *was = adjacent ? qset_previous_option(q, op) : op->id;
+			const char *was = adjacent ? qdef_option_was(op) : op->id;
 			int k = qdef_option_index(prev, was);
 			if (k < 0)
 				ADD("; option %s added", op->id);
@@ -730,7 +730,7 @@ static void question_changes(const struct question *prev, const struct question 
 		for (size_t k = 0; k < prev->n_options; k++) {
 			bool kept = false;
 			for (size_t i = 0; i < q->n_options && !kept; i++)
-				kept = strcmp(adjacent ? qset_previous_option(q, &q->options[i])
+				kept = strcmp(adjacent ? qdef_option_was(&q->options[i])
 						       : q->options[i].id,
 					      prev->options[k].id) == 0;
 			if (!kept)

@@ -75,7 +75,7 @@ static json_t *continued_value(const struct question *q, const Canvass__Answer *
 	if (v == NULL || !adjacent || q->n_options == 0 || q->type == QT_SCALE)
 		return v;
 	for (size_t i = 0; i < q->n_options; i++) {
-		const char *was = qset_previous_option(q, &q->options[i]);
+		const char *was = qdef_option_was(&q->options[i]);
 		if (strcmp(was, q->options[i].id) == 0)
 			continue;
 		if (json_is_string(v) && strcmp(json_string_value(v), was) == 0) {

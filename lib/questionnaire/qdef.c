@@ -939,9 +939,8 @@ const struct question *qset_continued(const struct qset *set, const struct quest
 	return q;
 }
 
-const char *qset_previous_option(const struct question *q, const struct qoption *o)
+const char *qdef_option_was(const struct qoption *o)
 {
-	(void)q;
 	return o->replaces ? o->replaces : o->id;
 }
 

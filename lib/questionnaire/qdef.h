@@ -62,5 +62,5 @@ const struct question *qset_continued(const struct qset *set, const struct quest
 int qset_check_lineage(const struct qset *set, struct questionnaire *def, char *err,
 		       size_t errlen);
 /* The id of the option of the continued question that o continues. */
-const char *qset_previous_option(const struct question *q, const struct qoption *o);
+const char *qdef_option_was(const struct qoption *o);
 #endif

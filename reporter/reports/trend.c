@@ -19,9 +19,10 @@ void trend_signature(const struct question *q, char *buf, size_t len)
 				    q->score.yes, q->score.no, q->score.zero, q->score.full);
 	for (size_t i = 0; i < q->n_options && o < len; i++)
 		o += (size_t)snprintf(buf + o, len - o, "%s=%lld:%s:%g;",
-				      q->options[i].id ? qset_previous_option(q, &q->options[i]) : "",
+				      q->options[i].id ? qdef_option_was(&q->options[i]) : "",
 				      (long long)q->options[i].value,
-				      q->type == QT_SCALE ? q->options[i].label : "", q->options[i].score);
+				      q->type == QT_SCALE ? q->options[i].label : "",
+				      q->options[i].score);
 }
 
 static double cell_value(const struct compare_table *t, const struct compare_cell *c)
@@ -138,7 +139,8 @@ int trend_build(struct store_view *v, const struct qset *qs, const char *questio
 			if (!comparable && !s->changed) {
 				s->changed = true;
 				snprintf(s->change_note, sizeof s->change_note,
-					 "its meaning changed after cycle %s (version %u, as %s): not "
+					 "its meaning changed after cycle %s (version %u, as %s): "
+					 "not "
 					 "comparable",
 					 cycles[c], def->version, qc->id);
 			}
