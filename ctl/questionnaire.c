@@ -619,7 +619,9 @@ static int import_cmd(int argc, char **argv)
 	if (rc == SETTINGS_HELP || rc != 0 || next != argc - 1) {
 		rc = ctl_usage(
 			"questionnaire import", rc, err, tab,
-			"usage: canvassctl questionnaire import [--out FILE.json] FORM.xlsx\n"
+			"usage: canvassctl questionnaire import [--out FILE.json] "
+			"[--questionnaires "
+			"DIR] FORM.xlsx\n"
 			"Reads an XLSForm workbook (docs/questionnaires.md, \"Designing in a "
 			"spreadsheet\")\nand writes the questionnaire definition it describes, "
 			"checked as the daemons\ncheck it at load; or lists every problem of the "

@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,20 @@ void trend_signature(const struct question *q, char *buf, size_t len)
 				      (long long)q->options[i].value,
 				      q->type == QT_SCALE ? q->options[i].label : "",
 				      q->options[i].score);
+}
+
+/* The series does not compare across its cycles: the first reason is kept. */
+static void not_comparable(struct trend_series *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void not_comparable(struct trend_series *s, const char *fmt, ...)
+{
+	va_list ap;
+	if (s->changed)
+		return;
+	s->changed = true;
+	va_start(ap, fmt);
+	vsnprintf(s->change_note, sizeof s->change_note, fmt, ap);
+	va_end(ap);
 }
 
 static double cell_value(const struct compare_table *t, const struct compare_cell *c)
@@ -129,29 +144,21 @@ int trend_build(struct store_view *v, const struct qset *qs, const char *questio
 				p->n = a != NULL;
 			}
 			if (qc == NULL) {
-				s->changed = true;
-				snprintf(s->change_note, sizeof s->change_note,
-					 "not asked in cycle %s (version %u)", cycles[c],
-					 def->version);
+				not_comparable(s, "not asked in cycle %s (version %u)", cycles[c],
+					       def->version);
 				continue;
 			}
 			trend_signature(qc, other_sig, sizeof other_sig);
-			if (!comparable && !s->changed) {
-				s->changed = true;
-				snprintf(s->change_note, sizeof s->change_note,
-					 "its meaning changed after cycle %s (version %u, as %s): "
-					 "not "
-					 "comparable",
-					 cycles[c], def->version, qc->id);
-			}
-			if (strcmp(sig, other_sig) != 0 && !s->changed) {
-				s->changed = true;
-				snprintf(s->change_note, sizeof s->change_note,
-					 "definition differs in cycle %s (version %u) from version "
-					 "%u: "
-					 "not comparable",
-					 cycles[c], def->version, latest->version);
-			}
+			if (!comparable)
+				not_comparable(s,
+					       "its meaning changed after cycle %s (version %u, as "
+					       "%s): not comparable",
+					       cycles[c], def->version, qc->id);
+			if (strcmp(sig, other_sig) != 0)
+				not_comparable(s,
+					       "definition differs in cycle %s (version %u) from "
+					       "version %u: not comparable",
+					       cycles[c], def->version, latest->version);
 		}
 	}
 	/* Section scores and the overall score. */
@@ -196,13 +203,11 @@ int trend_build(struct store_view *v, const struct qset *qs, const char *questio
 				trend_signature(q, a, sizeof a);
 				if (qc != NULL)
 					trend_signature(qc, b, sizeof b);
-				if (qc == NULL || !comparable || strcmp(a, b) != 0) {
-					s->changed = true;
-					snprintf(s->change_note, sizeof s->change_note,
-						 "scored question %s differs in cycle %s (version "
-						 "%u)",
-						 q->id, cycles[c], t->ds[c]->def->version);
-				}
+				if (qc == NULL || !comparable || strcmp(a, b) != 0)
+					not_comparable(s,
+						       "scored question %s differs in cycle %s "
+						       "(version %u)",
+						       q->id, cycles[c], t->ds[c]->def->version);
 			}
 		}
 	}
