@@ -61,6 +61,9 @@ static const char *const survey_cols[] = {
 	"score_full",
 	"replaces",
 	"comparable",
+	"consent",
+	"share",
+	"about",
 };
 #define N_SURVEY (sizeof survey_cols / sizeof survey_cols[0])
 
@@ -88,6 +91,9 @@ static const struct {
 	{"warn_above", "warn_above"},
 	{"replaces", "replaces"},
 	{"comparable", "comparable"},
+	{"consent", "consent"},
+	{"share", "share"},
+	{"about", "about"},
 	{"hint", NULL},
 };
 

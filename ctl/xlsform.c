@@ -455,12 +455,19 @@ static json_t *question_row(struct import *im, size_t row, const char *type, con
 	{
 		const char *unit = cell(c, row, col(c, "unit"));
 		const char *replaces = cell(c, row, col(c, "replaces"));
+		const char *consent = cell(c, row, col(c, "consent"));
+		const char *about = cell(c, row, col(c, "about"));
 		if (unit != NULL)
 			json_object_set_new(q, "unit", json_string(unit));
 		if (replaces != NULL)
 			json_object_set_new(q, "replaces", json_string(replaces));
+		if (consent != NULL)
+			json_object_set_new(q, "consent", json_string(consent));
+		if (about != NULL)
+			json_object_set_new(q, "about", json_string(about));
 	}
 	set_flag(im, q, "comparable", row);
+	set_flag(im, q, "share", row);
 	if (list != NULL && kind != NULL) {
 		items = list_items(im, list, kind, row, tk);
 		if (items != NULL && strcmp(kind, "yes_no") == 0) {

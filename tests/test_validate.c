@@ -181,6 +181,63 @@ static void expect_bad_def(const char *json, const char *fragment)
 		fail_msg("error \"%s\" does not mention \"%s\"", err, fragment);
 }
 
+#define CONSENT_Q(scope)                                                                           \
+	"{\"id\":\"c\",\"type\":\"choice\",\"text\":\"?\",\"consent\":\"" scope "\","              \
+	"\"options\":[{\"id\":\"no\",\"label\":\"N\"},{\"id\":\"anonymously\",\"label\":\"A\"},"   \
+	"{\"id\":\"with_name\",\"label\":\"W\"}]}"
+#define SHARED_Q(id, extra)                                                                        \
+	"{\"id\":\"" id "\",\"type\":\"text\",\"text\":\"?\",\"share\":true" extra "}"
+#define TWO_S(a, b)                                                                                \
+	"{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\",\"title\":\"S\"," \
+	"\"questions\":[" a "]},{\"id\":\"u\",\"title\":\"U\",\"questions\":[" b "]}]}"
+
+#define SHARING_OK                                                                                 \
+	TWO_S(SHARED_Q("a", ",\"about\":\"u\"") "," CONSENT_Q("section"),                          \
+	      SHARED_Q(                                                                            \
+		      "b",                                                                         \
+		      "") ",{\"id\":\"w\",\"type\":\"choice\",\"text\":\"?\",\"consent\":"         \
+			  "\"questionnaire\",\"options\":[{\"id\":\"with_name\",\"label\":\"W\"}," \
+			  "{\"id\":\"no\",\"label\":\"N\"},{\"id\":\"anonymously\",\"label\":"     \
+			  "\"A\"}]}")
+
+/* A shared answer needs its consent question; a consent question is exactly that choice. */
+static void test_bad_sharing(void)
+{
+	struct questionnaire *q = NULL;
+	char err[512];
+
+	expect_bad_def(TWO_S(SHARED_Q("a", ""), CONSENT_Q("section")),
+		       "(question a): share: a shared answer needs a consent question");
+	expect_bad_def(TWO_S(SHARED_Q("a", ",\"about\":\"nowhere\""), CONSENT_Q("questionnaire")),
+		       "(question a): about: names no section");
+	expect_bad_def(TWO_S("{\"id\":\"a\",\"type\":\"text\",\"text\":\"?\",\"about\":\"u\"}",
+			     CONSENT_Q("questionnaire")),
+		       "about: for a shared question");
+	expect_bad_def(TWO_S(CONSENT_Q("everywhere"), SHARED_Q("a", "")),
+		       "consent: \"section\" or");
+	expect_bad_def(
+		TWO_S("{\"id\":\"c\",\"type\":\"choice\",\"text\":\"?\",\"consent\":"
+		      "\"section\",\"options\":[{\"id\":\"no\",\"label\":\"N\"},{\"id\":\"yes\","
+		      "\"label\":\"Y\"},{\"id\":\"with_name\",\"label\":\"W\"}]}",
+		      SHARED_Q("a", "")),
+		"consent: a choice question with exactly the options no");
+	expect_bad_def(TWO_S(CONSENT_Q("questionnaire"),
+			     "{\"id\":\"d\",\"type\":\"choice\",\"text\":\"?\",\"consent\":"
+			     "\"questionnaire\",\"options\":[{\"id\":\"no\",\"label\":\"N\"},"
+			     "{\"id\":\"anonymously\",\"label\":\"A\"},{\"id\":\"with_name\","
+			     "\"label\":\"W\"}]}"),
+		       "(question d): consent: a second consent question for the questionnaire");
+	/* The section's consent governs before the questionnaire's; about names a section. */
+	assert_int_equal(
+		qdef_load_text("ok.json", SHARING_OK, strlen(SHARING_OK), &q, err, sizeof err), 0);
+	assert_string_equal(qdef_question(q, "a")->consent_by->id, "c");
+	assert_int_equal(qdef_question(q, "a")->about, 1);
+	assert_string_equal(qdef_question(q, "b")->consent_by->id, "w");
+	assert_int_equal(qdef_question(q, "b")->about, 1);
+	assert_int_equal(q->n_shared, 2);
+	qdef_free(&q);
+}
+
 static void test_bad_definitions(void **state)
 {
 	(void)state;
@@ -208,6 +265,7 @@ static void test_bad_definitions(void **state)
 		       "\"title\":\"S\",\"questions\":[{\"id\":\"a\",\"type\":\"yes_no\","
 		       "\"text\":\"?\",\"requird\":true}]}]}",
 		       "$.sections[0].questions[0].requird: unknown key");
+	test_bad_sharing();
 }
 
 #define ONE_Q(q)                                                                                   \
@@ -345,11 +403,31 @@ static void test_shipped_set(void **state)
 	assert_int_equal(q->n_sections, 10);
 	assert_true(q->n_questions >= 30);
 	assert_true(q->n_rules >= 3);
-	q = qset_latest(set, "gender-integrity");
+	q = qset_find(set, "gender-integrity", 1);
 	assert_non_null(q);
 	assert_int_equal(q->n_sections, 10);
 	assert_string_equal(q->sections[0].title, "1. Leadership and Commitment");
 	assert_string_equal(q->sections[9].title, "10. Relationship with the Private Sector");
+	assert_int_equal(q->n_shared, 0);
+	/* Version 2: version 1's questions and the initiatives, shared with consent. */
+	q = qset_latest(set, "gender-integrity");
+	assert_int_equal(q->version, 2);
+	assert_int_equal(q->n_sections, 11);
+	assert_string_equal(q->sections[10].id, "initiatives");
+	assert_int_equal(q->n_shared, 30);
+	for (size_t i = 0; i < q->n_questions; i++) {
+		const struct question *qn = &q->questions[i];
+		if (qn->share) {
+			assert_string_equal(qn->consent_by->id, "gi_ip_consent");
+			assert_true(qn->about < 10);
+		}
+		assert_true(qn->section == 10 || qn->consent == QCONSENT_NONE);
+	}
+	for (size_t i = 0; i < qset_find(set, "gender-integrity", 1)->n_questions; i++)
+		assert_non_null(
+			qdef_question(q, qset_find(set, "gender-integrity", 1)->questions[i].id));
+	assert_int_equal(qdef_question(q, "gi_ip_consent")->consent, QCONSENT_SECTION);
+	assert_int_equal(qdef_question(q, "gi_ip_hr_results")->about, 7);
 	qset_free(&set);
 }
 

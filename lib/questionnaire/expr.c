@@ -784,7 +784,8 @@ static void print_node(const struct expr *e, int i, enum expr_syntax syn, int mi
 	/* canvass: a yes/no question compared with true or false reads as itself or not it. */
 	if (syn == EXPR_CANVASS && yes_no_test(e, nd, &ref, &yes)) {
 		paren = (yes ? 9 : 3) < min;
-		put(o, "%s%s%s%s", paren ? "(" : "", yes ? "" : "not ", ref->q->id, paren ? ")" : "");
+		put(o, "%s%s%s%s", paren ? "(" : "", yes ? "" : "not ", ref->q->id,
+		    paren ? ")" : "");
 		return;
 	}
 	paren = prec < min;
@@ -811,7 +812,8 @@ static void print_node(const struct expr *e, int i, enum expr_syntax syn, int mi
 			put(o, "${%s} != ''", nd->q->id);
 		break;
 	case OP_COUNT:
-		put(o, syn == EXPR_CANVASS ? "count_selected(%s)" : "count-selected(${%s})", nd->q->id);
+		put(o, syn == EXPR_CANVASS ? "count_selected(%s)" : "count-selected(${%s})",
+		    nd->q->id);
 		break;
 	case OP_SELECTED:
 		put(o, syn == EXPR_CANVASS ? "selected(%s, " : "selected(${%s}, ", nd->q->id);

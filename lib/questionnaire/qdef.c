@@ -437,6 +437,8 @@ static int parse_checks(struct ctx *c, json_t *qj, struct question *qn)
 	return 0;
 }
 
+static int check_consent(struct ctx *c, const struct question *qn);
+
 static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *qj,
 			  struct question *qn)
 {
@@ -461,8 +463,11 @@ static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *
 					   "replaces",
 					   "comparable",
 					   "hint",
+					   "consent",
+					   "share",
+					   "about",
 					   NULL};
-	char *type = NULL;
+	char *type = NULL, *consent = NULL;
 	bool comparable;
 	json_t *ml;
 	int rc;
@@ -521,7 +526,105 @@ static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *
 	}
 	if ((rc = parse_score(c, json_object_get(qj, "score"), qn)) != 0)
 		return rc;
+	if ((rc = get_string(c, qj, "consent", false, false, &consent)) != 0)
+		return rc;
+	if (consent != NULL) {
+		qn->consent = strcmp(consent, "section") == 0         ? QCONSENT_SECTION
+			      : strcmp(consent, "questionnaire") == 0 ? QCONSENT_QUESTIONNAIRE
+								      : QCONSENT_NONE;
+		free(consent);
+		if (qn->consent == QCONSENT_NONE)
+			return bad(c, "consent: \"section\" or \"questionnaire\"");
+		if ((rc = check_consent(c, qn)) != 0)
+			return rc;
+	}
+	if ((rc = get_bool(c, qj, "share", false, &qn->share)) != 0 ||
+	    (rc = get_string(c, qj, "about", false, true, &qn->about_src)) != 0)
+		return rc;
+	if (qn->share && qn->consent != QCONSENT_NONE)
+		return bad(c, "share: a consent question is not itself shared");
+	if (qn->about_src != NULL && !qn->share)
+		return bad(c, "about: for a shared question (\"share\": true) only");
 	return parse_checks(c, qj, qn);
+}
+
+/* A consent question: a choice of exactly no, anonymously and with_name, not scored. */
+static int check_consent(struct ctx *c, const struct question *qn)
+{
+	bool seen[3] = {false, false, false};
+
+	if (qn->type != QT_CHOICE || qn->n_options != 3)
+		return bad(c, "consent: a choice question with exactly the options no, "
+			      "anonymously and with_name");
+	for (size_t i = 0; i < 3; i++) {
+		size_t k = 0;
+		while (k < 3 && strcmp(qn->options[i].id, qdef_consent_options[k]) != 0)
+			k++;
+		if (k == 3 || seen[k])
+			return bad(c, "consent: a choice question with exactly the options no, "
+				      "anonymously and with_name");
+		seen[k] = true;
+	}
+	if (qn->score.scored)
+		return bad(c, "consent: a consent question is not scored");
+	return 0;
+}
+
+/*
+ * After every question is read: the section each shared answer is about,
+ * and the consent question that governs it (its section's, else the
+ * questionnaire's); one consent question per section and one for the
+ * questionnaire at most.
+ */
+static int resolve_sharing(struct ctx *c, struct questionnaire *q)
+{
+	const struct question *whole = NULL;
+	const struct question **by_section = calloc(q->n_sections, sizeof *by_section);
+
+	if (by_section == NULL)
+		return CV_ENOMEM;
+	for (size_t i = 0; i < q->n_questions; i++) {
+		const struct question *qn = &q->questions[i];
+		const struct question **slot =
+			qn->consent == QCONSENT_SECTION ? &by_section[qn->section] : &whole;
+		if (qn->consent == QCONSENT_NONE)
+			continue;
+		if (*slot != NULL) {
+			snprintf(c->path, sizeof c->path, "$ (question %s)", qn->id);
+			free(by_section);
+			return bad(c, qn->consent == QCONSENT_SECTION
+					      ? "consent: a second consent question for its section"
+					      : "consent: a second consent question for the "
+						"questionnaire");
+		}
+		*slot = qn;
+	}
+	for (size_t i = 0; i < q->n_questions; i++) {
+		struct question *qn = &q->questions[i];
+		if (!qn->share)
+			continue;
+		snprintf(c->path, sizeof c->path, "$ (question %s)", qn->id);
+		qn->about = qn->section;
+		if (qn->about_src != NULL) {
+			size_t s = 0;
+			while (s < q->n_sections && strcmp(q->sections[s].id, qn->about_src) != 0)
+				s++;
+			if (s == q->n_sections) {
+				free(by_section);
+				return bad(c, "about: names no section of this questionnaire");
+			}
+			qn->about = s;
+		}
+		qn->consent_by = by_section[qn->section] ? by_section[qn->section] : whole;
+		if (qn->consent_by == NULL) {
+			free(by_section);
+			return bad(c, "share: a shared answer needs a consent question "
+				      "(\"consent\") in its section or for the questionnaire");
+		}
+		q->n_shared++;
+	}
+	free(by_section);
+	return 0;
 }
 
 static int by_id_cmp(const void *a, const void *b)
@@ -676,7 +779,7 @@ static int parse_root(struct ctx *c, json_t *root, struct questionnaire *q)
 			snprintf(c->path, sizeof c->path, "$ (question %s)", q->by_id[i]->id);
 			return bad(c, "question id used twice");
 		}
-	if ((rc = compile_conditions(c, q)) != 0)
+	if ((rc = compile_conditions(c, q)) != 0 || (rc = resolve_sharing(c, q)) != 0)
 		return rc;
 	return parse_rules(c, json_object_get(root, "rules"), q);
 }
@@ -734,6 +837,7 @@ void qdef_free(struct questionnaire **qp)
 	for (size_t i = 0; i < q->n_questions; i++) {
 		struct question *qn = &q->questions[i];
 		free(qn->replaces);
+		free(qn->about_src);
 		free(qn->hint);
 		for (int l = 0; l < QLANGS; l++)
 			free(qn->hint_tr[l]);

@@ -59,8 +59,7 @@ const struct question *qset_continued(const struct qset *set, const struct quest
  * set with def in it would; def is not added): 0, or CV_ECONFIG with the
  * reason in err.
  */
-int qset_check_lineage(const struct qset *set, struct questionnaire *def, char *err,
-		       size_t errlen);
+int qset_check_lineage(const struct qset *set, struct questionnaire *def, char *err, size_t errlen);
 /* The id of the option of the continued question that o continues. */
 const char *qdef_option_was(const struct qoption *o);
 #endif

@@ -120,3 +120,21 @@ int qdef_score(const struct question *qn, const Canvass__Answer *a, double *out)
 	default: return CV_ENOTFOUND;
 	}
 }
+
+const char *const qdef_consent_options[3] = {"no", "anonymously", "with_name"};
+
+enum qshare qdef_share_level(const Canvass__Answer *consent)
+{
+	if (consent == NULL || consent->value_case != CANVASS__ANSWER__VALUE_TEXT)
+		return QSHARE_NO;
+	if (strcmp(consent->text, "with_name") == 0)
+		return QSHARE_WITH_NAME;
+	if (strcmp(consent->text, "anonymously") == 0)
+		return QSHARE_ANONYMOUSLY;
+	return QSHARE_NO;
+}
+
+const char *qshare_name(enum qshare level)
+{
+	return qdef_consent_options[level <= QSHARE_WITH_NAME ? level : QSHARE_NO];
+}

@@ -120,7 +120,23 @@ struct question {
 	 * (borrowed from that version), else NULL.
 	 */
 	char *previous_id;
+	/*
+	 * The good-practice digest (docs/questionnaires.md, "Sharing good
+	 * practice"): a consent question (a choice of exactly no, anonymously,
+	 * with_name) for its section or for the whole questionnaire; a
+	 * shareable answer, the section (key factor) it is about, and the
+	 * consent question that governs it (its section's, else the
+	 * questionnaire's; resolved at load, never NULL for a shareable one).
+	 */
+	enum qconsent { QCONSENT_NONE, QCONSENT_SECTION, QCONSENT_QUESTIONNAIRE } consent;
+	bool share;
+	char *about_src; /* "about" as given; NULL: its own section */
+	size_t about;    /* index into questionnaire.sections */
+	const struct question *consent_by;
 };
+
+/* A consent answer's level: what the member agreed to. */
+enum qshare { QSHARE_NO, QSHARE_ANONYMOUSLY, QSHARE_WITH_NAME };
 
 struct section {
 	char *id;
@@ -144,6 +160,7 @@ struct questionnaire {
 	struct qrule *rules;
 	size_t n_rules;
 	size_t n_store_checks; /* questions with a change or outlier check */
+	size_t n_shared;       /* shareable questions */
 };
 
 /* A text in lang when the definition gives it, else in its default language (dflt). */
@@ -158,6 +175,15 @@ const char *qtype_name(enum qtype t);
 int qtype_parse(const char *name, enum qtype *out);
 
 const struct question *qdef_question(const struct questionnaire *q, const char *id);
+
+/*
+ * A consent answer's level: "anonymously", "with_name", else (no answer,
+ * "no", a special answer) QSHARE_NO. Its option id back ("no", ...).
+ */
+enum qshare qdef_share_level(const Canvass__Answer *consent);
+const char *qshare_name(enum qshare level);
+/* The option ids a consent question has, in this order. */
+extern const char *const qdef_consent_options[3];
 /* Index of the option with that id, or -1. */
 int qdef_option_index(const struct question *qn, const char *id);
 /* Index of the scale level with that value, or -1. */

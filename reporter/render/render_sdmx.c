@@ -271,7 +271,7 @@ static bool option_listed_before(const struct questionnaire *def, size_t qi, siz
 {
 	for (size_t i = 0; i <= qi; i++) {
 		const struct question *q = &def->questions[i];
-		size_t n = i < qi ? compare_n_options(q) : ki;
+		size_t n = q->consent != QCONSENT_NONE ? 0 : i < qi ? compare_n_options(q) : ki;
 		for (size_t k = 0; k < n; k++) {
 			char other[96];
 			code_id(other, sizeof other, "", compare_option_id(q, k));
@@ -326,6 +326,8 @@ int render_sdmx_structure(const struct questionnaire *def, const struct registry
 	codelist_open(out, "CL_INDICATOR", ver, "Questions and scores");
 	for (size_t i = 0; i < def->n_questions; i++) {
 		char c[96];
+		if (def->questions[i].consent != QCONSENT_NONE)
+			continue; /* never tabulated (compare.c) */
 		code_id(c, sizeof c, "", def->questions[i].id);
 		code(out, c, def->questions[i].text);
 		any_score |= def->questions[i].score.scored;
@@ -344,7 +346,7 @@ int render_sdmx_structure(const struct questionnaire *def, const struct registry
 	code(out, "_Z", "Not applicable");
 	for (size_t i = 0; i < def->n_questions; i++) {
 		const struct question *q = &def->questions[i];
-		for (size_t k = 0; k < compare_n_options(q); k++) {
+		for (size_t k = 0; q->consent == QCONSENT_NONE && k < compare_n_options(q); k++) {
 			char c[96];
 			code_id(c, sizeof c, "", compare_option_id(q, k));
 			if (!option_listed_before(def, i, k, c))

@@ -355,14 +355,17 @@ int compare_begin(const struct dataset *ds, const struct disclosure_rules *rules
 		rc = CV_ENOMEM;
 		goto fail;
 	}
-	r->n_questions = def->n_questions;
 	r->n_sections = def->n_sections;
 	for (size_t i = 0; i < ds->reg->n; i++) {
 		r->group_expected[ds->reg->members[i].region_index]++;
 		r->group_expected[world]++;
 	}
 	for (size_t i = 0; rc == 0 && i < def->n_questions; i++) {
-		struct compare_table *t = &r->questions[i];
+		struct compare_table *t = &r->questions[r->n_questions];
+		/* A consent answer is the member's decision, not a figure: never tabulated. */
+		if (def->questions[i].consent != QCONSENT_NONE)
+			continue;
+		r->n_questions++;
 		t->q = &def->questions[i];
 		t->id = t->q->id;
 		t->title = t->q->text;
@@ -609,4 +612,13 @@ void compare_free(struct compare_report **rp)
 	free(r->group_expected);
 	free(r);
 	*rp = NULL;
+}
+
+const struct compare_table *compare_question_table(const struct compare_report *r,
+						   const struct question *q)
+{
+	for (size_t i = 0; q != NULL && i < r->n_questions; i++)
+		if (r->questions[i].q == q)
+			return &r->questions[i];
+	return NULL;
 }

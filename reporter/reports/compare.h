@@ -104,4 +104,8 @@ void compare_free(struct compare_report **r);
 /* Progress on stderr while building long reports on a terminal. */
 void compare_progress(bool on);
 
+/* The table of question q (of the report's definition); NULL: not tabulated (consent). */
+const struct compare_table *compare_question_table(const struct compare_report *r,
+						   const struct question *q);
+
 #endif

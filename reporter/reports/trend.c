@@ -120,8 +120,7 @@ int trend_build(struct store_view *v, const struct qset *qs, const char *questio
 			bool comparable;
 			/* The question of that cycle's version this one continues (lineage). */
 			const struct question *qc = qset_continued(qs, latest, q, def, &comparable);
-			const struct compare_table *tab =
-				qc ? &t->cmp[c]->questions[qc->order] : NULL;
+			const struct compare_table *tab = compare_question_table(t->cmp[c], qc);
 			for (size_t g = 0; g < t->n_groups; g++) {
 				struct trend_point *p = &s->points[c * cols + g];
 				p->value = tab ? cell_value(tab, &tab->cells[g]) : NAN;

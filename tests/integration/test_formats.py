@@ -176,12 +176,14 @@ class FormatsTest(unittest.TestCase):
 
     def test_shipped_structures(self):
         """data/sdmx holds the structure of each shipped questionnaire, as generated."""
-        for qid in ("integrity-self-assessment", "gender-integrity"):
+        for qid, v in (("integrity-self-assessment", 1), ("gender-integrity", 1),
+                       ("gender-integrity", 2)):
             out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "sdmx-structure",
                                   "--registry", MEMBERS, "--questionnaires", QDIR,
-                                  "--questionnaire", qid], capture_output=True, text=True)
+                                  "--questionnaire", qid, "--version", str(v)],
+                                 capture_output=True, text=True)
             self.assertEqual(out.returncode, 0, out.stderr)
-            with open(os.path.join(SRC, "data/sdmx", f"{qid}.v1.structure.xml"),
+            with open(os.path.join(SRC, "data/sdmx", f"{qid}.v{v}.structure.xml"),
                       encoding="utf-8") as f:
                 shipped = f.read()
             strip = lambda text: re.sub(r"<mes:Prepared>[^<]*</mes:Prepared>", "", text)

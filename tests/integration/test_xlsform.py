@@ -27,7 +27,8 @@ SURVEY_TAIL = ["required", "relevant", "canvass_type", "min", "max", "unit", "ma
                "allow_not_applicable", "allow_dont_know", "warn_below", "warn_above",
                "change_relative", "change_absolute", "outlier", "outlier_threshold",
                "outlier_min_answers", "score", "score_weight", "score_yes", "score_no",
-               "score_zero", "score_full", "replaces", "comparable"]
+               "score_zero", "score_full", "replaces", "comparable", "consent", "share",
+               "about"]
 LANG = {"en": "English (en)", "fr": "French (fr)"}
 XLS_TYPE = {"integer": "integer", "number": "decimal", "text": "text"}
 
@@ -55,7 +56,12 @@ PLAIN = {
             {"id": "ways", "type": "multi_choice", "text": "Ways?",
              "options": [{"id": "x", "label": "X"}, {"id": "y", "label": "Y"}]},
             {"id": "notes", "type": "text", "text": "Notes?", "max_length": 2000,
-             "when": "not agree or answered(count) and selected(ways, \"y\")"}]}],
+             "share": True, "about": "one",
+             "when": "not agree or answered(count) and selected(ways, \"y\")"},
+            {"id": "consent", "type": "choice", "text": "Share your notes?",
+             "consent": "section",
+             "options": [{"id": "no", "label": "No"}, {"id": "anonymously", "label": "Anon"},
+                         {"id": "with_name", "label": "Named"}]}]}],
     "rules": [{"id": "r1", "expr": "count / 2 <= share and kind == \"a\"", "severity": "warning",
                "message": "Check the count"}],
 }
@@ -129,9 +135,10 @@ class ExportTest(unittest.TestCase):
                 label_cells(row, q["text"])
                 for l, col in zip(langs or ["en"], hints):
                     self.assertEqual(row.get(col), text(q["hint"], l) if "hint" in q else None)
-                for key in ("min", "max", "unit", "max_length", "warn_below", "warn_above"):
+                for key in ("min", "max", "unit", "max_length", "warn_below", "warn_above",
+                            "consent", "about"):
                     self.assertEqual(row.get(key), q.get(key), (q["id"], key))
-                for key in ("required", "allow_not_applicable", "allow_dont_know"):
+                for key in ("required", "allow_not_applicable", "allow_dont_know", "share"):
                     want = {True: "yes", False: "no", None: None}[q.get(key)]
                     self.assertEqual(row.get(key), want, (q["id"], key))
                 self.assertEqual(row.get("relevant"), relevant.get(q["id"]), q["id"])
@@ -193,7 +200,8 @@ class ExportTest(unittest.TestCase):
                          .replace(" <=", "} <=").replace(" >=", "} >=") + "}"
                          for r in doc["rules"]}
             with self.subTest(name):
-                self.check_workbook(self.export(QDIR, name), doc, relevant, rules)
+                self.check_workbook(self.export(QDIR, name, "--version", "1"), doc, relevant,
+                                    rules)
 
     def test_every_key(self):
         wb = self.export(self.qdir, "all-keys", "--version", "3")
@@ -315,15 +323,16 @@ class ImportTest(unittest.TestCase):
         qdir = self.path("q")
         os.makedirs(qdir)
         write_json(os.path.join(qdir, "all-keys.v3.json"), PLAIN)
-        cases = [(QDIR, "integrity-self-assessment"), (QDIR, "gender-integrity"),
-                 (qdir, "all-keys")]
-        for d, qid in cases:
-            with self.subTest(qid):
-                xlsx = self.path(f"{qid}.xlsx")
-                r = run("questionnaire", "export", "--questionnaires", d, "--out", xlsx, qid)
+        cases = [(QDIR, "integrity-self-assessment", 1), (QDIR, "gender-integrity", 1),
+                 (QDIR, "gender-integrity", 2), (qdir, "all-keys", 3)]
+        for d, qid, v in cases:
+            with self.subTest(qid, version=v):
+                xlsx = self.path(f"{qid}.xlsx" if d != QDIR else f"{qid}-{v}.xlsx")
+                r = run("questionnaire", "export", "--questionnaires", d, "--version", str(v),
+                        "--out", xlsx, qid)
                 self.assertEqual(r.returncode, 0, r.stderr)
-                got = self.import_ok(xlsx, self.path(f"{qid}.json"))
-                src = os.path.join(d, f"{qid}.v1.json" if d == QDIR else "all-keys.v3.json")
+                got = self.import_ok(xlsx, self.path(f"{qid}-{v}.json"))
+                src = os.path.join(d, f"{qid}.v{v}.json" if d == QDIR else "all-keys.v3.json")
                 with open(src, encoding="utf-8") as f:
                     want = json.load(f)
                 self.assertEqual(canonical(got), canonical(want))
@@ -331,7 +340,7 @@ class ImportTest(unittest.TestCase):
         r = run("questionnaire", "import", self.path("all-keys.xlsx"))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(canonical(json.loads(r.stdout)), canonical(PLAIN))
-        r = run("questionnaire", "import", "--out", self.path("all-keys.json"),
+        r = run("questionnaire", "import", "--out", self.path("all-keys-3.json"),
                 self.path("all-keys.xlsx"))
         self.assertEqual(r.returncode, 1)
         self.assertIn("exists; not overwritten", r.stderr)
@@ -339,14 +348,16 @@ class ImportTest(unittest.TestCase):
     def test_shipped_workbooks(self):
         """data/xlsform holds each shipped questionnaire as a workbook: as the export writes
         it today (every cell), and importing it gives the shipped definition."""
-        for qid in ("integrity-self-assessment", "gender-integrity"):
-            with self.subTest(qid):
-                shipped = os.path.join(os.path.dirname(QDIR), "xlsform", f"{qid}.v1.xlsx")
-                got = self.import_ok(shipped, self.path(f"shipped-{qid}.json"))
-                with open(os.path.join(QDIR, f"{qid}.v1.json"), encoding="utf-8") as f:
+        for qid, v in (("integrity-self-assessment", 1), ("gender-integrity", 1),
+                       ("gender-integrity", 2)):
+            with self.subTest(qid, version=v):
+                shipped = os.path.join(os.path.dirname(QDIR), "xlsform", f"{qid}.v{v}.xlsx")
+                got = self.import_ok(shipped, self.path(f"shipped-{qid}-{v}.json"))
+                with open(os.path.join(QDIR, f"{qid}.v{v}.json"), encoding="utf-8") as f:
                     self.assertEqual(canonical(got), canonical(json.load(f)))
-                fresh = self.path(f"fresh-{qid}.xlsx")
-                r = run("questionnaire", "export", "--questionnaires", QDIR, "--out", fresh, qid)
+                fresh = self.path(f"fresh-{qid}-{v}.xlsx")
+                r = run("questionnaire", "export", "--questionnaires", QDIR, "--version", str(v),
+                        "--out", fresh, qid)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 a, b = openpyxl.load_workbook(shipped), openpyxl.load_workbook(fresh)
                 self.assertEqual(a.sheetnames, b.sheetnames)
@@ -435,7 +446,10 @@ class ImportTest(unittest.TestCase):
         r = run("questionnaire", "export", "--questionnaires", qdir, "--out", xlsx,
                 "gender-integrity")
         self.assertEqual(r.returncode, 0, r.stderr)
-        r = run("questionnaire", "import", "--questionnaires", QDIR, xlsx)
+        only_v1 = self.path("lineage-v1")  # the shipped version 1 without the shipped 2
+        os.makedirs(only_v1)
+        shutil.copy(os.path.join(QDIR, "gender-integrity.v1.json"), only_v1)
+        r = run("questionnaire", "import", "--questionnaires", only_v1, xlsx)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(canonical(json.loads(r.stdout)), canonical(v2))
         # The version already there, and a replaces that names nothing: refused.
@@ -449,7 +463,7 @@ class ImportTest(unittest.TestCase):
             if row[col - 1].value == "gi_lc_considered":
                 row[col - 1].value = "gi_nothing"
         bad = self.save(wb, "gi-v2-bad.xlsx")
-        r = run("questionnaire", "import", "--questionnaires", QDIR, bad)
+        r = run("questionnaire", "import", "--questionnaires", only_v1, bad)
         self.assertEqual(r.returncode, 1)
         self.assertIn("question gi_lc_gender_considered replaces gi_nothing, which version 1 "
                       "does not have", r.stderr)
