@@ -4,6 +4,7 @@
 #include "wire.h"
 #include "review.h"
 
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,17 +319,21 @@ static int list(struct store_view *v, const struct registry *reg, const Canvass_
 }
 
 /*
- * The questions a query names, each in the definition of the version the
- * return's latest revision answered: 0 (rep untouched), 1 (rep says
- * NOT_FOUND), or a store error. Without a return, store_review_act answers.
+ * The questions an action names, each in the definition of the version the
+ * return's latest revision answered (a query: any question; an exclude,
+ * edit or restore: a shared one; an edit: a shared text the revision
+ * answers, whose SHA-256 goes into hash): 0 (rep untouched), 1 (rep says
+ * NOT_FOUND or MALFORMED), or a store error. Without a return,
+ * store_review_act answers.
  */
-static int query_questions_known(struct store *s, const struct qset *qs,
-				 const Canvass__ReviewAction *a, Canvass__ReviewReply *rep)
+static int questions_known(struct store *s, const struct qset *qs, const Canvass__ReviewAction *a,
+			   Canvass__ReviewReply *rep, uint8_t hash[32])
 {
 	struct store_view *v = NULL;
 	Canvass__HistoryEntry *e = NULL;
 	Canvass__Submission *sub = NULL;
 	const struct questionnaire *def;
+	bool query = a->action == CANVASS__REVIEW_ACTION_KIND__QUERY;
 	int rc = store_view_open(s, &v);
 
 	if (rc != 0)
@@ -351,13 +356,38 @@ static int query_questions_known(struct store *s, const struct qset *qs,
 		    a->questionnaire, sub->version);
 		rc = 1;
 	}
-	for (size_t i = 0; rc == 0 && i < a->n_questions; i++)
-		if (qdef_question(def, a->questions[i]) == NULL) {
+	for (size_t i = 0; rc == 0 && i < a->n_questions; i++) {
+		const struct question *q = qdef_question(def, a->questions[i]);
+		if (q == NULL || (!query && !q->share)) {
 			say(rep, CANVASS__STATUS__NOT_FOUND,
-			    "%.64s version %u has no question %.64s", a->questionnaire,
-			    sub->version, a->questions[i]);
+			    "%.64s version %u has no %squestion %.64s", a->questionnaire,
+			    sub->version, query ? "" : "shared ", a->questions[i]);
 			rc = 1;
+		} else if (a->action == CANVASS__REVIEW_ACTION_KIND__EDIT) {
+			const Canvass__Answer *ans = NULL;
+			for (size_t k = 0; k < sub->n_answers && ans == NULL; k++)
+				if (strcmp(sub->answers[k]->question, q->id) == 0)
+					ans = sub->answers[k];
+			if (q->type != QT_TEXT) {
+				say(rep, CANVASS__STATUS__MALFORMED,
+				    "%.64s is not a text question: exclude it rather than edit it",
+				    q->id);
+				rc = 1;
+			} else if (ans == NULL || ans->value_case != CANVASS__ANSWER__VALUE_TEXT) {
+				say(rep, CANVASS__STATUS__NOT_FOUND,
+				    "%.16s has no text answer to %.64s to edit", a->member, q->id);
+				rc = 1;
+			} else if (q->max_length > 0 && strlen(a->text) > q->max_length) {
+				say(rep, CANVASS__STATUS__MALFORMED,
+				    "the edited text is longer than %.64s allows (%zu bytes)",
+				    q->id, q->max_length);
+				rc = 1;
+			} else {
+				crypto_hash_sha256(hash, (const unsigned char *)ans->text,
+						   strlen(ans->text));
+			}
 		}
+	}
 	WIRE_FREE(sub);
 	WIRE_FREE(e);
 	return rc;
@@ -369,7 +399,9 @@ static int cycle_closed(const struct review_scope *sc, const Canvass__ReviewActi
 {
 	const struct cycle *cy = NULL;
 
-	if (a->action == CANVASS__REVIEW_ACTION_KIND__APPROVE || sc->cycles == NULL ||
+	if ((a->action != CANVASS__REVIEW_ACTION_KIND__QUERY &&
+	     a->action != CANVASS__REVIEW_ACTION_KIND__REOPEN) ||
+	    sc->cycles == NULL ||
 	    cycles_state(sc->cycles, a->questionnaire, a->cycle, sc->now_ms, &cy) != CYCLE_CLOSED)
 		return 0;
 	say(rep, CANVASS__STATUS__WRONG_STATE,
@@ -383,6 +415,7 @@ static int act(struct store *s, const struct review_scope *sc, const char *revie
 	       const Canvass__ReviewAction *in, Canvass__ReviewReply *rep, struct store_review *r)
 {
 	Canvass__ReviewAction a = *in;
+	uint8_t hash[32];
 	char why[160];
 	int rc;
 
@@ -394,8 +427,16 @@ static int act(struct store *s, const struct review_scope *sc, const char *revie
 	if (cycle_closed(sc, &a, rep))
 		return 0;
 	if (a.n_questions > 0 && sc->qs != NULL &&
-	    (rc = query_questions_known(s, sc->qs, &a, rep)) != 0)
+	    (rc = questions_known(s, sc->qs, &a, rep, hash)) != 0)
 		return rc == 1 ? 0 : rc;
+	if (a.action == CANVASS__REVIEW_ACTION_KIND__EDIT) {
+		if (sc->qs == NULL) {
+			say(rep, CANVASS__STATUS__NOT_FOUND,
+			    "no questionnaire definitions here: an edit cannot be checked");
+			return 0;
+		}
+		a.answer_hash = (ProtobufCBinaryData){sizeof hash, hash};
+	}
 	r->action = &a;
 	rc = store_review_act(s, r);
 	r->action = NULL;

@@ -1,6 +1,7 @@
 /*
  * canvassctl review: the Secretariat's side of the review loop
- * (docs/review.md). list, show, query, approve, reopen, over CURVE to the
+ * (docs/review.md). list, show, query, approve, reopen, and the digest's
+ * exclude, edit and restore, over CURVE to the
  * aggregator's review endpoint with a reviewer's key pair; the reviewer is
  * whoever that key belongs to in the aggregator's reviewers file.
  *
@@ -222,10 +223,16 @@ static json_t *reply_json(const Canvass__ReviewReply *r)
 
 int ctl_review(int argc, char **argv)
 {
-	static const char *const verbs[] = {"list", "show", "query", "approve", "reopen", NULL};
+	static const char *const verbs[] = {"list",    "show", "query",   "approve", "reopen",
+					    "exclude", "edit", "restore", NULL};
+	/* The action of each verb from query on (the proto's ReviewActionKind). */
+	static const Canvass__ReviewActionKind kinds[] = {
+		CANVASS__REVIEW_ACTION_KIND__QUERY,  CANVASS__REVIEW_ACTION_KIND__APPROVE,
+		CANVASS__REVIEW_ACTION_KIND__REOPEN, CANVASS__REVIEW_ACTION_KIND__EXCLUDE,
+		CANVASS__REVIEW_ACTION_KIND__EDIT,   CANVASS__REVIEW_ACTION_KIND__RESTORE};
 	char *endpoint = NULL, *key_path = NULL, *server_key_path = NULL;
 	char *questionnaire = NULL, *cycle = NULL, *member = NULL, *comment = NULL;
-	char *state = NULL, *region = NULL, *action_id = NULL;
+	char *state = NULL, *region = NULL, *action_id = NULL, *text = NULL;
 	struct strlist questions = {0};
 	bool as_json = false;
 	long timeout_ms = 5000, attempts = 3;
@@ -238,12 +245,14 @@ int ctl_review(int argc, char **argv)
 		 "the aggregator's public key (.pub)"},
 		{"questionnaire", SET_STRING, &questionnaire, 0, 0, "ID", "questionnaire id"},
 		{"cycle", SET_STRING, &cycle, 0, 0, "CYCLE", "cycle"},
-		{"member", SET_STRING, &member, 0, 0, "CODE",
-		 "member code (show, query, approve, reopen)"},
+		{"member", SET_STRING, &member, 0, 0, "CODE", "member code (every verb but list)"},
 		{"comment", SET_STRING, &comment, 0, 0, "TEXT",
-		 "what the Secretariat says (required for query)"},
+		 "what the Secretariat says (required for query, exclude and edit)"},
 		{"question", SET_LIST, &questions, 0, 0, "ID",
-		 "a question the query concerns; repeat"},
+		 "a question the query concerns, or a shared answer to exclude, edit or restore; "
+		 "repeat"},
+		{"text", SET_STRING, &text, 0, 0, "TEXT",
+		 "edit: the text the good-practice digest shows instead of the answer"},
 		{"state", SET_STRING, &state, 0, 0, "STATE",
 		 "list: only submitted, queried or approved returns"},
 		{"region", SET_STRING, &region, 0, 0, "REGION", "list: only this region's members"},
@@ -265,6 +274,14 @@ int ctl_review(int argc, char **argv)
 		"[--question ID]...\n"
 		"  approve --questionnaire ID --cycle CYCLE --member CODE [--comment TEXT]\n"
 		"  reopen  --questionnaire ID --cycle CYCLE --member CODE [--comment TEXT]\n"
+		"  exclude --questionnaire ID --cycle CYCLE --member CODE --comment TEXT "
+		"[--question ID]...\n"
+		"  edit    --questionnaire ID --cycle CYCLE --member CODE --comment TEXT "
+		"--question ID --text TEXT\n"
+		"  restore --questionnaire ID --cycle CYCLE --member CODE [--comment TEXT] "
+		"[--question ID]...\n"
+		"exclude, edit and restore decide what the good-practice digest shows of "
+		"shared answers\n(without --question: every shared answer of the return).\n"
 		"exit status: 0 done, 1 refused, 2 usage, 3 no answer, 4 key refused at the "
 		"handshake\n";
 	Canvass__ReviewRequest req = CANVASS__REVIEW_REQUEST__INIT;
@@ -286,16 +303,24 @@ int ctl_review(int argc, char **argv)
 	if (rc == 0 && (verb < 0 || next != (verb >= 0 ? argc - 1 : argc)))
 		rc = cv_fail(err, sizeof err, CV_EINVAL,
 			     "give one of list, show, query, approve, "
-			     "reopen, then the options");
+			     "reopen, exclude, edit, restore, then the options");
 	if (rc == 0 && (endpoint == NULL || questionnaire == NULL || cycle == NULL))
 		rc = cv_fail(err, sizeof err, CV_EINVAL,
 			     "--connect, --questionnaire and --cycle are required");
 	if (rc == 0 && verb >= 1 && member == NULL)
 		rc = cv_fail(err, sizeof err, CV_EINVAL, "--member is required");
-	if (rc == 0 && verb == 2 && comment == NULL)
-		rc = cv_fail(err, sizeof err, CV_EINVAL, "a query needs --comment");
-	if (rc == 0 && questions.n > 0 && verb != 2)
-		rc = cv_fail(err, sizeof err, CV_EINVAL, "--question goes with query only");
+	if (rc == 0 && (verb == 2 || verb == 5 || verb == 6) && comment == NULL)
+		rc = cv_fail(err, sizeof err, CV_EINVAL, "%s needs --comment",
+			     verb == 2   ? "a query"
+			     : verb == 5 ? "an exclude"
+					 : "an edit");
+	if (rc == 0 && questions.n > 0 && (verb < 2 || verb == 3 || verb == 4))
+		rc = cv_fail(err, sizeof err, CV_EINVAL,
+			     "--question goes with query, exclude, edit and restore only");
+	if (rc == 0 && verb == 6 && (questions.n != 1 || text == NULL))
+		rc = cv_fail(err, sizeof err, CV_EINVAL, "an edit needs one --question and --text");
+	if (rc == 0 && verb != 6 && text != NULL)
+		rc = cv_fail(err, sizeof err, CV_EINVAL, "--text goes with edit only");
 	if (rc == 0 && state != NULL && wire_return_state_parse(state) == 0)
 		rc = cv_fail(err, sizeof err, CV_EINVAL, "--state: submitted, queried or approved");
 	if (rc == 0 && (key_path == NULL) != (server_key_path == NULL))
@@ -329,9 +354,8 @@ int ctl_review(int argc, char **argv)
 	default:
 		req.body_case = CANVASS__REVIEW_REQUEST__BODY_ACT;
 		req.act = &areq;
-		areq.action = verb == 2   ? CANVASS__REVIEW_ACTION_KIND__QUERY
-			      : verb == 3 ? CANVASS__REVIEW_ACTION_KIND__APPROVE
-					  : CANVASS__REVIEW_ACTION_KIND__REOPEN;
+		areq.action = kinds[verb - 2];
+		areq.text = text ? text : (char *)"";
 		areq.questionnaire = questionnaire;
 		areq.cycle = cycle;
 		areq.member = member;

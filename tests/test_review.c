@@ -100,6 +100,69 @@ static void test_state_machine(void **state)
 	review_free(&st);
 }
 
+/* An editorial step: kind on the questions named (none: the whole return). */
+static int step_editorial(Canvass__ReturnStatus *st, int kind, uint64_t seq, const char *question,
+			  const char *text)
+{
+	Canvass__ReviewAction a = action(kind, "e");
+	char *qs[] = {(char *)(uintptr_t)question};
+	uint8_t hash[32] = {7};
+	struct review_event ev = {.kind = REVIEW_EV_ACTION, .seq = seq, .at_ms = 9, .action = &a};
+	char why[160];
+	a.comment = (char *)"why";
+	a.questions = question ? qs : NULL;
+	a.n_questions = question ? 1 : 0;
+	a.text = (char *)(uintptr_t)(text ? text : "");
+	if (text != NULL)
+		a.answer_hash = (ProtobufCBinaryData){sizeof hash, hash};
+	return review_step(st, &ev, why, sizeof why);
+}
+
+/* Exclude, edit, restore: in any state, changing none, one decision per answer in force. */
+static void test_editorial_steps(void **state)
+{
+	Canvass__ReturnStatus *st = review_new();
+	(void)state;
+	assert_int_equal(step_action(st, CANVASS__REVIEW_ACTION_KIND__APPROVE, 2), 0);
+	assert_int_equal(step_editorial(st, CANVASS__REVIEW_ACTION_KIND__EDIT, 3, "b", "B!"), 0);
+	assert_int_equal(step_editorial(st, CANVASS__REVIEW_ACTION_KIND__EXCLUDE, 4, "a", NULL), 0);
+	assert_int_equal(st->state, CANVASS__RETURN_STATE__APPROVED);
+	assert_int_equal(st->state_sequence, 2);
+	assert_int_equal(st->n_editorial, 2); /* sorted by question */
+	assert_string_equal(st->editorial[0]->question, "a");
+	assert_true(st->editorial[0]->excluded);
+	assert_string_equal(st->editorial[1]->question, "b");
+	assert_false(st->editorial[1]->excluded);
+	assert_string_equal(st->editorial[1]->text, "B!");
+	assert_int_equal(st->editorial[1]->answer_hash.len, 32);
+	assert_int_equal(st->editorial[1]->sequence, 3);
+	assert_string_equal(st->editorial[1]->reviewer, "alice");
+	/* An exclusion of an edited answer replaces the edit; an edit lifts an exclusion. */
+	assert_int_equal(step_editorial(st, CANVASS__REVIEW_ACTION_KIND__EXCLUDE, 5, "b", NULL), 0);
+	assert_true(st->editorial[1]->excluded);
+	assert_string_equal(st->editorial[1]->text, "");
+	assert_int_equal(step_editorial(st, CANVASS__REVIEW_ACTION_KIND__EDIT, 6, "a", "A."), 0);
+	assert_false(st->editorial[0]->excluded);
+	/* The whole return, then a restore of one answer, then of everything. */
+	assert_int_equal(step_editorial(st, CANVASS__REVIEW_ACTION_KIND__EXCLUDE, 7, NULL, NULL),
+			 0);
+	assert_int_equal(st->n_editorial, 3);
+	assert_string_equal(st->editorial[0]->question, "");
+	assert_int_equal(step_editorial(st, CANVASS__REVIEW_ACTION_KIND__RESTORE, 8, "a", NULL), 0);
+	assert_int_equal(st->n_editorial, 2);
+	assert_int_equal(step_editorial(st, CANVASS__REVIEW_ACTION_KIND__RESTORE, 9, NULL, NULL),
+			 0);
+	assert_int_equal(st->n_editorial, 0);
+	/* A revision keeps the decisions; a query still works alongside. */
+	assert_int_equal(step_action(st, CANVASS__REVIEW_ACTION_KIND__REOPEN, 10), 0);
+	assert_int_equal(step_editorial(st, CANVASS__REVIEW_ACTION_KIND__EXCLUDE, 11, "a", NULL),
+			 0);
+	assert_int_equal(step_revision(st, 2, 12), 0);
+	assert_int_equal(st->n_editorial, 1);
+	assert_int_equal(st->state, CANVASS__RETURN_STATE__SUBMITTED);
+	review_free(&st);
+}
+
 static void test_action_check(void **state)
 {
 	Canvass__ReviewAction a = action(CANVASS__REVIEW_ACTION_KIND__QUERY, "id1");
@@ -117,6 +180,28 @@ static void test_action_check(void **state)
 	assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
 	a = action(7, "id3");
 	assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+	/* The digest's actions: an edit names one shared answer and gives its text. */
+	a = action(CANVASS__REVIEW_ACTION_KIND__EDIT, "id6");
+	a.comment = (char *)"names removed";
+	a.questions = (char *[]){"gi_ip_hr_initiative", "gi_ip_hr_results"};
+	a.n_questions = 2;
+	a.text = (char *)"new";
+	assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+	assert_string_equal(why, "an edit names one question and gives its new text");
+	a.n_questions = 1;
+	assert_int_equal(review_action_check(&a, why, sizeof why), 0);
+	a.comment = (char *)"";
+	assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+	assert_string_equal(why, "an edit needs a comment");
+	a = action(CANVASS__REVIEW_ACTION_KIND__EXCLUDE, "id7");
+	assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+	a.comment = (char *)"off topic";
+	assert_int_equal(review_action_check(&a, why, sizeof why), 0);
+	a.text = (char *)"x";
+	assert_int_equal(review_action_check(&a, why, sizeof why), CV_EINVAL);
+	assert_string_equal(why, "only an edit gives a text");
+	a = action(CANVASS__REVIEW_ACTION_KIND__RESTORE, "id8");
+	assert_int_equal(review_action_check(&a, why, sizeof why), 0);
 	/* Every field by the identifier rules of a submission: a key the store
 	 * cannot join (over 480 bytes) never reaches it. */
 	{
@@ -527,6 +612,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_machine),
 		cmocka_unit_test(test_action_check),
+		cmocka_unit_test(test_editorial_steps),
 		cmocka_unit_test(test_reviewers_file),
 		cmocka_unit_test_setup_teardown(test_store_loop, tu_store_setup, tu_store_teardown),
 		cmocka_unit_test_setup_teardown(test_replay_as_of, tu_store_setup,

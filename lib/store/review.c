@@ -81,6 +81,107 @@ fail:
 	return CV_ENOMEM;
 }
 
+/* The decision in force for question (NULL when none); its index in *at. */
+static Canvass__Editorial *editorial_find(const Canvass__ReturnStatus *st, const char *question,
+					  size_t *at)
+{
+	for (size_t i = 0; i < st->n_editorial; i++)
+		if (strcmp(st->editorial[i]->question, question) == 0) {
+			*at = i;
+			return st->editorial[i];
+		}
+	return NULL;
+}
+
+static int editorial_cmp(const void *a, const void *b)
+{
+	return strcmp((*(Canvass__Editorial *const *)a)->question,
+		      (*(Canvass__Editorial *const *)b)->question);
+}
+
+/*
+ * The decision of an exclusion or an edit on question ("": the whole
+ * return), replacing the one in force: an exclusion drops an edit, an edit
+ * lifts an exclusion of that answer.
+ */
+static int editorial_set(Canvass__ReturnStatus *st, const struct review_event *ev,
+			 const char *question)
+{
+	const Canvass__ReviewAction *a = ev->action;
+	Canvass__Editorial *d = malloc(sizeof *d), **grown;
+	size_t at;
+
+	if (d == NULL)
+		return CV_ENOMEM;
+	canvass__editorial__init(d);
+	d->question = wire_string(question);
+	d->reviewer = wire_string(a->reviewer);
+	d->comment = wire_string(a->comment);
+	d->excluded = a->action == CANVASS__REVIEW_ACTION_KIND__EXCLUDE;
+	d->text = wire_string(d->excluded ? "" : a->text);
+	d->sequence = ev->seq;
+	d->at_ms = ev->at_ms;
+	if (d->question == NULL || d->reviewer == NULL || d->comment == NULL || d->text == NULL ||
+	    (!d->excluded && a->answer_hash.len > 0 &&
+	     (d->answer_hash.data = malloc(a->answer_hash.len)) == NULL))
+		goto fail;
+	if (!d->excluded && a->answer_hash.len > 0) {
+		memcpy(d->answer_hash.data, a->answer_hash.data, a->answer_hash.len);
+		d->answer_hash.len = a->answer_hash.len;
+	}
+	if (editorial_find(st, question, &at) != NULL) {
+		canvass__editorial__free_unpacked(st->editorial[at], NULL);
+		st->editorial[at] = d;
+		return 0;
+	}
+	if ((grown = realloc(st->editorial, (st->n_editorial + 1) * sizeof *grown)) == NULL)
+		goto fail;
+	st->editorial = grown;
+	st->editorial[st->n_editorial++] = d;
+	qsort(st->editorial, st->n_editorial, sizeof *st->editorial, editorial_cmp);
+	return 0;
+fail:
+	canvass__editorial__free_unpacked(d, NULL);
+	return CV_ENOMEM;
+}
+
+/* A restore: the decisions on question withdrawn (NULL: every decision of the return). */
+static void editorial_clear(Canvass__ReturnStatus *st, const char *question)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < st->n_editorial; i++) {
+		if (question == NULL || strcmp(st->editorial[i]->question, question) == 0)
+			canvass__editorial__free_unpacked(st->editorial[i], NULL);
+		else
+			st->editorial[kept++] = st->editorial[i];
+	}
+	st->n_editorial = kept;
+}
+
+/*
+ * The editorial actions: allowed in every state (a digest is made once
+ * returns are approved, often after the cycle closed), they change no
+ * state and close no query.
+ */
+static int editorial_step(Canvass__ReturnStatus *st, const struct review_event *ev)
+{
+	const Canvass__ReviewAction *a = ev->action;
+	int rc = 0;
+
+	if (a->action == CANVASS__REVIEW_ACTION_KIND__RESTORE) {
+		if (a->n_questions == 0)
+			editorial_clear(st, NULL);
+		for (size_t i = 0; i < a->n_questions; i++)
+			editorial_clear(st, a->questions[i]);
+		return 0;
+	}
+	if (a->n_questions == 0)
+		return editorial_set(st, ev, "");
+	for (size_t i = 0; rc == 0 && i < a->n_questions; i++)
+		rc = editorial_set(st, ev, a->questions[i]);
+	return rc;
+}
+
 int review_step(Canvass__ReturnStatus *st, const struct review_event *ev, char *why, size_t whylen)
 {
 	int state = st->state;
@@ -117,6 +218,10 @@ int review_step(Canvass__ReturnStatus *st, const struct review_event *ev, char *
 				      wire_return_state_name(state));
 		st->state = CANVASS__RETURN_STATE__SUBMITTED;
 		break;
+	case CANVASS__REVIEW_ACTION_KIND__EXCLUDE:
+	case CANVASS__REVIEW_ACTION_KIND__EDIT:
+	case CANVASS__REVIEW_ACTION_KIND__RESTORE:
+		return editorial_step(st, ev) != 0 ? CV_ENOMEM : 0;
 	default: return refuse(CANVASS__STATUS__WRONG_STATE, why, whylen, "unknown action");
 	}
 	st->state_sequence = ev->seq;
@@ -125,9 +230,12 @@ int review_step(Canvass__ReturnStatus *st, const struct review_event *ev, char *
 
 int review_action_check(const Canvass__ReviewAction *a, char *why, size_t whylen)
 {
+	bool edit = a->action == CANVASS__REVIEW_ACTION_KIND__EDIT;
+
 	if (a->action < CANVASS__REVIEW_ACTION_KIND__QUERY ||
-	    a->action > CANVASS__REVIEW_ACTION_KIND__REOPEN)
-		return refuse(CV_EINVAL, why, whylen, "action must be query, approve or reopen");
+	    a->action > CANVASS__REVIEW_ACTION_KIND__RESTORE)
+		return refuse(CV_EINVAL, why, whylen,
+			      "action must be query, approve, reopen, exclude, edit or restore");
 	/* The identifier rules of a submission (docs/protocol.md "Strings"). */
 	if (!text_id_ok(ID_NAME, a->questionnaire))
 		return refuse(CV_EINVAL, why, whylen, "questionnaire: %s", text_id_rule(ID_NAME));
@@ -140,13 +248,29 @@ int review_action_check(const Canvass__ReviewAction *a, char *why, size_t whylen
 	if (strlen(a->comment) > REVIEW_MAX_COMMENT)
 		return refuse(CV_EINVAL, why, whylen, "comment: at most %d bytes",
 			      REVIEW_MAX_COMMENT);
-	if (a->action == CANVASS__REVIEW_ACTION_KIND__QUERY && a->comment[0] == '\0')
-		return refuse(CV_EINVAL, why, whylen, "a query needs a comment");
+	if ((a->action == CANVASS__REVIEW_ACTION_KIND__QUERY ||
+	     a->action == CANVASS__REVIEW_ACTION_KIND__EXCLUDE || edit) &&
+	    a->comment[0] == '\0')
+		return refuse(CV_EINVAL, why, whylen, "%s needs a comment",
+			      a->action == CANVASS__REVIEW_ACTION_KIND__QUERY ? "a query"
+			      : edit                                          ? "an edit"
+									      : "an exclude");
 	if (a->n_questions > REVIEW_MAX_QUESTIONS)
 		return refuse(CV_EINVAL, why, whylen, "at most %d question ids",
 			      REVIEW_MAX_QUESTIONS);
-	if (a->n_questions > 0 && a->action != CANVASS__REVIEW_ACTION_KIND__QUERY)
-		return refuse(CV_EINVAL, why, whylen, "only a query names questions");
+	if (a->n_questions > 0 && (a->action == CANVASS__REVIEW_ACTION_KIND__APPROVE ||
+				   a->action == CANVASS__REVIEW_ACTION_KIND__REOPEN))
+		return refuse(CV_EINVAL, why, whylen,
+			      "only a query, an exclude, an edit or a restore names questions");
+	if (edit && (a->n_questions != 1 || a->text[0] == '\0'))
+		return refuse(CV_EINVAL, why, whylen,
+			      "an edit names one question and gives its new text");
+	if (!edit && (a->text[0] != '\0' || a->answer_hash.len > 0))
+		return refuse(CV_EINVAL, why, whylen, "only an edit gives a text");
+	if (strlen(a->text) > REVIEW_MAX_TEXT)
+		return refuse(CV_EINVAL, why, whylen, "text: at most %d bytes", REVIEW_MAX_TEXT);
+	if (a->answer_hash.len != 0 && a->answer_hash.len != 32)
+		return refuse(CV_EINVAL, why, whylen, "answer_hash: 32 bytes");
 	for (size_t i = 0; i < a->n_questions; i++)
 		if (!text_id_ok(ID_NAME, a->questions[i]))
 			return refuse(CV_EINVAL, why, whylen, "question ids: %s",
@@ -160,6 +284,9 @@ const char *review_action_name(int kind)
 	case CANVASS__REVIEW_ACTION_KIND__QUERY: return "query";
 	case CANVASS__REVIEW_ACTION_KIND__APPROVE: return "approve";
 	case CANVASS__REVIEW_ACTION_KIND__REOPEN: return "reopen";
+	case CANVASS__REVIEW_ACTION_KIND__EXCLUDE: return "exclude";
+	case CANVASS__REVIEW_ACTION_KIND__EDIT: return "edit";
+	case CANVASS__REVIEW_ACTION_KIND__RESTORE: return "restore";
 	default: return "unknown";
 	}
 }

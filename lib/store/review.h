@@ -10,6 +10,8 @@
  *   APPROVED --reopen--> SUBMITTED
  *   APPROVED --revision--> refused LOCKED
  *   anything else: refused WRONG_STATE
+ *   any state --exclude, edit, restore--> the same state (the editorial
+ *     decisions of the good-practice digest, ReturnStatus.editorial)
  *
  * The state is a Canvass__ReturnStatus (state, queries, state_sequence),
  * the value of the store's review table. The aggregator applies each
@@ -34,6 +36,7 @@
 /* Limits of an action, checked by review_action_check (ids: text.h's rules). */
 #define REVIEW_MAX_COMMENT   4000
 #define REVIEW_MAX_QUESTIONS 100
+#define REVIEW_MAX_TEXT      16000 /* an edit's text */
 
 struct review_event {
 	int kind;                            /* REVIEW_EV_* */
@@ -60,7 +63,7 @@ int review_step(Canvass__ReturnStatus *st, const struct review_event *ev, char *
 int review_action_check(const Canvass__ReviewAction *a, char *why, size_t whylen);
 
 /* A state's name and the open queries of a return: wire.h (wire_return_*). */
-/* "query", "approve", "reopen". */
+/* "query", "approve", "reopen", "exclude", "edit", "restore". */
 const char *review_action_name(int kind);
 
 /* SHA-256 of a review entry's packed action, with the domain prefix. */

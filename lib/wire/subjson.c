@@ -339,6 +339,30 @@ static json_t *receipt_json(const Canvass__Receipt *rc)
 	return rj;
 }
 
+/* The digest decisions in force: [{question, decision, text, sequence, reviewer, at, comment}]. */
+static json_t *editorial_json(const Canvass__ReturnStatus *st)
+{
+	json_t *arr = json_array();
+	char when[32];
+
+	for (size_t i = 0; arr != NULL && i < st->n_editorial; i++) {
+		const Canvass__Editorial *d = st->editorial[i];
+		json_t *dj = json_object();
+		json_object_set_new(dj, "question", json_string(d->question));
+		json_object_set_new(dj, "decision",
+				    json_string(d->excluded ? "excluded" : "edited"));
+		if (!d->excluded)
+			json_object_set_new(dj, "text", json_string(d->text));
+		json_object_set_new(dj, "sequence", json_integer((json_int_t)d->sequence));
+		json_object_set_new(dj, "reviewer", json_string(d->reviewer));
+		json_object_set_new(dj, "at",
+				    json_string(cv_utc_time(d->at_ms, when, sizeof when)));
+		json_object_set_new(dj, "comment", json_string(d->comment));
+		json_array_append_new(arr, dj);
+	}
+	return arr;
+}
+
 json_t *subjson_return_status(const Canvass__ReturnStatus *st)
 {
 	json_t *o = json_object(), *qs = json_array();
@@ -380,6 +404,7 @@ json_t *subjson_return_status(const Canvass__ReturnStatus *st)
 	}
 	json_object_set_new(o, "open_queries", json_integer((json_int_t)open));
 	json_object_set_new(o, "queries", qs);
+	json_object_set_new(o, "editorial", editorial_json(st));
 	return o;
 }
 
@@ -420,6 +445,21 @@ void subjson_print_return(FILE *out, const Canvass__ReturnStatus *st)
 		for (size_t i = 0; i < st->n_queries; i++)
 			if ((st->queries[i]->closed_sequence == 0) == (pass == 0))
 				print_query(out, st->queries[i]);
+	for (size_t i = 0; i < st->n_editorial; i++) {
+		const Canvass__Editorial *d = st->editorial[i];
+		fprintf(out, "  digest: %s%s %s (%llu, %s, %s): ",
+			d->question[0] ? d->question : "every shared answer",
+			d->question[0] ? "" : " of the return", d->excluded ? "excluded" : "edited",
+			(unsigned long long)d->sequence, d->reviewer,
+			cv_utc_time(d->at_ms, when, sizeof when));
+		text_fputs_terminal(out, d->comment);
+		fputc('\n', out);
+		if (!d->excluded) {
+			fputs("    shown as: ", out);
+			text_fputs_terminal(out, d->text);
+			fputc('\n', out);
+		}
+	}
 }
 
 json_t *subjson_reply(const Canvass__Reply *r)
