@@ -22,6 +22,7 @@ static json_t *stamp_of(const char *json, size_t len)
 					   "returns",
 					   "special_rate_threshold",
 					   "counts",
+					   "anonymity",
 					   NULL};
 	json_t *all = json_loadb(json, len, 0, NULL), *notes = json_object();
 

@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 	struct store *store = NULL;
 	char err[1024];
 	int next, rc, status = 1;
+	bool digest;
 
 	options_init(&o);
 	if ((status = find_report(argc > 1 ? argv[1] : "", &o, argv[0], &cmd)) >= 0)
@@ -112,6 +113,7 @@ int main(int argc, char **argv)
 		settings_free(o.tab);
 		return 2;
 	}
+	digest = strcmp(cmd->name, "digest") == 0;
 	render_set_suppressed_mark(o.suppressed_as != NULL ? o.suppressed_as : "x");
 	/*
 	 * Not for publication, in every format: a past store position (two can be
@@ -121,8 +123,11 @@ int main(int argc, char **argv)
 	 */
 	render_set_confidential(o.as_of != 0 || o.rules.k <= 1 || o.members || !o.share_rule ||
 				!o.equal_rule || !o.link_rule || !o.special_rule ||
-				(cmd->approved_only && o.approved_only != o.publish_approved));
-	dataset_set_approved_only(o.approved_only);
+				(cmd->approved_only && o.approved_only != o.publish_approved) ||
+				o.all_returns);
+	/* The digest shares what was approved: every return only as a draft. */
+	dataset_set_approved_only(o.approved_only || (digest && !o.all_returns));
+	dataset_set_keep_reviews(digest);
 	dataset_set_fast_load(!o.full_decode);
 	dataset_set_threads((unsigned)o.threads);
 	compare_progress(isatty(STDERR_FILENO) != 0);

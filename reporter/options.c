@@ -61,6 +61,9 @@ void options_init(struct report_opts *o)
 		{"approved-only", SET_FLAG, &o->approved_only, 0, 0, NULL,
 		 "compare, member, ranking, trend, export, feedback-pack: only the returns "
 		 "approved at the position (docs/review.md)"},
+		{"all-returns", SET_FLAG, &o->all_returns, 0, 0, NULL,
+		 "digest: every return, approved or not (a draft for the Secretariat, marked "
+		 "confidential); default: the approved returns only"},
 		{"full-decode", SET_FLAG, &o->full_decode, 0, 0, NULL,
 		 "read every submission with protobuf-c, not in place (the reference "
 		 "path: the same output, slower)"},

@@ -21,12 +21,12 @@ struct report_opts {
 	char *publish;
 	long version, as_of, min_group, min_group_order, threads;
 	bool pdf, feedback, members, share_rule, equal_rule, approved_only, full_decode;
-	bool link_rule, special_rule;
+	bool link_rule, special_rule, all_returns;
 	bool publish_approved;         /* from publish, checked */
 	double special_rate;           /* from special_rate_text, checked */
 	int fmt;                       /* enum format, from format or the report's default */
 	struct disclosure_rules rules; /* from the disclosure settings */
-	struct setting tab[29];        /* the rows of options_init, with the NULL row */
+	struct setting tab[30];        /* the rows of options_init, with the NULL row */
 };
 
 /* The defaults and the settings table over them. */

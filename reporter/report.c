@@ -1,6 +1,7 @@
 #include "report.h"
 #include "compare.h"
 #include "completeness.h"
+#include "digest.h"
 #include "emit.h"
 #include "error.h"
 #include "export.h"
@@ -409,6 +410,34 @@ static int run_quality(struct report_ctx *c)
 	return rc;
 }
 
+static int digest_json(const void *d, FILE *o)
+{
+	return render_digest_json(d, o);
+}
+static int digest_csv(const void *d, FILE *o)
+{
+	return render_digest_csv(d, o);
+}
+
+/* digest: the approved returns (--all-returns: every one, a draft) at the position. */
+static int run_digest(struct report_ctx *c)
+{
+	static const struct emitters e = {NULL, digest_json, digest_csv, NULL};
+	struct digest *d = NULL;
+	int rc;
+
+	mark_view(c->ds);
+	rc = digest_build(c->ds, c->qs, c->o->rules.k, stderr, &d);
+	if (rc == 0 && c->o->fmt == FMT_HTML)
+		rc = render_digest_html(d, stdout);
+	else if (rc == 0 && c->o->fmt == FMT_MARKDOWN)
+		rc = render_digest_markdown(d, stdout);
+	else if (rc == 0)
+		rc = emit("digest", c->o->fmt, &e, d);
+	digest_free(&d);
+	return rc;
+}
+
 #define F(fmt) (1u << (fmt))
 
 const struct report_cmd report_table[] = {
@@ -434,6 +463,11 @@ const struct report_cmd report_table[] = {
 	{"feedback-pack", F(FMT_HTML), "html", INPUT_CYCLE, true,
 	 "feedback-pack (html: a page per member and an index, --out DIR; --member, --pdf)",
 	 run_pack},
+	{"digest", F(FMT_HTML) | F(FMT_MARKDOWN) | F(FMT_JSON) | F(FMT_XLSX), "html", INPUT_CYCLE,
+	 false,
+	 "digest (html, markdown, json, xlsx: the good-practice digest of the approved returns; "
+	 "--all-returns)",
+	 run_digest},
 	{NULL, 0, NULL, 0, false, NULL, NULL},
 };
 
@@ -540,6 +574,11 @@ int report_check(const struct report_cmd *cmd, struct report_opts *o, int extra,
 		return cv_fail(err, errlen, CV_ECONFIG,
 			       "--approved-only is not for %s (completeness counts every state)",
 			       cmd->name);
+	if (o->all_returns && strcmp(cmd->name, "digest") != 0)
+		return cv_fail(err, errlen, CV_ECONFIG, "--all-returns is for digest only");
+	if (o->approved_only && o->all_returns)
+		return cv_fail(err, errlen, CV_ECONFIG,
+			       "--approved-only and --all-returns contradict each other");
 	if (strcmp(cmd->name, "member") == 0 && o->member == NULL)
 		return cv_fail(err, errlen, CV_ECONFIG, "member needs --member CODE");
 	return 0;

@@ -12,7 +12,8 @@ libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev libsqlite3-dev libxlsxwrit
 libzip-dev libxml2-dev"
 if [ "${1:-}" = "--test" ]; then
 	PACKAGES="$PACKAGES chromium fonts-dejavu-core python3-protobuf protobuf-compiler prometheus
-systemd man-db iproute2 python3-openpyxl python3-zmq lintian python3-selenium chromium-driver"
+systemd man-db iproute2 python3-openpyxl python3-zmq lintian python3-selenium chromium-driver
+python3-markdown"
 fi
 
 missing=""

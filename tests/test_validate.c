@@ -191,14 +191,14 @@ static void expect_bad_def(const char *json, const char *fragment)
 	"{\"id\":\"t\",\"version\":1,\"title\":\"T\",\"sections\":[{\"id\":\"s\",\"title\":\"S\"," \
 	"\"questions\":[" a "]},{\"id\":\"u\",\"title\":\"U\",\"questions\":[" b "]}]}"
 
+#define CONSENT_W                                                                                  \
+	"{\"id\":\"w\",\"type\":\"choice\",\"text\":\"?\",\"consent\":\"questionnaire\","          \
+	"\"options\":["                                                                            \
+	"{\"id\":\"with_name\",\"label\":\"W\"},{\"id\":\"no\",\"label\":\"N\"},"                  \
+	"{\"id\":\"anonymously\",\"label\":\"A\"}]}"
 #define SHARING_OK                                                                                 \
 	TWO_S(SHARED_Q("a", ",\"about\":\"u\"") "," CONSENT_Q("section"),                          \
-	      SHARED_Q(                                                                            \
-		      "b",                                                                         \
-		      "") ",{\"id\":\"w\",\"type\":\"choice\",\"text\":\"?\",\"consent\":"         \
-			  "\"questionnaire\",\"options\":[{\"id\":\"with_name\",\"label\":\"W\"}," \
-			  "{\"id\":\"no\",\"label\":\"N\"},{\"id\":\"anonymously\",\"label\":"     \
-			  "\"A\"}]}")
+	      SHARED_Q("b", ",\"about\":\"s\"") "," CONSENT_W)
 
 /* A shared answer needs its consent question; a consent question is exactly that choice. */
 static void test_bad_sharing(void)
@@ -227,13 +227,21 @@ static void test_bad_sharing(void)
 			     "{\"id\":\"anonymously\",\"label\":\"A\"},{\"id\":\"with_name\","
 			     "\"label\":\"W\"}]}"),
 		       "(question d): consent: a second consent question for the questionnaire");
+	expect_bad_def(TWO_S(SHARED_Q("a", ",\"about\":\"u\"") "," CONSENT_Q("section"),
+			     SHARED_Q("b", "") ",{\"id\":\"d\",\"type\":\"choice\",\"text\":\"?\","
+					       "\"consent\":\"section\",\"options\":[{\"id\":"
+					       "\"no\",\"label\":\"N\"},{\"id\":\"anonymously\","
+					       "\"label\":\"A\"},{\"id\":\"with_name\","
+					       "\"label\":\"W\"}]}"),
+		       "(question b): about: the shared answers about one section are governed by "
+		       "one consent question");
 	/* The section's consent governs before the questionnaire's; about names a section. */
 	assert_int_equal(
 		qdef_load_text("ok.json", SHARING_OK, strlen(SHARING_OK), &q, err, sizeof err), 0);
 	assert_string_equal(qdef_question(q, "a")->consent_by->id, "c");
 	assert_int_equal(qdef_question(q, "a")->about, 1);
 	assert_string_equal(qdef_question(q, "b")->consent_by->id, "w");
-	assert_int_equal(qdef_question(q, "b")->about, 1);
+	assert_int_equal(qdef_question(q, "b")->about, 0);
 	assert_int_equal(q->n_shared, 2);
 	qdef_free(&q);
 }

@@ -623,6 +623,18 @@ static int resolve_sharing(struct ctx *c, struct questionnaire *q)
 		}
 		q->n_shared++;
 	}
+	/* One consent per key factor: a digest entry is named or anonymous as a whole. */
+	for (size_t i = 0; i < q->n_questions; i++)
+		for (size_t k = 0; q->questions[i].share && k < i; k++)
+			if (q->questions[k].share &&
+			    q->questions[k].about == q->questions[i].about &&
+			    q->questions[k].consent_by != q->questions[i].consent_by) {
+				snprintf(c->path, sizeof c->path, "$ (question %s)",
+					 q->questions[i].id);
+				free(by_section);
+				return bad(c, "about: the shared answers about one section are "
+					      "governed by one consent question");
+			}
 	free(by_section);
 	return 0;
 }

@@ -19,6 +19,20 @@ Canvass__ReturnStatus *review_new(void)
 	return st;
 }
 
+Canvass__ReturnStatus *review_copy(const Canvass__ReturnStatus *st)
+{
+	size_t len = canvass__return_status__get_packed_size(st);
+	uint8_t *buf = malloc(len ? len : 1);
+	Canvass__ReturnStatus *copy = NULL;
+
+	if (buf != NULL) {
+		canvass__return_status__pack(st, buf);
+		copy = canvass__return_status__unpack(NULL, len, buf);
+	}
+	free(buf);
+	return copy;
+}
+
 void review_free(Canvass__ReturnStatus **st)
 {
 	if (st == NULL || *st == NULL)

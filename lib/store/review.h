@@ -51,6 +51,8 @@ enum { REVIEW_EV_REVISION = 1, REVIEW_EV_ACTION = 2 };
 /* A fresh state: SUBMITTED, no queries (NULL on allocation failure). */
 Canvass__ReturnStatus *review_new(void);
 void review_free(Canvass__ReturnStatus **st);
+/* A copy of st, freed with review_free (NULL on allocation failure). */
+Canvass__ReturnStatus *review_copy(const Canvass__ReturnStatus *st);
 
 /*
  * Applies ev to st. 0: applied. CANVASS__STATUS__LOCKED (a revision of an

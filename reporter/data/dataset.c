@@ -28,6 +28,12 @@ struct load {
 
 static bool approved_only;
 static bool fast_load = true;
+static bool keep_reviews;
+
+void dataset_set_keep_reviews(bool on)
+{
+	keep_reviews = on;
+}
 static unsigned n_threads; /* dataset_set_threads; 0: the cores */
 
 void dataset_set_fast_load(bool on)
@@ -47,6 +53,7 @@ static int row_cmp(const void *a, const void *b)
 
 static void row_clear(struct ds_row *r)
 {
+	review_free(&r->review);
 	free(r->by_q);
 	free(r->section_score);
 	if (!r->in_arena) {
@@ -316,7 +323,10 @@ static int head_state(struct store_view *v, const struct dataset *d, struct ds_r
 	Canvass__ReturnStatus *st = NULL;
 	int rc = store_view_review(v, d->def->id, d->cycle, r->member, &st);
 	r->state = st != NULL ? (int)st->state : CANVASS__RETURN_STATE__SUBMITTED;
-	review_free(&st);
+	if (keep_reviews)
+		r->review = st;
+	else
+		review_free(&st);
 	return rc;
 }
 
@@ -439,6 +449,8 @@ int dataset_load(struct store_view *v, const struct questionnaire *def, const ch
 			const Canvass__ReturnStatus *st =
 				review_replay_get(l.replay, def->id, cycle, r->member);
 			r->state = st != NULL ? (int)st->state : CANVASS__RETURN_STATE__SUBMITTED;
+			if (keep_reviews && st != NULL && (r->review = review_copy(st)) == NULL)
+				rc = CV_ENOMEM;
 		} else {
 			rc = head_state(v, d, r);
 		}

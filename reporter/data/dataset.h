@@ -36,6 +36,8 @@ struct ds_row {
 	double overall_weight;        /* the weights of all its scored answers */
 	int state;     /* review state as of the position (CANVASS__RETURN_STATE__) */
 	bool in_arena; /* member and sub live in the dataset's arena */
+	/* dataset_set_keep_reviews: the return's review state as of the position, or NULL. */
+	Canvass__ReturnStatus *review;
 };
 
 struct dataset {
@@ -77,6 +79,11 @@ void dataset_set_fast_load(bool on);
  */
 void dataset_set_approved_only(bool on);
 #define DS_APPROVED(d) ((d)->by_state[CANVASS__RETURN_STATE__APPROVED])
+/*
+ * Rows of every dataset loaded from now on (dataset_load) keep their
+ * return's whole review state (ds_row.review: queries, editorial decisions).
+ */
+void dataset_set_keep_reviews(bool on);
 
 /*
  * Loads (def's questionnaire, cycle) from v as of as_of (0: the head).

@@ -17,14 +17,26 @@
 
 #include "compare.h"
 #include "completeness.h"
+#include "digest.h"
 #include "findings.h"
 #include "profile.h"
 #include "ranking.h"
 #include "trend.h"
 
-enum format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_JSONL, FMT_XLSX, FMT_SDMX, FMT_XML };
+enum format {
+	FMT_TEXT,
+	FMT_JSON,
+	FMT_CSV,
+	FMT_HTML,
+	FMT_JSONL,
+	FMT_XLSX,
+	FMT_SDMX,
+	FMT_XML,
+	FMT_MARKDOWN
+};
 
-/* Parses "text", "json", "csv", "html", "jsonl", "xlsx", "sdmx", "xml"; -1 when unknown. */
+/* Parses "text", "json", "csv", "html", "jsonl", "xlsx", "sdmx", "xml", "markdown"; -1 when
+ * unknown. */
 int render_format(const char *s);
 
 int render_compare_text(const struct compare_report *r, bool members, FILE *out);
@@ -56,6 +68,20 @@ void render_html_axis(FILE *out, double left, double width, double top, double b
 		      double label_y);
 /* One headline figure: a label, the value, a note (in a .headline section). */
 void render_html_headline(FILE *out, const char *label, const char *value, const char *note);
+
+/* The good-practice digest (render_digest.c). */
+int render_digest_html(const struct digest *d, FILE *out);
+int render_digest_markdown(const struct digest *d, FILE *out);
+int render_digest_json(const struct digest *d, FILE *out);
+int render_digest_csv(const struct digest *d, FILE *out);
+
+/*
+ * The style of the printable pages (the feedback pack, the digest): a
+ * <style> element, A4 print rules, no heading stranded at a page's end.
+ */
+extern const char render_print_style[];
+/* The stamp every JSON output starts with: report, questionnaire, cycle, store, program... */
+json_t *render_json_stamp(const char *report, const struct dataset *ds, bool confidential);
 
 /*
  * The feedback pack (render_feedback.c): a member's page from its feedback

@@ -21,7 +21,7 @@
 
 #define esc render_html_escape
 
-static const char style[] =
+const char render_print_style[] =
 	"<style>\n"
 	"body{font:14px/1.45 'DejaVu Sans',Arial,sans-serif;color:#111;max-width:980px;"
 	"margin:24px auto;padding:0 16px}\n"
@@ -52,7 +52,7 @@ static void page_open(FILE *out, const char *title)
 	      out);
 	esc(out, title);
 	fputs("</title>\n", out);
-	fputs(style, out);
+	fputs(render_print_style, out);
 	fputs("</head>\n<body>\n", out);
 }
 

@@ -13,7 +13,7 @@ static json_t *real_or_null(double x)
 	return isnan(x) ? json_null() : json_real(x);
 }
 
-static json_t *stamp(const char *report, const struct dataset *ds, bool confidential)
+json_t *render_json_stamp(const char *report, const struct dataset *ds, bool confidential)
 {
 	char hex[2 * CV_HASH_LEN + 1];
 	json_t *o;
@@ -127,7 +127,7 @@ static json_t *table_json(const struct compare_report *r, const struct compare_t
 int render_compare_json(const struct compare_report *r, bool members, FILE *out)
 {
 	const struct dataset *ds = r->ds;
-	json_t *root = stamp("compare", ds, members);
+	json_t *root = render_json_stamp("compare", ds, members);
 	json_t *groups = json_array(), *questions = json_array(), *scores = json_array();
 
 	if (root == NULL)
@@ -195,7 +195,8 @@ static json_t *profile_line_json(const struct profile *p, const struct profile_l
 int render_profile_json(const struct profile *p, FILE *out)
 {
 	const struct dataset *ds = p->cmp->ds;
-	json_t *root = stamp(p->feedback ? "member-feedback" : "member", ds, !p->feedback);
+	json_t *root =
+		render_json_stamp(p->feedback ? "member-feedback" : "member", ds, !p->feedback);
 	json_t *lines = json_array(), *scores = json_array();
 
 	if (root == NULL)
@@ -227,7 +228,7 @@ int render_profile_json(const struct profile *p, FILE *out)
 
 int render_ranking_json(const struct ranking *r, FILE *out)
 {
-	json_t *root = stamp("ranking", r->ds, true), *lines = json_array();
+	json_t *root = render_json_stamp("ranking", r->ds, true), *lines = json_array();
 	if (root == NULL)
 		return CV_ENOMEM;
 	json_object_set_new(root, "by", json_string(r->by));
@@ -249,7 +250,7 @@ int render_ranking_json(const struct ranking *r, FILE *out)
 
 int render_completeness_json(const struct completeness *c, FILE *out)
 {
-	json_t *root = stamp("completeness", c->ds, false), *groups = json_array();
+	json_t *root = render_json_stamp("completeness", c->ds, false), *groups = json_array();
 	if (root == NULL)
 		return CV_ENOMEM;
 	for (size_t g = 0; g < c->n_groups; g++) {
@@ -284,8 +285,8 @@ int render_completeness_json(const struct completeness *c, FILE *out)
 
 int render_trend_json(const struct trend *t, FILE *out)
 {
-	json_t *root = stamp("trend", t->latest, t->member != NULL), *cycles = json_array(),
-	       *series = json_array();
+	json_t *root = render_json_stamp("trend", t->latest, t->member != NULL),
+	       *cycles = json_array(), *series = json_array();
 	size_t cols = t->n_groups + 1;
 	struct disclosure_tally tally = {0};
 
@@ -339,7 +340,7 @@ static json_t *num_or_null(double x, bool set)
 
 int render_findings_json(const struct findings *f, FILE *out)
 {
-	json_t *root = stamp("quality", f->ds, true), *items = json_array();
+	json_t *root = render_json_stamp("quality", f->ds, true), *items = json_array();
 	size_t counts[5] = {0};
 	static const char *const codes[] = {"SOFT_RANGE", "CHANGE_FROM_PREVIOUS", "OUTLIER",
 					    "HIGH_SPECIAL_RATE", "SAME_LEVEL"};

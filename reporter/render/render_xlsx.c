@@ -26,10 +26,11 @@
 
 /* Columns that hold identifiers or text even when they read as numbers. */
 static const char *const text_columns[] = {
-	"questionnaire",  "cycle",   "cycles",         "member",   "region",  "id",
-	"kind",           "group",   "code",           "question", "section", "by",
-	"special",        "message", "classification", "chain",    "missing", "previous_cycle",
-	"option",         "figure",  NULL};
+	"questionnaire", "cycle",   "cycles",         "member",   "region",  "id",
+	"kind",          "group",   "code",           "question", "section", "by",
+	"special",       "message", "classification", "chain",    "missing", "previous_cycle",
+	"option",        "figure",  "section_title",  "sharing",  "name",    "field",
+	"text",          NULL};
 
 struct sheet {
 	char name[32];

@@ -1,0 +1,376 @@
+"""The good-practice digest through the real daemons (docs/reports.md,
+"Good-practice digest"; docs/review.md, the editorial actions).
+
+Twelve members answer version 2 of the gender questionnaire over CURVE,
+each with its consent level: France with its name (a text holding <, &, =,
+line breaks and three scripts), Germany, Italy and Spain anonymously (three
+in Europe: their region is shown), Kenya anonymously (alone in its region:
+withheld), Japan with its name (its contact edited by a reviewer), Brazil
+with its name (excluded by a reviewer), China "no", the United Kingdom with
+its name (edited, then revised: held back), the United States with its name
+then withdrawn by a revision, Morocco with its name but never approved,
+Nigeria anonymously about a factor nobody else shares on. The digest holds
+exactly the consented entries, attributed or anonymous as chosen, the edit
+instead of the original, nothing of the withdrawn, excluded, held-back or
+unapproved; --as-of before the withdrawal reproduces the earlier digest;
+every format renders and keeps the texts exactly; no anonymous entry can
+be tied to its member from the digest and the other published outputs.
+"""
+import html
+import html.parser
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import markdown
+import openpyxl
+
+from pipeline import BIN, QDIR, Pipeline, keygen, write_json
+
+Q = "gender-integrity"
+QC = ["--questionnaire", Q, "--cycle", "2025"]
+ARTIFACTS = os.path.abspath(os.environ.get("CANVASS_ARTIFACTS", tempfile.gettempdir()))
+SPECIAL = ("Parité <50 % & quota = 1:1 — 女性リーダーシップ研修 — مساواة بين الجنسين\n"
+           "= a line that is no heading\n# nor this\n1. nor a list")
+CONTACT = "Mr Taro Tanaka, Head of the Integrity Unit"
+CONTACT_EDITED = "Head of the Integrity Unit"
+ANON_EU = {"DE": "Zebra crossing mentoring for women inspectors",
+           "IT": "Alpha network of integrity focal points",
+           "ES": "Mango scheme: anonymous reporting line"}
+K = 3
+
+
+def run(cmd):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def base(code, consent=None, **texts):
+    """A valid version 2 return: every factor "no", the initiatives given."""
+    with open(os.path.join(QDIR, "gender-integrity.v2.json"), encoding="utf-8") as f:
+        d = json.load(f)
+    answers = {q["id"]: False for s in d["sections"] for q in s["questions"]
+               if q["type"] == "yes_no" and q.get("required") and "when" not in q}
+    answers["gi_cc_harassment_provision"] = False
+    if consent is not None:
+        answers["gi_ip_consent"] = consent
+    answers.update(texts)
+    return {"questionnaire": Q, "version": 2, "cycle": "2025", "member": code,
+            "answers": answers}
+
+
+class TextOf(html.parser.HTMLParser):
+    """The text of every element with one of the given tags, as a reader sees it."""
+
+    def __init__(self, tags):
+        super().__init__()
+        self.tags, self.depth, self.cur, self.found = tags, 0, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.tags:
+            self.depth += 1
+            self.cur = []
+
+    def handle_endtag(self, tag):
+        if tag in self.tags and self.depth:
+            self.depth -= 1
+            self.found.append("".join(self.cur))
+
+    def handle_data(self, data):
+        if self.depth:
+            self.cur.append(data)
+
+
+def texts_of(page, *tags):
+    p = TextOf(set(tags))
+    p.feed(page)
+    return p.found
+
+
+class DigestTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.p = Pipeline()
+        k = cls.p.keys
+        cls.alice = keygen(k.dir, "alice")
+        cls.reviewers = os.path.join(cls.p.root, "reviewers.csv")
+        with open(cls.reviewers, "w", encoding="utf-8") as f:
+            f.write(f"alice,{cls.alice}\n")
+        cls.p.start_aggregator("--review-listen", "tcp://127.0.0.1:*", "--reviewers",
+                               cls.reviewers, "--questionnaires", QDIR, "--cycles",
+                               cls.p.cycles)
+        cls.p.start_collector()
+        cls.review_ep = cls.p.ready["aggregator"]["review"]
+        cls.docs = {
+            "FR": base("FR", "with_name", gi_ip_lc_initiative=SPECIAL),
+            "DE": base("DE", "anonymously", gi_ip_lc_initiative=ANON_EU["DE"]),
+            "IT": base("IT", "anonymously", gi_ip_lc_initiative=ANON_EU["IT"]),
+            "ES": base("ES", "anonymously", gi_ip_lc_initiative=ANON_EU["ES"]),
+            "KE": base("KE", "anonymously", gi_ip_lc_initiative="Women in leadership pledge",
+                       gi_ip_hr_initiative="Equal pay audit of all grades"),
+            "JP": base("JP", "with_name", gi_ip_hr_initiative="Flexible work for parents",
+                       gi_ip_hr_results="Attrition of women fell by a third",
+                       gi_ip_hr_contact=CONTACT),
+            "BR": base("BR", "with_name", gi_ip_lc_initiative="Brazil's excluded text"),
+            "CN": base("CN", "no", gi_ip_lc_initiative="China's text, not to be shared"),
+            "GB": base("GB", "with_name", gi_ip_hr_initiative="Original text with J. Smith"),
+            "US": base("US", "with_name", gi_ip_lc_initiative="US leadership charter"),
+            "MA": base("MA", "with_name", gi_ip_lc_initiative="Morocco's unapproved text"),
+            "NG": base("NG", "anonymously", gi_ip_ps_initiative="Joint code with brokers"),
+        }
+        for code, doc in cls.docs.items():
+            cls.submit(code, doc, f"{code}-1.json")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.p.close()
+
+    @classmethod
+    def submit(cls, code, doc, name):
+        path = os.path.join(cls.p.root, name)
+        write_json(path, doc)
+        rc, receipts = cls.p.submit_as(code, path)
+        assert rc == 0 and receipts[0]["status"] in ("ACCEPTED", "DUPLICATE"), receipts
+
+    def review(self, verb, member, *args, expect=0):
+        out = run([os.path.join(BIN, "canvassctl"), "review", verb, *QC, "--member", member,
+                   *args, "--connect", self.review_ep, "--key", self.p.keys.key("alice"),
+                   "--server-key", self.p.keys.pub("aggregator"), "--json"])
+        self.assertEqual(out.returncode, expect, out.stdout + out.stderr)
+        return json.loads(out.stdout)
+
+    def status(self, code):
+        out = run([os.path.join(BIN, "canvass-submit"), "status", *QC, "--connect",
+                   self.p.col_ep, "--key", self.p.keys.key(code), "--server-key",
+                   self.p.keys.pub("collector")])
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout
+
+    def digest(self, fmt="json", *extra, check=True):
+        out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "digest", "--data",
+                              self.p.data, "--registry", self.p.registry, "--questionnaires",
+                              QDIR, *QC, "--format", fmt, *extra],
+                             capture_output=True, timeout=120)
+        if check:
+            self.assertEqual(out.returncode, 0, out.stderr.decode())
+        return out
+
+    def entries(self, d):
+        """{section id: [(group, sharing, member or None, {question: (text, edited)})]}"""
+        return {s["id"]: [(e["region"], e["sharing"], e.get("member"),
+                           {f["question"]: (f["text"], f["edited"]) for f in e["fields"]})
+                          for e in s["entries"]] for s in d["sections"]}
+
+    def test_digest(self):
+        # The Secretariat's decisions, then approval (Morocco's return stays unapproved).
+        r = self.review("edit", "JP", "--question", "gi_ip_hr_contact", "--text", CONTACT_EDITED,
+                        "--comment", "a person's name removed")
+        self.assertEqual(r["status"], "ACCEPTED")
+        self.review("exclude", "BR", "--comment", "off topic")
+        self.review("edit", "GB", "--question", "gi_ip_hr_initiative", "--text",
+                    "Original text", "--comment", "name removed")
+        # Refused: a question that is not shared, an edit of a non-text, a missing comment.
+        r = self.review("exclude", "JP", "--question", "gi_lc_considered", "--comment", "x",
+                        expect=1)
+        self.assertEqual(r["status"], "NOT_FOUND")
+        self.assertIn("has no shared question gi_lc_considered", r["message"])
+        r = self.review("edit", "JP", "--question", "gi_ip_lc_results", "--text", "x",
+                        "--comment", "x", expect=1)
+        self.assertEqual(r["status"], "NOT_FOUND")
+        out = run([os.path.join(BIN, "canvassctl"), "review", "exclude", *QC, "--member", "JP",
+                   "--connect", self.review_ep, "--key", self.p.keys.key("alice"),
+                   "--server-key", self.p.keys.pub("aggregator")])
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("an exclude needs --comment", out.stderr)
+        for code in self.docs:
+            if code != "MA":
+                self.assertEqual(self.review("approve", code)["status"], "ACCEPTED")
+        # The United Kingdom revises its edited answer: held back, never shown unedited.
+        self.review("reopen", "GB")
+        gb = base("GB", "with_name", gi_ip_hr_initiative="Revised text naming J. Smith again")
+        self.submit("GB", gb, "GB-2.json")
+        self.review("approve", "GB")
+        # The member sees every decision in force (text and JSON).
+        self.assertIn("gi_ip_hr_contact edited", self.status("JP"))
+        self.assertIn(f"shown as: {CONTACT_EDITED}", self.status("JP"))
+        self.assertIn("every shared answer of the return excluded", self.status("BR"))
+
+        first = self.digest()
+        self.assertIn(b"GB's answer to gi_ip_hr_initiative changed after the edit",
+                      first.stderr)
+        d1 = json.loads(first.stdout)
+        s1 = d1["store"]["sequence"]
+        # The United States withdraws its consent by a revision.
+        self.review("reopen", "US")
+        self.submit("US", base("US", "no", gi_ip_lc_initiative="US leadership charter"),
+                    "US-2.json")
+        self.review("approve", "US")
+        d2 = json.loads(self.digest().stdout)
+
+        eu = sorted(ANON_EU.values())
+        want = {
+            "leadership": [
+                ("Americas and Caribbean", "with_name", "US",
+                 {"gi_ip_lc_initiative": ("US leadership charter", False)}),
+                ("Europe", "with_name", "FR", {"gi_ip_lc_initiative": (SPECIAL, False)}),
+            ] + [("Europe", "anonymously", None, {"gi_ip_lc_initiative": (t, False)})
+                 for t in eu] + [
+                (None, "anonymously", None,
+                 {"gi_ip_lc_initiative": ("Women in leadership pledge", False)})],
+            "hrm": [
+                ("Asia/Pacific", "with_name", "JP",
+                 {"gi_ip_hr_initiative": ("Flexible work for parents", False),
+                  "gi_ip_hr_results": ("Attrition of women fell by a third", False),
+                  "gi_ip_hr_contact": (CONTACT_EDITED, True)}),
+                (None, "anonymously", None,
+                 {"gi_ip_hr_initiative": ("Equal pay audit of all grades", False)})],
+            "private_sector": [
+                (None, "anonymously", None,
+                 {"gi_ip_ps_initiative": ("Joint code with brokers", False)})],
+        }
+        self.assertEqual(self.entries(d1), want)
+        del want["leadership"][0]  # withdrawn
+        self.assertEqual(self.entries(d2), want)
+        counts = {s["id"]: (s["members"], s["with_name"], s["anonymously"])
+                  for s in d2["sections"]}
+        self.assertEqual(counts, {"leadership": (5, 1, 4), "hrm": (2, 1, 1),
+                                  "private_sector": (1, 0, 1)})
+        self.assertEqual((d2["counts"]["members"], d2["returns"], d2["anonymity"]["threshold"]),
+                         (7, "approved", K))
+        self.assertNotIn("CONFIDENTIAL", d2["classification"])
+        # --as-of before the withdrawal reproduces the earlier digest (marked confidential).
+        past = json.loads(self.digest("json", "--as-of", str(s1)).stdout)
+        self.assertIn("CONFIDENTIAL", past["classification"])
+        self.assertEqual(self.entries(past), self.entries(d1))
+        # Every return, approved or not: Morocco too, as a draft.
+        draft = json.loads(self.digest("json", "--all-returns").stdout)
+        self.assertIn("CONFIDENTIAL", draft["classification"])
+        self.assertIn(("North of Africa, Near and Middle East", "with_name", "MA",
+                       {"gi_ip_lc_initiative": ("Morocco's unapproved text", False)}),
+                      self.entries(draft)["leadership"])
+
+        # The chain replays every editorial decision: verify rebuilds the same states.
+        verify = run([os.path.join(BIN, "canvassctl"), "verify", "--data", self.p.data])
+        self.assertEqual(verify.returncode, 0, verify.stdout)
+        self.assertIn("reviewed returns match the history", verify.stdout)
+        # Disclosure control off: the digest too is for the Secretariat only.
+        off = json.loads(self.digest("json", "--min-group", "1").stdout)
+        self.assertIn("CONFIDENTIAL", off["classification"])
+        self.check_formats(d2)
+        self.check_anonymity(d2)
+        self.check_unregistered()
+
+    def check_unregistered(self):
+        """Members missing from the reporter's registry: a named one under "Not in the
+        member registry" by its code, an anonymous one under "Region not given" (and
+        Europe's two anonymous members left are fewer than K: withheld too)."""
+        path = os.path.join(self.p.root, "registry-without-fr-de.csv")
+        with open(self.p.registry, encoding="utf-8") as f, \
+                open(path, "w", encoding="utf-8") as out:
+            for line in f:
+                if not line.startswith(("FR,", "DE,")):
+                    out.write(line)
+        out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "digest", "--data",
+                              self.p.data, "--registry", path, "--questionnaires", QDIR, *QC,
+                              "--format", "json"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        lead = self.entries(json.loads(out.stdout))["leadership"]
+        self.assertEqual([(g, sharing, m) for g, sharing, m, _ in lead],
+                         [(None, "with_name", "FR")] + [(None, "anonymously", None)] * 4)
+        page = json.loads(out.stdout)["sections"][0]["entries"][0]
+        self.assertEqual(page["name"], "FR")
+
+    def test_edit_limits(self):
+        """An edit longer than the question's max_length is refused, nothing stored."""
+        r = self.review("edit", "JP", "--question", "gi_ip_hr_contact", "--text", "x" * 201,
+                        "--comment", "too long", expect=1)
+        self.assertEqual(r["status"], "MALFORMED")
+        self.assertIn("longer than gi_ip_hr_contact allows (200 bytes)", r["message"])
+
+    def check_formats(self, d):
+        texts = {f["text"] for s in d["sections"] for e in s["entries"] for f in e["fields"]}
+        self.assertIn(SPECIAL, texts)
+        # HTML: self-contained, no script; every text exactly as a reader sees it.
+        page = self.digest("html").stdout.decode()
+        self.assertNotIn("<script", page)
+        self.assertNotRegex(page, r"(src|href)=\"https?:")
+        self.assertEqual(set(texts_of(page, "dd")), texts)
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        path = os.path.join(ARTIFACTS, "digest.html")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(page)
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if chromium is not None:
+            shot = os.path.join(ARTIFACTS, "digest.png")
+            if os.path.exists(shot):
+                os.unlink(shot)
+            flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                     f"--user-data-dir={os.path.join(self.p.root, 'chromium')}"]
+            out = subprocess.run([chromium, *flags, "--window-size=1000,1800",
+                                  f"--screenshot={shot}", "file://" + path],
+                                 capture_output=True, timeout=180)
+            self.assertEqual(out.returncode, 0, out.stderr[-2000:])
+            self.assertGreater(os.path.getsize(shot), 20000, "the screenshot is (nearly) empty")
+            dom = subprocess.run([chromium, *flags, "--dump-dom", "file://" + path],
+                                 capture_output=True, text=True, timeout=180)
+            self.assertEqual(set(texts_of(dom.stdout, "dd")), texts)
+            print(f"\ndigest rendered: {shot}", flush=True)
+        # Markdown, through a standard parser: the same texts, line breaks and all.
+        md = self.digest("markdown").stdout.decode()
+        with open(os.path.join(ARTIFACTS, "digest.md"), "w", encoding="utf-8") as f:
+            f.write(md)
+        rendered = markdown.markdown(md)
+        paragraphs = set(texts_of(rendered, "p"))
+        for t in texts:
+            self.assertIn(t, paragraphs, f"{t!r} does not survive Markdown:\n{rendered}")
+        self.assertEqual(texts_of(rendered, "h1"), ["Good-practice digest"])
+        self.assertEqual(len(texts_of(rendered, "h2")), 3)
+        # xlsx: one row per field, every text a text cell, exactly.
+        book = openpyxl.load_workbook(io.BytesIO(self.digest("xlsx").stdout))
+        self.assertIn("digest", book.sheetnames)
+        rows = list(book["digest"].iter_rows(values_only=True))
+        col = rows[0].index("text")
+        self.assertEqual({r[col] for r in rows[1:]}, texts)
+        self.assertEqual(len(rows) - 1, sum(len(e["fields"]) for s in d["sections"]
+                                             for e in s["entries"]))
+
+    def check_anonymity(self, d):
+        """Nothing of an anonymous member in any format, nor in compare or SDMX."""
+        anon = {"DE": "Germany", "IT": "Italy", "ES": "Spain", "KE": "Kenya",
+                "NG": "Nigeria"}
+        outputs = [self.digest(fmt).stdout.decode() for fmt in ("json", "html", "markdown")]
+        book = openpyxl.load_workbook(io.BytesIO(self.digest("xlsx").stdout))
+        outputs.append("\n".join(str(c) for ws in book for r in ws.iter_rows(values_only=True)
+                                 for c in r if c is not None))
+        for text in outputs:
+            for code, name in anon.items():
+                self.assertNotIn(name, text)
+                self.assertNotIn(f"({code})", text)
+                self.assertNotIn(f'"{code}"', text)
+            # Kenya and Nigeria are alone in their regions: their regions appear nowhere.
+            self.assertNotIn("East and Southern Africa", text)
+            self.assertNotIn("West and Central Africa", text)
+        for s in d["sections"]:
+            anon_entries = [e for e in s["entries"] if e["sharing"] == "anonymously"]
+            for e in anon_entries:
+                self.assertNotIn("member", e)
+                self.assertNotIn("name", e)
+            # In each region, in the order of their text, never of their codes.
+            for region in {e["region"] for e in anon_entries}:
+                got = [e["fields"][0]["text"] for e in anon_entries if e["region"] == region]
+                self.assertEqual(got, sorted(got))
+        eu = [e["fields"][0]["text"] for e in d["sections"][0]["entries"]
+              if e["sharing"] == "anonymously" and e["region"] == "Europe"]
+        self.assertNotEqual(eu, [ANON_EU[c] for c in sorted(ANON_EU)])  # code order differs
+        # The consent answers are never tabulated: compare and SDMX have none.
+        cmp = json.loads(self.p.reporter("compare", *QC, "--format", "json").stdout)
+        self.assertNotIn("gi_ip_consent", json.dumps(cmp))
+        sdmx = self.p.reporter("compare", *QC, "--format", "sdmx").stdout
+        self.assertNotIn("GI_IP_CONSENT", sdmx.upper())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
