@@ -96,6 +96,20 @@ static const char *const text[M_COUNT][LANG_COUNT] = {
 	[M_ERROR_AT] = {"Go to the question", "Aller à la question"},
 	[M_FORBIDDEN] = {"Forbidden: open the portal with the address it printed when it started.",
 			 "Interdit : ouvrez le portail avec l'adresse affichée à son démarrage."},
+	[M_DIGEST] = {"Good-practice digest", "Recueil de bonnes pratiques"},
+	[M_SHARE_WITH_NAME] = {"shared with your administration's name, as your answers stand",
+			       "partagée avec le nom de votre administration, selon vos réponses"},
+	[M_SHARE_ANONYMOUSLY] = {"shared anonymously, as your answers stand",
+				 "partagée de manière anonyme, selon vos réponses"},
+	[M_SHARE_NO] = {"not shared: your answers do not consent to it",
+			"non partagée : vos réponses n'y consentent pas"},
+	[M_SHARE_EXCLUDED] = {"left out by the Secretariat", "écartée par le Secrétariat"},
+	[M_SHARE_EDITED] = {"shown as edited by the Secretariat",
+			    "présentée telle que modifiée par le Secrétariat"},
+	[M_SHARE_HELD] = {"you changed this answer after the Secretariat edited it: it is held "
+			  "back from the digest until the Secretariat reviews it again",
+			  "vous avez modifié cette réponse après la modification du Secrétariat : "
+			  "elle est retenue jusqu'à ce que le Secrétariat la revoie"},
 };
 
 const char *i18n(enum lang lang, enum msg m)

@@ -3,6 +3,7 @@
 #include "wire.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@ const char pages_css[] =
 	"margin-top:.2em}\n"
 	".warnbox{background:#fdf6e3;border:1px solid #8a6100;padding:.5em 1em}\n"
 	".na{color:#333}.req{color:#8b0000}\n"
+	".share{margin:.3em 0 0;font-size:.95em;color:#1f3d1f}\n"
 	".error{color:#8b0000;font-weight:bold}.warning{color:#6b4500}\n"
 	".query{border-left:4px solid #1a4f8b;background:#eef3fa;padding:.4em .8em;margin:.4em 0}\n"
 	".note{background:#eef7ee;border:1px solid #2e6b2e;padding:.5em 1em}\n"
@@ -360,6 +362,61 @@ static void special_select(FILE *out, enum lang lang, const struct form *f,
 	fputs("</select></span>", out);
 }
 
+/* The decision in force on a shared answer (question "" : the whole return), or NULL. */
+static const Canvass__Editorial *editorial(const Canvass__ReturnStatus *state, const char *id)
+{
+	for (size_t k = 0; state != NULL && k < state->n_editorial; k++)
+		if (strcmp(state->editorial[k]->question, id) == 0)
+			return state->editorial[k];
+	return NULL;
+}
+
+/*
+ * Under a shared answer: whether and how the good-practice digest will
+ * show it, from the consent answer as the form stands and the
+ * Secretariat's decisions (docs/portal.md).
+ */
+static void sharing(FILE *out, enum lang lang, const struct form *f, const struct question *q,
+		    const Canvass__ReturnStatus *state)
+{
+	const Canvass__Editorial *all = editorial(state, ""), *d = editorial(state, q->id);
+	const struct question *c = q->consent_by;
+	enum msg m = form_chosen(f, c, "with_name")     ? M_SHARE_WITH_NAME
+		     : form_chosen(f, c, "anonymously") ? M_SHARE_ANONYMOUSLY
+							: M_SHARE_NO;
+	char num[FORM_NUMBER_MAX];
+
+	if (m != M_SHARE_NO && all != NULL && all->excluded)
+		d = all;
+	if (m != M_SHARE_NO && d != NULL && d->excluded)
+		m = M_SHARE_EXCLUDED;
+	fputs("<p class=\"share\" id=\"s-", out);
+	esc(out, q->id);
+	fprintf(out, "\"><strong>%s:</strong> ", i18n(lang, M_DIGEST));
+	esc(out, i18n(lang, m));
+	if (m == M_SHARE_EXCLUDED) {
+		fputs(" (", out);
+		esc(out, d->comment);
+		fputs(")", out);
+	} else if (m != M_SHARE_NO && d != NULL && !d->excluded) {
+		const char *now = form_typed(f, q, num);
+		uint8_t h[crypto_hash_sha256_BYTES];
+		crypto_hash_sha256(h, (const unsigned char *)now, strlen(now));
+		fputs("; ", out);
+		if (d->answer_hash.len != sizeof h || memcmp(d->answer_hash.data, h, sizeof h)) {
+			esc(out, i18n(lang, M_SHARE_HELD));
+		} else {
+			esc(out, i18n(lang, M_SHARE_EDITED));
+			fputs(" (", out);
+			esc(out, d->comment);
+			fputs("): <q>", out);
+			esc(out, d->text);
+			fputs("</q>", out);
+		}
+	}
+	fputs("</p>\n", out);
+}
+
 static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 		     const Canvass__ReturnStatus *state, const Canvass__Reply *reply, bool locked)
 {
@@ -367,7 +424,7 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 	const char *sp = form_special(f, q);
 	bool radios = q->type == QT_YES_NO || q->type == QT_SCALE || q->type == QT_CHOICE;
 	bool group = radios || q->type == QT_MULTI_CHOICE;
-	char described[200], num[FORM_NUMBER_MAX];
+	char described[320], num[FORM_NUMBER_MAX];
 
 	fputs("<div class=\"q\" id=\"q-", out);
 	esc(out, q->id);
@@ -392,10 +449,11 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 		fputs("</p>\n</div>\n", out);
 		return;
 	}
-	snprintf(described, sizeof described, "h-%s%s%s%s%s", q->id,
+	snprintf(described, sizeof described, "h-%s%s%s%s%s%s%s", q->id,
 		 has_problem(reply, q->id) ? " e-" : "", has_problem(reply, q->id) ? q->id : "",
 		 json_object_get(f->unparsed, q->id) ? " t-" : "",
-		 json_object_get(f->unparsed, q->id) ? q->id : "");
+		 json_object_get(f->unparsed, q->id) ? q->id : "", q->share ? " s-" : "",
+		 q->share ? q->id : "");
 	if (group) {
 		fputs("<fieldset aria-describedby=\"", out);
 		esc(out, described);
@@ -476,6 +534,8 @@ static void question(FILE *out, enum lang lang, const struct form *f, size_t i,
 		special_select(out, lang, f, q, locked);
 	}
 	hint(out, lang, q);
+	if (q->share)
+		sharing(out, lang, f, q, state);
 	if (group)
 		fputs("</fieldset>\n", out);
 	if (json_object_get(f->unparsed, q->id) != NULL) {

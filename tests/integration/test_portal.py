@@ -447,7 +447,8 @@ class PortalTest(unittest.TestCase):
         d.get(self.portal.origin + "/form?q=gender-integrity&c=2025")
         self.assertIn("Vérifier", d.page_source)
         # The questionnaire in French too: its title, sections, questions and labels.
-        g = json.load(open(os.path.join(QDIR, "gender-integrity.v1.json"), encoding="utf-8"))
+        with open(os.path.join(QDIR, "gender-integrity.v1.json"), encoding="utf-8") as f:
+            g = json.load(f)
         self.assertIn(g["title"]["fr"], d.title)
         first = g["sections"][0]
         self.assertIn(first["title"]["fr"], d.page_source)
@@ -499,6 +500,53 @@ class PortalTest(unittest.TestCase):
             self.assertEqual(self.status("JP").get("returns", []), [])
         finally:
             p.kill()
+
+    def test_5_sharing(self):
+        """Under each shared answer, whether and how the good-practice digest shows it:
+        as the consent answer stands, then edited by the Secretariat, then held back
+        when the member changes the edited answer, then left out."""
+        self.need_browser()
+        d = self.driver
+        form = self.portal.origin + "/form?q=gender-integrity&c=2025"
+        note = "s-gi_ip_lc_initiative"
+        d.get(self.portal.url)
+        d.get(form)
+        self.assertIn("not shared: your answers do not consent to it",
+                      d.find_element(By.ID, note).text)
+        self.type_in("a.gi_ip_lc_initiative", "Mentoring for women officers, by Ms A. Wanjiru")
+        self.click("a.gi_ip_consent.2")  # anonymously
+        self.button("check")
+        self.assertIn("shared anonymously, as your answers stand",
+                      d.find_element(By.ID, note).text)
+        self.button("review")
+        self.button("send")
+        self.assertIn("Received and stored.", d.page_source)
+
+        def gender(verb, *args):
+            out = run([os.path.join(BIN, "canvassctl"), "review", verb, "--questionnaire",
+                       "gender-integrity", "--cycle", "2025", "--member", "KE", *args,
+                       "--connect", self.review_ep, "--key", self.p.keys.key("portal-alice"),
+                       "--server-key", self.p.keys.pub("aggregator"), "--json"])
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
+        gender("edit", "--question", "gi_ip_lc_initiative", "--text",
+               "Mentoring for women officers", "--comment", "a name removed")
+        d.get(form)
+        self.assertEqual(d.find_element(By.ID, note).text,
+                         "Good-practice digest: shared anonymously, as your answers stand; "
+                         "shown as edited by the Secretariat (a name removed): "
+                         "Mentoring for women officers")
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});",
+                         d.find_element(By.ID, note))
+        self.page("sharing")
+        self.type_in("a.gi_ip_lc_initiative", "Mentoring for women officers, and more")
+        self.button("check")
+        self.assertIn("held back from the digest until the Secretariat reviews it again",
+                      d.find_element(By.ID, note).text)
+        gender("exclude", "--comment", "not about gender")
+        d.get(form)
+        self.assertIn("left out by the Secretariat (not about gender)",
+                      d.find_element(By.ID, note).text)
 
     @classmethod
     def report_axe(cls):
