@@ -283,6 +283,18 @@ class DigestTest(unittest.TestCase):
         page = json.loads(out.stdout)["sections"][0]["entries"][0]
         self.assertEqual(page["name"], "FR")
 
+    def test_version_2_carries_version_1(self):
+        """Version 2 only adds: every question of version 1 unchanged, the initiatives."""
+        out = run([os.path.join(BIN, "canvassctl"), "questionnaire", "diff", "--questionnaires",
+                   QDIR, Q, "1", "2"])
+        self.assertEqual(out.returncode, 0, out.stderr)
+        lines = out.stdout.splitlines()
+        self.assertEqual(lines[0], "gender-integrity: version 1 -> 2")
+        added = [line.split()[1] for line in lines[1:] if line.startswith("added")]
+        self.assertEqual(len(added), 31)
+        self.assertTrue(all(a.startswith("gi_ip_") for a in added), added)
+        self.assertEqual([line for line in lines[1:] if not line.startswith("added")], [])
+
     def test_edit_limits(self):
         """An edit longer than the question's max_length is refused, nothing stored."""
         r = self.review("edit", "JP", "--question", "gi_ip_hr_contact", "--text", "x" * 201,
