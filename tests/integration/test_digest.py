@@ -295,6 +295,18 @@ class DigestTest(unittest.TestCase):
         self.assertTrue(all(a.startswith("gi_ip_") for a in added), added)
         self.assertEqual([line for line in lines[1:] if not line.startswith("added")], [])
 
+    def test_usage(self):
+        """What the digest cannot take is refused with its reason (exit 2)."""
+        for extra, words in ((("--approved-only",), "digest shares only approved returns"),
+                             (("--format", "text"), 'digest has no format "text"'),
+                             (("--format", "csv"), 'digest has no format "csv"')):
+            out = self.digest("json", *extra, check=False)
+            self.assertEqual(out.returncode, 2, out.stderr)
+            self.assertIn(words, out.stderr.decode())
+        out = self.p.reporter("compare", *QC, "--all-returns", check=False)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("--all-returns is for digest only", out.stderr)
+
     def test_edit_limits(self):
         """An edit longer than the question's max_length is refused, nothing stored."""
         r = self.review("edit", "JP", "--question", "gi_ip_hr_contact", "--text", "x" * 201,
