@@ -31,6 +31,18 @@ static const char *classification(void)
 	return render_confidential() ? RENDER_CONFIDENTIAL : "public: shared with consent";
 }
 
+/* Where the digest stands: version, returns, store position, program, classification. */
+static void stamp(FILE *out, const struct dataset *ds)
+{
+	char hex[2 * CV_HASH_LEN + 1];
+
+	cv_hex(ds->chain, CV_HASH_LEN, hex);
+	fprintf(out,
+		"%s version %u; %s; store position: sequence %llu, chain %.16s; canvass %s; %s",
+		ds->def->id, ds->def->version, returns_words(ds), (unsigned long long)ds->sequence,
+		hex, CANVASS_VERSION, classification());
+}
+
 /* The member's name and code of a named entry: "Kenya Revenue Authority (KE)". */
 static void named(FILE *out, const struct digest_entry *e, void (*put)(FILE *, const char *))
 {
@@ -81,9 +93,8 @@ static void html_entry(FILE *out, const struct digest_entry *e)
 int render_digest_html(const struct digest *d, FILE *out)
 {
 	const struct dataset *ds = d->ds;
-	char hex[2 * CV_HASH_LEN + 1], v[32];
+	char v[32];
 
-	cv_hex(ds->chain, CV_HASH_LEN, hex);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>"
 	      "Good-practice digest: ",
 	      out);
@@ -98,11 +109,9 @@ int render_digest_html(const struct digest *d, FILE *out)
 	esc(out, ds->def->title);
 	fputs(", cycle ", out);
 	esc(out, ds->cycle);
-	fprintf(out,
-		"</p>\n<p class=\"stamp\">%s version %u; %s; store position: sequence %llu, "
-		"chain %.16s; canvass %s; %s</p>\n",
-		ds->def->id, ds->def->version, returns_words(ds), (unsigned long long)ds->sequence,
-		hex, CANVASS_VERSION, classification());
+	fputs("</p>\n<p class=\"stamp\">", out);
+	stamp(out, ds);
+	fputs("</p>\n", out);
 	fputs("<section class=\"headline\">\n", out);
 	snprintf(v, sizeof v, "%zu", d->members);
 	render_html_headline(out, "Members who shared", v, "with their consent, in this digest");
@@ -178,20 +187,16 @@ static void md_text(FILE *out, const char *s)
 int render_digest_markdown(const struct digest *d, FILE *out)
 {
 	const struct dataset *ds = d->ds;
-	char hex[2 * CV_HASH_LEN + 1];
 
-	cv_hex(ds->chain, CV_HASH_LEN, hex);
 	if (render_confidential())
 		fprintf(out, "**%s**\n\n", RENDER_CONFIDENTIAL);
 	fputs("# Good-practice digest\n\n", out);
 	md_text(out, ds->def->title);
 	fputs(", cycle ", out);
 	md_text(out, ds->cycle);
-	fprintf(out,
-		"\n\n*%s version %u; %s; store position: sequence %llu, chain %.16s; "
-		"canvass %s; %s*\n\n",
-		ds->def->id, ds->def->version, returns_words(ds), (unsigned long long)ds->sequence,
-		hex, CANVASS_VERSION, classification());
+	fputs("\n\n*", out);
+	stamp(out, ds);
+	fputs("*\n\n", out);
 	fprintf(out,
 		"%zu member%s shared. An anonymous entry names neither the member nor, where "
 		"fewer than %zu members of its region share anonymously about a key factor, its "
