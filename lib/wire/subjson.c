@@ -447,7 +447,7 @@ void subjson_print_return(FILE *out, const Canvass__ReturnStatus *st)
 				print_query(out, st->queries[i]);
 	for (size_t i = 0; i < st->n_editorial; i++) {
 		const Canvass__Editorial *d = st->editorial[i];
-		fprintf(out, "  digest: %s%s %s (%llu, %s, %s): ",
+		fprintf(out, "  digest: %s%s %s (sequence %llu, %s, %s): ",
 			d->question[0] ? d->question : "every shared answer",
 			d->question[0] ? "" : " of the return", d->excluded ? "excluded" : "edited",
 			(unsigned long long)d->sequence, d->reviewer,
