@@ -252,21 +252,24 @@ static int load_entry(const Canvass__HistoryEntry *e, void *arg)
 	return l->rc;
 }
 
-/* The id a check's question had in the previous cycle's version (lineage). */
-static const char *previous_id(const Canvass__QualityCheck *k)
-{
-	return k->previous_question != NULL && k->previous_question[0] != '\0'
-		       ? k->previous_question
-		       : k->question;
-}
+/* One checked question of a request, read from its arrays. */
+struct check_item {
+	const char *question, *previous;  /* previous: its id in the previous cycle */
+	double value, relative, absolute; /* relative, absolute: NaN when not a bound */
+	double outlier_z;                 /* 0: no outlier test */
+	uint32_t min_answers;
+	bool answered; /* false: no number (NaN on the wire) */
+	bool change;   /* CHANGE_FROM_PREVIOUS is checked: a bound given */
+};
 
 /*
  * Fills the groups of plan[0..n-1] that are not loaded yet, all of one
  * cycle, in one pass over the store's current returns of that cycle
  * (previous: the previous cycle's, its questions by their previous ids).
  */
-static int load_cycle(struct checks *c, struct store_view *view, const Canvass__StoreRequest *req,
-		      const char *cycle, struct group **plan, size_t n, bool previous)
+static int load_cycle(struct checks *c, struct store_view *view, const char *questionnaire,
+		      const char *cycle, const struct check_item *items, struct group **plan,
+		      size_t n, bool previous)
 {
 	struct loading l = {.c = c};
 	int rc = 0;
@@ -285,13 +288,12 @@ static int load_cycle(struct checks *c, struct store_view *view, const Canvass__
 			if (l.groups[k] == plan[i])
 				goto next;
 		l.groups[l.n] = plan[i];
-		l.questions[l.n++] =
-			previous ? previous_id(req->checks[i]) : req->checks[i]->question;
+		l.questions[l.n++] = previous ? items[i].previous : items[i].question;
 	next:;
 	}
 	if (l.n == 0)
 		goto out;
-	rc = store_view_each_current(view, req->questionnaire, cycle, load_entry, &l);
+	rc = store_view_each_current(view, questionnaire, cycle, load_entry, &l);
 	for (size_t i = 0; i < l.n; i++) {
 		if (rc == 0) {
 			l.groups[i]->loaded = true;
@@ -307,10 +309,14 @@ out:
 	return rc;
 }
 
-/* The groups of one request, found once: [0, n) this cycle, [n, 2n) the previous one. */
+/*
+ * The checks of one request: its items, and their groups found once:
+ * [0, n) this cycle, [n, 2n) the previous one.
+ */
 struct checks_plan {
 	uint64_t generation; /* the cache's, when the plan was made */
 	size_t n;
+	struct check_item *items;
 	struct group *groups[];
 };
 
@@ -322,29 +328,59 @@ void checks_plan_free(struct checks_plan **p)
 	}
 }
 
+/* The request's checks, read and checked: CV_EMALFORMED when the arrays differ in length. */
+static int read_items(const Canvass__StoreRequest *req, struct check_item *items)
+{
+	size_t n = req->n_check_questions;
+
+	if (req->n_check_values != n || req->n_check_relative != n || req->n_check_absolute != n ||
+	    req->n_check_outlier_z != n || req->n_check_min_answers != n ||
+	    (req->n_check_previous != 0 && req->n_check_previous != n))
+		return CV_EMALFORMED;
+	for (size_t i = 0; i < n; i++) {
+		struct check_item *it = &items[i];
+		const char *prev = req->n_check_previous ? req->check_previous[i] : "";
+		it->question = req->check_questions[i];
+		it->previous = prev[0] != '\0' ? prev : it->question;
+		it->value = req->check_values[i];
+		it->answered = !isnan(it->value);
+		it->relative = req->check_relative[i];
+		it->absolute = req->check_absolute[i];
+		it->change = !isnan(it->relative) || !isnan(it->absolute);
+		it->outlier_z = req->check_outlier_z[i];
+		it->min_answers = req->check_min_answers[i];
+	}
+	return 0;
+}
+
 int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreRequest *req,
 		   struct checks_plan **out)
 {
 	struct checks_plan *plan;
 	struct store_view *view = NULL;
 	bool has_prev = req->previous_cycle[0] != '\0', missing = false;
-	size_t n = req->n_checks;
+	size_t n = req->n_check_questions;
 	int rc;
 
 	*out = NULL;
-	if (n == 0)
+	if (n == 0 && req->n_check_values == 0)
 		return 0;
-	plan = calloc(1, sizeof *plan + 2 * n * sizeof plan->groups[0]);
+	plan = calloc(1, sizeof *plan + 2 * n * sizeof plan->groups[0] + n * sizeof *plan->items);
 	if (plan == NULL)
 		return CV_ENOMEM;
 	plan->generation = c->generation;
 	plan->n = n;
+	plan->items = (struct check_item *)(void *)&plan->groups[2 * n];
+	if (read_items(req, plan->items) != 0) {
+		free(plan);
+		return CV_EMALFORMED;
+	}
 	for (size_t i = 0; i < n; i++) {
-		const Canvass__QualityCheck *k = req->checks[i];
+		const struct check_item *it = &plan->items[i];
 		struct group **cur = &plan->groups[i], **prev = &plan->groups[n + i];
-		*cur = find(c, req->questionnaire, req->cycle, k->question, true);
-		if (k->change && has_prev)
-			*prev = find(c, req->questionnaire, req->previous_cycle, previous_id(k),
+		*cur = find(c, req->questionnaire, req->cycle, it->question, true);
+		if (it->change && has_prev)
+			*prev = find(c, req->questionnaire, req->previous_cycle, it->previous,
 				     true);
 		missing |= (*cur != NULL && !(*cur)->loaded) || (*prev != NULL && !(*prev)->loaded);
 	}
@@ -353,9 +389,11 @@ int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreReques
 		return 0;
 	if ((rc = store_view_open(s, &view)) != 0)
 		return rc;
-	rc = load_cycle(c, view, req, req->cycle, plan->groups, n, false);
+	rc = load_cycle(c, view, req->questionnaire, req->cycle, plan->items, plan->groups, n,
+			false);
 	if (rc == 0 && has_prev)
-		rc = load_cycle(c, view, req, req->previous_cycle, plan->groups + n, n, true);
+		rc = load_cycle(c, view, req->questionnaire, req->previous_cycle, plan->items,
+				plan->groups + n, n, true);
 	store_view_close(&view);
 	return rc;
 }
@@ -363,7 +401,7 @@ int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreReques
 /* ------------------------------------------------------------ checking */
 
 static void check_change(const struct group *pg, const Canvass__StoreRequest *req,
-			 const Canvass__QualityCheck *k, struct verdict *v)
+			 const struct check_item *it, struct verdict *v)
 {
 	char msg[200];
 	double rel;
@@ -373,78 +411,84 @@ static void check_change(const struct group *pg, const Canvass__StoreRequest *re
 	if (pg == NULL || !pg->loaded)
 		return;
 	i = member_at(pg, req->member, &found);
-	if (!found || !quality_change_exceeds(pg->m[i].value, k->value, k->has_relative,
-					      k->relative, k->has_absolute, k->absolute, &rel))
+	if (!found ||
+	    !quality_change_exceeds(pg->m[i].value, it->value, !isnan(it->relative), it->relative,
+				    !isnan(it->absolute), it->absolute, &rel))
 		return;
-	quality_msg_change(msg, sizeof msg, k->value, pg->m[i].value, rel, req->previous_cycle);
-	verdict_add_finding(v, "CHANGE_FROM_PREVIOUS", k->question, k->value, pg->m[i].value, rel,
+	quality_msg_change(msg, sizeof msg, it->value, pg->m[i].value, rel, req->previous_cycle);
+	verdict_add_finding(v, "CHANGE_FROM_PREVIOUS", it->question, it->value, pg->m[i].value, rel,
 			    req->previous_cycle, 0, msg);
 }
 
-static void check_outlier(const struct vec *vv, const char *group, const Canvass__QualityCheck *k,
+static void check_outlier(const struct vec *vv, const char *group, const struct check_item *it,
 			  struct verdict *v)
 {
 	struct quality_stats st;
 	double z;
 
-	if (vv == NULL || vv->n == 0 || vv->n < k->outlier_min_answers)
+	if (vv == NULL || vv->n == 0 || vv->n < it->min_answers)
 		return;
 	quality_stats_sorted(vv->v, vv->n, &st);
-	z = quality_modified_z(&st, k->value);
-	if (!(fabs(z) > k->outlier_z))
+	z = quality_modified_z(&st, it->value);
+	if (!(fabs(z) > it->outlier_z))
 		return;
 	/*
 	 * Counted, never told (ingest.c run_checks): no words to write. The
 	 * quality report words it for the Secretariat.
 	 */
-	verdict_add_finding(v, "OUTLIER", k->question, k->value, st.median, z, group,
+	verdict_add_finding(v, "OUTLIER", it->question, it->value, st.median, z, group,
 			    (unsigned)vv->n, "");
 }
 
 void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct checks_plan *plan,
 		bool commit, struct verdict *v)
 {
-	long region = member_region(c, req->member);
-	bool fresh = plan != NULL && plan->generation == c->generation && plan->n == req->n_checks;
+	long region;
+	bool fresh;
 
-	for (size_t i = 0; i < req->n_checks; i++) {
-		const Canvass__QualityCheck *k = req->checks[i];
+	if (plan == NULL)
+		return;
+	region = member_region(c, req->member);
+	fresh = plan->generation == c->generation;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct check_item *it = &plan->items[i];
 		struct group *g, *pg = NULL;
 		struct gmember old;
-		bool had, has_prev = k->change && req->previous_cycle[0] != '\0';
+		bool had, has_prev = it->change && req->previous_cycle[0] != '\0';
 		size_t at;
 
-		if (k->answered && !isfinite(k->value))
+		if (it->answered && !isfinite(it->value))
 			continue;
 		/* A plan made before the cache was dropped points at freed groups. */
 		if (fresh) {
 			g = plan->groups[i];
 			pg = plan->groups[plan->n + i];
 		} else {
-			g = find(c, req->questionnaire, req->cycle, k->question, false);
+			g = find(c, req->questionnaire, req->cycle, it->question, false);
 			if (has_prev)
-				pg = find(c, req->questionnaire, req->previous_cycle,
-					  previous_id(k), false);
+				pg = find(c, req->questionnaire, req->previous_cycle, it->previous,
+					  false);
 		}
-		if (k->answered && has_prev)
-			check_change(pg, req, k, v);
+		if (it->answered && has_prev)
+			check_change(pg, req, it, v);
 		if (g == NULL || !g->loaded)
 			continue;
 		at = member_at(g, req->member, &had);
 		if (had)
 			old = g->m[at];
-		if (k->answered) {
-			if (set(c, g, req->member, region, k->value) != 0) {
+		if (it->answered) {
+			if (set(c, g, req->member, region, it->value) != 0) {
 				log_event(LOG_WARN, "check_skipped", "reason=\"out of memory\"");
 				continue;
 			}
 		} else {
 			unset(c, g, req->member);
 		}
-		if (k->answered && k->outlier_z > 0) {
-			check_outlier(&g->world, "world", k, v);
+		if (it->answered && it->outlier_z > 0) {
+			check_outlier(&g->world, "world", it, v);
 			if (c->reg != NULL && region >= 0)
-				check_outlier(region_vec(g, region), c->reg->regions[region], k, v);
+				check_outlier(region_vec(g, region), c->reg->regions[region], it,
+					      v);
 		}
 		if (commit)
 			continue;

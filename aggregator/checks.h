@@ -5,7 +5,8 @@
  * members' current answers (OUTLIER), world and region.
  *
  * The collector sends, per checked question, the member's number and the
- * check's parameters (StoreRequest.checks); the aggregator keeps in memory,
+ * check's parameters (StoreRequest.check_questions, check_values, ...:
+ * parallel arrays); the aggregator keeps in memory,
  * per (questionnaire, cycle, question), every member's current number,
  * sorted, so that a check costs a binary search and a walk of half the
  * group, not a scan of the store. A group is loaded from the store (the
@@ -37,12 +38,13 @@ struct checks_plan;
 void checks_plan_free(struct checks_plan **p);
 
 /*
- * Finds the groups req needs and loads from the store, in one snapshot,
- * those that are not in memory yet; *plan (the caller frees it; NULL when
- * req has no checks) is for checks_run. Call before the batch holding req
- * is written, so that a group never holds a revision whose findings are
- * still to be computed. On an error the plan is still made (the groups that
- * could not be read are left out of the checks).
+ * Reads req's checks, finds the groups they need and loads from the store,
+ * in one snapshot, those that are not in memory yet; *plan (the caller
+ * frees it; NULL when req has no checks) is for checks_run. Call before
+ * the batch holding req is written, so that a group never holds a revision
+ * whose findings are still to be computed. CV_EMALFORMED (no plan): the
+ * arrays differ in length. On a store error the plan is still made (the
+ * groups that could not be read are left out of the checks).
  */
 int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreRequest *req,
 		   struct checks_plan **plan);
@@ -51,8 +53,8 @@ int checks_prepare(struct checks *c, struct store *s, const Canvass__StoreReques
  * Adds req's findings to v. When commit, req's numbers become the member's
  * current ones (call in commit order, once the revision is stored);
  * otherwise (a dry run, a duplicate) the groups are left as they were.
- * plan may be NULL or stale (the cache dropped since): the groups are then
- * looked up again.
+ * plan NULL: no checks; a stale plan (the cache dropped since): the groups
+ * are looked up again.
  */
 void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct checks_plan *plan,
 		bool commit, struct verdict *v);

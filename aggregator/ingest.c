@@ -11,6 +11,8 @@
 #include <string.h>
 #include <zmq.h>
 
+#define CHECKS_MALFORMED "the quality checks' arrays differ in length"
+
 /*
  * The quality findings of req into a->findings (none when the groups could
  * not be loaded: a store that cannot be read leaves the checks out, never
@@ -19,7 +21,7 @@
 static void run_checks(struct aggregator *a, struct slot *sl, bool commit)
 {
 	verdict_init(a->findings);
-	if (sl->req->n_checks == 0)
+	if (sl->plan == NULL)
 		return;
 	checks_run(a->checks, sl->req, sl->plan, commit, a->findings);
 	checks_plan_free(&sl->plan);
@@ -62,17 +64,24 @@ static void attach_findings(struct aggregator *a, Canvass__StoreReply *rep, Canv
 	rep->n_findings = a->findings->n;
 }
 
-static void prepare_checks(struct aggregator *a, struct slot *sl)
+/*
+ * The request's checks: 0, or CV_EMALFORMED when their arrays differ in
+ * length (answered MALFORMED). A store that cannot be read leaves the
+ * checks out, never the answer.
+ */
+static int prepare_checks(struct aggregator *a, struct slot *sl)
 {
-	int rc;
-	checks_plan_free(&sl->plan);
-	if (sl->req->n_checks == 0 ||
-	    (rc = checks_prepare(a->checks, a->cfg.store, sl->req, &sl->plan)) == 0)
-		return;
 	static struct log_limit lines;
+	int rc;
+
+	checks_plan_free(&sl->plan);
+	rc = checks_prepare(a->checks, a->cfg.store, sl->req, &sl->plan);
+	if (rc == 0 || rc == CV_EMALFORMED)
+		return rc;
 	log_limited(&lines, cv_mono_ms(), 1000, LOG_WARN, "checks_skipped",
 		    "error=\"%s\" msg=\"the groups could not be read from the store\"",
 		    cv_strerror(rc));
+	return 0;
 }
 
 /* A dry run: the findings against what is stored now; nothing is written. */
@@ -92,7 +101,13 @@ static void answer_dry_run(struct aggregator *a, struct slot *sl)
 		metric_add(a->m_results, locked == 1 ? "locked" : "internal", 1);
 		return;
 	}
-	prepare_checks(a, sl);
+	if (prepare_checks(a, sl) != 0) {
+		aggregator_reply_status(a, sl->rid, sl->rid_len, sl->req->ticket,
+					CANVASS__STATUS__MALFORMED, CHECKS_MALFORMED);
+		a->stats.malformed++;
+		metric_add(a->m_results, "malformed", 1);
+		return;
+	}
 	run_checks(a, sl, false);
 	rep.protocol_version = WIRE_PROTOCOL_VERSION;
 	rep.ticket = sl->req->ticket;
@@ -115,6 +130,7 @@ int aggregator_receive_one(struct aggregator *a, size_t n)
 	struct slot *sl = &a->slots[n];
 	zmq_msg_t body;
 	int more, parts = 1, rc, status;
+	const char *why = NULL;
 	size_t more_len = sizeof more;
 	int r;
 
@@ -183,8 +199,9 @@ int aggregator_receive_one(struct aggregator *a, size_t n)
 			return 0;
 		}
 		if (rc == 0) {
-			prepare_checks(a, sl);
-			return 1;
+			if ((rc = prepare_checks(a, sl)) == 0)
+				return 1;
+			why = CHECKS_MALFORMED;
 		}
 	}
 	status = rc == CV_ETOOBIG    ? CANVASS__STATUS__TOO_LARGE
@@ -193,7 +210,9 @@ int aggregator_receive_one(struct aggregator *a, size_t n)
 	a->stats.malformed++;
 	metric_add(a->m_results, "malformed", 1);
 	aggregator_reply_status(a, sl->rid, sl->rid_len, sl->req ? sl->req->ticket : 0, status,
-				rc == CV_EVERSION ? "protocol version 1 only" : cv_strerror(rc));
+				why != NULL         ? why
+				: rc == CV_EVERSION ? "protocol version 1 only"
+						    : cv_strerror(rc));
 	WIRE_FREE(sl->req);
 	return 0;
 }

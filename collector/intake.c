@@ -4,6 +4,7 @@
 #include "error.h"
 #include "quality.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,6 @@ void intake_result_clear(struct intake_result *r)
 	if (r->arena != NULL)
 		arena_reset(r->arena);
 	free(r->content);
-	free(r->checks);
-	free(r->check_ptrs);
 	r->status = 0;
 	r->request_id = 0;
 	r->late = false;
@@ -38,8 +37,6 @@ void intake_result_clear(struct intake_result *r)
 	memset(r->hash, 0, sizeof r->hash);
 	r->key[0] = '\0';
 	r->member[0] = '\0';
-	r->checks = NULL;
-	r->check_ptrs = NULL;
 }
 
 void intake_result_free(struct intake_result *r)
@@ -88,53 +85,58 @@ static void check_cycle(const struct intake *in, const Canvass__Submission *s, i
 }
 
 /*
- * The questions whose checks need the store, with the member's number (or
- * none: unanswered, special, or not applying) and the parameters.
+ * The questions whose checks need the store, with the member's numbers
+ * (NaN: unanswered, special, or not applying) and the checks' parameters,
+ * as parallel arrays in the request's arena.
  */
 static int add_checks(const struct intake *in, const struct questionnaire *q,
 		      const Canvass__Submission *s, struct intake_result *r)
 {
 	const struct cycle *prev = cycles_previous(in->cycles, s->questionnaire, s->cycle);
-	size_t n = 0;
+	size_t cap = q->n_store_checks, n = 0;
+	Canvass__StoreRequest *st = &r->store;
+	bool renamed = false;
 
-	r->checks = calloc(q->n_store_checks, sizeof *r->checks);
-	r->check_ptrs = calloc(q->n_store_checks, sizeof *r->check_ptrs);
-	if (r->checks == NULL || r->check_ptrs == NULL)
+	st->check_questions = arena_alloc(r->arena, cap * sizeof *st->check_questions);
+	st->check_previous = arena_alloc(r->arena, cap * sizeof *st->check_previous);
+	st->check_values = arena_alloc(r->arena, cap * sizeof *st->check_values);
+	st->check_relative = arena_alloc(r->arena, cap * sizeof *st->check_relative);
+	st->check_absolute = arena_alloc(r->arena, cap * sizeof *st->check_absolute);
+	st->check_outlier_z = arena_alloc(r->arena, cap * sizeof *st->check_outlier_z);
+	st->check_min_answers = arena_alloc(r->arena, cap * sizeof *st->check_min_answers);
+	if (st->check_questions == NULL || st->check_previous == NULL || st->check_values == NULL ||
+	    st->check_relative == NULL || st->check_absolute == NULL ||
+	    st->check_outlier_z == NULL || st->check_min_answers == NULL)
 		return CV_ENOMEM;
 	/* One merge of two lists sorted by id: the definition's and the answers. */
-	for (size_t i = 0, j = 0; i < q->n_questions && n < q->n_store_checks; i++) {
+	for (size_t i = 0, j = 0; i < q->n_questions && n < cap; i++) {
 		const struct question *qn = q->by_id[i];
 		const struct qcheck *k = &qn->check;
-		Canvass__QualityCheck *c = &r->checks[n];
+		/* A question whose meaning changed is not compared with the one it continues. */
+		bool change = k->change && !qn->not_comparable;
 		int cmp = -1;
 
 		while (j < s->n_answers && (cmp = strcmp(s->answers[j]->question, qn->id)) < 0)
 			j++;
 		if (!k->change && k->outlier_z <= 0)
 			continue;
-		canvass__quality_check__init(c);
-		c->question = qn->id;
-		c->answered = j < s->n_answers && cmp == 0 &&
-			      quality_answer_value(s->answers[j], &c->value);
-		/*
-		 * Lineage: the previous cycle answered the question it continues,
-		 * maybe under another id; a question whose meaning changed is not
-		 * compared with it at all.
-		 */
-		c->change = k->change && !qn->not_comparable;
-		if (qn->previous_id != NULL)
-			c->previous_question = qn->previous_id;
-		c->has_relative = k->has_relative;
-		c->relative = k->relative;
-		c->has_absolute = k->has_absolute;
-		c->absolute = k->absolute;
-		c->outlier_z = k->outlier_z;
-		c->outlier_min_answers = k->outlier_min_answers;
-		r->check_ptrs[n++] = c;
+		st->check_questions[n] = qn->id;
+		/* Lineage: the previous cycle answered it maybe under another id. */
+		st->check_previous[n] = qn->previous_id != NULL ? qn->previous_id : (char *)"";
+		renamed |= qn->previous_id != NULL;
+		if (!(j < s->n_answers && cmp == 0 &&
+		      quality_answer_value(s->answers[j], &st->check_values[n])))
+			st->check_values[n] = NAN;
+		st->check_relative[n] = change && k->has_relative ? k->relative : NAN;
+		st->check_absolute[n] = change && k->has_absolute ? k->absolute : NAN;
+		st->check_outlier_z[n] = k->outlier_z;
+		st->check_min_answers[n] = k->outlier_min_answers;
+		n++;
 	}
-	r->store.checks = r->check_ptrs;
-	r->store.n_checks = n;
-	r->store.previous_cycle = prev != NULL ? prev->cycle : (char *)"";
+	st->n_check_questions = st->n_check_values = st->n_check_relative = n;
+	st->n_check_absolute = st->n_check_outlier_z = st->n_check_min_answers = n;
+	st->n_check_previous = renamed ? n : 0;
+	st->previous_cycle = prev != NULL ? prev->cycle : (char *)"";
 	return 0;
 }
 

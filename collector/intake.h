@@ -22,9 +22,10 @@
  * snapshot.
  *
  * For those checks every relayed request carries, per checked question,
- * the member's number and the check's parameters (StoreRequest.checks) and
- * the previous cycle of the schedule: the aggregator compares without the
- * definition and without decoding the submission again.
+ * the member's number and the check's parameters (parallel arrays:
+ * StoreRequest.check_questions, check_values, ...) and the previous cycle
+ * of the schedule: the aggregator compares without the definition and
+ * without decoding the submission again.
  */
 #ifndef CANVASS_COLLECTOR_INTAKE_H
 #define CANVASS_COLLECTOR_INTAKE_H
@@ -65,8 +66,6 @@ struct intake_result {
 	uint8_t hash[CV_HASH_LEN];
 	char key[TEXT_MAX_KEY + 1];
 	char member[REGISTRY_MAX_CODE + 1];
-	Canvass__QualityCheck *checks; /* store.checks points into these */
-	Canvass__QualityCheck **check_ptrs;
 };
 
 void intake_result_init(struct intake_result *r);

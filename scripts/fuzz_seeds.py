@@ -110,12 +110,14 @@ def main():
                               content_hash=hashlib.sha256(body).digest(), submission=body,
                               dry_run=dry, previous_cycle=prev)
         for q, v in values:
-            c = req.checks.add(question=q, answered=v is not None,
-                               value=0.0 if v is None else v, change=True,
-                               has_relative=True, relative=0.5, outlier_z=3.5,
-                               outlier_min_answers=3)
-            c.has_absolute = i % 2 == 0
-            c.absolute = 10.0
+            req.check_questions.append(q)
+            req.check_values.append(math.nan if v is None else v)
+            req.check_relative.append(0.5)
+            req.check_absolute.append(10.0 if i % 2 == 0 else math.nan)
+            req.check_outlier_z.append(3.5)
+            req.check_min_answers.append(3)
+        if i == 1:  # lineage: n1 was n0 in the previous version
+            req.check_previous.extend(["n0", ""])
         with open(os.path.join(out, f"seed-{i}"), "wb") as f:
             f.write(req.SerializeToString())
     reads = [pb.StoreRequest(protocol_version=1, ticket=9, member="KE", read=pb.READ_STATUS),

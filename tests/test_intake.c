@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "canon.h"
@@ -204,21 +205,23 @@ static void test_identity_and_dry_run(void **state)
 	check_json(f, f->valid, true);
 	assert_int_equal(f->r->status, 0);
 	assert_true(f->r->store.dry_run);
-	assert_int_equal(f->r->store.n_checks, 10);
+	assert_int_equal(f->r->store.n_check_questions, 10);
+	assert_int_equal(f->r->store.n_check_values, 10);
+	assert_int_equal(f->r->store.n_check_min_answers, 10);
+	assert_int_equal(f->r->store.n_check_previous, 0);   /* no question renamed */
 	assert_string_equal(f->r->store.previous_cycle, ""); /* 2025 is the first cycle */
-	for (size_t i = 0; i < f->r->store.n_checks; i++) {
-		const Canvass__QualityCheck *k = f->r->store.checks[i];
-		if (strcmp(k->question, "hr_staff_total") == 0) {
-			assert_true(k->answered);
-			assert_true(k->value == 5200);
-			assert_true(k->change && k->has_relative && k->has_absolute);
-			assert_true(k->relative == 0.5 && k->absolute == 100);
-			assert_true(k->outlier_z == 0);
+	for (size_t i = 0; i < f->r->store.n_check_questions; i++) {
+		const Canvass__StoreRequest *st = &f->r->store;
+		if (strcmp(st->check_questions[i], "hr_staff_total") == 0) {
+			assert_true(st->check_values[i] == 5200);
+			assert_true(st->check_relative[i] == 0.5 && st->check_absolute[i] == 100);
+			assert_true(st->check_outlier_z[i] == 0);
 		}
-		if (strcmp(k->question, "tr_advance_rulings_days") == 0) {
-			assert_true(k->answered && k->value == 30.5);
-			assert_false(k->change);
-			assert_true(k->outlier_z == 3.5 && k->outlier_min_answers == 10);
+		if (strcmp(st->check_questions[i], "tr_advance_rulings_days") == 0) {
+			assert_true(st->check_values[i] == 30.5);
+			assert_true(isnan(st->check_relative[i]) && isnan(st->check_absolute[i]));
+			assert_true(st->check_outlier_z[i] == 3.5 &&
+				    st->check_min_answers[i] == 10);
 		}
 	}
 	/* Without such checks a valid dry run is relayed too (only the store knows
@@ -234,7 +237,7 @@ static void test_identity_and_dry_run(void **state)
 		assert_int_equal(f->r->status, 0);
 		assert_true(f->r->store.dry_run);
 		assert_non_null(f->r->content);
-		assert_int_equal(f->r->store.n_checks, 0);
+		assert_int_equal(f->r->store.n_check_questions, 0);
 		nq->n_store_checks = 10;
 	}
 	/* The cycle closed: refused with its code. */

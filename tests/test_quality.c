@@ -13,6 +13,7 @@
 
 #include "canon.h"
 #include "checks.h"
+#include "error.h"
 #include "quality.h"
 #include "registry.h"
 #include "store.h"
@@ -186,8 +187,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Stores a submission of member for cycle with one answer to "n" (NAN: don't know). */
-static void store_answer(struct fx *f, const char *member, const char *cycle, double x)
+/* Stores a submission of member for cycle with one answer to question (NAN: don't know). */
+static void store_answer_to(struct fx *f, const char *member, const char *cycle,
+			    const char *question, double x)
 {
 	Canvass__Submission s = CANVASS__SUBMISSION__INIT;
 	Canvass__Answer a = CANVASS__ANSWER__INIT, *ap = &a;
@@ -202,7 +204,7 @@ static void store_answer(struct fx *f, const char *member, const char *cycle, do
 	s.member = (char *)(uintptr_t)member;
 	s.n_answers = 1;
 	s.answers = &ap;
-	a.question = "n";
+	a.question = (char *)(uintptr_t)question;
 	if (isnan(x)) {
 		a.value_case = CANVASS__ANSWER__VALUE_SPECIAL;
 		a.special = CANVASS__SPECIAL__DONT_KNOW;
@@ -224,29 +226,48 @@ static void store_answer(struct fx *f, const char *member, const char *cycle, do
 	free(buf);
 }
 
-/* A request for member's answer x to "n" (NAN: no number). */
-static void request(Canvass__StoreRequest *r, Canvass__QualityCheck *k, Canvass__QualityCheck **kp,
-		    const char *member, const char *cycle, const char *previous, double x)
+static void store_answer(struct fx *f, const char *member, const char *cycle, double x)
+{
+	store_answer_to(f, member, cycle, "n", x);
+}
+
+/* The arrays of one checked question, "n", as the collector fills them. */
+struct one_check {
+	char *question;
+	double value, relative, absolute, outlier_z;
+	uint32_t min_answers;
+};
+
+/* A request for member's answer x to "n" (NAN: no number); k holds its arrays. */
+static void request(Canvass__StoreRequest *r, struct one_check *k, const char *member,
+		    const char *cycle, const char *previous, double x)
 {
 	canvass__store_request__init(r);
-	canvass__quality_check__init(k);
 	r->member = (char *)(uintptr_t)member;
 	r->questionnaire = "q";
 	r->cycle = (char *)(uintptr_t)cycle;
 	r->previous_cycle = (char *)(uintptr_t)previous;
-	k->question = "n";
-	k->answered = !isnan(x);
-	k->value = isnan(x) ? 0 : x;
-	k->change = true;
-	k->has_relative = true;
-	k->relative = 2;
-	k->has_absolute = true;
-	k->absolute = 50;
-	k->outlier_z = 3.5;
-	k->outlier_min_answers = 10;
-	*kp = k;
-	r->checks = kp;
-	r->n_checks = 1;
+	*k = (struct one_check){"n", x, 2, 50, 3.5, 10};
+	r->check_questions = &k->question;
+	r->check_values = &k->value;
+	r->check_relative = &k->relative;
+	r->check_absolute = &k->absolute;
+	r->check_outlier_z = &k->outlier_z;
+	r->check_min_answers = &k->min_answers;
+	r->n_check_questions = r->n_check_values = r->n_check_relative = 1;
+	r->n_check_absolute = r->n_check_outlier_z = r->n_check_min_answers = 1;
+}
+
+/* Runs the checks of r: the findings, and commits when asked. */
+static void run_request(struct fx *f, const Canvass__StoreRequest *r, bool commit,
+			struct verdict *v)
+{
+	struct checks_plan *plan;
+	verdict_init(v);
+	assert_int_equal(checks_prepare(f->checks, f->store, r, &plan), 0);
+	assert_non_null(plan);
+	checks_run(f->checks, r, plan, commit, v);
+	checks_plan_free(&plan);
 }
 
 /* Runs the checks of member's x: the findings, and commits when asked. */
@@ -254,14 +275,9 @@ static void run(struct fx *f, const char *member, const char *cycle, const char 
 		bool commit, struct verdict *v)
 {
 	Canvass__StoreRequest r;
-	Canvass__QualityCheck k, *kp;
-	request(&r, &k, &kp, member, cycle, previous, x);
-	verdict_init(v);
-	struct checks_plan *plan;
-	assert_int_equal(checks_prepare(f->checks, f->store, &r, &plan), 0);
-	assert_non_null(plan);
-	checks_run(f->checks, &r, plan, commit, v);
-	checks_plan_free(&plan);
+	struct one_check k;
+	request(&r, &k, member, cycle, previous, x);
+	run_request(f, &r, commit, v);
 }
 
 static const struct problem *finding(const struct verdict *v, const char *code, const char *group)
@@ -353,11 +369,10 @@ static void test_outliers_world_and_region(void **state)
 	 * median 21.5; |dev| 1.5 .5 .5 68.5 -> MAD (0.5 + 1.5) / 2 = 1; M = 0.6745 * 68.5. */
 	{
 		Canvass__StoreRequest r;
-		Canvass__QualityCheck k, *kp;
-		request(&r, &k, &kp, "B04", "2026", "", 90);
-		k.outlier_min_answers = 4;
-		verdict_init(v);
-		checks_run(f->checks, &r, NULL, false, v); /* no plan: looked up */
+		struct one_check k;
+		request(&r, &k, "B04", "2026", "", 90);
+		k.min_answers = 4;
+		run_request(f, &r, false, v);
 		p = finding(v, "OUTLIER", "West");
 		assert_non_null(p);
 		NEAR(p->reference, 21.5);
@@ -391,9 +406,9 @@ static void test_commit_and_unanswered(void **state)
 	/* A plan made before the cache was dropped is not followed (ASan would see). */
 	{
 		Canvass__StoreRequest r;
-		Canvass__QualityCheck k, *kp;
+		struct one_check k;
 		struct checks_plan *plan;
-		request(&r, &k, &kp, "B02", "2026", "", 1e6);
+		request(&r, &k, "B02", "2026", "", 1e6);
 		assert_int_equal(checks_prepare(f->checks, f->store, &r, &plan), 0);
 		checks_set_registry(f->checks, f->reg);
 		verdict_init(v);
@@ -408,6 +423,46 @@ static void test_commit_and_unanswered(void **state)
 	free(v);
 }
 
+/* Arrays of different lengths are refused; the lineage array is all or nothing. */
+static void test_arrays_checked(void **state)
+{
+	struct fx *f = *state;
+	Canvass__StoreRequest r;
+	struct one_check k;
+	double two[2] = {1, 2};
+	char *previous[2] = {"m", ""};
+	struct checks_plan *plan = (struct checks_plan *)f; /* must be cleared */
+	struct verdict *v = malloc(sizeof *v);
+
+	request(&r, &k, "A01", "2026", "", 5);
+	r.check_values = two;
+	r.n_check_values = 2; /* one question, two numbers */
+	assert_int_equal(checks_prepare(f->checks, f->store, &r, &plan), CV_EMALFORMED);
+	assert_null(plan);
+	request(&r, &k, "A01", "2026", "", 5);
+	r.n_check_min_answers = 0;
+	assert_int_equal(checks_prepare(f->checks, f->store, &r, &plan), CV_EMALFORMED);
+	request(&r, &k, "A01", "2026", "", 5);
+	r.check_previous = previous;
+	r.n_check_previous = 2;
+	assert_int_equal(checks_prepare(f->checks, f->store, &r, &plan), CV_EMALFORMED);
+	r.n_check_questions = r.n_check_values = r.n_check_relative = 0;
+	r.n_check_absolute = r.n_check_outlier_z = r.n_check_min_answers = r.n_check_previous = 0;
+	assert_int_equal(checks_prepare(f->checks, f->store, &r, &plan), 0); /* no checks */
+	assert_null(plan);
+	/* Lineage: "n" this cycle was "m" last cycle; both bounds NaN: no change check. */
+	store_answer_to(f, "A01", "2025", "m", 10);
+	request(&r, &k, "A01", "2026", "2025", 500);
+	r.check_previous = previous;
+	r.n_check_previous = 1;
+	run_request(f, &r, false, v);
+	assert_non_null(finding(v, "CHANGE_FROM_PREVIOUS", NULL));
+	k.relative = k.absolute = NAN;
+	run_request(f, &r, false, v);
+	assert_null(finding(v, "CHANGE_FROM_PREVIOUS", NULL));
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +473,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_change_from_previous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outliers_world_and_region, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_and_unanswered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arrays_checked, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

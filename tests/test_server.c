@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -78,6 +79,9 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* While set, send_store adds quality checks whose arrays differ in length. */
+static bool mismatched_checks;
+
 /* Sends a StoreRequest for the canonical content of json (extra bytes appended). */
 static void send_store(struct fx *f, uint64_t ticket, const char *key, const char *json,
 		       const void *extra, size_t extra_len, bool wrong_hash)
@@ -106,6 +110,21 @@ static void send_store(struct fx *f, uint64_t ticket, const char *key, const cha
 	r.content_hash.len = CV_HASH_LEN;
 	r.submission.data = content;
 	r.submission.len = len;
+	if (mismatched_checks) {
+		static char *question[1] = {"x"};
+		static double values[2] = {1, 2}, none[1] = {NAN}, z[1] = {3.5};
+		static uint32_t min[1] = {3};
+		r.check_questions = question;
+		r.n_check_questions = 1;
+		r.check_values = values;
+		r.n_check_values = 2; /* one question, two numbers */
+		r.check_relative = r.check_absolute = none;
+		r.n_check_relative = r.n_check_absolute = 1;
+		r.check_outlier_z = z;
+		r.n_check_outlier_z = 1;
+		r.check_min_answers = min;
+		r.n_check_min_answers = 1;
+	}
 	assert_int_equal(wire_pack(&r.base, &buf, &blen), 0);
 	assert_int_equal(zmq_send(f->dealer, buf, blen, 0), (int)blen);
 	free(buf);
@@ -164,6 +183,11 @@ static void test_outcomes(void **state)
 	/* Hidden bytes (field 99) under a matching hash: not strictly a Submission. */
 	send_store(f, 5, "k3", B, "\x98\x06\x01", 3, false);
 	expect(f, 5, CANVASS__STATUS__MALFORMED, 0);
+	/* Quality checks whose arrays differ in length: refused, nothing stored. */
+	mismatched_checks = true;
+	send_store(f, 6, "k4", B, NULL, 0, false);
+	mismatched_checks = false;
+	expect(f, 6, CANVASS__STATUS__MALFORMED, 0);
 	assert_int_equal(store_head_sequence(f->store), 1);
 }
 

@@ -256,7 +256,6 @@ int fuzz_entry(const uint8_t *data, size_t size)
 static struct store *check_store;
 static struct checks *check_cache;
 static char check_dir[64];
-
 static void checks_cleanup(void)
 {
 	char path[128];
