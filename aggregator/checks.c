@@ -208,10 +208,19 @@ static int set(struct checks *c, struct group *g, const char *code, long region,
 	    cv_reserve(&g->world.v, &g->world.cap, g->world.n, sizeof(double)) != 0 ||
 	    (rv != NULL && cv_reserve(&rv->v, &rv->cap, rv->n, sizeof(double)) != 0))
 		return CV_ENOMEM;
+	i = member_at(g, code, &found);
+	if (found && g->m[i].region == region) {
+		/* A revision: the member stays where it is; its number moves. */
+		quality_sorted_replace(g->world.v, g->world.n, g->m[i].value, x);
+		if (rv != NULL)
+			quality_sorted_replace(rv->v, rv->n, g->m[i].value, x);
+		g->m[i].value = x;
+		return 0;
+	}
 	unset(c, g, code);
 	i = member_at(g, code, &found);
 	memmove(&g->m[i + 1], &g->m[i], (g->n - i) * sizeof *g->m);
-	snprintf(g->m[i].code, sizeof g->m[i].code, "%s", code);
+	memcpy(g->m[i].code, code, strlen(code) + 1);
 	g->m[i].value = x;
 	g->m[i].region = region;
 	g->n++;

@@ -1,4 +1,5 @@
 #include "server.h"
+#include "arena.h"
 #include "server_internal.h"
 #include "returns.h"
 #include "error.h"
@@ -69,6 +70,18 @@ static void attach_findings(struct aggregator *a, Canvass__StoreReply *rep, Canv
  * length (answered MALFORMED). A store that cannot be read leaves the
  * checks out, never the answer.
  */
+/*
+ * A request answered on its own (a read, a dry run, a refusal): dropped
+ * from slot n; with no earlier slot holding a request, the arena is reset.
+ */
+static void drop(struct aggregator *a, struct slot *sl, size_t n)
+{
+	sl->req = NULL;
+	checks_plan_free(&sl->plan);
+	if (n == 0)
+		arena_reset(a->arena);
+}
+
 static int prepare_checks(struct aggregator *a, struct slot *sl)
 {
 	static struct log_limit lines;
@@ -160,12 +173,12 @@ int aggregator_receive_one(struct aggregator *a, size_t n)
 					"expected exactly one frame");
 		return 0;
 	}
-	rc = wire_decode_store_request(zmq_msg_data(&body), zmq_msg_size(&body), a->cfg.max_message,
-				       &sl->req);
+	rc = wire_decode_store_request_in(a->arena, zmq_msg_data(&body), zmq_msg_size(&body),
+					  a->cfg.max_message, &sl->req);
 	zmq_msg_close(&body);
 	if (rc == 0 && sl->req->read != CANVASS__READ_KIND__READ_NONE) {
 		aggregator_answer_read(a, sl);
-		WIRE_FREE(sl->req);
+		drop(a, sl, n);
 		return 0;
 	}
 	if (rc == 0) {
@@ -195,7 +208,7 @@ int aggregator_receive_one(struct aggregator *a, size_t n)
 		}
 		if (rc == 0 && sl->req->dry_run) {
 			answer_dry_run(a, sl);
-			WIRE_FREE(sl->req);
+			drop(a, sl, n);
 			return 0;
 		}
 		if (rc == 0) {
@@ -213,7 +226,7 @@ int aggregator_receive_one(struct aggregator *a, size_t n)
 				why != NULL         ? why
 				: rc == CV_EVERSION ? "protocol version 1 only"
 						    : cv_strerror(rc));
-	WIRE_FREE(sl->req);
+	drop(a, sl, n);
 	return 0;
 }
 
@@ -283,7 +296,7 @@ void aggregator_answer_batch(struct aggregator *a, size_t n, int store_rc)
 		}
 		if (store_rc == 0)
 			aggregator_publish(a, p, rep.status);
-		WIRE_FREE(sl->req);
+		sl->req = NULL; /* in the arena, reset before the next batch */
 		checks_plan_free(&sl->plan);
 	}
 }

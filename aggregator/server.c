@@ -1,4 +1,5 @@
 #include "server.h"
+#include "arena.h"
 #include "server_internal.h"
 #include "error.h"
 #include "log.h"
@@ -130,7 +131,7 @@ int aggregator_open(struct aggregator **out, void *zctx, const struct aggregator
 	a->puts = calloc(a->cfg.batch_max, sizeof *a->puts);
 	a->findings = malloc(sizeof *a->findings);
 	if (a->slots == NULL || a->puts == NULL || a->findings == NULL ||
-	    checks_open(&a->checks) != 0) {
+	    checks_open(&a->checks) != 0 || arena_open(&a->arena) != 0) {
 		rc = CV_ENOMEM;
 		goto fail;
 	}
@@ -211,10 +212,9 @@ void aggregator_close(struct aggregator **ap)
 		zmq_close(a->review);
 	free(a->reviewers);
 	if (a->slots != NULL)
-		for (size_t i = 0; i < a->cfg.batch_max; i++) {
-			WIRE_FREE(a->slots[i].req);
+		for (size_t i = 0; i < a->cfg.batch_max; i++)
 			checks_plan_free(&a->slots[i].plan);
-		}
+	arena_close(&a->arena);
 	free(a->slots);
 	free(a->puts);
 	free(a->findings);
@@ -335,8 +335,9 @@ static void drain_after_failure(struct aggregator *a)
 					a, a->slots[0].rid, a->slots[0].rid_len,
 					a->slots[0].req->ticket, CANVASS__STATUS__INTERNAL,
 					"storage failed; the aggregator is stopping");
-				WIRE_FREE(a->slots[0].req);
+				a->slots[0].req = NULL;
 				checks_plan_free(&a->slots[0].plan);
+				arena_reset(a->arena);
 			}
 		}
 	}
@@ -410,7 +411,8 @@ int aggregator_run(struct aggregator *a, volatile sig_atomic_t *stop, volatile s
 			continue;
 		/* Gather a batch: what is queued now, then up to batch_wait_us more. */
 		deadline = cv_mono_us() + a->cfg.batch_wait_us;
-		while (n < a->cfg.batch_max) {
+		arena_reset(a->arena); /* no slot holds a request between batches */
+		while (n < a->cfg.batch_max && arena_bytes(a->arena) < AGGREGATOR_ARENA_CAP) {
 			int got = aggregator_receive_one(a, n);
 			if (got == 1) {
 				n++;

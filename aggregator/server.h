@@ -58,6 +58,8 @@ struct aggregator_cfg {
  * (answering INTERNAL) so that collectors read the last answers first, ms.
  */
 #define AGGREGATOR_STOP_GRACE_MS 500
+/* A batch stops gathering when its decoded requests hold this much (bytes). */
+#define AGGREGATOR_ARENA_CAP (16u << 20)
 
 struct aggregator_stats {
 	uint64_t batches, accepted, duplicate, conflict, malformed, storage_full;

@@ -28,8 +28,8 @@
 struct slot {
 	uint8_t rid[ROUTING_ID_MAX];
 	size_t rid_len;
-	Canvass__StoreRequest *req;
-	struct checks_plan *plan; /* the quality checks' groups of req */
+	Canvass__StoreRequest *req; /* in the aggregator's arena: dropped, never freed */
+	struct checks_plan *plan;   /* the quality checks' groups of req */
 };
 
 struct aggregator {
@@ -40,6 +40,12 @@ struct aggregator {
 	struct store_put *puts;
 	struct aggregator_stats stats;
 	struct checks *checks;
+	/*
+	 * The requests of the batch being gathered, decoded without a malloc
+	 * per field; reset once the batch is answered (and when no slot holds
+	 * a request).
+	 */
+	struct arena *arena;
 	struct verdict *findings; /* one request's quality findings */
 	struct metric *m_findings, *m_outliers, *m_check_values;
 	struct metric *m_results, *m_late, *m_batch, *m_commit, *m_map, *m_used, *m_history,

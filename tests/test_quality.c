@@ -90,6 +90,25 @@ static void test_sorted_insert_remove(void **state)
 	assert_int_equal(n, 3);
 	NEAR(v[1], 2);
 	NEAR(v[2], 3);
+	assert_false(quality_sorted_replace(v, n, 7, 1));
+	/* A replace equals a remove and an insert, for every old, every new, duplicates too. */
+	for (unsigned seed = 1; seed < 400; seed++) {
+		double a[9], b[9];
+		size_t na = 0, nb;
+		unsigned r = seed;
+		for (int k = 0; k < 8; k++) {
+			r = r * 1103515245u + 12345u;
+			quality_sorted_insert(a, &na, (double)((r >> 16) % 5));
+		}
+		r = r * 1103515245u + 12345u;
+		double old = a[(r >> 16) % na], x = (double)((r >> 8) % 7) - 1;
+		memcpy(b, a, sizeof a);
+		nb = na;
+		assert_true(quality_sorted_remove(b, &nb, old));
+		quality_sorted_insert(b, &nb, x);
+		assert_true(quality_sorted_replace(a, na, old, x));
+		assert_memory_equal(a, b, na * sizeof *a);
+	}
 }
 
 static void test_change(void **state)

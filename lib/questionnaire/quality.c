@@ -99,6 +99,24 @@ bool quality_sorted_remove(double *v, size_t *n, double x)
 	return true;
 }
 
+bool quality_sorted_replace(double *v, size_t n, double old, double x)
+{
+	size_t at = lower_bound(v, n, old), to;
+
+	if (at >= n || v[at] != old)
+		return false;
+	to = lower_bound(v, n, x); /* where x goes among all n, old included */
+	if (to > at) {
+		/* Left shift of (at, to): x lands just before the first value >= x. */
+		memmove(v + at, v + at + 1, (to - at - 1) * sizeof *v);
+		v[to - 1] = x;
+	} else {
+		memmove(v + to + 1, v + to, (at - to) * sizeof *v);
+		v[to] = x;
+	}
+	return true;
+}
+
 /* A number for a finding's message: integers without decimals, else %.6g. */
 static void quality_format(char *buf, size_t len, double x)
 {

@@ -54,6 +54,11 @@ bool quality_change_exceeds(double prev, double x, bool has_rel, double rel, boo
 void quality_sorted_insert(double *sorted, size_t *n, double x);
 /* Removes one x from sorted[0..*n-1]; false when x is not there. */
 bool quality_sorted_remove(double *sorted, size_t *n, double x);
+/*
+ * Replaces one old by x in sorted[0..n-1], keeping it ascending, in one
+ * move (a remove and an insert shift twice); false when old is not there.
+ */
+bool quality_sorted_replace(double *sorted, size_t n, double old, double x);
 
 /*
  * The findings' messages, the same in receipts and in the quality report:

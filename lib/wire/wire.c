@@ -173,6 +173,15 @@ int wire_decode_store_request(const void *buf, size_t len, size_t max, Canvass__
 		      (ProtobufCMessage **)out);
 }
 
+int wire_decode_store_request_in(struct arena *a, const void *buf, size_t len, size_t max,
+				 Canvass__StoreRequest **out)
+{
+	ProtobufCAllocator alloc;
+	arena_allocator(a, &alloc);
+	return decode_with(&canvass__store_request__descriptor, buf, len, max, 1, &alloc,
+			   (ProtobufCMessage **)out);
+}
+
 int wire_decode_store_reply(const void *buf, size_t len, size_t max, Canvass__StoreReply **out)
 {
 	return decode(&canvass__store_reply__descriptor, buf, len, max, 1,

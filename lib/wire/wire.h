@@ -81,6 +81,9 @@ int wire_decode_request_in(struct arena *a, const void *buf, size_t len,
 int wire_peek_request_id(const void *buf, size_t len, uint64_t *id);
 int wire_decode_reply(const void *buf, size_t len, size_t max, Canvass__Reply **out);
 int wire_decode_store_request(const void *buf, size_t len, size_t max, Canvass__StoreRequest **out);
+/* The same, decoded into the arena a: nothing to free; *out lives until arena_reset(a). */
+int wire_decode_store_request_in(struct arena *a, const void *buf, size_t len, size_t max,
+				 Canvass__StoreRequest **out);
 int wire_decode_store_reply(const void *buf, size_t len, size_t max, Canvass__StoreReply **out);
 /* Stored records are not versioned per message; size-checked only. */
 /* The review link: strictly checked (wire_check_strict) and versioned. */
