@@ -195,6 +195,16 @@ static void unset(struct checks *c, struct group *g, const char *code)
 	c->values--;
 }
 
+/* A revision of member i of g: it stays where it is; its number moves to x in the sorted groups. */
+static void move_value(struct group *g, size_t i, double x)
+{
+	struct vec *rv = region_vec(g, g->m[i].region);
+	quality_sorted_replace(g->world.v, g->world.n, g->m[i].value, x);
+	if (rv != NULL)
+		quality_sorted_replace(rv->v, rv->n, g->m[i].value, x);
+	g->m[i].value = x;
+}
+
 static int set(struct checks *c, struct group *g, const char *code, long region, double x)
 {
 	bool found;
@@ -210,11 +220,7 @@ static int set(struct checks *c, struct group *g, const char *code, long region,
 		return CV_ENOMEM;
 	i = member_at(g, code, &found);
 	if (found && g->m[i].region == region) {
-		/* A revision: the member stays where it is; its number moves. */
-		quality_sorted_replace(g->world.v, g->world.n, g->m[i].value, x);
-		if (rv != NULL)
-			quality_sorted_replace(rv->v, rv->n, g->m[i].value, x);
-		g->m[i].value = x;
+		move_value(g, i, x);
 		return 0;
 	}
 	unset(c, g, code);
@@ -463,7 +469,7 @@ void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct
 		const struct check_item *it = &plan->items[i];
 		struct group *g, *pg = NULL;
 		struct gmember old;
-		bool had, has_prev = it->change && req->previous_cycle[0] != '\0';
+		bool had, moved, has_prev = it->change && req->previous_cycle[0] != '\0';
 		size_t at;
 
 		if (it->answered && !isfinite(it->value))
@@ -485,7 +491,11 @@ void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct
 		at = member_at(g, req->member, &had);
 		if (had)
 			old = g->m[at];
-		if (it->answered) {
+		/* The common case, a revision of a number: moved in place (and back). */
+		moved = had && it->answered && old.region == region;
+		if (moved) {
+			move_value(g, at, it->value);
+		} else if (it->answered) {
 			if (set(c, g, req->member, region, it->value) != 0) {
 				log_event(LOG_WARN, "check_skipped", "reason=\"out of memory\"");
 				continue;
@@ -501,7 +511,9 @@ void checks_run(struct checks *c, const Canvass__StoreRequest *req, const struct
 		}
 		if (commit)
 			continue;
-		if (had)
+		if (moved)
+			move_value(g, at, old.value);
+		else if (had)
 			set(c, g, old.code, old.region, old.value);
 		else
 			unset(c, g, req->member);
