@@ -478,6 +478,7 @@ static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *
 		return rc;
 	if ((rc = get_string(c, qj, "id", true, true, &qn->id)) != 0)
 		return rc;
+	qn->id_len = strlen(qn->id);
 	if ((rc = get_text(c, q, qj, "text", &qn->text, qn->text_tr)) != 0)
 		return rc;
 	if (json_object_get(qj, "hint") != NULL &&
@@ -520,6 +521,13 @@ static int parse_question(struct ctx *c, const struct questionnaire *q, json_t *
 	if (qn->type == QT_CHOICE || qn->type == QT_MULTI_CHOICE || qn->type == QT_SCALE) {
 		if ((rc = parse_options(c, q, qj, qn)) != 0)
 			return rc;
+		qn->level_lo = qn->level_hi = qn->options[0].value;
+		for (size_t i = 1; i < qn->n_options; i++) {
+			if (qn->options[i].value < qn->level_lo)
+				qn->level_lo = qn->options[i].value;
+			if (qn->options[i].value > qn->level_hi)
+				qn->level_hi = qn->options[i].value;
+		}
 	} else if (json_object_get(qj, "options") != NULL ||
 		   json_object_get(qj, "levels") != NULL) {
 		return bad(c, "options/levels apply to choice and scale questions only");

@@ -86,18 +86,10 @@ int qdef_score(const struct question *qn, const Canvass__Answer *a, double *out)
 		*out = a->boolean ? sc->yes : sc->no;
 		return 0;
 	case QT_SCALE: {
-		int64_t lo, hi;
 		if (a->value_case != CANVASS__ANSWER__VALUE_INTEGER ||
 		    qdef_level_index(qn, a->integer) < 0)
 			return CV_ENOTFOUND;
-		lo = hi = qn->options[0].value;
-		for (size_t i = 1; i < qn->n_options; i++) {
-			if (qn->options[i].value < lo)
-				lo = qn->options[i].value;
-			if (qn->options[i].value > hi)
-				hi = qn->options[i].value;
-		}
-		*out = (double)(a->integer - lo) / (double)(hi - lo);
+		*out = (double)(a->integer - qn->level_lo) / (double)(qn->level_hi - qn->level_lo);
 		return 0;
 	}
 	case QT_CHOICE:

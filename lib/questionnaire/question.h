@@ -86,6 +86,7 @@ struct qcheck {
 
 struct question {
 	char *id;
+	size_t id_len; /* strlen(id), for the readers that compare ids with bytes */
 	char *text;
 	char *text_tr[QLANGS];
 	char *hint; /* a note under the question for the person answering; NULL: none */
@@ -102,6 +103,7 @@ struct question {
 	size_t max_length;       /* text; 0 = the wire limit only */
 	struct qoption *options; /* choice, multiple choice, scale */
 	size_t n_options;
+	int64_t level_lo, level_hi; /* a scale's lowest and highest level */
 	size_t index_in_section;
 	char *when_src; /* condition, or NULL: always applies */
 	struct expr *when;

@@ -67,9 +67,8 @@ static char *str(struct arena *a, const uint8_t *p, size_t n)
  * as strcmp orders them. Bytes with a NUL inside never equal an id, and
  * nothing past either end is read.
  */
-static int id_cmp(const char *id, const uint8_t *p, size_t n)
+static int id_cmp(const char *id, size_t len, const uint8_t *p, size_t n)
 {
-	size_t len = strlen(id);
 	int c = memcmp(id, p, len < n ? len : n);
 	if (c != 0)
 		return c;
@@ -86,7 +85,7 @@ static char *question_id(const struct questionnaire *def, struct arena *a, const
 {
 	size_t lo = 0, hi = def != NULL ? def->n_questions : 0;
 	for (size_t k = *hint; k < hi && k < *hint + 2; k++) {
-		int c = id_cmp(def->by_id[k]->id, p, n);
+		int c = id_cmp(def->by_id[k]->id, def->by_id[k]->id_len, p, n);
 		if (c == 0) {
 			*hint = k + 1;
 			return (char *)(uintptr_t)def->by_id[k]->id;
@@ -97,7 +96,7 @@ static char *question_id(const struct questionnaire *def, struct arena *a, const
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const char *id = def->by_id[mid]->id;
-		int c = id_cmp(id, p, n);
+		int c = id_cmp(id, def->by_id[mid]->id_len, p, n);
 		if (c == 0) {
 			*hint = mid + 1;
 			return (char *)(uintptr_t)id;

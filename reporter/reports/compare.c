@@ -419,28 +419,45 @@ int compare_add_row(const struct dataset *ds, const struct ds_row *row, void *ar
 		const Canvass__Answer *a = ds_answer(row, qn);
 		if (a == NULL)
 			continue;
+		/* A registered member's answer counts in the world when the regions are folded
+		 * into it (compare_end), not twice here. */
 		rc = add_answer(qn, a, &r->questions[q].cells[g], true, expect);
-		if (rc == 0 && row->reg != NULL)
-			rc = add_answer(qn, a, &r->questions[q].cells[world], false, 0);
 		if (qn->score.scored && a->value_case != CANVASS__ANSWER__VALUE_SPECIAL) {
 			const double w[2] = {row->section_weight[qn->section], row->overall_weight};
 			note_weights(&r->questions[q].cells[g], w);
-			note_weights(&r->questions[q].cells[world], w);
 		}
 	}
-	for (size_t s = 0; rc == 0 && s < r->n_sections; s++) {
-		if (isnan(row->section_score[s]))
-			continue;
-		rc = push_value(&r->sections[s].cells[g], row->section_score[s], true, expect);
-		if (rc == 0 && row->reg != NULL)
-			rc = push_value(&r->sections[s].cells[world], 0, false, 0);
-	}
-	if (rc == 0 && !isnan(row->overall)) {
+	for (size_t s = 0; rc == 0 && s < r->n_sections; s++)
+		if (!isnan(row->section_score[s]))
+			rc = push_value(&r->sections[s].cells[g], row->section_score[s], true,
+					expect);
+	if (rc == 0 && !isnan(row->overall))
 		rc = push_value(&r->overall.cells[g], row->overall, true, expect);
-		if (rc == 0 && row->reg != NULL)
-			rc = push_value(&r->overall.cells[world], 0, false, 0);
-	}
 	return rc;
+}
+
+/*
+ * The world's counts: its own (members not in the registry) and every
+ * region's, added once all rows are in (the numbers are merged apart:
+ * summarize_numbers).
+ */
+static void fold_world(struct compare_report *r, struct compare_table *t)
+{
+	size_t world = r->n_groups - 1, n_options = t->q != NULL ? compare_n_options(t->q) : 0;
+	struct compare_cell *w = &t->cells[world];
+
+	for (size_t g = 0; g < world; g++) {
+		const struct compare_cell *c = &t->cells[g];
+		w->n += c->n;
+		w->not_applicable += c->not_applicable;
+		w->dont_know += c->dont_know;
+		for (size_t o = 0; w->counts != NULL && o < n_options; o++)
+			w->counts[o] += c->counts[o];
+		if (c->w_any) {
+			note_weights(w, c->w_lo);
+			note_weights(w, c->w_hi);
+		}
+	}
 }
 
 /* The numeric tables' summaries, every n-th from the k-th: one thread's share. */
@@ -477,6 +494,8 @@ int compare_end(struct compare_report *r)
 	for (size_t s = 0; s < r->n_sections; s++)
 		tables[k++] = &r->sections[s];
 	tables[k++] = &r->overall;
+	for (size_t i = 0; i < n; i++)
+		fold_world(r, tables[i]);
 	/* Sorting each cell's numbers is most of the work, and touches that table only. */
 	for (unsigned t = 0; t < threads; t++)
 		sh[t] = (struct summaries){
