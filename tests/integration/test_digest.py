@@ -22,6 +22,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import unittest
@@ -29,7 +30,7 @@ import unittest
 import markdown
 import openpyxl
 
-from pipeline import BIN, QDIR, Pipeline, keygen, write_json
+from pipeline import BIN, QDIR, Pipeline, keygen, wait_for, write_cycles, write_json
 
 Q = "gender-integrity"
 QC = ["--questionnaire", Q, "--cycle", "2025"]
@@ -99,9 +100,11 @@ class DigestTest(unittest.TestCase):
         cls.reviewers = os.path.join(cls.p.root, "reviewers.csv")
         with open(cls.reviewers, "w", encoding="utf-8") as f:
             f.write(f"alice,{cls.alice}\n")
+        # The aggregator's own copy of the schedule: the digest test closes a cycle in it.
+        cls.agg_cycles = write_cycles(os.path.join(cls.p.root, "agg-cycles.json"))
         cls.p.start_aggregator("--review-listen", "tcp://127.0.0.1:*", "--reviewers",
                                cls.reviewers, "--questionnaires", QDIR, "--cycles",
-                               cls.p.cycles)
+                               cls.agg_cycles)
         cls.p.start_collector()
         cls.review_ep = cls.p.ready["aggregator"]["review"]
         cls.docs = {
@@ -266,6 +269,35 @@ class DigestTest(unittest.TestCase):
         self.check_formats(d2)
         self.check_anonymity(d2)
         self.check_unregistered()
+        self.check_after_the_cycle_closed()
+
+    def reload_aggregator(self):
+        reloads = self.p.log("aggregator").count("event=reloaded")
+        self.p.agg.send_signal(signal.SIGHUP)
+        wait_for(lambda: self.p.log("aggregator").count("event=reloaded") > reloads,
+                 "the aggregator to reload")
+
+    def check_after_the_cycle_closed(self):
+        """A digest is made once the cycle has closed: exclude, edit and restore still go
+        through then, a query does not."""
+        with open(self.agg_cycles, encoding="utf-8") as f:
+            sched = json.load(f)
+        for c in sched["cycles"]:
+            if c["cycle"] == "2025":
+                c["due"], c["closes"] = "2000-01-02", "2000-01-03"
+        with open(self.agg_cycles, "w", encoding="utf-8") as f:
+            json.dump(sched, f)
+        self.reload_aggregator()
+        try:
+            self.assertEqual(self.review("exclude", "FR", "--question", "gi_ip_lc_initiative",
+                                         "--comment", "late decision")["status"], "ACCEPTED")
+            self.assertEqual(self.review("restore", "FR")["status"], "ACCEPTED")
+            r = self.review("query", "FR", "--comment", "?", expect=1)
+            self.assertEqual(r["status"], "WRONG_STATE")
+            self.assertIn("has closed", r["message"])
+        finally:
+            write_cycles(self.agg_cycles)
+            self.reload_aggregator()
 
     def check_unregistered(self):
         """Members missing from the reporter's registry: a named one under "Not in the
