@@ -48,9 +48,9 @@ static const char *option_label(const struct question *q, const char *id)
 
 /*
  * An answer as a reader reads it (malloc'd): the text, Yes or No, a scale
- * level's or an option's label, options joined by "; ", a number with its
- * unit. NULL for a special or empty answer (nothing to share); *rc set to
- * CV_ENOMEM when out of memory.
+ * level's or an option's label, options' labels joined by "; " in the
+ * definition's order, a number with its unit. NULL for a special or empty answer (nothing to
+ * share); *rc set to CV_ENOMEM when out of memory.
  */
 static char *shown_answer(const struct question *q, const Canvass__Answer *a, int *rc)
 {
@@ -82,10 +82,22 @@ static char *shown_answer(const struct question *q, const Canvass__Answer *a, in
 		snprintf(num, sizeof num, "%.15g", a->number);
 		fprintf(m, "%s%s%s", num, q->unit ? " " : "", q->unit ? q->unit : "");
 		break;
-	case CANVASS__ANSWER__VALUE_LIST:
+	case CANVASS__ANSWER__VALUE_LIST: {
+		/* In the definition's order of the options, as the member saw them. */
+		size_t shown = 0;
+		for (size_t o = 0; o < q->n_options; o++)
+			for (size_t i = 0; i < a->list->n_items; i++)
+				if (q->options[o].id != NULL &&
+				    strcmp(q->options[o].id, a->list->items[i]) == 0) {
+					fprintf(m, "%s%s", shown++ ? "; " : "",
+						q->options[o].label);
+					break;
+				}
 		for (size_t i = 0; i < a->list->n_items; i++)
-			fprintf(m, "%s%s", i ? "; " : "", option_label(q, a->list->items[i]));
+			if (qdef_option_index(q, a->list->items[i]) < 0)
+				fprintf(m, "%s%s", shown++ ? "; " : "", a->list->items[i]);
 		break;
+	}
 	default: break;
 	}
 	if (fclose(m) != 0) {

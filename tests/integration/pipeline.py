@@ -152,6 +152,7 @@ class Pipeline:
         else:
             self.agg_ep = f"ipc://{root}/aggregator.sock"
             self.col_ep = f"ipc://{root}/collector.sock"
+        self.qdir = QDIR  # the collector's definitions
         self.agg = None
         self.col = None
         self.ready = {}
@@ -197,7 +198,7 @@ class Pipeline:
 
     def collector_args(self, *extra):
         args = ["--listen", self.col_ep, "--aggregator", self.agg_ep,
-                "--registry", self.registry, "--questionnaires", QDIR,
+                "--registry", self.registry, "--questionnaires", self.qdir,
                 "--cycles", self.cycles]
         if self.secure:
             args += ["--key", self.keys.key("collector"),

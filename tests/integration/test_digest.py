@@ -45,6 +45,27 @@ ANON_EU = {"DE": "Zebra crossing mentoring for women inspectors",
 K = 3
 
 
+# Shared answers of every other kind, under one consent for the questionnaire.
+SHARE_KINDS = {
+    "id": "share-kinds", "version": 1, "title": "Shared answers of every kind",
+    "sections": [{"id": "practice", "title": "1. Practice", "questions": [
+        {"id": "sk_consent", "type": "choice", "consent": "questionnaire", "text": "Share?",
+         "options": [{"id": "no", "label": "No"}, {"id": "anonymously", "label": "Anonymously"},
+                     {"id": "with_name", "label": "With our name"}]},
+        {"id": "sk_kind", "type": "choice", "share": True, "text": "Practice: its kind",
+         "options": [{"id": "training", "label": "Training <staff> & managers"},
+                     {"id": "audit", "label": "Audit"}]},
+        {"id": "sk_channels", "type": "multi_choice", "share": True,
+         "text": "Practice: channels",
+         "options": [{"id": "web", "label": "Web"}, {"id": "mail", "label": "Mail"}]},
+        {"id": "sk_public", "type": "yes_no", "share": True, "text": "Practice: public?"},
+        {"id": "sk_staff", "type": "integer", "share": True, "unit": "officers",
+         "text": "Practice: staff trained"},
+        {"id": "sk_level", "type": "scale", "share": True, "text": "Practice: maturity",
+         "levels": [{"value": 1, "label": "Pilot"}, {"value": 2, "label": "In force"}]}]}],
+}
+
+
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
@@ -100,10 +121,23 @@ class DigestTest(unittest.TestCase):
         cls.reviewers = os.path.join(cls.p.root, "reviewers.csv")
         with open(cls.reviewers, "w", encoding="utf-8") as f:
             f.write(f"alice,{cls.alice}\n")
+        # The shipped definitions and one more whose shared answers are not texts.
+        cls.qdir = os.path.join(cls.p.root, "q")
+        shutil.copytree(QDIR, cls.qdir)
+        write_json(os.path.join(cls.qdir, "share-kinds.v1.json"), SHARE_KINDS)
+        cls.p.qdir = cls.qdir
+        for path in (cls.p.cycles, ):
+            with open(path, encoding="utf-8") as f:
+                sched = json.load(f)
+            sched["cycles"].append({"questionnaire": "share-kinds", "cycle": "2025",
+                                    "opens": "2000-01-01", "due": "2099-12-31",
+                                    "closes": "2099-12-31"})
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(sched, f)
         # The aggregator's own copy of the schedule: the digest test closes a cycle in it.
         cls.agg_cycles = write_cycles(os.path.join(cls.p.root, "agg-cycles.json"))
         cls.p.start_aggregator("--review-listen", "tcp://127.0.0.1:*", "--reviewers",
-                               cls.reviewers, "--questionnaires", QDIR, "--cycles",
+                               cls.reviewers, "--questionnaires", cls.qdir, "--cycles",
                                cls.agg_cycles)
         cls.p.start_collector()
         cls.review_ep = cls.p.ready["aggregator"]["review"]
@@ -330,6 +364,43 @@ class DigestTest(unittest.TestCase):
         self.assertEqual(len(added), 31)
         self.assertTrue(all(a.startswith("gi_ip_") for a in added), added)
         self.assertEqual([line for line in lines[1:] if not line.startswith("added")], [])
+
+    def test_shared_kinds(self):
+        """A shared answer that is not a text shows as a reader reads it (an option's label,
+        labels joined, Yes/No, a number with its unit, a level's label); only a text can be
+        edited."""
+        doc = {"questionnaire": "share-kinds", "version": 1, "cycle": "2025", "member": "PE",
+               "answers": {"sk_consent": "with_name", "sk_kind": "training",
+                           "sk_channels": ["web", "mail"], "sk_public": True, "sk_staff": 120,
+                           "sk_level": 2}}
+        self.submit("PE", doc, "PE-kinds.json")
+        sk = ["--questionnaire", "share-kinds", "--cycle", "2025", "--member", "PE"]
+        cmd = [os.path.join(BIN, "canvassctl"), "review", "edit", *sk, "--question", "sk_kind",
+               "--text", "x", "--comment", "x", "--connect", self.review_ep, "--key",
+               self.p.keys.key("alice"), "--server-key", self.p.keys.pub("aggregator"),
+               "--json"]
+        out = run(cmd)
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        r = json.loads(out.stdout)
+        self.assertEqual(r["status"], "MALFORMED")
+        self.assertIn("sk_kind is not a text question: exclude it rather than edit it",
+                      r["message"])
+        out = subprocess.run([os.path.join(BIN, "canvass-reporter"), "digest", "--data",
+                              self.p.data, "--registry", self.p.registry, "--questionnaires",
+                              self.qdir, "--questionnaire", "share-kinds", "--cycle", "2025",
+                              "--all-returns", "--format", "json"],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        d = json.loads(out.stdout)
+        fields = {f["question"]: (f["label"], f["text"]) for f in
+                  d["sections"][0]["entries"][0]["fields"]}
+        self.assertEqual(fields, {
+            "sk_kind": ("Its kind", "Training <staff> & managers"),
+            "sk_channels": ("Channels", "Web; Mail"),
+            "sk_public": ("Public?", "Yes"),
+            "sk_staff": ("Staff trained", "120 officers"),
+            "sk_level": ("Maturity", "In force")})
+        self.assertEqual(d["sections"][0]["entries"][0]["name"], "Peru")
 
     def test_usage(self):
         """What the digest cannot take is refused with its reason (exit 2)."""
