@@ -218,11 +218,6 @@ static int set(struct checks *c, struct group *g, const char *code, long region,
 	    cv_reserve(&g->world.v, &g->world.cap, g->world.n, sizeof(double)) != 0 ||
 	    (rv != NULL && cv_reserve(&rv->v, &rv->cap, rv->n, sizeof(double)) != 0))
 		return CV_ENOMEM;
-	i = member_at(g, code, &found);
-	if (found && g->m[i].region == region) {
-		move_value(g, i, x);
-		return 0;
-	}
 	unset(c, g, code);
 	i = member_at(g, code, &found);
 	memmove(&g->m[i + 1], &g->m[i], (g->n - i) * sizeof *g->m);
