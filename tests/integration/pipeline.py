@@ -131,6 +131,17 @@ def write_cycles(path):
     return path
 
 
+def close_cycle(path, cycle):
+    """Rewrites the schedule at path with cycle closed (due and closed long ago)."""
+    with open(path, encoding="utf-8") as f:
+        sched = json.load(f)
+    for c in sched["cycles"]:
+        if c["cycle"] == cycle:
+            c["due"], c["closes"] = "2000-01-02", "2000-01-03"
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(sched, f)
+
+
 class Pipeline:
     """An aggregator and a collector in one temp dir."""
 
@@ -228,6 +239,12 @@ class Pipeline:
                 return f.read()
         except OSError:
             return ""
+
+    def reload(self, name):
+        """SIGHUP to a daemon, then waits (with a deadline) for its next reload line."""
+        n = self.log(name).count("event=reloaded")
+        (self.agg if name == "aggregator" else self.col).send_signal(signal.SIGHUP)
+        wait_for(lambda: self.log(name).count("event=reloaded") > n, f"the {name} to reload")
 
     @staticmethod
     def stop_proc(proc, sig=signal.SIGTERM):

@@ -22,7 +22,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import unittest
@@ -30,7 +29,7 @@ import unittest
 import markdown
 import openpyxl
 
-from pipeline import BIN, QDIR, Pipeline, keygen, wait_for, write_cycles, write_json
+from pipeline import BIN, QDIR, Pipeline, close_cycle, keygen, write_cycles, write_json
 
 Q = "gender-integrity"
 QC = ["--questionnaire", Q, "--cycle", "2025"]
@@ -305,23 +304,11 @@ class DigestTest(unittest.TestCase):
         self.check_unregistered()
         self.check_after_the_cycle_closed()
 
-    def reload_aggregator(self):
-        reloads = self.p.log("aggregator").count("event=reloaded")
-        self.p.agg.send_signal(signal.SIGHUP)
-        wait_for(lambda: self.p.log("aggregator").count("event=reloaded") > reloads,
-                 "the aggregator to reload")
-
     def check_after_the_cycle_closed(self):
         """A digest is made once the cycle has closed: exclude, edit and restore still go
         through then, a query does not."""
-        with open(self.agg_cycles, encoding="utf-8") as f:
-            sched = json.load(f)
-        for c in sched["cycles"]:
-            if c["cycle"] == "2025":
-                c["due"], c["closes"] = "2000-01-02", "2000-01-03"
-        with open(self.agg_cycles, "w", encoding="utf-8") as f:
-            json.dump(sched, f)
-        self.reload_aggregator()
+        close_cycle(self.agg_cycles, "2025")
+        self.p.reload("aggregator")
         try:
             self.assertEqual(self.review("exclude", "FR", "--question", "gi_ip_lc_initiative",
                                          "--comment", "late decision")["status"], "ACCEPTED")
@@ -331,7 +318,7 @@ class DigestTest(unittest.TestCase):
             self.assertIn("has closed", r["message"])
         finally:
             write_cycles(self.agg_cycles)
-            self.reload_aggregator()
+            self.p.reload("aggregator")
 
     def check_unregistered(self):
         """Members missing from the reporter's registry: a named one under "Not in the

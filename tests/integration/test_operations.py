@@ -292,10 +292,8 @@ class ReloadTest(unittest.TestCase):
             # The registry path, the log level and a restart-only setting change.
             self.write_ini(p, ini, p.registry, "debug", "tcp://127.0.0.1:1", "100",
                            "hwm = 5000\n")
-            for name, proc in (("collector", p.col), ("aggregator", p.agg)):
-                n = p.log(name).count("event=reloaded")
-                proc.send_signal(signal.SIGHUP)
-                wait_for(lambda: p.log(name).count("event=reloaded") > n, f"{name} reload")
+            for name in ("collector", "aggregator"):
+                p.reload(name)
             col_log, agg_log = p.log("collector"), p.log("aggregator")
             self.assertIn('event=reload_ignored settings="listen"', col_log)
             self.assertIn('event=reload_ignored settings="hwm"', agg_log)

@@ -25,8 +25,8 @@ import urllib.request
 
 import zmq
 
-from pipeline import (BIN, ISA, MEMBERS, QDIR, Pipeline, keygen, synth, wait_for, write_cycles,
-                      write_json)
+from pipeline import (BIN, ISA, MEMBERS, QDIR, Pipeline, close_cycle, keygen, synth, wait_for,
+                      write_cycles, write_json)
 from test_reports import TOL, load_json, member_scores, members_regions, score_cells, score_groups
 from test_strict import pb
 
@@ -566,17 +566,8 @@ def tearDownModule():
         self.assertEqual(mine["queries"], [], "a refused query was stored")
         # The cycle closes (the aggregator's schedule, reloaded): no query, no reopen,
         # the approval still goes through.
-        with open(self.agg_cycles, encoding="utf-8") as f:
-            sched = json.load(f)
-        for c in sched["cycles"]:
-            if c["cycle"] == "2025":
-                c["due"], c["closes"] = "2000-01-02", "2000-01-03"
-        with open(self.agg_cycles, "w", encoding="utf-8") as f:
-            json.dump(sched, f)
-        reloads = self.p.log("aggregator").count("event=reloaded")
-        self.p.agg.send_signal(signal.SIGHUP)
-        wait_for(lambda: self.p.log("aggregator").count("event=reloaded") > reloads,
-                 "the aggregator to reload")
+        close_cycle(self.agg_cycles, "2025")
+        self.p.reload("aggregator")
         try:
             got = act("query", *QC, "--member", member, "--comment", "late?",
                       "--question", "rm_stage")
@@ -588,10 +579,7 @@ def tearDownModule():
             self.assertEqual(got["status"], "WRONG_STATE", got)
         finally:
             write_cycles(self.agg_cycles)
-            reloads = self.p.log("aggregator").count("event=reloaded")
-            self.p.agg.send_signal(signal.SIGHUP)
-            wait_for(lambda: self.p.log("aggregator").count("event=reloaded") > reloads,
-                     "the aggregator to reload")
+            self.p.reload("aggregator")
         # A review action whose commit fails is never published nor counted (the
         # store's unit test test_failed_review_commit_has_no_outcome injects it).
         self.assertIsNone(self.p.agg.poll(), "the aggregator stopped")

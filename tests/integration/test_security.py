@@ -92,9 +92,7 @@ class RevocationTest(unittest.TestCase):
     def reload(self, **registry_change):
         self.keys.write_registry(self.registry + ".new", **registry_change)
         os.replace(self.registry + ".new", self.registry)
-        n = self.p.log("collector").count("event=reloaded")
-        self.p.col.send_signal(signal.SIGHUP)
-        wait_for(lambda: self.p.log("collector").count("event=reloaded") > n, "the reload")
+        self.p.reload("collector")
 
     def test_revoked_key_refused_after_sighup(self):
         rc, r = self.p.submit_as("KE", self.files["KE"])
