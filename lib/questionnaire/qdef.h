@@ -1,6 +1,7 @@
 /*
  * qdef.h - questionnaire definitions: loading the JSON files the
- * Secretariat writes into the model of question.h, and sets of them.
+ * Secretariat writes into the model of question.h (qdef.c), and sets of
+ * them with the lineage between their versions (qset.c).
  *
  * A definition is immutable once loaded; every pointer into it stays valid
  * until qset_free() of the set that holds it. The loader accepts a file
